@@ -1,0 +1,118 @@
+"""The ``custgraph`` command.
+
+Every expected failure is a ``CustgraphError`` and is printed as one line
+(``custgraph: error: ...``) with exit status 2; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from custgraph import __version__
+from custgraph.config import Config
+from custgraph.errors import CustgraphError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="custgraph",
+        description="A graph-based customer relationship knowledge store.",
+    )
+    parser.add_argument("--version", action="version", version=f"custgraph {__version__}")
+    parser.add_argument(
+        "--store",
+        help="a neo4j://, neo4j+s:// or bolt:// URI, or a directory for the embedded store "
+        "(default: $CUSTGRAPH_STORE, else ./custgraph-data)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("init", help="create the store's constraints and indexes (idempotent)")
+    commands.add_parser("demo", help="load a small built-in sample and print what the store holds")
+    commands.add_parser("stats", help="print how many nodes and relationships the store holds")
+    serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
+    serve.add_argument("--host", default=None, help="default: $CUSTGRAPH_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: $CUSTGRAPH_PORT or 8000")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    environment = os.environ if env is None else env
+    try:
+        config = Config.from_env(environment, store=args.store)
+        if args.command == "init":
+            return _init(config)
+        if args.command == "demo":
+            return _demo(config)
+        if args.command == "stats":
+            return _stats(config)
+        if args.command == "serve":
+            return _serve(config, args.host or environment.get("CUSTGRAPH_HOST", "127.0.0.1"),
+                          args.port or int(environment.get("CUSTGRAPH_PORT", "8000")))
+    except CustgraphError as error:
+        print(f"custgraph: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("custgraph: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`custgraph stats | head`); not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+    return 0
+
+
+def _init(config: Config) -> int:
+    from custgraph.graph import open_store
+
+    with open_store(config, require_schema=False) as store:
+        store.init()
+        print(f"custgraph: schema ready in {store.target}")
+    return 0
+
+
+def _print_stats(config: Config) -> None:
+    from custgraph import queries
+    from custgraph.graph import open_store
+
+    with open_store(config) as store:
+        nodes = store.run(queries.get("node_counts"))
+        relationships = store.run(queries.get("relationship_counts"))
+    width = max([len(r["label"]) for r in nodes] + [len(r["type"]) for r in relationships] + [5])
+    print("nodes")
+    for row in nodes:
+        print(f"  {row['label']:<{width}} {row['count']:>9,}")
+    print("relationships")
+    for row in relationships:
+        print(f"  {row['type']:<{width}} {row['count']:>9,}")
+
+
+def _stats(config: Config) -> int:
+    _print_stats(config)
+    return 0
+
+
+def _demo(config: Config) -> int:
+    from custgraph.graph import open_store
+    from custgraph.loaders import load_sample
+
+    with open_store(config, require_schema=False) as store:
+        store.init()
+        result = load_sample(store)
+        print(f"custgraph: sample loaded into {store.target}: "
+              f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged")
+    _print_stats(config)
+    return 0
+
+
+def _serve(config: Config, host: str, port: int) -> int:
+    import uvicorn
+
+    from custgraph.api import create_app
+
+    uvicorn.run(create_app(config), host=host, port=port, log_level="info")
+    return 0

@@ -1,0 +1,51 @@
+"""One configuration object, built once at start-up from an environment passed in.
+
+Nothing reads ``os.environ`` at import time; the CLI passes it to ``Config.from_env``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from custgraph.errors import ConfigError
+
+__all__ = ["DEFAULT_STORE", "NEO4J_SCHEMES", "Config"]
+
+DEFAULT_STORE = "./custgraph-data"
+NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where the graph lives and how to reach it.
+
+    ``store`` is a Neo4j URI (``neo4j://``, ``neo4j+s://``, ``bolt://``...) or a
+    directory for the embedded store.
+    """
+
+    store: str = DEFAULT_STORE
+    neo4j_user: str = "neo4j"
+    neo4j_password: str | None = None
+    neo4j_database: str | None = None
+
+    @property
+    def uses_neo4j(self) -> bool:
+        return self.store.lower().startswith(NEO4J_SCHEMES)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], store: str | None = None) -> Config:
+        """Build from ``env``; ``store`` (the ``--store`` flag) wins over ``CUSTGRAPH_STORE``."""
+        chosen = store if store is not None else env.get("CUSTGRAPH_STORE", "")
+        chosen = chosen.strip() or DEFAULT_STORE
+        if "://" in chosen and not chosen.lower().startswith(NEO4J_SCHEMES):
+            name = "--store" if store is not None else "CUSTGRAPH_STORE"
+            raise ConfigError(
+                name,
+                f"unsupported URI scheme in {chosen.split('://')[0]!r}; "
+                "use neo4j://, neo4j+s://, bolt:// or a directory path",
+            )
+        user = env.get("NEO4J_USER", "").strip() or "neo4j"
+        password = env.get("NEO4J_PASSWORD") or None
+        database = env.get("NEO4J_DATABASE", "").strip() or None
+        return cls(store=chosen, neo4j_user=user, neo4j_password=password, neo4j_database=database)

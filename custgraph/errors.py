@@ -1,0 +1,100 @@
+"""One error hierarchy, so callers catch ``CustgraphError`` and show one clear line.
+
+Each subclass carries the thing the user has to fix (the store URI, the label,
+the field, the row). Messages never include property values: they may hold
+personal data.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "CustgraphError",
+    "InvalidRowError",
+    "MissingEndpointError",
+    "QueryParameterError",
+    "SchemaNotInitialisedError",
+    "StoreAuthError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreUnavailableError",
+    "UnknownLabelError",
+    "UnknownQueryError",
+]
+
+
+class CustgraphError(Exception):
+    """Base of every error custgraph raises on purpose."""
+
+
+class ConfigError(CustgraphError):
+    """A setting is missing or malformed; ``name`` is the flag or variable."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        super().__init__(f"{name}: {reason}")
+
+
+class StoreError(CustgraphError):
+    """Something is wrong with the store at ``target`` (URI or path)."""
+
+    def __init__(self, target: str, reason: str) -> None:
+        self.target = target
+        super().__init__(f"{target}: {reason}")
+
+
+class StoreUnavailableError(StoreError):
+    """The store cannot be reached (server down, wrong port, network)."""
+
+
+class StoreAuthError(StoreError):
+    """The store rejected the credentials."""
+
+
+class SchemaNotInitialisedError(StoreError):
+    """The store lacks custgraph's constraints; ``custgraph init`` creates them."""
+
+
+class StoreLockedError(StoreError):
+    """Another process has the embedded store open."""
+
+
+class UnknownLabelError(CustgraphError):
+    """A label or relationship type outside the graph model's allow-list."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.kind = kind
+        self.name = name
+        super().__init__(f"unknown {kind} {name!r}")
+
+
+class InvalidRowError(CustgraphError):
+    """A row cannot be stored: ``where`` locates it, ``field`` names the culprit."""
+
+    def __init__(self, where: str, field: str, reason: str) -> None:
+        self.where = where
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{where}, field {field!r}: {reason}")
+
+
+class MissingEndpointError(CustgraphError):
+    """A relationship row points at a node that does not exist; nothing was written."""
+
+    def __init__(self, rel_type: str, missing: list[tuple[str, object]], total: int) -> None:
+        self.rel_type = rel_type
+        self.missing = missing
+        self.total = total
+        shown = ", ".join(f"{label} {key!r}" for label, key in missing[:5])
+        more = f" and {total - len(missing[:5])} more" if total > len(missing[:5]) else ""
+        super().__init__(
+            f"{rel_type}: {total} relationship(s) point at missing nodes ({shown}{more}); nothing was written"
+        )
+
+
+class UnknownQueryError(CustgraphError):
+    """No named query of that name in the catalogue."""
+
+
+class QueryParameterError(CustgraphError):
+    """A named query was given missing, unknown or ill-typed parameters."""

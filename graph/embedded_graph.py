@@ -1,0 +1,87 @@
+"""The in-memory graph behind the embedded store, as embedded query twins see it.
+
+Nodes of the networkx ``MultiDiGraph`` are ``(label, key)`` tuples with the node's
+properties as their attributes; an edge's networkx key is its relationship type
+and its attributes are its properties. A label index keeps "all nodes of a
+label" from scanning the whole graph, as Neo4j's label scan would not either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import networkx as nx
+
+__all__ = ["EmbeddedGraph", "NodeId"]
+
+NodeId = tuple[str, str | int]
+
+
+class EmbeddedGraph:
+    """Read access for query twins; only the embedded store mutates it."""
+
+    def __init__(self) -> None:
+        self._graph: nx.MultiDiGraph[NodeId] = nx.MultiDiGraph()
+        self._by_label: dict[str, dict[str | int, None]] = {}
+        self._readonly: Any = self._graph.copy(as_view=True)
+
+    @property
+    def nx(self) -> Any:
+        """A read-only networkx view, for algorithms (paths, components...)."""
+        return self._readonly
+
+    def labels(self) -> list[str]:
+        return sorted(label for label, keys in self._by_label.items() if keys)
+
+    def keys(self, label: str) -> Iterator[str | int]:
+        yield from self._by_label.get(label, {})
+
+    def count(self, label: str) -> int:
+        return len(self._by_label.get(label, {}))
+
+    def node(self, label: str, key: str | int) -> dict[str, Any] | None:
+        node_id = (label, key)
+        if node_id not in self._graph:
+            return None
+        return dict(self._graph.nodes[node_id])
+
+    def has_node(self, label: str, key: str | int) -> bool:
+        return (label, key) in self._graph
+
+    def relationship(self, rel_type: str, start: NodeId, end: NodeId) -> dict[str, Any] | None:
+        data = self._graph.get_edge_data(start, end, key=rel_type)
+        return None if data is None else dict(data)
+
+    def out(self, node_id: NodeId, rel_type: str) -> Iterator[tuple[NodeId, dict[str, Any]]]:
+        for _, end, key, data in self._graph.out_edges(node_id, keys=True, data=True):
+            if key == rel_type:
+                yield end, data
+
+    def into(self, node_id: NodeId, rel_type: str) -> Iterator[tuple[NodeId, dict[str, Any]]]:
+        for start, _, key, data in self._graph.in_edges(node_id, keys=True, data=True):
+            if key == rel_type:
+                yield start, data
+
+    def relationship_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for _, _, key in self._graph.edges(keys=True):
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    # Mutation, for EmbeddedStore only.
+
+    def _set_node(self, label: str, key: str | int, properties: dict[str, Any]) -> None:
+        self._graph.add_node((label, key))
+        attributes = self._graph.nodes[(label, key)]
+        attributes.clear()
+        attributes.update(properties)
+        self._by_label.setdefault(label, {})[key] = None
+
+    def _set_relationship(self, rel_type: str, start: NodeId, end: NodeId, properties: dict[str, Any]) -> None:
+        if self._graph.has_edge(start, end, key=rel_type):
+            attributes = self._graph.edges[start, end, rel_type]
+            attributes.clear()
+            attributes.update(properties)
+        else:
+            self._graph.add_edge(start, end, key=rel_type, **properties)

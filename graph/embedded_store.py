@@ -1,0 +1,223 @@
+"""The embedded default: networkx in memory, SQLite on disk.
+
+Why SQLite: it is in the standard library, its transactions are atomic and,
+with ``synchronous=FULL``, durable once ``COMMIT`` returns, even after
+``kill -9`` or power loss. Each batch is one transaction, committed before the
+in-memory graph changes, so what a call reported as written survives and a
+batch cut off half-way leaves nothing of itself. Opening the store replays the
+tables into networkx.
+
+Layout of a store directory::
+
+    graph.sqlite   nodes(label, key, props) and relationships(type, start, end, props),
+                   keys and props as canonical JSON (see ``values.to_json``)
+    lock           held (flock) by the one process that has the store open
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from custgraph.errors import MissingEndpointError, StoreError, StoreLockedError
+
+from .embedded_graph import EmbeddedGraph, NodeId
+from .model import node_kind, relationship_kind
+from .named_query import NamedQuery, Rows
+from .rows import (
+    RelationshipRow,
+    WriteResult,
+    batches,
+    coalesce_nodes,
+    coalesce_relationships,
+    outcome,
+)
+from .store import DEFAULT_BATCH_SIZE, Store
+from .values import from_json, to_json
+
+__all__ = ["EmbeddedStore"]
+
+SCHEMA_VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+    label TEXT NOT NULL, key TEXT NOT NULL, props TEXT NOT NULL,
+    PRIMARY KEY (label, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS relationships (
+    type TEXT NOT NULL, start_key TEXT NOT NULL, end_key TEXT NOT NULL, props TEXT NOT NULL,
+    PRIMARY KEY (type, start_key, end_key)
+) WITHOUT ROWID;
+"""
+
+
+def _merged(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
+    """``SET x += new`` semantics: new values win, ``None`` removes the property."""
+    merged = dict(old or {})
+    for name, value in new.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged
+
+
+class EmbeddedStore(Store):
+    """A store in one local directory; one process at a time."""
+
+    def __init__(self, path: str | os.PathLike[str], batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        self._dir = Path(path)
+        self.batch_size = batch_size
+        self._lock_file: IO[str] | None = None
+        self._db: sqlite3.Connection | None = None
+        self._open_directory()
+        self._graph = EmbeddedGraph()
+        self._replay()
+
+    @property
+    def target(self) -> str:
+        return str(self._dir)
+
+    @property
+    def graph(self) -> EmbeddedGraph:
+        return self._graph
+
+    def _open_directory(self) -> None:
+        if self._dir.exists() and not self._dir.is_dir():
+            raise StoreError(str(self._dir), "is a file, not an embedded store directory")
+        database = self._dir / "graph.sqlite"
+        if self._dir.is_dir() and not database.exists():
+            strangers = [p.name for p in self._dir.iterdir() if p.name != "lock"]
+            if strangers:
+                raise StoreError(str(self._dir), "exists and is not a custgraph store (no graph.sqlite)")
+        try:
+            self._dir.mkdir(parents=True, exist_ok=True)
+            self._lock_file = open(self._dir / "lock", "a+", encoding="utf-8")  # noqa: SIM115
+        except OSError as error:
+            raise StoreError(str(self._dir), f"cannot open: {error.strerror}") from None
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.close()
+            self._lock_file = None
+            raise StoreLockedError(str(self._dir), "another custgraph process has this store open") from None
+        self._db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self.init()
+
+    def init(self) -> None:
+        db = self._connection()
+        db.executescript(_SCHEMA)
+        found = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+        if found is None:
+            db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        elif found[0] != SCHEMA_VERSION:
+            raise StoreError(str(self._dir), f"schema version {found[0]}, this custgraph reads {SCHEMA_VERSION}")
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StoreError(str(self._dir), "the store is closed")
+        return self._db
+
+    def _replay(self) -> None:
+        db = self._connection()
+        for label, key, props in db.execute("SELECT label, key, props FROM nodes"):
+            self._graph._set_node(label, from_json(key), from_json(props))
+        for rel_type, start, end, props in db.execute("SELECT type, start_key, end_key, props FROM relationships"):
+            kind = relationship_kind(rel_type)
+            self._graph._set_relationship(
+                rel_type, (kind.start, from_json(start)), (kind.end, from_json(end)), from_json(props)
+            )
+
+    def _commit(self, statement: str, rows: list[tuple[str, ...]]) -> None:
+        """One batch, one transaction: all of it is on disk when this returns, or none."""
+        db = self._connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(statement, rows)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def upsert_nodes(self, label: str, rows: Iterable[Mapping[str, Any]]) -> WriteResult:
+        kind = node_kind(label)
+        result = WriteResult()
+        for batch in batches(coalesce_nodes(kind, rows), self.batch_size):
+            changes: list[tuple[str | int, dict[str, Any]]] = []
+            for row in batch:
+                old = self._graph.node(label, row.key)
+                verdict = outcome(old, row.properties)
+                result.count(verdict)
+                if verdict != "unchanged":
+                    changes.append((row.key, _merged(old or {kind.key: row.key}, row.properties)))
+            self._commit(
+                "INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
+                "ON CONFLICT (label, key) DO UPDATE SET props = excluded.props",
+                [(label, to_json(key), to_json(props)) for key, props in changes],
+            )
+            for key, props in changes:
+                self._graph._set_node(label, key, props)
+            result.batches += 1
+        return result
+
+    def upsert_relationships(
+        self, rel_type: str, rows: Iterable[RelationshipRow | Sequence[Any]]
+    ) -> WriteResult:
+        kind = relationship_kind(rel_type)
+        prepared = coalesce_relationships(kind, rows)
+        missing: list[tuple[str, object]] = []
+        for row in prepared:
+            for label, key in ((kind.start, row.start), (kind.end, row.end)):
+                if not self._graph.has_node(label, key) and (label, key) not in missing:
+                    missing.append((label, key))
+        if missing:
+            raise MissingEndpointError(rel_type, missing[:5], len(missing))
+        result = WriteResult()
+        for batch in batches(prepared, self.batch_size):
+            changes: list[tuple[NodeId, NodeId, dict[str, Any]]] = []
+            for row in batch:
+                start: NodeId = (kind.start, row.start)
+                end: NodeId = (kind.end, row.end)
+                old = self._graph.relationship(rel_type, start, end)
+                verdict = outcome(old, row.properties)
+                result.count(verdict)
+                if verdict != "unchanged":
+                    changes.append((start, end, _merged(old, row.properties)))
+            self._commit(
+                "INSERT INTO relationships (type, start_key, end_key, props) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (type, start_key, end_key) DO UPDATE SET props = excluded.props",
+                [(rel_type, to_json(s[1]), to_json(e[1]), to_json(p)) for s, e, p in changes],
+            )
+            for start, end, props in changes:
+                self._graph._set_relationship(rel_type, start, end, props)
+            result.batches += 1
+        return result
+
+    def get_node(self, label: str, key: str | int) -> dict[str, Any] | None:
+        node_kind(label)
+        return self._graph.node(label, key)
+
+    def get_relationship(self, rel_type: str, start: str | int, end: str | int) -> dict[str, Any] | None:
+        kind = relationship_kind(rel_type)
+        return self._graph.relationship(rel_type, (kind.start, start), (kind.end, end))
+
+    def run(self, query: NamedQuery, params: Mapping[str, Any] | None = None) -> Rows:
+        return query.embedded(self._graph, query.bind(params or {}))
+
+    def ping(self) -> None:
+        self._connection().execute("SELECT 1").fetchone()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None

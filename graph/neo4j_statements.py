@@ -1,0 +1,115 @@
+"""Write and schema statements of the Neo4j backend, built from the graph model.
+
+These are the store's internals, not named queries (those live in ``queries/``).
+Labels, types and property keys are spliced in from the model's allow-list only
+(``node_kind`` / ``relationship_kind`` refuse anything else); every value
+travels as a parameter. Each statement is built once per kind and cached.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import LiteralString, cast
+
+from .model import NODE_KINDS, NodeKind, RelationshipKind, node_kind, relationship_kind
+
+__all__ = [
+    "check_endpoints",
+    "constraint_statements",
+    "get_node",
+    "get_relationship",
+    "index_statements",
+    "upsert_nodes",
+    "upsert_relationships",
+]
+
+# Rows unchanged by a write are skipped (no write locks, no transaction log);
+# the outcome rule matches graph.rows.outcome so both backends count alike.
+_OUTCOME = """
+CASE WHEN old IS NULL THEN 'created'
+     WHEN all(k IN keys(row.props) WHERE old[k] = row.props[k] OR (old[k] IS NULL AND row.props[k] IS NULL))
+     THEN 'unchanged'
+     ELSE 'updated' END"""
+
+
+def _literal(text: str) -> LiteralString:
+    """Mark text built only from the model's allow-listed names as query text."""
+    return cast(LiteralString, text)
+
+
+def constraint_statements() -> list[LiteralString]:
+    return [
+        _literal(
+            f"CREATE CONSTRAINT custgraph_{kind.label}_key IF NOT EXISTS "
+            f"FOR (n:{kind.label}) REQUIRE n.{kind.key} IS UNIQUE"
+        )
+        for kind in NODE_KINDS.values()
+    ]
+
+
+def index_statements() -> list[LiteralString]:
+    return [
+        _literal(
+            f"CREATE INDEX custgraph_{kind.label}_{prop} IF NOT EXISTS FOR (n:{kind.label}) ON (n.{prop})"
+        )
+        for kind in NODE_KINDS.values()
+        for prop in kind.indexed
+    ]
+
+
+@cache
+def upsert_nodes(label: str) -> LiteralString:
+    kind: NodeKind = node_kind(label)
+    return _literal(f"""
+UNWIND $rows AS row
+OPTIONAL MATCH (old:{kind.label} {{{kind.key}: row.key}})
+WITH row, {_OUTCOME} AS outcome
+WHERE outcome <> 'unchanged'
+MERGE (n:{kind.label} {{{kind.key}: row.key}})
+SET n += row.props
+RETURN outcome, count(*) AS rows""")
+
+
+@cache
+def check_endpoints(rel_type: str) -> LiteralString:
+    kind: RelationshipKind = relationship_kind(rel_type)
+    start, end = node_kind(kind.start), node_kind(kind.end)
+    return _literal(f"""
+UNWIND $rows AS row
+OPTIONAL MATCH (a:{start.label} {{{start.key}: row.start}})
+OPTIONAL MATCH (b:{end.label} {{{end.key}: row.end}})
+WITH row, a IS NULL AS no_start, b IS NULL AS no_end
+WHERE no_start OR no_end
+RETURN row.start AS start, row.end AS end, no_start, no_end""")
+
+
+@cache
+def upsert_relationships(rel_type: str) -> LiteralString:
+    kind: RelationshipKind = relationship_kind(rel_type)
+    start, end = node_kind(kind.start), node_kind(kind.end)
+    return _literal(f"""
+UNWIND $rows AS row
+MATCH (a:{start.label} {{{start.key}: row.start}})
+MATCH (b:{end.label} {{{end.key}: row.end}})
+OPTIONAL MATCH (a)-[old:{kind.type}]->(b)
+WITH a, b, row, {_OUTCOME} AS outcome
+WHERE outcome <> 'unchanged'
+MERGE (a)-[r:{kind.type}]->(b)
+SET r += row.props
+RETURN outcome, count(*) AS rows""")
+
+
+@cache
+def get_node(label: str) -> LiteralString:
+    kind = node_kind(label)
+    return _literal(f"MATCH (n:{kind.label} {{{kind.key}: $key}}) RETURN properties(n) AS props")
+
+
+@cache
+def get_relationship(rel_type: str) -> LiteralString:
+    kind = relationship_kind(rel_type)
+    start, end = node_kind(kind.start), node_kind(kind.end)
+    return _literal(
+        f"MATCH (:{start.label} {{{start.key}: $start}})-[r:{kind.type}]->(:{end.label} {{{end.key}: $end}}) "
+        "RETURN properties(r) AS props"
+    )

@@ -1,0 +1,225 @@
+"""The Neo4j backend: the official driver, ``UNWIND $rows`` batches, managed transactions.
+
+Managed transactions (``execute_read`` / ``execute_write``) retry transient
+errors (deadlocks, leader switches) for up to ``max_transaction_retry_time``;
+everything else becomes a ``CustgraphError`` that names the URI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase, ManagedTransaction
+from neo4j import exceptions as neo4j_errors
+
+from custgraph.errors import (
+    ConfigError,
+    MissingEndpointError,
+    SchemaNotInitialisedError,
+    StoreAuthError,
+    StoreError,
+    StoreUnavailableError,
+)
+
+from . import neo4j_statements as statements
+from .model import NODE_KINDS, node_kind, relationship_kind
+from .named_query import NamedQuery, Rows
+from .rows import RelationshipRow, WriteResult, batches, coalesce_nodes, coalesce_relationships
+from .store import DEFAULT_BATCH_SIZE, Store
+from .values import from_neo4j
+
+__all__ = ["Neo4jStore"]
+
+
+class Neo4jStore(Store):
+    """A store on a Neo4j server, cluster or Aura database."""
+
+    def __init__(
+        self,
+        uri: str,
+        user: str = "neo4j",
+        password: str | None = None,
+        database: str | None = None,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        require_schema: bool = True,
+        connection_timeout: float = 10.0,
+        max_retry_time: float = 30.0,
+    ) -> None:
+        self._uri = uri
+        self._user = user
+        self._database = database
+        self.batch_size = batch_size
+        auth = (user, password) if password is not None else None
+        try:
+            self._driver = GraphDatabase.driver(
+                uri,
+                auth=auth,
+                connection_timeout=connection_timeout,
+                max_transaction_retry_time=max_retry_time,
+                user_agent="custgraph",
+            )
+        except (ValueError, neo4j_errors.ConfigurationError) as error:
+            raise ConfigError("store", f"invalid Neo4j URI {uri!r}: {error}") from None
+        try:
+            self.ping()
+            if require_schema:
+                self.check_schema()
+        except BaseException:
+            self._driver.close()
+            raise
+
+    @property
+    def target(self) -> str:
+        return self._uri if self._database is None else f"{self._uri} (database {self._database})"
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Translate driver errors into one clear line that names the URI."""
+        try:
+            yield
+        except neo4j_errors.AuthError:
+            raise StoreAuthError(
+                self.target,
+                f"Neo4j rejected the credentials of user {self._user!r} (check NEO4J_USER / NEO4J_PASSWORD)",
+            ) from None
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as error:
+            raise StoreUnavailableError(
+                self.target, f"cannot reach Neo4j (is it running?): {type(error).__name__}"
+            ) from None
+        except neo4j_errors.Neo4jError as error:
+            if error.code and error.code.endswith("DatabaseNotFound"):
+                raise StoreError(self.target, "the database does not exist (check NEO4J_DATABASE)") from None
+            raise StoreError(self.target, f"Neo4j error {error.code}") from error
+        except neo4j_errors.DriverError as error:
+            raise StoreError(self.target, f"driver error {type(error).__name__}") from error
+
+    def _session(self) -> neo4j.Session:
+        return self._driver.session(database=self._database)
+
+    def ping(self) -> None:
+        with self._errors():
+            self._driver.verify_connectivity()
+
+    def init(self) -> None:
+        with self._errors(), self._session() as session:
+            for statement in statements.constraint_statements() + statements.index_statements():
+                session.run(statement).consume()
+
+    def check_schema(self) -> None:
+        """Fail fast when ``custgraph init`` has not created the key constraints."""
+        with self._errors():
+            records, _, _ = self._driver.execute_query(
+                "SHOW CONSTRAINTS YIELD type, labelsOrTypes, properties",
+                database_=self._database,
+                routing_=neo4j.RoutingControl.READ,
+            )
+        unique = {
+            (tuple(r["labelsOrTypes"]), tuple(r["properties"]))
+            for r in records
+            if "UNIQUENESS" in r["type"] or r["type"] == "NODE_KEY"
+        }
+        missing = [k.label for k in NODE_KINDS.values() if ((k.label,), (k.key,)) not in unique]
+        if missing:
+            raise SchemaNotInitialisedError(
+                self.target,
+                f"no key constraint for {', '.join(missing)}; run `custgraph init` against this store first",
+            )
+
+    def upsert_nodes(self, label: str, rows: Iterable[Mapping[str, Any]]) -> WriteResult:
+        kind = node_kind(label)
+        statement = statements.upsert_nodes(label)
+        result = WriteResult()
+        prepared = coalesce_nodes(kind, rows)
+        with self._errors(), self._session() as session:
+            for batch in batches(prepared, self.batch_size):
+                payload = [{"key": row.key, "props": row.properties} for row in batch]
+                counts = session.execute_write(_write, statement, payload)
+                _add_counts(result, counts, len(batch))
+        return result
+
+    def upsert_relationships(
+        self, rel_type: str, rows: Iterable[RelationshipRow | Sequence[Any]]
+    ) -> WriteResult:
+        kind = relationship_kind(rel_type)
+        prepared = coalesce_relationships(kind, rows)
+        payloads = [
+            [{"start": row.start, "end": row.end, "props": dict(row.properties)} for row in batch]
+            for batch in batches(prepared, self.batch_size)
+        ]
+        check = statements.check_endpoints(rel_type)
+        statement = statements.upsert_relationships(rel_type)
+        result = WriteResult()
+        with self._errors(), self._session() as session:
+            missing: list[tuple[str, object]] = []
+            for payload in payloads:
+                missing += session.execute_read(_missing_endpoints, check, kind.start, kind.end, payload)
+            if missing:
+                unique = list(dict.fromkeys(missing))
+                raise MissingEndpointError(rel_type, unique[:5], len(unique))
+            for payload in payloads:
+                counts = session.execute_write(_write_relationships, check, statement, rel_type, payload)
+                _add_counts(result, counts, len(payload))
+        return result
+
+    def get_node(self, label: str, key: str | int) -> dict[str, Any] | None:
+        statement = statements.get_node(label)
+        with self._errors(), self._session() as session:
+            records = session.execute_read(_read, statement, {"key": key})
+        return from_neo4j(records[0]["props"]) if records else None
+
+    def get_relationship(self, rel_type: str, start: str | int, end: str | int) -> dict[str, Any] | None:
+        statement = statements.get_relationship(rel_type)
+        with self._errors(), self._session() as session:
+            records = session.execute_read(_read, statement, {"start": start, "end": end})
+        return from_neo4j(records[0]["props"]) if records else None
+
+    def run(self, query: NamedQuery, params: Mapping[str, Any] | None = None) -> Rows:
+        bound = query.bind(params or {})
+        with self._errors(), self._session() as session:
+            records = session.execute_read(_read, query.cypher, bound)
+        return [from_neo4j(record) for record in records]
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+def _read(tx: ManagedTransaction, statement: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [record.data() for record in tx.run(statement, params)]
+
+
+def _write(tx: ManagedTransaction, statement: Any, rows: list[dict[str, Any]]) -> dict[str, int]:
+    return {record["outcome"]: record["rows"] for record in tx.run(statement, rows=rows)}
+
+
+def _missing_endpoints(
+    tx: ManagedTransaction, statement: Any, start_label: str, end_label: str, rows: list[dict[str, Any]]
+) -> list[tuple[str, object]]:
+    missing: list[tuple[str, object]] = []
+    for record in tx.run(statement, rows=rows):
+        if record["no_start"]:
+            missing.append((start_label, record["start"]))
+        if record["no_end"]:
+            missing.append((end_label, record["end"]))
+    return missing
+
+
+def _write_relationships(
+    tx: ManagedTransaction, check: Any, statement: Any, rel_type: str, rows: list[dict[str, Any]]
+) -> dict[str, int]:
+    """Re-check endpoints inside the write transaction: a node deleted meanwhile aborts the batch."""
+    kind = relationship_kind(rel_type)
+    missing = _missing_endpoints(tx, check, kind.start, kind.end, rows)
+    if missing:
+        raise MissingEndpointError(rel_type, missing[:5], len(missing))
+    return _write(tx, statement, rows)
+
+
+def _add_counts(result: WriteResult, counts: dict[str, int], batch_rows: int) -> None:
+    result.created += counts.get("created", 0)
+    result.updated += counts.get("updated", 0)
+    result.unchanged += batch_rows - counts.get("created", 0) - counts.get("updated", 0)
+    result.batches += 1

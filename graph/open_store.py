@@ -1,0 +1,30 @@
+"""Choosing the backend from the configuration: the one place that knows both."""
+
+from __future__ import annotations
+
+from custgraph.config import Config
+
+from .store import DEFAULT_BATCH_SIZE, Store
+
+__all__ = ["open_store"]
+
+
+def open_store(config: Config, *, require_schema: bool = True, batch_size: int = DEFAULT_BATCH_SIZE) -> Store:
+    """A Neo4j store for a ``neo4j://``/``bolt://`` URI, else the embedded store at that path.
+
+    ``require_schema=False`` is for ``custgraph init``, which creates the schema.
+    """
+    if config.uses_neo4j:
+        from .neo4j_store import Neo4jStore
+
+        return Neo4jStore(
+            config.store,
+            config.neo4j_user,
+            config.neo4j_password,
+            config.neo4j_database,
+            batch_size=batch_size,
+            require_schema=require_schema,
+        )
+    from .embedded_store import EmbeddedStore
+
+    return EmbeddedStore(config.store, batch_size=batch_size)

@@ -1,0 +1,120 @@
+"""Property values both backends can store and give back unchanged.
+
+Allowed: ``str``, ``int`` (64-bit), ``float``, ``bool``, ``datetime.date``,
+``datetime.datetime`` and lists of one of those; ``None`` removes a property
+(as ``SET n += {p: null}`` does in Neo4j). Maps and nested lists are refused
+because Neo4j cannot store them as properties.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["Value", "check_value", "from_json", "from_neo4j", "same_value", "to_json"]
+
+Scalar = str | int | float | bool | dt.date | dt.datetime
+Value = Scalar | list[Scalar] | None
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def check_value(value: object) -> str | None:
+    """Why ``value`` cannot be stored, or ``None`` when it can."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        kinds = {_scalar_kind(item) for item in value}
+        if None in kinds or "null" in kinds:
+            return "lists may hold only strings, numbers, booleans, dates or datetimes (no nulls)"
+        if len(kinds) > 1 and kinds != {"int", "float"}:
+            return "a list must hold values of one type"
+        return None
+    if _scalar_kind(value) is None:
+        return f"unsupported type {type(value).__name__}"
+    if isinstance(value, int) and not isinstance(value, bool) and not _INT64[0] <= value <= _INT64[1]:
+        return "integer out of the 64-bit range"
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN cannot be stored (it never equals itself)"
+    return None
+
+
+def _scalar_kind(value: object) -> str | None:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    return None
+
+
+def same_value(old: object, new: object) -> bool:
+    """Equality as Neo4j sees it: ``1 == 1.0``, a datetime is not a date, a bool is not an int."""
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(same_value(a, b) for a, b in zip(old, new, strict=True))
+    if isinstance(old, bool) != isinstance(new, bool):
+        return False
+    if isinstance(old, dt.datetime) != isinstance(new, dt.datetime):
+        return False
+    if isinstance(old, dt.datetime) and isinstance(new, dt.datetime):
+        if (old.tzinfo is None) != (new.tzinfo is None):
+            return False
+    return bool(old == new)
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, list):
+        return [_encode(item) for item in value]
+    return value
+
+
+def _decode(value: object) -> Any:
+    if isinstance(value, dict):
+        if "$datetime" in value:
+            return dt.datetime.fromisoformat(value["$datetime"])
+        if "$date" in value:
+            return dt.date.fromisoformat(value["$date"])
+        return {key: _decode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    return value
+
+
+def to_json(value: object) -> str:
+    """A canonical JSON text (sorted keys) that ``from_json`` turns back into the value."""
+    if isinstance(value, Mapping):
+        return json.dumps({key: _encode(item) for key, item in value.items()},
+                          sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return json.dumps(_encode(value), sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
+def from_json(text: str) -> Any:
+    return _decode(json.loads(text))
+
+
+def from_neo4j(value: Any) -> Any:
+    """Driver values to plain Python (neo4j.time types become ``datetime``/``date``)."""
+    if isinstance(value, list):
+        return [from_neo4j(item) for item in value]
+    if isinstance(value, dict):
+        return {key: from_neo4j(item) for key, item in value.items()}
+    to_native = getattr(value, "to_native", None)
+    if callable(to_native):
+        return to_native()
+    return value

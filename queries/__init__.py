@@ -1,0 +1,5 @@
+"""Named, parameterised read queries: Cypher for Neo4j and analysts, twins for the embedded store."""
+
+from .catalogue import get, names
+
+__all__ = ["get", "names"]

@@ -1,0 +1,55 @@
+"""The named query catalogue: ``NAME.cypher`` plus its embedded twin ``NAME.py``.
+
+The ``.cypher`` file is the source of truth for analysts: its header comment
+names the query, its parameters and what it returns, so it can be pasted into
+Neo4j Browser after ``:param``. Parameter lines look like::
+
+    // @param customer_id: string — the golden customer's id
+    // @param k: integer = 10 — how many recommendations
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import LiteralString, cast
+
+from custgraph.errors import UnknownQueryError
+from custgraph.graph import NamedQuery, QueryParameter
+
+__all__ = ["get", "names"]
+
+_PARAM = re.compile(r"^//\s*@param\s+(\w+)\s*:\s*(\w+)(?:\s*=\s*(\S+))?(?:\s*[—-]+\s*(.*))?$")
+
+
+def names() -> list[str]:
+    """Every query in the catalogue, sorted."""
+    files = resources.files(__package__)
+    return sorted(entry.name.removesuffix(".cypher") for entry in files.iterdir()
+                  if entry.name.endswith(".cypher"))
+
+
+@cache
+def get(name: str) -> NamedQuery:
+    """The named query ``name``; ``UnknownQueryError`` lists what exists."""
+    if name not in names():
+        raise UnknownQueryError(f"no query named {name!r}; known: {', '.join(names())}")
+    text = (resources.files(__package__) / f"{name}.cypher").read_text(encoding="utf-8")
+    twin = importlib.import_module(f"{__package__}.{name}")
+    header = [line for line in text.splitlines() if line.startswith("//")]
+    description = header[0].removeprefix("//").strip().removeprefix(f"{name}:").strip() if header else ""
+    parameters = []
+    for line in header:
+        match = _PARAM.match(line)
+        if match:
+            param, kind, default, about = match.groups()
+            parameters.append(QueryParameter(
+                name=param, type=kind, default=json.loads(default) if default else None,
+                required=default is None, description=about or "",
+            ))
+    # The file's text is ours, shipped with the package: it is literal query text.
+    return NamedQuery(name=name, cypher=cast(LiteralString, text), embedded=twin.embedded,
+                      parameters=tuple(parameters), description=description)
