@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from custgraph.graph import Store, open_store
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -16,7 +17,6 @@ from starlette.routing import Route
 
 from custgraph.config import Config
 from custgraph.errors import CustgraphError
-from custgraph.graph import Store, open_store
 
 __all__ = ["create_app"]
 

@@ -76,12 +76,12 @@ def _init(config: Config) -> int:
 
 
 def _print_stats(config: Config) -> None:
-    from custgraph import queries
     from custgraph.graph import open_store
+    from custgraph.queries import get as named_query
 
     with open_store(config) as store:
-        nodes = store.run(queries.get("node_counts"))
-        relationships = store.run(queries.get("relationship_counts"))
+        nodes = store.run(named_query("node_counts"))
+        relationships = store.run(named_query("relationship_counts"))
     width = max([len(r["label"]) for r in nodes] + [len(r["type"]) for r in relationships] + [5])
     print("nodes")
     for row in nodes:

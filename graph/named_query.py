@@ -66,7 +66,7 @@ class NamedQuery:
             wrong_bool = isinstance(value, bool) and parameter.type in ("integer", "float")
             if not isinstance(value, allowed) or wrong_bool:
                 raise QueryParameterError(
-                    f"{self.name}: parameter {parameter.name} must be a {parameter.type}"
+                    f"{self.name}: parameter {parameter.name} must be of type {parameter.type}"
                 )
             bound[parameter.name] = value
         return bound

@@ -68,9 +68,11 @@ def same_value(old: object, new: object) -> bool:
         return False
     if isinstance(old, dt.datetime) != isinstance(new, dt.datetime):
         return False
-    if isinstance(old, dt.datetime) and isinstance(new, dt.datetime):
-        if (old.tzinfo is None) != (new.tzinfo is None):
-            return False
+    naive_and_aware = isinstance(old, dt.datetime) and isinstance(new, dt.datetime) and (
+        (old.tzinfo is None) != (new.tzinfo is None)
+    )
+    if naive_and_aware:
+        return False
     return bool(old == new)
 
 

@@ -15,10 +15,10 @@ import json
 import re
 from functools import cache
 from importlib import resources
-from typing import LiteralString, cast
+
+from custgraph.graph import NamedQuery, QueryParameter
 
 from custgraph.errors import UnknownQueryError
-from custgraph.graph import NamedQuery, QueryParameter
 
 __all__ = ["get", "names"]
 
@@ -51,5 +51,5 @@ def get(name: str) -> NamedQuery:
                 required=default is None, description=about or "",
             ))
     # The file's text is ours, shipped with the package: it is literal query text.
-    return NamedQuery(name=name, cypher=cast(LiteralString, text), embedded=twin.embedded,
+    return NamedQuery(name=name, cypher=text, embedded=twin.embedded,
                       parameters=tuple(parameters), description=description)

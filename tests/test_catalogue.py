@@ -1,0 +1,40 @@
+"""The named query catalogue: every .cypher file has a twin and a readable header."""
+
+from __future__ import annotations
+
+import pytest
+from custgraph.graph import NamedQuery, QueryParameter
+
+from custgraph import queries
+from custgraph.errors import QueryParameterError, UnknownQueryError
+
+
+def test_every_query_has_a_header_and_an_embedded_twin() -> None:
+    assert {"node_counts", "relationship_counts"} <= set(queries.names())
+    for name in queries.names():
+        query = queries.get(name)
+        assert query.cypher.startswith(f"// {name}: ")
+        assert "Parameters:" in query.cypher and "Returns:" in query.cypher
+        assert query.description
+        assert callable(query.embedded)
+
+
+def test_unknown_query_lists_the_known_ones() -> None:
+    with pytest.raises(UnknownQueryError, match="node_counts"):
+        queries.get("drop_everything")
+
+
+def _query(*parameters: QueryParameter) -> NamedQuery:
+    return NamedQuery(name="q", cypher="RETURN 1", embedded=lambda graph, params: [], parameters=parameters)
+
+
+def test_bind_fills_defaults_and_checks_types() -> None:
+    query = _query(QueryParameter("customer_id", "string"), QueryParameter("k", "integer", 10, required=False))
+
+    assert query.bind({"customer_id": "c-1"}) == {"customer_id": "c-1", "k": 10}
+    with pytest.raises(QueryParameterError, match="missing parameter customer_id"):
+        query.bind({})
+    with pytest.raises(QueryParameterError, match="unknown parameter"):
+        query.bind({"customer_id": "c-1", "limit": 3})
+    with pytest.raises(QueryParameterError, match="k must be of type integer"):
+        query.bind({"customer_id": "c-1", "k": True})

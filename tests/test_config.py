@@ -1,0 +1,42 @@
+"""Choosing the store from --store, CUSTGRAPH_STORE and the default."""
+
+from __future__ import annotations
+
+import pytest
+
+from custgraph.config import DEFAULT_STORE, Config
+from custgraph.errors import ConfigError
+
+
+@pytest.mark.parametrize(("env", "flag", "store", "neo4j"), [
+    ({}, None, DEFAULT_STORE, False),
+    ({"CUSTGRAPH_STORE": "  "}, None, DEFAULT_STORE, False),
+    ({"CUSTGRAPH_STORE": "/data/graph"}, None, "/data/graph", False),
+    ({"CUSTGRAPH_STORE": "neo4j://db:7687"}, None, "neo4j://db:7687", True),
+    ({"CUSTGRAPH_STORE": "neo4j+s://x.databases.example"}, None, "neo4j+s://x.databases.example", True),
+    ({"CUSTGRAPH_STORE": "/data/graph"}, "bolt://127.0.0.1:7687", "bolt://127.0.0.1:7687", True),
+    ({"CUSTGRAPH_STORE": "bolt://a:1"}, "./local", "./local", False),
+])
+def test_store_selection(env: dict[str, str], flag: str | None, store: str, neo4j: bool) -> None:
+    config = Config.from_env(env, store=flag)
+
+    assert (config.store, config.uses_neo4j) == (store, neo4j)
+
+
+def test_credentials_and_database_come_from_the_environment() -> None:
+    config = Config.from_env({"NEO4J_USER": "app", "NEO4J_PASSWORD": "s3cret", "NEO4J_DATABASE": "crm"})
+
+    assert (config.neo4j_user, config.neo4j_password, config.neo4j_database) == ("app", "s3cret", "crm")
+    assert Config.from_env({}).neo4j_password is None
+
+
+@pytest.mark.parametrize(("env", "flag", "name"), [
+    ({"CUSTGRAPH_STORE": "http://db:7474"}, None, "CUSTGRAPH_STORE"),
+    ({}, "postgres://x", "--store"),
+])
+def test_unsupported_scheme_names_the_setting(env: dict[str, str], flag: str | None, name: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env(env, store=flag)
+
+    assert caught.value.name == name
+    assert str(caught.value).startswith(f"{name}: unsupported URI scheme")

@@ -1,0 +1,110 @@
+"""The embedded store keeps every batch it reported as written, even after ``kill -9``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from custgraph.graph.embedded_store import EmbeddedStore
+
+from custgraph import queries
+from custgraph.errors import StoreError, StoreLockedError
+
+pytestmark = pytest.mark.embedded
+
+BATCH = 2000
+
+# Writes batches of BATCH Interaction nodes forever, printing each batch number
+# only after upsert_nodes returned (i.e. after the store reported it written).
+WRITER = textwrap.dedent(f"""
+    import sys
+    from custgraph.graph.embedded_store import EmbeddedStore
+
+    store = EmbeddedStore(sys.argv[1], batch_size={BATCH})
+    batch = 0
+    while True:
+        rows = [{{"interaction_id": f"b{{batch}}-{{i}}", "batch": batch, "type": "web_visit"}}
+                for i in range({BATCH})]
+        store.upsert_nodes("Interaction", rows)
+        print(batch, flush=True)
+        batch += 1
+""")
+
+
+def batches_on_disk(path: Path) -> dict[int, int]:
+    with EmbeddedStore(path) as store:
+        sizes: dict[int, int] = {}
+        for key in store.graph.keys("Interaction"):
+            node = store.get_node("Interaction", key)
+            assert node is not None
+            sizes[node["batch"]] = sizes.get(node["batch"], 0) + 1
+        return sizes
+
+
+@pytest.mark.parametrize("phase", [0.0, 0.25, 0.5, 0.75, 0.95])
+def test_kill_9_keeps_reported_batches_and_no_half_batch(tmp_path: Path, phase: float) -> None:
+    """Kill at several points of a batch's life: building rows, checking, committing."""
+    path = tmp_path / "store"
+    with subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True) as writer:
+        assert writer.stdout is not None
+        reported, seen_at = [], []
+        for _ in range(4):
+            reported.append(int(writer.stdout.readline()))
+            seen_at.append(time.monotonic())
+        period = (seen_at[-1] - seen_at[0]) / (len(seen_at) - 1)
+        time.sleep(phase * period)
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+
+    sizes = batches_on_disk(path)
+
+    assert set(reported) <= set(sizes), "a batch reported as written was lost"
+    assert all(size == BATCH for size in sizes.values()), f"half-written batch: {sizes}"
+    assert max(sizes) <= max(reported) + 1
+
+
+def test_reopen_restores_the_graph_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    with EmbeddedStore(path) as store:
+        store.upsert_nodes("Identity", [{"identity_id": "a", "name": "Ä"}, {"identity_id": "b", "n": 1.0}])
+        store.upsert_nodes("Customer", [{"customer_id": 10}])
+        store.upsert_relationships("RESOLVES_TO", [("a", 10, {"score": 0.97}), ("b", 10)])
+        store.upsert_nodes("Identity", [{"identity_id": "b", "n": None, "m": [1, 2]}])
+        before = store.graph.nx.copy()
+
+    with EmbeddedStore(path) as store:
+        after = store.graph.nx
+        assert sorted(after.nodes(data=True)) == sorted(before.nodes(data=True))
+        assert sorted(after.edges(keys=True, data=True)) == sorted(before.edges(keys=True, data=True))
+        assert store.run(queries.get("node_counts")) == [
+            {"label": "Customer", "count": 1}, {"label": "Identity", "count": 2},
+        ]
+
+
+def test_a_second_process_cannot_open_the_same_store(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "store"):
+        probe = subprocess.run(
+            [sys.executable, "-m", "custgraph", "--store", str(tmp_path / "store"), "stats"],
+            capture_output=True, text=True,
+        )
+    assert probe.returncode == 2
+    assert "another custgraph process has this store open" in probe.stderr
+    assert "Traceback" not in probe.stderr
+
+
+def test_same_process_second_open_is_refused_too(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "store"), pytest.raises(StoreLockedError):
+        EmbeddedStore(tmp_path / "store")
+
+
+def test_a_foreign_directory_is_not_taken_over(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(StoreError, match="is not a custgraph store"):
+        EmbeddedStore(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]

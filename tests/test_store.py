@@ -1,0 +1,181 @@
+"""The Store contract, asserted identically on the embedded store and on Neo4j."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from custgraph.graph import RelationshipRow, Store
+from custgraph.loaders.sample import SAMPLE_NODES, SAMPLE_RELATIONSHIPS, load_sample
+
+from custgraph import queries
+from custgraph.errors import InvalidRowError, MissingEndpointError, UnknownLabelError
+from tests.conftest import StoreFactory
+
+ANN = {"customer_id": "c-1", "name": "Ann Lee", "email_norm": "ann@example.com"}
+BOB = {"customer_id": "c-2", "name": "Bob Ray"}
+
+
+def node_counts(store: Store) -> dict[str, int]:
+    return {row["label"]: row["count"] for row in store.run(queries.get("node_counts"))}
+
+
+def relationship_counts(store: Store) -> dict[str, int]:
+    return {row["type"]: row["count"] for row in store.run(queries.get("relationship_counts"))}
+
+
+def test_upsert_creates_then_repeats_change_nothing(store: Store) -> None:
+    first = store.upsert_nodes("Customer", [ANN, BOB])
+    again = store.upsert_nodes("Customer", [ANN, BOB])
+
+    assert (first.created, first.updated, first.unchanged) == (2, 0, 0)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert node_counts(store) == {"Customer": 2}
+    assert store.get_node("Customer", "c-1") == ANN
+
+
+def test_changed_property_is_updated_and_none_removes(store: Store) -> None:
+    store.upsert_nodes("Customer", [ANN])
+
+    result = store.upsert_nodes("Customer", [{"customer_id": "c-1", "name": "Ann Lee-Park", "email_norm": None}])
+
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
+    assert store.get_node("Customer", "c-1") == {"customer_id": "c-1", "name": "Ann Lee-Park"}
+
+
+def test_properties_not_in_the_row_are_kept(store: Store) -> None:
+    store.upsert_nodes("Customer", [ANN])
+    store.upsert_nodes("Customer", [{"customer_id": "c-1", "segment": "loyal"}])
+
+    assert store.get_node("Customer", "c-1") == {**ANN, "segment": "loyal"}
+
+
+def test_repeated_key_in_one_call_is_merged_later_wins(store: Store) -> None:
+    result = store.upsert_nodes("Customer", [ANN, {"customer_id": "c-1", "name": "Ann B."}])
+
+    assert (result.created, result.total) == (1, 1)
+    assert store.get_node("Customer", "c-1") == {**ANN, "name": "Ann B."}
+
+
+def test_values_round_trip(store: Store) -> None:
+    at = dt.datetime(2026, 3, 1, 12, 30, 5, 123000, tzinfo=dt.UTC)
+    row = {"interaction_id": "i-1", "type": "purchase", "at": at, "on": dt.date(2026, 3, 1),
+           "amount": 12.5, "quantity": 3, "gift": False, "tags": ["a", "b"], "text": "日本語 ok"}
+    store.upsert_nodes("Interaction", [row])
+
+    assert store.get_node("Interaction", "i-1") == row
+    assert store.upsert_nodes("Interaction", [row]).unchanged == 1
+
+
+def test_integer_and_string_keys_are_distinct(store: Store) -> None:
+    store.upsert_nodes("Product", [{"sku": 7, "name": "int"}, {"sku": "7", "name": "str"}])
+
+    assert store.get_node("Product", 7) == {"sku": 7, "name": "int"}
+    assert store.get_node("Product", "7") == {"sku": "7", "name": "str"}
+
+
+def test_missing_node_reads_as_none(store: Store) -> None:
+    assert store.get_node("Customer", "nobody") is None
+    assert store.get_relationship("RESOLVES_TO", "x", "y") is None
+
+
+def test_relationship_upsert_between_existing_nodes(store: Store) -> None:
+    store.upsert_nodes("Identity", [{"identity_id": "crm:1"}, {"identity_id": "web:9"}])
+    store.upsert_nodes("Customer", [ANN])
+
+    first = store.upsert_relationships("RESOLVES_TO", [("crm:1", "c-1"), ("web:9", "c-1", {"since": 2024})])
+    again = store.upsert_relationships("RESOLVES_TO", [("crm:1", "c-1"), ("web:9", "c-1", {"since": 2024})])
+    changed = store.upsert_relationships("RESOLVES_TO", [RelationshipRow("web:9", "c-1", {"since": 2025})])
+
+    assert (first.created, again.unchanged, changed.updated) == (2, 2, 1)
+    assert store.get_relationship("RESOLVES_TO", "web:9", "c-1") == {"since": 2025}
+    assert store.get_relationship("RESOLVES_TO", "crm:1", "c-1") == {}
+    assert relationship_counts(store) == {"RESOLVES_TO": 2}
+
+
+def test_missing_endpoint_is_a_clear_error_and_writes_nothing(open_test_store: StoreFactory) -> None:
+    store = open_test_store(batch_size=2)
+    store.upsert_nodes("Identity", [{"identity_id": f"crm:{i}"} for i in range(5)])
+    store.upsert_nodes("Customer", [ANN])
+    rows = [(f"crm:{i}", "c-1") for i in range(5)] + [("crm:404", "c-1"), ("crm:0", "c-missing")]
+
+    with pytest.raises(MissingEndpointError) as caught:
+        store.upsert_relationships("RESOLVES_TO", rows)
+
+    message = str(caught.value)
+    assert "RESOLVES_TO" in message and "'crm:404'" in message and "'c-missing'" in message
+    assert "nothing was written" in message
+    assert caught.value.total == 2
+    assert relationship_counts(store) == {}
+
+
+def test_rows_are_written_in_batches(open_test_store: StoreFactory) -> None:
+    store = open_test_store(batch_size=2)
+    result = store.upsert_nodes("Channel", [{"channel_id": f"ch-{i}"} for i in range(5)])
+
+    assert (result.batches, result.created) == (3, 5)
+
+
+@pytest.mark.parametrize(("row", "field"), [
+    ({"name": "no key"}, "customer_id"),
+    ({"customer_id": ""}, "customer_id"),
+    ({"customer_id": 1.5}, "customer_id"),
+    ({"customer_id": "c-9", "address": {"city": "Oslo"}}, "address"),
+    ({"customer_id": "c-9", "tags": ["a", 1]}, "tags"),
+    ({"customer_id": "c-9", "score": float("nan")}, "score"),
+    ({"customer_id": "c-9", "big": 2**70}, "big"),
+])
+def test_invalid_row_names_the_field_and_writes_nothing(store: Store, row: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidRowError) as caught:
+        store.upsert_nodes("Customer", [BOB, row])
+
+    assert caught.value.field == field
+    assert "Customer row 1" in str(caught.value)
+    assert node_counts(store) == {}
+
+
+INJECTIONS = [
+    "Customer) DETACH DELETE (n",
+    "Customer {customer_id: 'x'}) MATCH (m) DETACH DELETE m //",
+    "Customer`) DETACH DELETE n //",
+    "customer",
+    "",
+    "RESOLVES_TO]->() MATCH (n) DETACH DELETE n //",
+]
+
+
+@pytest.mark.parametrize("label", INJECTIONS)
+def test_labels_outside_the_model_are_refused(store: Store, label: str) -> None:
+    store.upsert_nodes("Customer", [ANN])
+
+    with pytest.raises(UnknownLabelError):
+        store.upsert_nodes(label, [{"customer_id": "x"}])
+    with pytest.raises(UnknownLabelError):
+        store.upsert_relationships(label, [("x", "y")])
+    with pytest.raises(UnknownLabelError):
+        store.get_node(label, "x")
+
+    assert node_counts(store) == {"Customer": 1}
+
+
+def test_named_queries_answer_alike_on_both_backends(store: Store) -> None:
+    load_sample(store)
+
+    assert node_counts(store) == {label: len(rows) for label, rows in SAMPLE_NODES.items()}
+    assert relationship_counts(store) == {t: len(rows) for t, rows in SAMPLE_RELATIONSHIPS.items()}
+    assert store.run(queries.get("node_counts")) == sorted(
+        store.run(queries.get("node_counts")), key=lambda row: row["label"]
+    )
+
+
+def test_reopening_gives_back_the_same_graph(open_test_store: StoreFactory) -> None:
+    store = open_test_store()
+    load_sample(store)
+    before = (node_counts(store), relationship_counts(store), store.get_node("Interaction", "webshop:o-2"))
+    store.close()
+
+    reopened = open_test_store()
+
+    after = (node_counts(reopened), relationship_counts(reopened), reopened.get_node("Interaction", "webshop:o-2"))
+    assert after == before
+    assert load_sample(reopened).unchanged == sum(before[0].values()) + sum(before[1].values())
