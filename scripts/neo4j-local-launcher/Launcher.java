@@ -15,7 +15,7 @@ import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
  * Embedded Neo4j with BoltConnector enabled is the documented way to get a
  * server that the official drivers can talk to from nothing but Java and jars.
  *
- * Usage: java -cp 'lib/*' Launcher.java HOME_DIR PORT PASSWORD PAGECACHE_MB
+ * Usage: java -cp 'CLASSES:lib/*' Launcher HOME_DIR PORT PASSWORD PAGECACHE_MB
  * Prints "READY bolt://127.0.0.1:PORT" once Bolt accepts connections and
  * shuts the database down cleanly on SIGTERM / SIGINT.
  */
