@@ -17,11 +17,13 @@ Layout of a store directory::
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ParamSpec, TypeVar
 
 from custgraph.errors import MissingEndpointError, StoreError, StoreLockedError
 
@@ -42,6 +44,8 @@ from .values import from_json, to_json
 __all__ = ["EmbeddedStore"]
 
 SCHEMA_VERSION = "1"
+P = ParamSpec("P")
+R = TypeVar("R")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS nodes (
@@ -53,6 +57,19 @@ CREATE TABLE IF NOT EXISTS relationships (
     PRIMARY KEY (type, start_key, end_key)
 ) WITHOUT ROWID;
 """
+
+
+def _locked(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a store method under the store's lock."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        store = args[0]
+        assert isinstance(store, EmbeddedStore)
+        with store._lock:
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 def _merged(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,13 +84,19 @@ def _merged(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, 
 
 
 class EmbeddedStore(Store):
-    """A store in one local directory; one process at a time."""
+    """A store in one local directory; one process at a time, any number of threads.
+
+    One lock serialises calls: SQLite's connection and networkx's dicts are not
+    safe to use from several threads at once, and the embedded store is the
+    single-machine default, not the one for heavy concurrent traffic.
+    """
 
     def __init__(self, path: str | os.PathLike[str], batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self._dir = Path(path)
         self.batch_size = batch_size
         self._lock_file: IO[str] | None = None
         self._db: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
         self._open_directory()
         self._graph = EmbeddedGraph()
         self._replay()
@@ -110,6 +133,7 @@ class EmbeddedStore(Store):
         self._db.execute("PRAGMA synchronous=FULL")
         self.init()
 
+    @_locked
     def init(self) -> None:
         db = self._connection()
         db.executescript(_SCHEMA)
@@ -145,6 +169,7 @@ class EmbeddedStore(Store):
             raise
         db.execute("COMMIT")
 
+    @_locked
     def upsert_nodes(self, label: str, rows: Iterable[Mapping[str, Any]]) -> WriteResult:
         kind = node_kind(label)
         result = WriteResult()
@@ -166,6 +191,7 @@ class EmbeddedStore(Store):
             result.batches += 1
         return result
 
+    @_locked
     def upsert_relationships(
         self, rel_type: str, rows: Iterable[RelationshipRow | Sequence[Any]]
     ) -> WriteResult:
@@ -199,20 +225,25 @@ class EmbeddedStore(Store):
             result.batches += 1
         return result
 
+    @_locked
     def get_node(self, label: str, key: str | int) -> dict[str, Any] | None:
         node_kind(label)
         return self._graph.node(label, key)
 
+    @_locked
     def get_relationship(self, rel_type: str, start: str | int, end: str | int) -> dict[str, Any] | None:
         kind = relationship_kind(rel_type)
         return self._graph.relationship(rel_type, (kind.start, start), (kind.end, end))
 
+    @_locked
     def run(self, query: NamedQuery, params: Mapping[str, Any] | None = None) -> Rows:
         return query.embedded(self._graph, query.bind(params or {}))
 
+    @_locked
     def ping(self) -> None:
         self._connection().execute("SELECT 1").fetchone()
 
+    @_locked
     def close(self) -> None:
         if self._db is not None:
             self._db.close()

@@ -73,14 +73,19 @@ SET n += row.props
 RETURN outcome, count(*) AS rows""")
 
 
+def _endpoints(kind: RelationshipKind, match: str) -> str:
+    """``a`` and ``b``: the start and end nodes of each row, found by their keys."""
+    start, end = node_kind(kind.start), node_kind(kind.end)
+    return (f"{match} (a:{start.label} {{{start.key}: row.start}})\n"
+            f"{match} (b:{end.label} {{{end.key}: row.end}})")
+
+
 @cache
 def check_endpoints(rel_type: str) -> LiteralString:
     kind: RelationshipKind = relationship_kind(rel_type)
-    start, end = node_kind(kind.start), node_kind(kind.end)
     return _literal(f"""
 UNWIND $rows AS row
-OPTIONAL MATCH (a:{start.label} {{{start.key}: row.start}})
-OPTIONAL MATCH (b:{end.label} {{{end.key}: row.end}})
+{_endpoints(kind, "OPTIONAL MATCH")}
 WITH row, a IS NULL AS no_start, b IS NULL AS no_end
 WHERE no_start OR no_end
 RETURN row.start AS start, row.end AS end, no_start, no_end""")
@@ -89,11 +94,9 @@ RETURN row.start AS start, row.end AS end, no_start, no_end""")
 @cache
 def upsert_relationships(rel_type: str) -> LiteralString:
     kind: RelationshipKind = relationship_kind(rel_type)
-    start, end = node_kind(kind.start), node_kind(kind.end)
     return _literal(f"""
 UNWIND $rows AS row
-MATCH (a:{start.label} {{{start.key}: row.start}})
-MATCH (b:{end.label} {{{end.key}: row.end}})
+{_endpoints(kind, "MATCH")}
 OPTIONAL MATCH (a)-[old:{kind.type}]->(b)
 WITH a, b, row, {_OUTCOME} AS outcome
 WHERE outcome <> 'unchanged'

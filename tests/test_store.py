@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from custgraph.graph import RelationshipRow, Store
@@ -179,3 +181,27 @@ def test_reopening_gives_back_the_same_graph(open_test_store: StoreFactory) -> N
     after = (node_counts(reopened), relationship_counts(reopened), reopened.get_node("Interaction", "webshop:o-2"))
     assert after == before
     assert load_sample(reopened).unchanged == sum(before[0].values()) + sum(before[1].values())
+
+
+def test_concurrent_writers_on_shared_nodes_all_succeed(store: Store) -> None:
+    """Opposite lock orders invite deadlocks on Neo4j; the driver's retries must absorb them."""
+    identities = [f"crm:{i}" for i in range(40)]
+    customers = [f"c-{i}" for i in range(4)]
+    store.upsert_nodes("Identity", [{"identity_id": key} for key in identities])
+    store.upsert_nodes("Customer", [{"customer_id": key} for key in customers])
+
+    def writer(seed: int) -> int:
+        rows = [(identity, customers[(i + seed) % 4], {"by": seed}) for i, identity in enumerate(identities)]
+        random.Random(seed).shuffle(rows)
+        written = 0
+        for round_ in range(5):
+            written += store.upsert_relationships("RESOLVES_TO", rows[round_ % 2::2]).total
+            store.upsert_nodes("Customer", [{"customer_id": key, "touched": seed} for key in reversed(customers)])
+        return written
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        written = list(pool.map(writer, range(4)))
+
+    assert written == [100] * 4
+    assert relationship_counts(store) == {"RESOLVES_TO": 160}
+    assert node_counts(store) == {"Identity": 40, "Customer": 4}
