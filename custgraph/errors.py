@@ -14,6 +14,7 @@ __all__ = [
     "MissingEndpointError",
     "QueryParameterError",
     "SchemaNotInitialisedError",
+    "SourceFileError",
     "StoreAuthError",
     "StoreError",
     "StoreLockedError",
@@ -76,6 +77,18 @@ class InvalidRowError(CustgraphError):
         self.field = field
         self.reason = reason
         super().__init__(f"{where}, field {field!r}: {reason}")
+
+
+class SourceFileError(CustgraphError):
+    """A source file (or its mapping) cannot be loaded at all; names file, line and field."""
+
+    def __init__(self, path: str, line: int | None, field: str, reason: str) -> None:
+        self.path = path
+        self.line = line
+        self.field = field
+        self.reason = reason
+        where = f"{path}, line {line}" if line is not None else path
+        super().__init__(f"{where}, field {field!r}: {reason}" if field else f"{where}: {reason}")
 
 
 class MissingEndpointError(CustgraphError):

@@ -85,3 +85,6 @@ class EmbeddedGraph:
             attributes.update(properties)
         else:
             self._graph.add_edge(start, end, key=rel_type, **properties)
+
+    def _remove_relationship(self, rel_type: str, start: NodeId, end: NodeId) -> None:
+        self._graph.remove_edge(start, end, key=rel_type)

@@ -36,6 +36,7 @@ from .rows import (
     batches,
     coalesce_nodes,
     coalesce_relationships,
+    kept_neighbours,
     outcome,
 )
 from .store import DEFAULT_BATCH_SIZE, Store
@@ -193,7 +194,11 @@ class EmbeddedStore(Store):
 
     @_locked
     def upsert_relationships(
-        self, rel_type: str, rows: Iterable[RelationshipRow | Sequence[Any]]
+        self,
+        rel_type: str,
+        rows: Iterable[RelationshipRow | Sequence[Any]],
+        replace_from: Iterable[str | int] | None = None,
+        replace_to: Iterable[str | int] | None = None,
     ) -> WriteResult:
         kind = relationship_kind(rel_type)
         prepared = coalesce_relationships(kind, rows)
@@ -205,6 +210,10 @@ class EmbeddedStore(Store):
         if missing:
             raise MissingEndpointError(rel_type, missing[:5], len(missing))
         result = WriteResult()
+        if replace_from is not None:
+            result.deleted += self._delete_stale(rel_type, kept_neighbours(prepared, replace_from, True), True)
+        if replace_to is not None:
+            result.deleted += self._delete_stale(rel_type, kept_neighbours(prepared, replace_to, False), False)
         for batch in batches(prepared, self.batch_size):
             changes: list[tuple[NodeId, NodeId, dict[str, Any]]] = []
             for row in batch:
@@ -224,6 +233,31 @@ class EmbeddedStore(Store):
                 self._graph._set_relationship(rel_type, start, end, props)
             result.batches += 1
         return result
+
+    def _delete_stale(self, rel_type: str, kept: dict[str | int, list[str | int]], from_start: bool) -> int:
+        kind = relationship_kind(rel_type)
+        stale: list[tuple[NodeId, NodeId]] = []
+        for anchor, neighbours in kept.items():
+            keep = set(neighbours)
+            if from_start:
+                start_id: NodeId = (kind.start, anchor)
+                stale += [(start_id, end) for end, _ in self._graph.out(start_id, rel_type) if end[1] not in keep]
+            else:
+                end_id: NodeId = (kind.end, anchor)
+                stale += [(start, end_id) for start, _ in self._graph.into(end_id, rel_type) if start[1] not in keep]
+        for batch in batches(stale, self.batch_size):
+            self._commit(
+                "DELETE FROM relationships WHERE type = ? AND start_key = ? AND end_key = ?",
+                [(rel_type, to_json(start_id[1]), to_json(end_id[1])) for start_id, end_id in batch],
+            )
+            for start_id, end_id in batch:
+                self._graph._remove_relationship(rel_type, start_id, end_id)
+        return len(stale)
+
+    @_locked
+    def existing_keys(self, label: str, keys: Iterable[str | int]) -> set[str | int]:
+        node_kind(label)
+        return {key for key in keys if self._graph.has_node(label, key)}
 
     @_locked
     def get_node(self, label: str, key: str | int) -> dict[str, Any] | None:

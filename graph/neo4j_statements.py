@@ -16,6 +16,8 @@ from .model import NODE_KINDS, NodeKind, RelationshipKind, node_kind, relationsh
 __all__ = [
     "check_endpoints",
     "constraint_statements",
+    "delete_stale",
+    "existing_keys",
     "get_node",
     "get_relationship",
     "index_statements",
@@ -119,3 +121,28 @@ def get_relationship(rel_type: str) -> LiteralString:
         f"MATCH (:{start.label} {{{start.key}: $start}})-[r:{kind.type}]->(:{end.label} {{{end.key}: $end}}) "
         "RETURN properties(r) AS props"
     )
+
+
+@cache
+def delete_stale(rel_type: str, from_start: bool) -> LiteralString:
+    """Delete ``rel_type`` links of each anchor (``g.anchor``) to nodes not in ``g.keep``."""
+    kind = relationship_kind(rel_type)
+    start, end = node_kind(kind.start), node_kind(kind.end)
+    if from_start:
+        pattern = f"(:{start.label} {{{start.key}: g.anchor}})-[r:{kind.type}]->(other:{end.label})"
+        other_key = end.key
+    else:
+        pattern = f"(other:{start.label})-[r:{kind.type}]->(:{end.label} {{{end.key}: g.anchor}})"
+        other_key = start.key
+    return _literal(f"""
+UNWIND $groups AS g
+MATCH {pattern}
+WHERE NOT other.{other_key} IN g.keep
+DELETE r
+RETURN count(*) AS deleted""")
+
+
+@cache
+def existing_keys(label: str) -> LiteralString:
+    kind = node_kind(label)
+    return _literal(f"UNWIND $keys AS key MATCH (n:{kind.label} {{{kind.key}: key}}) RETURN key")

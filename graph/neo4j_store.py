@@ -27,7 +27,7 @@ from custgraph.errors import (
 from . import neo4j_statements as statements
 from .model import NODE_KINDS, node_kind, relationship_kind
 from .named_query import NamedQuery, Rows
-from .rows import RelationshipRow, WriteResult, batches, coalesce_nodes, coalesce_relationships
+from .rows import RelationshipRow, WriteResult, batches, coalesce_nodes, coalesce_relationships, kept_neighbours
 from .store import DEFAULT_BATCH_SIZE, Store
 from .values import from_neo4j
 
@@ -142,7 +142,11 @@ class Neo4jStore(Store):
         return result
 
     def upsert_relationships(
-        self, rel_type: str, rows: Iterable[RelationshipRow | Sequence[Any]]
+        self,
+        rel_type: str,
+        rows: Iterable[RelationshipRow | Sequence[Any]],
+        replace_from: Iterable[str | int] | None = None,
+        replace_to: Iterable[str | int] | None = None,
     ) -> WriteResult:
         kind = relationship_kind(rel_type)
         prepared = coalesce_relationships(kind, rows)
@@ -160,10 +164,26 @@ class Neo4jStore(Store):
             if missing:
                 unique = list(dict.fromkeys(missing))
                 raise MissingEndpointError(rel_type, unique[:5], len(unique))
+            for anchors, from_start in ((replace_from, True), (replace_to, False)):
+                if anchors is None:
+                    continue
+                kept = kept_neighbours(prepared, anchors, from_start)
+                groups = [{"anchor": anchor, "keep": keep} for anchor, keep in kept.items()]
+                delete = statements.delete_stale(rel_type, from_start)
+                for chunk in batches(groups, self.batch_size):
+                    result.deleted += session.execute_write(_write_count, delete, {"groups": list(chunk)})
             for payload in payloads:
                 counts = session.execute_write(_write_relationships, check, statement, rel_type, payload)
                 _add_counts(result, counts, len(payload))
         return result
+
+    def existing_keys(self, label: str, keys: Iterable[str | int]) -> set[str | int]:
+        statement = statements.existing_keys(label)
+        found: set[str | int] = set()
+        with self._errors(), self._session() as session:
+            for chunk in batches(list(dict.fromkeys(keys)), self.batch_size * 10):
+                found.update(r["key"] for r in session.execute_read(_read, statement, {"keys": list(chunk)}))
+        return found
 
     def get_node(self, label: str, key: str | int) -> dict[str, Any] | None:
         statement = statements.get_node(label)
@@ -193,6 +213,10 @@ def _read(tx: ManagedTransaction, statement: Any, params: dict[str, Any]) -> lis
 
 def _write(tx: ManagedTransaction, statement: Any, rows: list[dict[str, Any]]) -> dict[str, int]:
     return {record["outcome"]: record["rows"] for record in tx.run(statement, rows=rows)}
+
+
+def _write_count(tx: ManagedTransaction, statement: Any, params: dict[str, Any]) -> int:
+    return int(tx.run(statement, params).single(strict=True)["deleted"])
 
 
 def _missing_endpoints(

@@ -7,7 +7,7 @@ so the checks live here once rather than in each backend.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
 from custgraph.errors import InvalidRowError
@@ -22,6 +22,7 @@ __all__ = [
     "batches",
     "coalesce_nodes",
     "coalesce_relationships",
+    "kept_neighbours",
     "outcome",
 ]
 
@@ -50,8 +51,8 @@ class WriteResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0  # relationships removed by upsert_relationships(replace_from=...)
     batches: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -67,6 +68,7 @@ class WriteResult:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.deleted += other.deleted
         self.batches += other.batches
         return self
 
@@ -122,6 +124,18 @@ def coalesce_relationships(
             raise InvalidRowError(where, "properties", "properties must be a mapping")
         merged.setdefault((start, end), {}).update(_check_properties(where, row.properties))
     return [RelationshipRow(start, end, props) for (start, end), props in merged.items()]
+
+
+def kept_neighbours(
+    rows: Sequence[RelationshipRow], anchors: Iterable[Key], anchor_is_start: bool
+) -> dict[Key, list[Key]]:
+    """For each anchor node: the neighbours it keeps (those in ``rows``); other links go."""
+    kept: dict[Key, list[Key]] = {anchor: [] for anchor in anchors}
+    for row in rows:
+        anchor, other = (row.start, row.end) if anchor_is_start else (row.end, row.start)
+        if anchor in kept:
+            kept[anchor].append(other)
+    return kept
 
 
 def outcome(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> str:

@@ -41,12 +41,24 @@ class Store(ABC):
 
     @abstractmethod
     def upsert_relationships(
-        self, rel_type: str, rows: Iterable[RelationshipRow | Sequence[Any]]
+        self,
+        rel_type: str,
+        rows: Iterable[RelationshipRow | Sequence[Any]],
+        replace_from: Iterable[str | int] | None = None,
+        replace_to: Iterable[str | int] | None = None,
     ) -> WriteResult:
         """Create or update relationships between existing nodes, by their keys.
 
-        Raises ``MissingEndpointError`` and writes nothing when any endpoint is missing.
+        With ``replace_from`` (start keys), ``rows`` are the whole set of ``rel_type``
+        relationships of those start nodes: any other is deleted first (a source row
+        whose channel changed must not keep its old one). ``replace_to`` does the
+        same for end nodes. Raises
+        ``MissingEndpointError`` and writes nothing when any endpoint is missing.
         """
+
+    @abstractmethod
+    def existing_keys(self, label: str, keys: Iterable[str | int]) -> set[str | int]:
+        """Which of ``keys`` are keys of ``label`` nodes in the store."""
 
     @abstractmethod
     def get_node(self, label: str, key: str | int) -> dict[str, Any] | None:

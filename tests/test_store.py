@@ -205,3 +205,29 @@ def test_concurrent_writers_on_shared_nodes_all_succeed(store: Store) -> None:
     assert written == [100] * 4
     assert relationship_counts(store) == {"RESOLVES_TO": 160}
     assert node_counts(store) == {"Identity": 40, "Customer": 4}
+
+
+@pytest.mark.parametrize("side", ["start", "end"])
+def test_replace_deletes_links_the_rows_no_longer_hold(store: Store, side: str) -> None:
+    store.upsert_nodes("Interaction", [{"interaction_id": f"i-{n}"} for n in range(3)])
+    store.upsert_nodes("Channel", [{"channel_id": "web"}, {"channel_id": "app"}, {"channel_id": "store"}])
+    store.upsert_relationships("VIA", [("i-0", "web"), ("i-1", "web"), ("i-2", "store")])
+
+    if side == "start":  # i-0 moved from web to app; i-1 lost its channel; i-2 untouched
+        result = store.upsert_relationships("VIA", [("i-0", "app")], replace_from=["i-0", "i-1"])
+        expected = {("i-0", "app"), ("i-2", "store")}
+    else:  # web now has only i-2
+        result = store.upsert_relationships("VIA", [("i-2", "web")], replace_to=["web"])
+        expected = {("i-2", "web"), ("i-2", "store")}
+
+    assert result.deleted == 2
+    pairs = {(i, c) for i in ("i-0", "i-1", "i-2") for c in ("web", "app", "store")
+             if store.get_relationship("VIA", i, c) is not None}
+    assert pairs == expected
+
+
+def test_existing_keys(store: Store) -> None:
+    store.upsert_nodes("Rep", [{"rep_id": "r-1"}, {"rep_id": 2}])
+
+    assert store.existing_keys("Rep", ["r-1", "r-9", 2, "2"]) == {"r-1", 2}
+    assert store.existing_keys("Rep", []) == set()
