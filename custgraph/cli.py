@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from custgraph import __version__
 from custgraph.config import Config
-from custgraph.errors import CustgraphError
+from custgraph.errors import ConfigError, CustgraphError
 
 __all__ = ["main"]
 
@@ -33,6 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("init", help="create the store's constraints and indexes (idempotent)")
     commands.add_parser("demo", help="load a small built-in sample and print what the store holds")
     commands.add_parser("stats", help="print how many nodes and relationships the store holds")
+    load = commands.add_parser("load", help="load source folders (CSV / JSONL / Parquet exports) into the store")
+    load.add_argument("sources", nargs="+", metavar="SOURCE_DIR", help="one folder per source system")
+    load.add_argument("--rejects", default="custgraph-rejects.jsonl",
+                      help="where rejected rows go, one JSON object each (default: %(default)s)")
+    load.add_argument("--json", action="store_true", help="print the counts as one JSON object")
+    load.add_argument("--quiet", action="store_true", help="no progress bars")
+    load.add_argument("--batch-size", type=int, default=None, help="rows per store transaction (default 1000)")
     serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default=None, help="default: $CUSTGRAPH_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $CUSTGRAPH_PORT or 8000")
@@ -50,6 +57,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _demo(config)
         if args.command == "stats":
             return _stats(config)
+        if args.command == "load":
+            return _load(config, args)
         if args.command == "serve":
             return _serve(config, args.host or environment.get("CUSTGRAPH_HOST", "127.0.0.1"),
                           args.port or int(environment.get("CUSTGRAPH_PORT", "8000")))
@@ -89,6 +98,35 @@ def _print_stats(config: Config) -> None:
     print("relationships")
     for row in relationships:
         print(f"  {row['type']:<{width}} {row['count']:>9,}")
+
+
+def _load(config: Config, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from custgraph.graph import DEFAULT_BATCH_SIZE, open_store
+    from custgraph.loaders import FileProgress, load_sources
+
+    batch_size = args.batch_size or DEFAULT_BATCH_SIZE
+    if batch_size < 1:
+        raise ConfigError("--batch-size", "must be at least 1")
+    progress = FileProgress(enabled=False if (args.quiet or args.json) else None)
+    with open_store(config, require_schema=not config.uses_neo4j, batch_size=batch_size) as store:
+        if not config.uses_neo4j:
+            store.init()
+        report = load_sources(store, [Path(s) for s in args.sources], Path(args.rejects), progress, batch_size)
+    if args.json:
+        print(report.to_json())
+        return 0
+    for file in report.files:
+        notes = f"  ({'; '.join(file.notes)})" if file.notes else ""
+        print(f"{file.source}/{Path(file.path).name}: {file.rows:,} rows, {file.created:,} loaded, "
+              f"{file.updated:,} updated, {file.unchanged:,} unchanged, {file.rejected:,} rejected{notes}")
+    totals = report.as_dict()
+    print(f"total: {totals['created']:,} loaded, {totals['updated']:,} updated, "
+          f"{totals['unchanged']:,} unchanged, {totals['rejected']:,} rejected")
+    if report.rejects_path:
+        print(f"rejected rows: {report.rejects_path}")
+    return 0
 
 
 def _stats(config: Config) -> int:

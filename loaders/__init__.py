@@ -1,5 +1,8 @@
 """Loaders: read source exports, validate, normalise and write them through the Store."""
 
+from .load import load_sources, plan_sources
+from .progress import FileProgress
+from .report import FileReport, LoadReport
 from .sample import load_sample
 
-__all__ = ["load_sample"]
+__all__ = ["FileProgress", "FileReport", "LoadReport", "load_sample", "load_sources", "plan_sources"]

@@ -8,12 +8,11 @@ file that cannot be opened, or a CSV without the required columns, is fatal.
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from custgraph.errors import SourceFileError
 
@@ -58,7 +57,7 @@ def read_rows(path: Path) -> SourceFile:
     raise SourceFileError(str(path), None, "", "unsupported format; use .csv, .jsonl or .parquet")
 
 
-def _decoded_lines(handle: io.BufferedReader, counter: list[int]) -> Iterator[str]:
+def _decoded_lines(handle: BinaryIO, counter: list[int]) -> Iterator[str]:
     first = True
     for raw in handle:
         counter[0] += len(raw)
@@ -73,51 +72,49 @@ def _undecodable(value: str) -> bool:
 
 
 def _csv(path: Path) -> tuple[list[str] | None, Iterator[RawRow]]:
-    handle = open(path, "rb")  # noqa: SIM115 - closed by the generator
-    counter = [0]
-    reader = csv.reader(_decoded_lines(handle, counter))
-    try:
-        header = next(reader)
-    except StopIteration:
-        handle.close()
-        return [], iter(())
-    except csv.Error as error:
-        handle.close()
-        raise SourceFileError(str(path), 1, "", f"unreadable header: {error}") from None
+    """The header is read on its own, so checking it leaves no file open."""
+    with open(path, "rb") as handle:
+        try:
+            header = next(csv.reader(_decoded_lines(handle, [0])))
+        except StopIteration:
+            return [], iter(())
+        except csv.Error as error:
+            raise SourceFileError(str(path), 1, "", f"unreadable header: {error}") from None
     header = [column.strip() for column in header]
-    bad = [column for column in header if _undecodable(column)]
-    if bad:
-        handle.close()
+    if any(_undecodable(column) for column in header):
         raise SourceFileError(str(path), 1, "", "the header is not UTF-8 text")
+    return header, _csv_rows(path, header)
 
-    def rows() -> Iterator[RawRow]:
-        with handle:
-            last_line = reader.line_num
-            while True:
-                start = last_line + 1
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as error:
-                    last_line = reader.line_num
-                    yield RawRow(start, problem=("-", f"unreadable CSV: {error}"), position=counter[0])
-                    continue
+
+def _csv_rows(path: Path, header: list[str]) -> Iterator[RawRow]:
+    with open(path, "rb") as handle:
+        counter = [0]
+        reader = csv.reader(_decoded_lines(handle, counter))
+        next(reader)
+        last_line = reader.line_num
+        while True:
+            start = last_line + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
                 last_line = reader.line_num
-                if not cells:
-                    continue  # a blank line
-                row = RawRow(start, position=counter[0])
-                if len(cells) != len(header):
-                    row.problem = ("-", f"{len(cells)} fields where the header has {len(header)}")
-                else:
-                    row.values = dict(zip(header, cells, strict=True))
-                    for column, value in row.values.items():
-                        if _undecodable(value):
-                            row.problem = (column, "not UTF-8 text (wrong encoding?)")
-                            break
-                yield row
-
-    return header, rows()
+                yield RawRow(start, problem=("-", f"unreadable CSV: {error}"), position=counter[0])
+                continue
+            last_line = reader.line_num
+            if not cells:
+                continue  # a blank line
+            row = RawRow(start, position=counter[0])
+            if len(cells) != len(header):
+                row.problem = ("-", f"{len(cells)} fields where the header has {len(header)}")
+            else:
+                row.values = dict(zip(header, cells, strict=True))
+                for column, value in row.values.items():
+                    if _undecodable(value):
+                        row.problem = (column, "not UTF-8 text (wrong encoding?)")
+                        break
+            yield row
 
 
 def _jsonl(path: Path) -> Iterator[RawRow]:

@@ -1,0 +1,330 @@
+"""``custgraph load``: source folders → validated, normalised nodes and relationships.
+
+Order of work: every folder's mapping and every file's header is checked before
+anything is written (a problem there is fatal and leaves the store untouched).
+Then files load entity by entity (products, channels, reps, customers,
+interactions) so references point at nodes that exist. Bad rows go to the
+reject file and never stop good rows; rows are written in store batches, so a
+store failure leaves whole batches only and a re-run completes the load.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from custgraph.graph import DEFAULT_BATCH_SIZE, RelationshipRow, Store, WriteResult, normalise
+
+from custgraph.errors import SourceFileError
+
+from .contract import ENTITIES, FORMATS, LOAD_ORDER, Entity
+from .mapping import SourceMapping, read_mapping
+from .progress import FileProgress
+from .readers import read_rows
+from .report import FileReport, LoadReport, RejectWriter
+from .validate import RowReject, canonical_row
+
+__all__ = ["PlannedFile", "load_sources", "plan_sources"]
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: Path
+    entity: Entity
+    mapping: SourceMapping
+
+
+def plan_sources(folders: Sequence[Path]) -> list[PlannedFile]:
+    """Every file to load, in load order; fatal problems are raised before any write."""
+    planned: list[PlannedFile] = []
+    names: dict[str, Path] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise SourceFileError(str(folder), None, "", "not a directory")
+        mapping = read_mapping(folder)
+        if mapping.name in names:
+            raise SourceFileError(str(folder), None, "",
+                                  f"source {mapping.name!r} is also {names[mapping.name]}; load each source once")
+        names[mapping.name] = folder
+        found = 0
+        for entity in ENTITIES.values():
+            files = [path for path in (folder / f"{entity.name}{suffix}" for suffix in FORMATS) if path.exists()]
+            if len(files) > 1:
+                listed = ", ".join(path.name for path in files)
+                raise SourceFileError(str(folder), None, "", f"several {entity.name} files: {listed}")
+            if files:
+                planned.append(PlannedFile(files[0], entity, mapping))
+                found += 1
+        if not found:
+            raise SourceFileError(str(folder), None, "",
+                                  f"no {', '.join(ENTITIES)} file ({' / '.join(FORMATS)})")
+    for plan in planned:
+        _check_header(plan)
+    return sorted(planned, key=lambda plan: LOAD_ORDER.index(plan.entity.name))
+
+
+def _check_header(plan: PlannedFile) -> None:
+    source = read_rows(plan.path)  # JSONL and CSV rows are lazy: nothing is read or left open yet
+    if source.columns is None or not source.columns:
+        return  # JSONL (checked per row) or an empty file (reported as such)
+    for name in plan.entity.required:
+        column = plan.mapping.column(plan.entity.name, name)
+        if column not in source.columns:
+            raise SourceFileError(str(plan.path), 1, column, "required column is missing from the header")
+
+
+def load_sources(
+    store: Store,
+    folders: Sequence[Path],
+    rejects_path: Path,
+    progress: FileProgress | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> LoadReport:
+    plans = plan_sources(folders)
+    report = LoadReport(rejects_path=str(rejects_path))
+    with RejectWriter(rejects_path) as rejects, (progress or FileProgress(enabled=False)) as bars:
+        loader = _Loader(store, rejects, bars, batch_size, report)
+        for plan in plans:
+            loader.load_file(plan)
+    if rejects.count == 0:
+        report.rejects_path = None
+    return report
+
+
+@dataclass
+class _Pending:
+    line: int
+    row: dict[str, Any]
+
+
+Reject = Callable[[int, str, str], None]
+Flush = Callable[[PlannedFile, list[_Pending], Reject, Counter[str]], WriteResult]
+
+
+@dataclass
+class _Loader:
+    store: Store
+    rejects: RejectWriter
+    progress: FileProgress
+    batch_size: int
+    report: LoadReport
+    known: dict[str, set[Any]] = field(default_factory=dict)
+
+    def load_file(self, plan: PlannedFile) -> None:
+        entity, mapping = plan.entity, plan.mapping
+        file_report = FileReport(str(plan.path), mapping.name, entity.name)
+        self.report.files.append(file_report)
+        source = read_rows(plan.path)
+        if source.columns is not None and not source.columns:
+            file_report.notes.append("empty file")
+        elif source.columns is not None:
+            known = {mapping.column(entity.name, f.name) for f in entity.fields}
+            ignored = [column for column in source.columns if column not in known]
+            if ignored:
+                file_report.notes.append(f"ignored columns: {', '.join(ignored)}")
+        flush = self._flusher(entity.name)
+        key_column = mapping.column(entity.name, entity.key)
+        seen: dict[Any, int] = {}
+        pending: list[_Pending] = []
+        counts: Counter[str] = Counter()
+        self.progress.start(f"{mapping.name}/{plan.path.name}", source.size)
+
+        def reject(line: int, column: str, reason: str) -> None:
+            file_report.rejected += 1
+            self.rejects.write(mapping.name, str(plan.path), line, column, reason)
+
+        for raw in source.rows:
+            file_report.rows += 1
+            if raw.problem is not None:
+                reject(raw.line, *raw.problem)
+            else:
+                try:
+                    row = canonical_row(entity, mapping, raw.values)
+                except RowReject as bad:
+                    reject(raw.line, bad.field, bad.reason)
+                else:
+                    key = row[entity.key]
+                    if key in seen:
+                        reject(raw.line, key_column, f"duplicate {entity.key} {key!r} (first on line {seen[key]})")
+                    else:
+                        seen[key] = raw.line
+                        pending.append(_Pending(raw.line, row))
+            if len(pending) >= self.batch_size:
+                self._count(file_report, flush(plan, pending, reject, counts))
+                pending = []
+            if file_report.rows % 1000 == 0:
+                self.progress.advance(raw.position, file_report.rows)
+        if pending:
+            self._count(file_report, flush(plan, pending, reject, counts))
+        self.progress.finish(file_report.rows)
+        if file_report.rows == 0 and "empty file" not in file_report.notes:
+            file_report.notes.append("no rows")
+        file_report.notes += [f"{n} {what} could not be normalised (kept as given)"
+                              for what, n in sorted(counts.items())]
+
+    def _count(self, file_report: FileReport, result: WriteResult) -> None:
+        file_report.created += result.created
+        file_report.updated += result.updated
+        file_report.unchanged += result.unchanged
+
+    def _relationships(self, rel_type: str, rows: list[RelationshipRow], **replace: Any) -> None:
+        result = self.store.upsert_relationships(rel_type, rows, **replace)
+        self.report.relationships_created += result.created
+        self.report.relationships_updated += result.updated
+        self.report.relationships_deleted += result.deleted
+
+    def _remember(self, label: str, keys: list[Any]) -> None:
+        self.known.setdefault(label, set()).update(keys)
+
+    def _existing(self, label: str, keys: set[Any]) -> set[Any]:
+        known = self.known.setdefault(label, set())
+        unknown = {key for key in keys if key not in known}
+        if unknown:
+            known.update(self.store.existing_keys(label, unknown))
+        return {key for key in keys if key in known}
+
+    # One flush per entity: build nodes and relationships from a batch of valid rows.
+
+    def _flusher(self, entity: str) -> Flush:
+        return {
+            "products": self._products,
+            "channels": self._simple("Channel"),
+            "reps": self._simple("Rep"),
+            "customers": self._customers,
+            "interactions": self._interactions,
+        }[entity]
+
+    def _simple(self, label: str) -> Flush:
+        def flush(plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> WriteResult:
+            result = self.store.upsert_nodes(label, [p.row for p in batch])
+            self._remember(label, [p.row[plan.entity.key] for p in batch])
+            return result
+
+        return flush
+
+    def _products(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> WriteResult:
+        categories = {}
+        links = []
+        for pending in batch:
+            category = pending.row["category"]
+            if category:
+                category_id = normalise.text(category)
+                categories[category_id] = {"category_id": category_id, "name": category}
+                links.append(RelationshipRow(pending.row["sku"], category_id))
+        result = self.store.upsert_nodes("Product", [p.row for p in batch])
+        self._remember("Product", [p.row["sku"] for p in batch])
+        if categories:
+            self.store.upsert_nodes("Category", list(categories.values()))
+        self._relationships("IN_CATEGORY", links, replace_from=[p.row["sku"] for p in batch])
+        return result
+
+    def _customers(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> WriteResult:
+        nodes = [identity_node(plan.mapping, pending.row, notes) for pending in batch]
+        result = self.store.upsert_nodes("Identity", nodes)
+        self._remember("Identity", [node["identity_id"] for node in nodes])
+        return result
+
+    def _interactions(
+        self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]
+    ) -> WriteResult:
+        mapping = plan.mapping
+        source = mapping.name
+        identities = self._existing("Identity", {f"{source}:{p.row['customer_id']}" for p in batch})
+        channels = self._existing("Channel", {p.row["channel_id"] for p in batch if p.row["channel_id"]})
+        reps = self._existing("Rep", {p.row["rep_id"] for p in batch if p.row["rep_id"]})
+        products = self._existing("Product", {sku for p in batch for sku in (p.row["sku"] or [])})
+        valid: list[_Pending] = []
+        for pending in batch:
+            row = pending.row
+            problem = None
+            if f"{source}:{row['customer_id']}" not in identities:
+                problem = ("customer_id", f"unknown customer {row['customer_id']!r} in source {source!r}")
+            elif row["channel_id"] and row["channel_id"] not in channels:
+                problem = ("channel_id", f"unknown channel {row['channel_id']!r}")
+            elif row["rep_id"] and row["rep_id"] not in reps:
+                problem = ("rep_id", f"unknown rep {row['rep_id']!r}")
+            else:
+                missing = [sku for sku in row["sku"] or [] if sku not in products]
+                if missing:
+                    problem = ("sku", f"unknown product {missing[0]!r}")
+            if problem:
+                reject(pending.line, mapping.column("interactions", problem[0]), problem[1])
+            else:
+                valid.append(pending)
+        if not valid:
+            return WriteResult()
+        keys = [f"{source}:{p.row['interaction_id']}" for p in valid]
+        rows = [p.row for p in valid]
+        result = self.store.upsert_nodes("Interaction", [interaction_node(source, row) for row in rows])
+        pairs = list(zip(keys, rows, strict=True))
+        performed = [RelationshipRow(f"{source}:{row['customer_id']}", key) for key, row in pairs]
+        self._relationships("PERFORMED", performed, replace_to=keys)
+        via = [RelationshipRow(key, row["channel_id"]) for key, row in pairs if row["channel_id"]]
+        self._relationships("VIA", via, replace_from=keys)
+        handled = [RelationshipRow(key, row["rep_id"]) for key, row in pairs if row["rep_id"]]
+        self._relationships("HANDLED_BY", handled, replace_from=keys)
+        about = [RelationshipRow(key, sku) for key, row in pairs for sku in row["sku"] or []]
+        self._relationships("ABOUT", about, replace_from=keys)
+        return result
+
+
+def interaction_node(source: str, row: dict[str, Any]) -> dict[str, Any]:
+    node = {name: row[name] for name in ("type", "at", "amount", "quantity", "score", "sentiment", "text")}
+    kind = row["score_kind"]
+    if row["score"] is not None and kind is None:
+        kind = "nps" if row["type"] == "survey_response" else None
+    return {
+        "interaction_id": f"{source}:{row['interaction_id']}",
+        "source": source,
+        "source_id": row["interaction_id"],
+        "score_kind": kind.lower() if kind else None,
+        **node,
+    }
+
+
+def display_name(row: dict[str, Any]) -> str | None:
+    """The name as the source gave it, else family + given (CJK) or given + family."""
+    if row["name"]:
+        return str(row["name"])
+    given, family = row["given_name"], row["family_name"]
+    if not (given or family):
+        return None
+    parts = [family, given] if _CJK.search(f"{given or ''}{family or ''}") else [given, family]
+    return " ".join(part for part in parts if part)
+
+
+def identity_node(mapping: SourceMapping, row: dict[str, Any], notes: Counter[str]) -> dict[str, Any]:
+    """An ``Identity`` node: the source's fields plus the normalised forms resolution compares."""
+    name = display_name(row)
+    node: dict[str, Any] = {
+        "identity_id": f"{mapping.name}:{row['source_id']}",
+        "source": mapping.name,
+        "trust": mapping.trust,
+        **row,
+        "name": name,
+        "name_norm": normalise.name(name) if name else None,
+        "name_kana_norm": normalise.name(row["name_kana"]) if row["name_kana"] else None,
+        "postal_code_norm": normalise.text(row["postal_code"]).replace(" ", "").replace("-", "")
+        if row["postal_code"] else None,
+        "country": row["country"].upper() if row["country"] else None,
+    }
+    node["email_norm"] = _normalised(normalise.email, row["email"], "e-mail addresses", notes)
+    region = node["country"] or mapping.country
+    node["phone_norm"] = _normalised(lambda value: normalise.phone(value, region), row["phone"], "phone numbers", notes)
+    return node
+
+
+def _normalised(function: Callable[[str], str], value: str | None, what: str, notes: Counter[str]) -> str | None:
+    if not value:
+        return None
+    try:
+        return function(value)
+    except ValueError:
+        notes[what] += 1
+        return None
