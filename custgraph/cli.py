@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--json", action="store_true", help="print the counts as one JSON object")
     load.add_argument("--quiet", action="store_true", help="no progress bars")
     load.add_argument("--batch-size", type=int, default=None, help="rows per store transaction (default 1000)")
+    generate = commands.add_parser("generate", help="write realistic multi-source sample data with truth.csv")
+    generate.add_argument("out", metavar="OUT_DIR")
+    generate.add_argument("--customers", type=int, default=1000, help="real persons to generate (default 1000)")
+    generate.add_argument("--seed", type=int, default=1, help="same seed, same files (default 1)")
+    generate.add_argument("--interactions-per-customer", type=float, default=10.0,
+                          help="average touchpoints per person (default 10)")
     serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default=None, help="default: $CUSTGRAPH_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $CUSTGRAPH_PORT or 8000")
@@ -59,6 +65,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _stats(config)
         if args.command == "load":
             return _load(config, args)
+        if args.command == "generate":
+            return _generate(args)
         if args.command == "serve":
             return _serve(config, args.host or environment.get("CUSTGRAPH_HOST", "127.0.0.1"),
                           args.port or int(environment.get("CUSTGRAPH_PORT", "8000")))
@@ -126,6 +134,24 @@ def _load(config: Config, args: argparse.Namespace) -> int:
           f"{totals['unchanged']:,} unchanged, {totals['rejected']:,} rejected")
     if report.rejects_path:
         print(f"rejected rows: {report.rejects_path}")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from custgraph.loaders.generate import generate
+
+    if args.customers < 1:
+        raise ConfigError("--customers", "must be at least 1")
+    if args.interactions_per_customer <= 0:
+        raise ConfigError("--interactions-per-customer", "must be positive")
+    out = Path(args.out)
+    report = generate(out, args.customers, args.seed, args.interactions_per_customer)
+    records = ", ".join(f"{source} {n:,}" for source, n in report.records.items())
+    print(f"custgraph: {report.persons:,} persons as {sum(report.records.values()):,} records ({records}), "
+          f"{report.total_interactions:,} interactions in {out}; truth in {out / 'truth.csv'}")
+    print(f"load them with: custgraph load {' '.join(str(out / s) for s in ('crm', 'webshop', 'support', 'survey'))}")
     return 0
 
 

@@ -25,6 +25,9 @@ class EmbeddedGraph:
         self._graph: nx.MultiDiGraph[NodeId] = nx.MultiDiGraph()
         self._by_label: dict[str, dict[str | int, None]] = {}
         self._readonly: Any = self._graph.copy(as_view=True)
+        # networkx's own adjacency dicts (node → neighbour → type → properties), for speed.
+        self._succ: dict[NodeId, dict[NodeId, dict[str, dict[str, Any]]]] = self._graph._succ  # type: ignore[attr-defined]
+        self._pred: dict[NodeId, dict[NodeId, dict[str, dict[str, Any]]]] = self._graph._pred  # type: ignore[attr-defined]
 
     @property
     def nx(self) -> Any:
@@ -54,14 +57,15 @@ class EmbeddedGraph:
         return None if data is None else dict(data)
 
     def out(self, node_id: NodeId, rel_type: str) -> Iterator[tuple[NodeId, dict[str, Any]]]:
-        for _, end, key, data in self._graph.out_edges(node_id, keys=True, data=True):
-            if key == rel_type:
-                yield end, data
+        # The adjacency dicts directly: networkx's edge views cost ~10x more per call.
+        for end, by_type in self._succ.get(node_id, {}).items():
+            if rel_type in by_type:
+                yield end, by_type[rel_type]
 
     def into(self, node_id: NodeId, rel_type: str) -> Iterator[tuple[NodeId, dict[str, Any]]]:
-        for start, _, key, data in self._graph.in_edges(node_id, keys=True, data=True):
-            if key == rel_type:
-                yield start, data
+        for start, by_type in self._pred.get(node_id, {}).items():
+            if rel_type in by_type:
+                yield start, by_type[rel_type]
 
     def relationship_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -98,12 +98,16 @@ def _decode(value: object) -> Any:
     return value
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
 def to_json(value: object) -> str:
     """A canonical JSON text (sorted keys) that ``from_json`` turns back into the value."""
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return _ENCODER.encode(value)  # keys: the common case, no walk needed
     if isinstance(value, Mapping):
-        return json.dumps({key: _encode(item) for key, item in value.items()},
-                          sort_keys=True, ensure_ascii=False, allow_nan=False)
-    return json.dumps(_encode(value), sort_keys=True, ensure_ascii=False, allow_nan=False)
+        return _ENCODER.encode({key: _encode(item) for key, item in value.items()})
+    return _ENCODER.encode(_encode(value))
 
 
 def from_json(text: str) -> Any:
