@@ -7,6 +7,8 @@ personal data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "ConfigError",
     "CustgraphError",
@@ -94,9 +96,9 @@ class SourceFileError(CustgraphError):
 class MissingEndpointError(CustgraphError):
     """A relationship row points at a node that does not exist; nothing was written."""
 
-    def __init__(self, rel_type: str, missing: list[tuple[str, object]], total: int) -> None:
+    def __init__(self, rel_type: str, missing: Sequence[tuple[str, object]], total: int) -> None:
         self.rel_type = rel_type
-        self.missing = missing
+        self.missing = list(missing)
         self.total = total
         shown = ", ".join(f"{label} {key!r}" for label, key in missing[:5])
         more = f" and {total - len(missing[:5])} more" if total > len(missing[:5]) else ""

@@ -1,5 +1,6 @@
 """The graph store: the model, one ``Store`` interface and its two backends."""
 
+from .batch import BatchResult, GraphBatch
 from .model import NODE_KINDS, RELATIONSHIP_KINDS, NodeKind, RelationshipKind, node_kind, relationship_kind
 from .named_query import NamedQuery, QueryParameter, Rows
 from .open_store import open_store
@@ -10,6 +11,8 @@ __all__ = [
     "DEFAULT_BATCH_SIZE",
     "NODE_KINDS",
     "RELATIONSHIP_KINDS",
+    "BatchResult",
+    "GraphBatch",
     "NamedQuery",
     "NodeKind",
     "QueryParameter",

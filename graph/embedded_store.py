@@ -21,24 +21,17 @@ import functools
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
 
 from custgraph.errors import MissingEndpointError, StoreError, StoreLockedError
 
+from .batch import BatchResult, PreparedBatch, PreparedRelationships
 from .embedded_graph import EmbeddedGraph, NodeId
-from .model import node_kind, relationship_kind
+from .model import RelationshipKind, node_kind, relationship_kind
 from .named_query import NamedQuery, Rows
-from .rows import (
-    RelationshipRow,
-    WriteResult,
-    batches,
-    coalesce_nodes,
-    coalesce_relationships,
-    kept_neighbours,
-    outcome,
-)
+from .rows import Key, RelationshipRow, WriteResult, outcome
 from .store import DEFAULT_BATCH_SIZE, Store
 from .values import from_json, to_json
 
@@ -159,100 +152,94 @@ class EmbeddedStore(Store):
                 rel_type, (kind.start, from_json(start)), (kind.end, from_json(end)), from_json(props)
             )
 
-    def _commit(self, statement: str, rows: list[tuple[str, ...]]) -> None:
+    def _commit(self, statements: list[tuple[str, list[tuple[str, ...]]]]) -> None:
         """One batch, one transaction: all of it is on disk when this returns, or none."""
         db = self._connection()
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany(statement, rows)
+            for statement, rows in statements:
+                if rows:
+                    db.executemany(statement, rows)
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
     @_locked
-    def upsert_nodes(self, label: str, rows: Iterable[Mapping[str, Any]]) -> WriteResult:
-        kind = node_kind(label)
-        result = WriteResult()
-        for batch in batches(coalesce_nodes(kind, rows), self.batch_size):
-            changes: list[tuple[str | int, dict[str, Any]]] = []
-            for row in batch:
-                old = self._graph.node(label, row.key)
+    def _write(self, batch: PreparedBatch) -> BatchResult:
+        results: BatchResult = {}
+        nodes: dict[NodeId, dict[str, Any]] = {}  # what this batch makes of each node it touches
+        for kind, rows in batch.nodes:
+            result = results.setdefault(kind.label, WriteResult(batches=1))
+            for node in rows:
+                node_id: NodeId = (kind.label, node.key)
+                old = nodes.get(node_id) or self._graph.node(kind.label, node.key)
+                verdict = outcome(old, node.properties)
+                result.count(verdict)
+                if verdict != "unchanged":
+                    nodes[node_id] = _merged(old or {kind.key: node.key}, node.properties)
+
+        def exists(label: str, key: Key) -> bool:
+            return (label, key) in nodes or self._graph.has_node(label, key)
+
+        for part in batch.relationships:
+            missing = [(label, key) for row in part.rows
+                       for label, key in ((part.kind.start, row.start), (part.kind.end, row.end))
+                       if not exists(label, key)]
+            if missing:
+                unique = list(dict.fromkeys(missing))
+                raise MissingEndpointError(part.kind.type, unique[:5], len(unique))
+
+        deleted: list[tuple[str, NodeId, NodeId]] = []
+        links: dict[tuple[str, NodeId, NodeId], dict[str, Any]] = {}
+        for part in batch.relationships:
+            rel_type = part.kind.type
+            result = results.setdefault(rel_type, WriteResult(batches=1))
+            stale = self._stale(part)
+            result.deleted += len(stale)
+            deleted += [(rel_type, start, end) for start, end in stale]
+            for row in part.rows:
+                start, end = (part.kind.start, row.start), (part.kind.end, row.end)
+                old = links.get((rel_type, start, end)) or self._graph.relationship(rel_type, start, end)
                 verdict = outcome(old, row.properties)
                 result.count(verdict)
                 if verdict != "unchanged":
-                    changes.append((row.key, _merged(old or {kind.key: row.key}, row.properties)))
-            self._commit(
-                "INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
-                "ON CONFLICT (label, key) DO UPDATE SET props = excluded.props",
-                [(label, to_json(key), to_json(props)) for key, props in changes],
-            )
-            for key, props in changes:
-                self._graph._set_node(label, key, props)
-            result.batches += 1
-        return result
+                    links[(rel_type, start, end)] = _merged(old, row.properties)
+
+        self._commit([
+            ("INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
+             "ON CONFLICT (label, key) DO UPDATE SET props = excluded.props",
+             [(label, to_json(key), to_json(props)) for (label, key), props in nodes.items()]),
+            ("DELETE FROM relationships WHERE type = ? AND start_key = ? AND end_key = ?",
+             [(rel_type, to_json(start[1]), to_json(end[1])) for rel_type, start, end in deleted]),
+            ("INSERT INTO relationships (type, start_key, end_key, props) VALUES (?, ?, ?, ?) "
+             "ON CONFLICT (type, start_key, end_key) DO UPDATE SET props = excluded.props",
+             [(rel_type, to_json(start[1]), to_json(end[1]), to_json(props))
+              for (rel_type, start, end), props in links.items()]),
+        ])
+        for (label, key), props in nodes.items():
+            self._graph._set_node(label, key, props)
+        for rel_type, start, end in deleted:
+            self._graph._remove_relationship(rel_type, start, end)
+        for (rel_type, start, end), props in links.items():
+            self._graph._set_relationship(rel_type, start, end, props)
+        return results
+
+    def _stale(self, part: PreparedRelationships) -> list[tuple[NodeId, NodeId]]:
+        """Links of the anchors that the batch does not keep."""
+        kind, stale = part.kind, []
+        for anchor, neighbours in part.keep_from.items():
+            keep, start = set(neighbours), (kind.start, anchor)
+            stale += [(start, end) for end, _ in self._graph.out(start, kind.type) if end[1] not in keep]
+        for anchor, neighbours in part.keep_to.items():
+            keep, end = set(neighbours), (kind.end, anchor)
+            stale += [(start, end) for start, _ in self._graph.into(end, kind.type) if start[1] not in keep]
+        return stale
 
     @_locked
-    def upsert_relationships(
-        self,
-        rel_type: str,
-        rows: Iterable[RelationshipRow | Sequence[Any]],
-        replace_from: Iterable[str | int] | None = None,
-        replace_to: Iterable[str | int] | None = None,
-    ) -> WriteResult:
-        kind = relationship_kind(rel_type)
-        prepared = coalesce_relationships(kind, rows)
-        missing: list[tuple[str, object]] = []
-        for row in prepared:
-            for label, key in ((kind.start, row.start), (kind.end, row.end)):
-                if not self._graph.has_node(label, key) and (label, key) not in missing:
-                    missing.append((label, key))
-        if missing:
-            raise MissingEndpointError(rel_type, missing[:5], len(missing))
-        result = WriteResult()
-        if replace_from is not None:
-            result.deleted += self._delete_stale(rel_type, kept_neighbours(prepared, replace_from, True), True)
-        if replace_to is not None:
-            result.deleted += self._delete_stale(rel_type, kept_neighbours(prepared, replace_to, False), False)
-        for batch in batches(prepared, self.batch_size):
-            changes: list[tuple[NodeId, NodeId, dict[str, Any]]] = []
-            for row in batch:
-                start: NodeId = (kind.start, row.start)
-                end: NodeId = (kind.end, row.end)
-                old = self._graph.relationship(rel_type, start, end)
-                verdict = outcome(old, row.properties)
-                result.count(verdict)
-                if verdict != "unchanged":
-                    changes.append((start, end, _merged(old, row.properties)))
-            self._commit(
-                "INSERT INTO relationships (type, start_key, end_key, props) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (type, start_key, end_key) DO UPDATE SET props = excluded.props",
-                [(rel_type, to_json(s[1]), to_json(e[1]), to_json(p)) for s, e, p in changes],
-            )
-            for start, end, props in changes:
-                self._graph._set_relationship(rel_type, start, end, props)
-            result.batches += 1
-        return result
-
-    def _delete_stale(self, rel_type: str, kept: dict[str | int, list[str | int]], from_start: bool) -> int:
-        kind = relationship_kind(rel_type)
-        stale: list[tuple[NodeId, NodeId]] = []
-        for anchor, neighbours in kept.items():
-            keep = set(neighbours)
-            if from_start:
-                start_id: NodeId = (kind.start, anchor)
-                stale += [(start_id, end) for end, _ in self._graph.out(start_id, rel_type) if end[1] not in keep]
-            else:
-                end_id: NodeId = (kind.end, anchor)
-                stale += [(start, end_id) for start, _ in self._graph.into(end_id, rel_type) if start[1] not in keep]
-        for batch in batches(stale, self.batch_size):
-            self._commit(
-                "DELETE FROM relationships WHERE type = ? AND start_key = ? AND end_key = ?",
-                [(rel_type, to_json(start_id[1]), to_json(end_id[1])) for start_id, end_id in batch],
-            )
-            for start_id, end_id in batch:
-                self._graph._remove_relationship(rel_type, start_id, end_id)
-        return len(stale)
+    def _missing_endpoints(self, kind: RelationshipKind, rows: list[RelationshipRow]) -> list[tuple[str, object]]:
+        return [(label, key) for row in rows for label, key in ((kind.start, row.start), (kind.end, row.end))
+                if not self._graph.has_node(label, key)]
 
     @_locked
     def existing_keys(self, label: str, keys: Iterable[str | int]) -> set[str | int]:

@@ -7,7 +7,8 @@ everything else becomes a ``CustgraphError`` that names the URI.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -25,9 +26,10 @@ from custgraph.errors import (
 )
 
 from . import neo4j_statements as statements
-from .model import NODE_KINDS, node_kind, relationship_kind
+from .batch import BatchResult, PreparedBatch
+from .model import NODE_KINDS, RelationshipKind
 from .named_query import NamedQuery, Rows
-from .rows import RelationshipRow, WriteResult, batches, coalesce_nodes, coalesce_relationships, kept_neighbours
+from .rows import RelationshipRow, WriteResult, batches
 from .store import DEFAULT_BATCH_SIZE, Store
 from .values import from_neo4j
 
@@ -129,53 +131,18 @@ class Neo4jStore(Store):
                 f"no key constraint for {', '.join(missing)}; run `custgraph init` against this store first",
             )
 
-    def upsert_nodes(self, label: str, rows: Iterable[Mapping[str, Any]]) -> WriteResult:
-        kind = node_kind(label)
-        statement = statements.upsert_nodes(label)
-        result = WriteResult()
-        prepared = coalesce_nodes(kind, rows)
+    def _write(self, batch: PreparedBatch) -> BatchResult:
         with self._errors(), self._session() as session:
-            for batch in batches(prepared, self.batch_size):
-                payload = [{"key": row.key, "props": row.properties} for row in batch]
-                counts = session.execute_write(_write, statement, payload)
-                _add_counts(result, counts, len(batch))
-        return result
+            return session.execute_write(_write_batch, batch)
 
-    def upsert_relationships(
-        self,
-        rel_type: str,
-        rows: Iterable[RelationshipRow | Sequence[Any]],
-        replace_from: Iterable[str | int] | None = None,
-        replace_to: Iterable[str | int] | None = None,
-    ) -> WriteResult:
-        kind = relationship_kind(rel_type)
-        prepared = coalesce_relationships(kind, rows)
-        payloads = [
-            [{"start": row.start, "end": row.end, "props": dict(row.properties)} for row in batch]
-            for batch in batches(prepared, self.batch_size)
-        ]
-        check = statements.check_endpoints(rel_type)
-        statement = statements.upsert_relationships(rel_type)
-        result = WriteResult()
+    def _missing_endpoints(self, kind: RelationshipKind, rows: list[RelationshipRow]) -> list[tuple[str, object]]:
+        check = statements.check_endpoints(kind.type)
+        missing: list[tuple[str, object]] = []
         with self._errors(), self._session() as session:
-            missing: list[tuple[str, object]] = []
-            for payload in payloads:
-                missing += session.execute_read(_missing_endpoints, check, kind.start, kind.end, payload)
-            if missing:
-                unique = list(dict.fromkeys(missing))
-                raise MissingEndpointError(rel_type, unique[:5], len(unique))
-            for anchors, from_start in ((replace_from, True), (replace_to, False)):
-                if anchors is None:
-                    continue
-                kept = kept_neighbours(prepared, anchors, from_start)
-                groups = [{"anchor": anchor, "keep": keep} for anchor, keep in kept.items()]
-                delete = statements.delete_stale(rel_type, from_start)
-                for chunk in batches(groups, self.batch_size):
-                    result.deleted += session.execute_write(_write_count, delete, {"groups": list(chunk)})
-            for payload in payloads:
-                counts = session.execute_write(_write_relationships, check, statement, rel_type, payload)
-                _add_counts(result, counts, len(payload))
-        return result
+            for chunk in batches(rows, self.batch_size):
+                payload = [{"start": row.start, "end": row.end} for row in chunk]
+                missing += session.execute_read(_missing, check, kind, payload)
+        return missing
 
     def existing_keys(self, label: str, keys: Iterable[str | int]) -> set[str | int]:
         statement = statements.existing_keys(label)
@@ -211,39 +178,70 @@ def _read(tx: ManagedTransaction, statement: Any, params: dict[str, Any]) -> lis
     return [record.data() for record in tx.run(statement, params)]
 
 
-def _write(tx: ManagedTransaction, statement: Any, rows: list[dict[str, Any]]) -> dict[str, int]:
-    return {record["outcome"]: record["rows"] for record in tx.run(statement, rows=rows)}
-
-
-def _write_count(tx: ManagedTransaction, statement: Any, params: dict[str, Any]) -> int:
-    return int(tx.run(statement, params).single(strict=True)["deleted"])
-
-
-def _missing_endpoints(
-    tx: ManagedTransaction, statement: Any, start_label: str, end_label: str, rows: list[dict[str, Any]]
+def _missing(
+    tx: ManagedTransaction, statement: Any, kind: RelationshipKind, rows: list[dict[str, Any]]
 ) -> list[tuple[str, object]]:
     missing: list[tuple[str, object]] = []
     for record in tx.run(statement, rows=rows):
         if record["no_start"]:
-            missing.append((start_label, record["start"]))
+            missing.append((kind.start, record["start"]))
         if record["no_end"]:
-            missing.append((end_label, record["end"]))
+            missing.append((kind.end, record["end"]))
     return missing
 
 
-def _write_relationships(
-    tx: ManagedTransaction, check: Any, statement: Any, rel_type: str, rows: list[dict[str, Any]]
-) -> dict[str, int]:
-    """Re-check endpoints inside the write transaction: a node deleted meanwhile aborts the batch."""
-    kind = relationship_kind(rel_type)
-    missing = _missing_endpoints(tx, check, kind.start, kind.end, rows)
-    if missing:
-        raise MissingEndpointError(rel_type, missing[:5], len(missing))
-    return _write(tx, statement, rows)
+def _split(properties: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """Plain properties, and dates / datetimes as ISO text for the server to convert."""
+    plain: dict[str, Any] = {}
+    temporal: list[dict[str, str]] = []
+    for name, value in properties.items():
+        if isinstance(value, dt.datetime):
+            kind = "localdatetime" if value.tzinfo is None else "datetime"
+            temporal.append({"k": name, "t": kind, "v": value.isoformat()})
+        elif isinstance(value, dt.date):
+            temporal.append({"k": name, "t": "date", "v": value.isoformat()})
+        else:
+            plain[name] = value
+    return plain, temporal
 
 
-def _add_counts(result: WriteResult, counts: dict[str, int], batch_rows: int) -> None:
+def _node_payload(key: Any, properties: Mapping[str, Any]) -> dict[str, Any]:
+    plain, temporal = _split(properties)
+    return {"key": key, "props": plain, "temporal": temporal}
+
+
+def _relationship_payload(row: RelationshipRow) -> dict[str, Any]:
+    plain, temporal = _split(row.properties)
+    return {"start": row.start, "end": row.end, "props": plain, "temporal": temporal}
+
+
+def _counted(tx: ManagedTransaction, statement: Any, rows: list[dict[str, Any]], result: WriteResult) -> None:
+    counts = {record["outcome"]: record["rows"] for record in tx.run(statement, rows=rows)}
     result.created += counts.get("created", 0)
     result.updated += counts.get("updated", 0)
-    result.unchanged += batch_rows - counts.get("created", 0) - counts.get("updated", 0)
-    result.batches += 1
+    result.unchanged += len(rows) - counts.get("created", 0) - counts.get("updated", 0)
+    result.batches = 1
+
+
+def _write_batch(tx: ManagedTransaction, batch: PreparedBatch) -> BatchResult:
+    """All statements of one batch in one transaction; raising rolls all of it back."""
+    results: BatchResult = {}
+    for kind, nodes in batch.nodes:
+        payload = [_node_payload(node.key, node.properties) for node in nodes]
+        _counted(tx, statements.upsert_nodes(kind.label), payload, results.setdefault(kind.label, WriteResult()))
+    for part in batch.relationships:
+        rows = [{"start": row.start, "end": row.end} for row in part.rows]
+        missing = _missing(tx, statements.check_endpoints(part.kind.type), part.kind, rows)
+        if missing:
+            unique = list(dict.fromkeys(missing))
+            raise MissingEndpointError(part.kind.type, unique[:5], len(unique))
+    for part in batch.relationships:
+        result = results.setdefault(part.kind.type, WriteResult())
+        for kept, from_start in ((part.keep_from, True), (part.keep_to, False)):
+            if kept:
+                groups = [{"anchor": anchor, "keep": keep} for anchor, keep in kept.items()]
+                record = tx.run(statements.delete_stale(part.kind.type, from_start), groups=groups).single(strict=True)
+                result.deleted += int(record["deleted"])
+        rows = [_relationship_payload(row) for row in part.rows]
+        _counted(tx, statements.upsert_relationships(part.kind.type), rows, result)
+    return results

@@ -16,13 +16,13 @@ from .model import NodeKind, RelationshipKind
 from .values import check_value, same_value
 
 __all__ = [
+    "Key",
     "NodeRow",
     "RelationshipRow",
     "WriteResult",
     "batches",
     "coalesce_nodes",
     "coalesce_relationships",
-    "kept_neighbours",
     "outcome",
 ]
 
@@ -124,18 +124,6 @@ def coalesce_relationships(
             raise InvalidRowError(where, "properties", "properties must be a mapping")
         merged.setdefault((start, end), {}).update(_check_properties(where, row.properties))
     return [RelationshipRow(start, end, props) for (start, end), props in merged.items()]
-
-
-def kept_neighbours(
-    rows: Sequence[RelationshipRow], anchors: Iterable[Key], anchor_is_start: bool
-) -> dict[Key, list[Key]]:
-    """For each anchor node: the neighbours it keeps (those in ``rows``); other links go."""
-    kept: dict[Key, list[Key]] = {anchor: [] for anchor in anchors}
-    for row in rows:
-        anchor, other = (row.start, row.end) if anchor_is_start else (row.end, row.start)
-        if anchor in kept:
-            kept[anchor].append(other)
-    return kept
 
 
 def outcome(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> str:

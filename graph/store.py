@@ -7,8 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
+from custgraph.errors import MissingEndpointError
+
+from .batch import BatchResult, GraphBatch, PreparedBatch, PreparedRelationships, kept_neighbours
+from .model import RelationshipKind, node_kind, relationship_kind
 from .named_query import NamedQuery, Rows
-from .rows import RelationshipRow, WriteResult
+from .rows import Key, RelationshipRow, WriteResult, batches, coalesce_nodes, coalesce_relationships
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Store"]
 
@@ -18,10 +22,11 @@ DEFAULT_BATCH_SIZE = 1000
 class Store(ABC):
     """A property graph keyed by the graph model.
 
-    Writes are upserts by key, so repeating one changes nothing. A call writes
-    its rows in batches of ``batch_size``; each batch is atomic and durable once
-    the call returns. Rows that repeat a key within one call are merged (later
-    values win) before anything is written.
+    Writes are upserts by key, so repeating one changes nothing. ``write`` puts
+    one ``GraphBatch`` in one transaction. ``upsert_nodes`` and
+    ``upsert_relationships`` split their rows into batches of ``batch_size``;
+    each batch is atomic and durable once the call returns. Rows that repeat a
+    key within one call are merged (later values win) before anything is written.
     """
 
     batch_size: int = DEFAULT_BATCH_SIZE
@@ -35,39 +40,71 @@ class Store(ABC):
     def init(self) -> None:
         """Create constraints and indexes (or tables); safe to run again."""
 
-    @abstractmethod
+    def write(self, batch: GraphBatch) -> BatchResult:
+        """Write ``batch`` in one transaction: all of it, or (on any error) none of it.
+
+        Relationships may point at nodes written earlier in the same batch. A missing
+        endpoint raises ``MissingEndpointError`` and nothing is written.
+        """
+        return self._write(batch.prepare())
+
     def upsert_nodes(self, label: str, rows: Iterable[Mapping[str, Any]]) -> WriteResult:
         """Create or update nodes of ``label``; each row holds the key property."""
+        kind = node_kind(label)
+        result = WriteResult()
+        for chunk in batches(coalesce_nodes(kind, rows), self.batch_size):
+            result += self._write(PreparedBatch([(kind, list(chunk))], [])).get(label, WriteResult())
+        return result
 
-    @abstractmethod
     def upsert_relationships(
         self,
         rel_type: str,
         rows: Iterable[RelationshipRow | Sequence[Any]],
-        replace_from: Iterable[str | int] | None = None,
-        replace_to: Iterable[str | int] | None = None,
+        replace_from: Iterable[Key] | None = None,
+        replace_to: Iterable[Key] | None = None,
     ) -> WriteResult:
         """Create or update relationships between existing nodes, by their keys.
 
         With ``replace_from`` (start keys), ``rows`` are the whole set of ``rel_type``
-        relationships of those start nodes: any other is deleted first (a source row
-        whose channel changed must not keep its old one). ``replace_to`` does the
-        same for end nodes. Raises
-        ``MissingEndpointError`` and writes nothing when any endpoint is missing.
+        relationships of those start nodes: any other is deleted (a source row whose
+        channel changed must not keep its old one). ``replace_to`` does the same for
+        end nodes. Raises ``MissingEndpointError`` and writes nothing when any
+        endpoint is missing.
         """
+        kind = relationship_kind(rel_type)
+        prepared = coalesce_relationships(kind, rows)
+        chunks = [list(chunk) for chunk in batches(prepared, self.batch_size)] or [[]]
+        if len(chunks) > 1:  # one batch checks itself inside its transaction
+            missing = self._missing_endpoints(kind, prepared)
+            if missing:
+                unique = list(dict.fromkeys(missing))
+                raise MissingEndpointError(rel_type, unique[:5], len(unique))
+        keep_from = _by_chunk(kept_neighbours(prepared, replace_from or (), True), chunks, start=True)
+        keep_to = _by_chunk(kept_neighbours(prepared, replace_to or (), False), chunks, start=False)
+        result = WriteResult()
+        for index, chunk in enumerate(chunks):
+            part = PreparedRelationships(kind, chunk, keep_from.get(index, {}), keep_to.get(index, {}))
+            result += self._write(PreparedBatch([], [part])).get(rel_type, WriteResult())
+        return result
 
     @abstractmethod
-    def existing_keys(self, label: str, keys: Iterable[str | int]) -> set[str | int]:
+    def _write(self, batch: PreparedBatch) -> BatchResult:
+        """Write a checked batch in one transaction."""
+
+    @abstractmethod
+    def _missing_endpoints(self, kind: RelationshipKind, rows: list[RelationshipRow]) -> list[tuple[str, object]]:
+        """(label, key) of every endpoint of ``rows`` that is not in the store."""
+
+    @abstractmethod
+    def existing_keys(self, label: str, keys: Iterable[Key]) -> set[Key]:
         """Which of ``keys`` are keys of ``label`` nodes in the store."""
 
     @abstractmethod
-    def get_node(self, label: str, key: str | int) -> dict[str, Any] | None:
+    def get_node(self, label: str, key: Key) -> dict[str, Any] | None:
         """The node's properties (key included), or ``None``."""
 
     @abstractmethod
-    def get_relationship(
-        self, rel_type: str, start: str | int, end: str | int
-    ) -> dict[str, Any] | None:
+    def get_relationship(self, rel_type: str, start: Key, end: Key) -> dict[str, Any] | None:
         """The relationship's properties, or ``None``."""
 
     @abstractmethod
@@ -92,3 +129,20 @@ class Store(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _by_chunk(
+    kept: dict[Key, list[Key]], chunks: list[list[RelationshipRow]], start: bool
+) -> dict[int, dict[Key, list[Key]]]:
+    """Each anchor goes with the batch of its first row (or the first batch), so its
+    stale links are deleted in the same transaction as its first new one."""
+    if not kept:
+        return {}
+    first: dict[Key, int] = {}
+    for number, chunk in enumerate(chunks):
+        for row in chunk:
+            first.setdefault(row.start if start else row.end, number)
+    grouped: dict[int, dict[Key, list[Key]]] = {}
+    for anchor, keep in kept.items():
+        grouped.setdefault(first.get(anchor, 0), {})[anchor] = keep
+    return grouped

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from custgraph.graph import DEFAULT_BATCH_SIZE, RelationshipRow, Store, WriteResult, normalise
+from custgraph.graph import DEFAULT_BATCH_SIZE, BatchResult, GraphBatch, RelationshipRow, Store, WriteResult, normalise
 
 from custgraph.errors import SourceFileError
 
@@ -173,11 +173,15 @@ class _Loader:
         file_report.updated += result.updated
         file_report.unchanged += result.unchanged
 
-    def _relationships(self, rel_type: str, rows: list[RelationshipRow], **replace: Any) -> None:
-        result = self.store.upsert_relationships(rel_type, rows, **replace)
-        self.report.relationships_created += result.created
-        self.report.relationships_updated += result.updated
-        self.report.relationships_deleted += result.deleted
+    def _write(self, batch: GraphBatch) -> BatchResult:
+        """One transaction per batch; relationship counts go to the report's totals."""
+        written = self.store.write(batch)
+        for rel_type, _ in batch.relationships:
+            result = written.get(rel_type, WriteResult())
+            self.report.relationships_created += result.created
+            self.report.relationships_updated += result.updated
+            self.report.relationships_deleted += result.deleted
+        return written
 
     def _remember(self, label: str, keys: list[Any]) -> None:
         self.known.setdefault(label, set()).update(keys)
@@ -209,7 +213,7 @@ class _Loader:
         return flush
 
     def _products(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> WriteResult:
-        categories = {}
+        categories: dict[str, dict[str, Any]] = {}
         links = []
         for pending in batch:
             category = pending.row["category"]
@@ -217,12 +221,14 @@ class _Loader:
                 category_id = normalise.text(category)
                 categories[category_id] = {"category_id": category_id, "name": category}
                 links.append(RelationshipRow(pending.row["sku"], category_id))
-        result = self.store.upsert_nodes("Product", [p.row for p in batch])
-        self._remember("Product", [p.row["sku"] for p in batch])
-        if categories:
-            self.store.upsert_nodes("Category", list(categories.values()))
-        self._relationships("IN_CATEGORY", links, replace_from=[p.row["sku"] for p in batch])
-        return result
+        skus = [p.row["sku"] for p in batch]
+        result = self._write(GraphBatch(
+            nodes=[("Product", [p.row for p in batch]), ("Category", list(categories.values()))],
+            relationships=[("IN_CATEGORY", links)],
+            replace_from={"IN_CATEGORY": skus},
+        ))
+        self._remember("Product", skus)
+        return result.get("Product", WriteResult())
 
     def _customers(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> WriteResult:
         nodes = [identity_node(plan.mapping, pending.row, notes) for pending in batch]
@@ -261,16 +267,19 @@ class _Loader:
             return WriteResult()
         keys = [f"{source}:{p.row['interaction_id']}" for p in valid]
         rows = [p.row for p in valid]
-        result = self.store.upsert_nodes("Interaction", [interaction_node(source, row) for row in rows])
         pairs = list(zip(keys, rows, strict=True))
-        performed = [RelationshipRow(f"{source}:{row['customer_id']}", key) for key, row in pairs]
-        self._relationships("PERFORMED", performed, replace_to=keys)
-        via = [RelationshipRow(key, row["channel_id"]) for key, row in pairs if row["channel_id"]]
-        self._relationships("VIA", via, replace_from=keys)
-        handled = [RelationshipRow(key, row["rep_id"]) for key, row in pairs if row["rep_id"]]
-        self._relationships("HANDLED_BY", handled, replace_from=keys)
-        about = [RelationshipRow(key, sku) for key, row in pairs for sku in row["sku"] or []]
-        self._relationships("ABOUT", about, replace_from=keys)
+        written = self._write(GraphBatch(
+            nodes=[("Interaction", [interaction_node(source, row) for row in rows])],
+            relationships=[
+                ("PERFORMED", [RelationshipRow(f"{source}:{row['customer_id']}", key) for key, row in pairs]),
+                ("VIA", [RelationshipRow(key, row["channel_id"]) for key, row in pairs if row["channel_id"]]),
+                ("HANDLED_BY", [RelationshipRow(key, row["rep_id"]) for key, row in pairs if row["rep_id"]]),
+                ("ABOUT", [RelationshipRow(key, sku) for key, row in pairs for sku in row["sku"] or []]),
+            ],
+            replace_to={"PERFORMED": keys},
+            replace_from={"VIA": keys, "HANDLED_BY": keys, "ABOUT": keys},
+        ))
+        result = written.get("Interaction", WriteResult())
         return result
 
 

@@ -7,7 +7,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from custgraph.graph import RelationshipRow, Store
+from custgraph.graph import GraphBatch, RelationshipRow, Store
 from custgraph.loaders.sample import SAMPLE_NODES, SAMPLE_RELATIONSHIPS, load_sample
 
 from custgraph import queries
@@ -231,3 +231,27 @@ def test_existing_keys(store: Store) -> None:
 
     assert store.existing_keys("Rep", ["r-1", "r-9", 2, "2"]) == {"r-1", 2}
     assert store.existing_keys("Rep", []) == set()
+
+
+def test_a_graph_batch_is_written_whole(store: Store) -> None:
+    batch = GraphBatch(
+        nodes=[("Identity", [{"identity_id": "crm:1"}]), ("Interaction", [{"interaction_id": "crm:i1"}])],
+        relationships=[("PERFORMED", [("crm:1", "crm:i1")])],
+    )
+
+    result = store.write(batch)
+
+    assert (result["Identity"].created, result["Interaction"].created, result["PERFORMED"].created) == (1, 1, 1)
+    assert store.get_relationship("PERFORMED", "crm:1", "crm:i1") == {}
+
+
+def test_a_graph_batch_with_a_missing_endpoint_writes_nothing(store: Store) -> None:
+    batch = GraphBatch(
+        nodes=[("Interaction", [{"interaction_id": "crm:i1"}, {"interaction_id": "crm:i2"}])],
+        relationships=[("PERFORMED", [("crm:404", "crm:i1")])],
+    )
+
+    with pytest.raises(MissingEndpointError, match="'crm:404'"):
+        store.write(batch)
+
+    assert node_counts(store) == {}
