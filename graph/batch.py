@@ -32,7 +32,10 @@ class GraphBatch:
         """Check every row before anything is written; raises ``InvalidRowError``."""
         nodes = [(node_kind(label), coalesce_nodes(node_kind(label), rows)) for label, rows in self.nodes]
         relationships = []
-        for rel_type, rows in self.relationships:
+        by_type: dict[str, list[RelationshipRow | Sequence[Any]]] = {}
+        for rel_type, rows in self.relationships:  # one part per type, so a pair is written once
+            by_type.setdefault(rel_type, []).extend(rows)
+        for rel_type, rows in by_type.items():
             kind = relationship_kind(rel_type)
             prepared = coalesce_relationships(kind, rows)
             relationships.append(PreparedRelationships(
@@ -41,7 +44,7 @@ class GraphBatch:
                 kept_neighbours(prepared, self.replace_from[rel_type], True) if rel_type in self.replace_from else {},
                 kept_neighbours(prepared, self.replace_to[rel_type], False) if rel_type in self.replace_to else {},
             ))
-        for rel_type in {*self.replace_from, *self.replace_to} - {rel_type for rel_type, _ in self.relationships}:
+        for rel_type in sorted({*self.replace_from, *self.replace_to} - set(by_type)):
             kind = relationship_kind(rel_type)
             relationships.append(PreparedRelationships(
                 kind, [],

@@ -16,6 +16,7 @@ from .model import NODE_KINDS, NodeKind, RelationshipKind, node_kind, relationsh
 __all__ = [
     "check_endpoints",
     "constraint_statements",
+    "create_relationships",
     "delete_stale",
     "existing_keys",
     "get_node",
@@ -82,7 +83,7 @@ WHERE outcome <> 'unchanged'
 MERGE (n:{kind.label} {{{kind.key}: row.key}})
 SET n += row.props
 {_SET_TEMPORAL.format(var="n")}
-RETURN outcome, count(*) AS rows""")
+RETURN outcome, count(*) AS rows, CASE outcome WHEN 'created' THEN collect(row.key) ELSE [] END AS created""")
 
 
 def _endpoints(kind: RelationshipKind, match: str) -> str:
@@ -105,17 +106,36 @@ RETURN row.start AS start, row.end AS end, no_start, no_end""")
 
 @cache
 def upsert_relationships(rel_type: str) -> LiteralString:
+    """Rows whose endpoints are missing come back as outcome 'missing' (the caller rolls back)."""
+    kind: RelationshipKind = relationship_kind(rel_type)
+    return _literal(f"""
+UNWIND $rows AS row
+{_endpoints(kind, "OPTIONAL MATCH")}
+OPTIONAL MATCH (a)-[old:{kind.type}]->(b)
+WITH a, b, row, CASE WHEN a IS NULL OR b IS NULL THEN 'missing' ELSE {_OUTCOME} END AS outcome
+CALL (a, b, row, outcome) {{
+  WITH * WHERE outcome IN ['created', 'updated']
+  MERGE (a)-[r:{kind.type}]->(b)
+  SET r += row.props
+  {_SET_TEMPORAL.format(var="r")}
+}}
+RETURN outcome, count(*) AS rows,
+       collect(CASE WHEN a IS NULL THEN row.start END)[..5] AS no_start,
+       collect(CASE WHEN b IS NULL THEN row.end END)[..5] AS no_end""")
+
+
+@cache
+def create_relationships(rel_type: str) -> LiteralString:
+    """For rows with an endpoint created in the same transaction: no old link can exist,
+    so CREATE skips MERGE's search. Returns how many rows found both endpoints."""
     kind: RelationshipKind = relationship_kind(rel_type)
     return _literal(f"""
 UNWIND $rows AS row
 {_endpoints(kind, "MATCH")}
-OPTIONAL MATCH (a)-[old:{kind.type}]->(b)
-WITH a, b, row, {_OUTCOME} AS outcome
-WHERE outcome <> 'unchanged'
-MERGE (a)-[r:{kind.type}]->(b)
+CREATE (a)-[r:{kind.type}]->(b)
 SET r += row.props
 {_SET_TEMPORAL.format(var="r")}
-RETURN outcome, count(*) AS rows""")
+RETURN count(*) AS rows""")
 
 
 @cache

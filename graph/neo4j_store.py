@@ -215,33 +215,54 @@ def _relationship_payload(row: RelationshipRow) -> dict[str, Any]:
     return {"start": row.start, "end": row.end, "props": plain, "temporal": temporal}
 
 
-def _counted(tx: ManagedTransaction, statement: Any, rows: list[dict[str, Any]], result: WriteResult) -> None:
-    counts = {record["outcome"]: record["rows"] for record in tx.run(statement, rows=rows)}
+def _counted(tx: ManagedTransaction, statement: Any, rows: list[dict[str, Any]], result: WriteResult) -> list[Any]:
+    """Run an upsert, add its outcomes to ``result``; returns the records (for 'created' / 'missing')."""
+    records = list(tx.run(statement, rows=rows))
+    counts = {record["outcome"]: record["rows"] for record in records}
     result.created += counts.get("created", 0)
     result.updated += counts.get("updated", 0)
-    result.unchanged += len(rows) - counts.get("created", 0) - counts.get("updated", 0)
+    result.unchanged += counts.get("unchanged", len(rows) - sum(counts.values()))
     result.batches = 1
+    return records
 
 
 def _write_batch(tx: ManagedTransaction, batch: PreparedBatch) -> BatchResult:
     """All statements of one batch in one transaction; raising rolls all of it back."""
     results: BatchResult = {}
-    for kind, nodes in batch.nodes:
+    created: dict[str, set[Any]] = {}  # nodes new in this batch have no stale links to delete
+    for node_kind, nodes in batch.nodes:
         payload = [_node_payload(node.key, node.properties) for node in nodes]
-        _counted(tx, statements.upsert_nodes(kind.label), payload, results.setdefault(kind.label, WriteResult()))
+        result = results.setdefault(node_kind.label, WriteResult())
+        records = _counted(tx, statements.upsert_nodes(node_kind.label), payload, result)
+        created.setdefault(node_kind.label, set()).update(key for record in records for key in record["created"])
     for part in batch.relationships:
-        rows = [{"start": row.start, "end": row.end} for row in part.rows]
-        missing = _missing(tx, statements.check_endpoints(part.kind.type), part.kind, rows)
-        if missing:
-            unique = list(dict.fromkeys(missing))
-            raise MissingEndpointError(part.kind.type, unique[:5], len(unique))
-    for part in batch.relationships:
-        result = results.setdefault(part.kind.type, WriteResult())
-        for kept, from_start in ((part.keep_from, True), (part.keep_to, False)):
-            if kept:
-                groups = [{"anchor": anchor, "keep": keep} for anchor, keep in kept.items()]
-                record = tx.run(statements.delete_stale(part.kind.type, from_start), groups=groups).single(strict=True)
+        kind = part.kind
+        result = results.setdefault(kind.type, WriteResult())
+        for kept, from_start, label in ((part.keep_from, True, kind.start), (part.keep_to, False, kind.end)):
+            new_nodes = created.get(label, set())
+            groups = [{"anchor": anchor, "keep": keep} for anchor, keep in kept.items() if anchor not in new_nodes]
+            if groups:
+                record = tx.run(statements.delete_stale(kind.type, from_start), groups=groups).single(strict=True)
                 result.deleted += int(record["deleted"])
-        rows = [_relationship_payload(row) for row in part.rows]
-        _counted(tx, statements.upsert_relationships(part.kind.type), rows, result)
+        new_starts, new_ends = created.get(kind.start, set()), created.get(kind.end, set())
+        fresh = [_relationship_payload(row) for row in part.rows if row.start in new_starts or row.end in new_ends]
+        known = [_relationship_payload(row) for row in part.rows if row.start not in new_starts
+                 and row.end not in new_ends]
+        if fresh:
+            found = tx.run(statements.create_relationships(kind.type), rows=fresh).single(strict=True)["rows"]
+            if found != len(fresh):
+                _raise_missing(kind, _missing(tx, statements.check_endpoints(kind.type), kind, fresh),
+                               len(fresh) - found)
+            result.created += len(fresh)
+            result.batches = 1
+        if known:
+            records = _counted(tx, statements.upsert_relationships(kind.type), known, result)
+            missing = [(kind.start, key) for record in records for key in record["no_start"]]
+            missing += [(kind.end, key) for record in records for key in record["no_end"]]
+            if missing:
+                _raise_missing(kind, missing, sum(r["rows"] for r in records if r["outcome"] == "missing"))
     return results
+
+
+def _raise_missing(kind: RelationshipKind, missing: list[tuple[str, object]], total: int) -> None:
+    raise MissingEndpointError(kind.type, list(dict.fromkeys(missing))[:5], total)

@@ -73,38 +73,45 @@ class WriteResult:
         return self
 
 
-def _check_key(where: str, field_name: str, key: object) -> Key:
+def _check_key(name: str, index: int, field_name: str, key: object) -> Key:
+    if key.__class__ is str and key.strip():
+        return key
     if isinstance(key, bool) or not isinstance(key, str | int):
-        raise InvalidRowError(where, field_name, "a key must be a string or an integer")
-    if isinstance(key, str) and not key.strip():
-        raise InvalidRowError(where, field_name, "a key must not be empty")
+        raise InvalidRowError(f"{name} row {index}", field_name, "a key must be a string or an integer")
+    if isinstance(key, str):
+        raise InvalidRowError(f"{name} row {index}", field_name, "a key must not be empty")
     return key
 
 
-def _check_properties(where: str, properties: Mapping[str, Any]) -> dict[str, Any]:
+def _check_properties(name: str, index: int, properties: Mapping[str, Any], skip: str = "") -> dict[str, Any]:
     checked: dict[str, Any] = {}
-    for name, value in properties.items():
-        if not isinstance(name, str) or not name:
-            raise InvalidRowError(where, str(name), "property names must be non-empty strings")
+    for prop, value in properties.items():
+        if prop == skip:
+            continue
+        if prop.__class__ is not str or not prop:
+            raise InvalidRowError(f"{name} row {index}", str(prop), "property names must be non-empty strings")
         problem = check_value(value)
         if problem:
-            raise InvalidRowError(where, name, problem)
-        checked[name] = value
+            raise InvalidRowError(f"{name} row {index}", prop, problem)
+        checked[prop] = value
     return checked
 
 
 def coalesce_nodes(kind: NodeKind, rows: Iterable[Mapping[str, Any]]) -> list[NodeRow]:
     """Check rows and merge repeated keys (later values win), keeping first-seen order."""
     merged: dict[Key, dict[str, Any]] = {}
+    label, key_name = kind.label, kind.key
     for index, row in enumerate(rows):
-        where = f"{kind.label} row {index}"
         if not isinstance(row, Mapping):
-            raise InvalidRowError(where, kind.key, "a node row must be a mapping of properties")
-        if row.get(kind.key) is None:
-            raise InvalidRowError(where, kind.key, "the key property is missing")
-        key = _check_key(where, kind.key, row[kind.key])
-        properties = _check_properties(where, {k: v for k, v in row.items() if k != kind.key})
-        merged.setdefault(key, {}).update(properties)
+            raise InvalidRowError(f"{label} row {index}", key_name, "a node row must be a mapping of properties")
+        if row.get(key_name) is None:
+            raise InvalidRowError(f"{label} row {index}", key_name, "the key property is missing")
+        key = _check_key(label, index, key_name, row[key_name])
+        properties = _check_properties(label, index, row, skip=key_name)
+        if key in merged:
+            merged[key].update(properties)
+        else:
+            merged[key] = properties
     return [NodeRow(key, props) for key, props in merged.items()]
 
 
@@ -113,16 +120,20 @@ def coalesce_relationships(
 ) -> list[RelationshipRow]:
     """Check rows and merge repeated (start, end) pairs, keeping first-seen order."""
     merged: dict[tuple[Key, Key], dict[str, Any]] = {}
+    name = kind.type
     for index, raw in enumerate(rows):
-        where = f"{kind.type} row {index}"
         if not isinstance(raw, Sequence) or isinstance(raw, str) or len(raw) not in (2, 3):
-            raise InvalidRowError(where, "start", "a relationship row is (start, end[, properties])")
-        row = RelationshipRow(*raw)
-        start = _check_key(where, "start", row.start)
-        end = _check_key(where, "end", row.end)
+            raise InvalidRowError(f"{name} row {index}", "start", "a relationship row is (start, end[, properties])")
+        row = raw if raw.__class__ is RelationshipRow else RelationshipRow(*raw)
+        start = _check_key(name, index, "start", row.start)
+        end = _check_key(name, index, "end", row.end)
         if not isinstance(row.properties, Mapping):
-            raise InvalidRowError(where, "properties", "properties must be a mapping")
-        merged.setdefault((start, end), {}).update(_check_properties(where, row.properties))
+            raise InvalidRowError(f"{name} row {index}", "properties", "properties must be a mapping")
+        properties = _check_properties(name, index, row.properties) if row.properties else {}
+        if (start, end) in merged:
+            merged[(start, end)].update(properties)
+        else:
+            merged[(start, end)] = properties
     return [RelationshipRow(start, end, props) for (start, end), props in merged.items()]
 
 

@@ -22,10 +22,13 @@ Value = Scalar | list[Scalar] | None
 _INT64 = (-(2**63), 2**63 - 1)
 
 
+_PLAIN = (str, float, bool)
+
+
 def check_value(value: object) -> str | None:
     """Why ``value`` cannot be stored, or ``None`` when it can."""
-    if value is None:
-        return None
+    if value is None or (value.__class__ in _PLAIN and value == value):
+        return None  # the common case first: no further checks apply
     if isinstance(value, list):
         kinds = {_scalar_kind(item) for item in value}
         if None in kinds or "null" in kinds:

@@ -1,5 +1,9 @@
 """``custgraph load``: source folders → validated, normalised nodes and relationships.
 
+Parsing and writing overlap: one writer thread sends batch N to the store while
+the caller's thread parses batch N+1 (the driver waits on the socket without the
+GIL, so this nearly hides parsing behind Neo4j's work).
+
 Order of work: every folder's mapping and every file's header is checked before
 anything is written (a problem there is fatal and leaves the store untouched).
 Then files load entity by entity (products, channels, reps, customers,
@@ -11,8 +15,10 @@ store failure leaves whole batches only and a re-run completes the load.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +32,7 @@ from .mapping import SourceMapping, read_mapping
 from .progress import FileProgress
 from .readers import read_rows
 from .report import FileReport, LoadReport, RejectWriter
-from .validate import RowReject, canonical_row
+from .validate import RowParser, RowReject
 
 __all__ = ["PlannedFile", "load_sources", "plan_sources"]
 
@@ -88,8 +94,12 @@ def load_sources(
 ) -> LoadReport:
     plans = plan_sources(folders)
     report = LoadReport(rejects_path=str(rejects_path))
-    with RejectWriter(rejects_path) as rejects, (progress or FileProgress(enabled=False)) as bars:
-        loader = _Loader(store, rejects, bars, batch_size, report)
+    with (
+        RejectWriter(rejects_path) as rejects,
+        (progress or FileProgress(enabled=False)) as bars,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="custgraph-writer") as writer,
+    ):
+        loader = _Loader(store, rejects, bars, batch_size, report, writer)
         for plan in plans:
             loader.load_file(plan)
     if rejects.count == 0:
@@ -114,7 +124,9 @@ class _Loader:
     progress: FileProgress
     batch_size: int
     report: LoadReport
+    writer: ThreadPoolExecutor
     known: dict[str, set[Any]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def load_file(self, plan: PlannedFile) -> None:
         entity, mapping = plan.entity, plan.mapping
@@ -129,6 +141,7 @@ class _Loader:
             if ignored:
                 file_report.notes.append(f"ignored columns: {', '.join(ignored)}")
         flush = self._flusher(entity.name)
+        parse = RowParser(entity, mapping)
         key_column = mapping.column(entity.name, entity.key)
         seen: dict[Any, int] = {}
         pending: list[_Pending] = []
@@ -136,8 +149,18 @@ class _Loader:
         self.progress.start(f"{mapping.name}/{plan.path.name}", source.size)
 
         def reject(line: int, column: str, reason: str) -> None:
-            file_report.rejected += 1
-            self.rejects.write(mapping.name, str(plan.path), line, column, reason)
+            with self.lock:  # called by the parsing and the writing thread
+                file_report.rejected += 1
+                self.rejects.write(mapping.name, str(plan.path), line, column, reason)
+
+        in_flight: Future[WriteResult] | None = None
+
+        def submit(batch: list[_Pending]) -> None:
+            """Write ``batch`` while the next one is parsed; one batch in flight keeps order and memory bounded."""
+            nonlocal in_flight
+            if in_flight is not None:
+                self._count(file_report, in_flight.result())
+            in_flight = self.writer.submit(flush, plan, batch, reject, counts)
 
         for raw in source.rows:
             file_report.rows += 1
@@ -145,7 +168,7 @@ class _Loader:
                 reject(raw.line, *raw.problem)
             else:
                 try:
-                    row = canonical_row(entity, mapping, raw.values)
+                    row = parse(raw.values)
                 except RowReject as bad:
                     reject(raw.line, bad.field, bad.reason)
                 else:
@@ -156,12 +179,14 @@ class _Loader:
                         seen[key] = raw.line
                         pending.append(_Pending(raw.line, row))
             if len(pending) >= self.batch_size:
-                self._count(file_report, flush(plan, pending, reject, counts))
+                submit(pending)
                 pending = []
             if file_report.rows % 1000 == 0:
                 self.progress.advance(raw.position, file_report.rows)
         if pending:
-            self._count(file_report, flush(plan, pending, reject, counts))
+            submit(pending)
+        if in_flight is not None:
+            self._count(file_report, in_flight.result())
         self.progress.finish(file_report.rows)
         if file_report.rows == 0 and "empty file" not in file_report.notes:
             file_report.notes.append("no rows")
