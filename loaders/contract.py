@@ -3,7 +3,7 @@
 A source is a folder named after its system (``crm/``, ``webshop/``...) holding
 any of ``customers``, ``products``, ``channels``, ``reps`` and ``interactions``
 as ``.csv``, ``.jsonl`` or ``.parquet``, and optionally ``mapping.toml``. The
-README's "Input contract" section is generated from the same facts.
+README's "Input contract" section lists the same facts (tests/test_catalogue.py checks it).
 """
 
 from __future__ import annotations

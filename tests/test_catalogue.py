@@ -38,3 +38,16 @@ def test_bind_fills_defaults_and_checks_types() -> None:
         query.bind({"customer_id": "c-1", "limit": 3})
     with pytest.raises(QueryParameterError, match="k must be of type integer"):
         query.bind({"customer_id": "c-1", "k": True})
+
+
+def test_the_readme_documents_every_field_of_the_input_contract() -> None:
+    from pathlib import Path
+
+    from custgraph.loaders.contract import ENTITIES
+
+    readme = Path(__file__).resolve().parents[1].joinpath("README.md").read_text(encoding="utf-8")
+    section = readme.split("### Input contract", 1)[1].split("### What load does", 1)[0]
+    for entity in ENTITIES.values():
+        assert f"| `{entity.name}` | `{entity.key}` |" in section
+        for field in entity.fields:
+            assert f"`{field.name}`" in section, f"{entity.name}.{field.name} is not in the README"
