@@ -192,6 +192,8 @@ def _missing(
 
 def _split(properties: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """Plain properties, and dates / datetimes as ISO text for the server to convert."""
+    if not properties:
+        return {}, []
     plain: dict[str, Any] = {}
     temporal: list[dict[str, str]] = []
     for name, value in properties.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +68,12 @@ def _decoded_lines(handle: BinaryIO, counter: list[int]) -> Iterator[str]:
         yield raw.decode("utf-8", errors="surrogateescape")
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _undecodable(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
+    """Bytes that were not UTF-8 survive decoding as lone surrogates (surrogateescape)."""
+    return not value.isascii() and _SURROGATE.search(value) is not None
 
 
 def _csv(path: Path) -> tuple[list[str] | None, Iterator[RawRow]]:
