@@ -7,6 +7,7 @@ Every expected failure is a ``CustgraphError`` and is printed as one line
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -55,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     args = _parser().parse_args(argv)
     environment = os.environ if env is None else env
+    # The driver logs each retry of a transient error as a warning with internals;
+    # the command reports the outcome itself, in one line.
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
     try:
         config = Config.from_env(environment, store=args.store)
         if args.command == "init":

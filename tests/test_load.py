@@ -252,3 +252,27 @@ def test_a_fatal_problem_names_the_file_and_writes_nothing(
     assert str(tmp_path / "bad") in str(caught.value)
     assert message in str(caught.value)
     assert counts(store) == ({}, {})
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_the_shipped_example_uses_every_field_and_loads_cleanly(store: Store, tmp_path: Path) -> None:
+    from custgraph.loaders.contract import ENTITIES
+    from custgraph.loaders.mapping import read_mapping
+    from custgraph.loaders.readers import read_rows
+
+    folder = EXAMPLES / "shop"
+    mapping = read_mapping(folder)
+    for entity in ENTITIES.values():
+        source = read_rows(folder / f"{entity.name}.csv")
+        rows = list(source.rows)
+        for field in entity.fields:
+            column = mapping.column(entity.name, field.name)
+            assert any(row.values.get(column) for row in rows), f"{entity.name}.{field.name} is never filled"
+
+    report, rejects = load(store, tmp_path, folder)
+
+    assert rejects == [] and report.total("created") == 2 + 3 + 1 + 2 + 6
+    ticket = store.get_node("Interaction", "shop:t-1")
+    assert ticket is not None and ticket["at"] == dt.datetime(2026, 10, 3, 5, 0, tzinfo=dt.UTC)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +23,7 @@ from custgraph.graph import Store, open_store
 from custgraph.graph.embedded_store import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
+from neo4j import GraphDatabase
 
 from custgraph import queries
 from custgraph.config import Config
@@ -167,3 +171,72 @@ def interactions_written(backend: str, env: dict[str, str], request: pytest.Fixt
             return written
         time.sleep(0.05)
     raise AssertionError("the load wrote no interactions in 120 s")
+
+
+@pytest.mark.embedded
+@pytest.mark.skipif(shutil.which("script") is None, reason="needs util-linux script for a pseudo-terminal")
+def test_progress_bars_show_on_a_terminal_and_quiet_hides_them(generated: Path, tmp_path: Path) -> None:
+    def on_terminal(*extra: str) -> str:
+        store = tmp_path / f"store{len(extra)}"
+        command = shlex.join([sys.executable, "-m", "custgraph", "--store", str(store), "load",
+                              str(generated / "crm"), *extra])
+        result = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True,
+                                env={**os.environ, "COLUMNS": "160", "TERM": "xterm"}, timeout=300)
+        assert result.returncode == 0, result.stdout
+        return result.stdout
+
+    shown = on_terminal()
+    quiet = on_terminal("--quiet")
+
+    assert "crm/interactions.csv" in shown and "rows/s" in shown
+    assert "rows/s" not in quiet
+    assert "crm/interactions.csv:" in quiet  # the summary still prints
+
+
+@pytest.mark.neo4j
+def test_neo4j_going_down_mid_load_fails_cleanly_and_a_rerun_completes(
+    neo4j_server: Neo4jServer, generated: Path, tmp_path: Path,
+    clean_counts: tuple[dict[str, int], dict[str, int]],
+) -> None:
+    """A second, throw-away Neo4j is stopped while the load runs, then started again on the same data."""
+    script = Path(__file__).resolve().parents[1] / "scripts" / "neo4j-local"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ["--port", str(port), "--data", str(tmp_path / "neo4j"), "--password", "down-test-1",
+              "--heap", "512m", "--pagecache-mb", "64"]
+    env = {"CUSTGRAPH_STORE": f"bolt://127.0.0.1:{port}", "NEO4J_USER": "neo4j", "NEO4J_PASSWORD": "down-test-1"}
+    args = ["load", *(str(generated / s) for s in SOURCES), "--quiet", "--batch-size", "50"]
+    try:
+        assert subprocess.run([str(script), "start", *server], capture_output=True).returncode == 0
+        assert cli("init", env=env, cwd=tmp_path).returncode == 0
+        with subprocess.Popen([sys.executable, "-m", "custgraph", *args], env={**os.environ, **env}, cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as loader:
+            deadline = time.monotonic() + 120
+            while _count_interactions(env) < 300 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            subprocess.run([str(script), "stop", "--port", str(port)], capture_output=True, check=True)
+            _, stderr = loader.communicate(timeout=180)  # the driver retries for up to 30 s first
+        assert loader.returncode == 2
+        lines = stderr.strip().splitlines()
+        assert len(lines) == 1 and f"bolt://127.0.0.1:{port}" in lines[0], stderr
+
+        assert subprocess.run([str(script), "start", *server], capture_output=True).returncode == 0
+        with open_store(Config.from_env(env)) as store:
+            assert store.run(queries.get("interactions_without_identity")) == []
+            assert graph_counts(store)[0]["Interaction"] < clean_counts[0]["Interaction"]
+        rerun = cli(*args, env=env, cwd=tmp_path)
+        assert rerun.returncode == 0, rerun.stderr
+        with open_store(Config.from_env(env)) as store:
+            assert graph_counts(store) == clean_counts
+    finally:
+        subprocess.run([str(script), "stop", "--port", str(port)], capture_output=True)
+
+
+def _count_interactions(env: dict[str, str]) -> int:
+    try:
+        with GraphDatabase.driver(env["CUSTGRAPH_STORE"], auth=("neo4j", env["NEO4J_PASSWORD"])) as driver:
+            records, _, _ = driver.execute_query("MATCH (n:Interaction) RETURN count(n) AS n")
+            return int(records[0]["n"])
+    except Exception:  # the server is starting or the database is busy
+        return 0
