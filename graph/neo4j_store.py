@@ -190,6 +190,9 @@ def _missing(
     return missing
 
 
+_PLAIN_TYPES = frozenset({str, int, float, bool, list, type(None)})
+
+
 def _split(properties: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """Plain properties, and dates / datetimes as ISO text for the server to convert."""
     if not properties:
@@ -197,7 +200,9 @@ def _split(properties: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str
     plain: dict[str, Any] = {}
     temporal: list[dict[str, str]] = []
     for name, value in properties.items():
-        if isinstance(value, dt.datetime):
+        if value.__class__ in _PLAIN_TYPES:
+            plain[name] = value  # the common case: one set lookup
+        elif isinstance(value, dt.datetime):
             kind = "localdatetime" if value.tzinfo is None else "datetime"
             temporal.append({"k": name, "t": kind, "v": value.isoformat()})
         elif isinstance(value, dt.date):
