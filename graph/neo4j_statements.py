@@ -17,6 +17,7 @@ __all__ = [
     "check_endpoints",
     "constraint_statements",
     "create_relationships",
+    "create_star",
     "delete_stale",
     "existing_keys",
     "get_node",
@@ -41,7 +42,7 @@ CASE WHEN old IS NULL THEN 'created'
       AND all(t IN row.temporal WHERE old[t.k] = {_TEMPORAL})
      THEN 'unchanged'
      ELSE 'updated' END"""
-_SET_TEMPORAL = f"FOREACH (t IN row.temporal | SET {{var}}[t.k] = {_TEMPORAL})"
+_SET_TEMPORAL = f"FOREACH (t IN {{source}}.temporal | SET {{var}}[t.k] = {_TEMPORAL})"
 
 
 def _literal(text: str) -> LiteralString:
@@ -82,7 +83,7 @@ WITH row, {_OUTCOME} AS outcome
 WHERE outcome <> 'unchanged'
 MERGE (n:{kind.label} {{{kind.key}: row.key}})
 SET n += row.props
-{_SET_TEMPORAL.format(var="n")}
+{_SET_TEMPORAL.format(var="n", source="row")}
 RETURN outcome, count(*) AS rows, CASE outcome WHEN 'created' THEN collect(row.key) ELSE [] END AS created""")
 
 
@@ -117,7 +118,7 @@ CALL (a, b, row, outcome) {{
   WITH * WHERE outcome IN ['created', 'updated']
   MERGE (a)-[r:{kind.type}]->(b)
   SET r += row.props
-  {_SET_TEMPORAL.format(var="r")}
+  {_SET_TEMPORAL.format(var="r", source="row")}
 }}
 RETURN outcome, count(*) AS rows,
        collect(CASE WHEN a IS NULL THEN row.start END)[..5] AS no_start,
@@ -134,8 +135,41 @@ UNWIND $rows AS row
 {_endpoints(kind, "MATCH")}
 CREATE (a)-[r:{kind.type}]->(b)
 SET r += row.props
-{_SET_TEMPORAL.format(var="r")}
+{_SET_TEMPORAL.format(var="r", source="row")}
 RETURN count(*) AS rows""")
+
+
+@cache
+def create_star(label: str, links: tuple[tuple[str, bool], ...]) -> LiteralString:
+    """Nodes known to be new, each with its links, in one statement.
+
+    ``links`` names each attached relationship type and whether the node is its
+    start; row ``l{i}`` holds that type's links as ``{o: other key, props, temporal}``.
+    One statement binds the node once for all its links, where separate
+    statements would look it up again per type (the loader's common case: an
+    interaction with its identity, channel, rep and products). Returns how many
+    links of each type found their other node, so the caller can detect missing ones.
+    """
+    kind = node_kind(label)
+    lines = [
+        "UNWIND $rows AS row",
+        f"MERGE (n:{kind.label} {{{kind.key}: row.key}})",
+        "SET n += row.props",
+        _SET_TEMPORAL.format(var="n", source="row"),
+        "WITH n, row",
+    ]
+    for index, (rel_type, node_is_start) in enumerate(links):
+        link_kind = relationship_kind(rel_type)
+        other = node_kind(link_kind.end if node_is_start else link_kind.start)
+        pattern = f"(n)-[r:{link_kind.type}]->(o)" if node_is_start else f"(o)-[r:{link_kind.type}]->(n)"
+        lines.append(
+            f"CALL (n, row) {{ UNWIND row.l{index} AS link "
+            f"MATCH (o:{other.label} {{{other.key}: link.o}}) CREATE {pattern} SET r += link.props "
+            f"{_SET_TEMPORAL.format(var='r', source='link')} RETURN count(*) AS c{index} }}"
+        )
+    sums = "".join(f", sum(c{index}) AS c{index}" for index in range(len(links)))
+    lines.append(f"RETURN count(*) AS nodes{sums}")
+    return _literal("\n".join(lines))
 
 
 @cache

@@ -26,10 +26,10 @@ from custgraph.errors import (
 )
 
 from . import neo4j_statements as statements
-from .batch import BatchResult, PreparedBatch
+from .batch import BatchResult, PreparedBatch, PreparedRelationships
 from .model import NODE_KINDS, RelationshipKind
 from .named_query import NamedQuery, Rows
-from .rows import RelationshipRow, WriteResult, batches
+from .rows import NodeRow, RelationshipRow, WriteResult, batches
 from .store import DEFAULT_BATCH_SIZE, Store
 from .values import from_neo4j
 
@@ -234,26 +234,52 @@ def _counted(tx: ManagedTransaction, statement: Any, rows: list[dict[str, Any]],
 
 
 def _write_batch(tx: ManagedTransaction, batch: PreparedBatch) -> BatchResult:
-    """All statements of one batch in one transaction; raising rolls all of it back."""
+    """All statements of one batch in one transaction; raising rolls all of it back.
+
+    Node parts with links attached (every row of a relationship part anchored on
+    nodes of that part) write their new nodes and those links in one statement
+    (``create_star``); everything else goes through the general upserts.
+    """
     results: BatchResult = {}
     created: dict[str, set[Any]] = {}  # nodes new in this batch have no stale links to delete
-    for node_kind, nodes in batch.nodes:
-        payload = [_node_payload(node.key, node.properties) for node in nodes]
-        result = results.setdefault(node_kind.label, WriteResult())
-        records = _counted(tx, statements.upsert_nodes(node_kind.label), payload, result)
-        created.setdefault(node_kind.label, set()).update(key for record in records for key in record["created"])
-    for part in batch.relationships:
+    attached = _attachments(batch)
+    written: dict[int, set[Any]] = {}  # relationship part → anchors whose links the star wrote
+    order = sorted(range(len(batch.nodes)), key=lambda index: index in attached)  # link targets first
+    for index in order:
+        node_kind, nodes = batch.nodes[index]
+        result = results.setdefault(node_kind.label, WriteResult(batches=1))
+        new_keys: set[Any] = set()
+        if index in attached:
+            existing = {r["key"] for r in tx.run(statements.existing_keys(node_kind.label),
+                                                  keys=[node.key for node in nodes])}
+            new = [node for node in nodes if node.key not in existing]
+            nodes = [node for node in nodes if node.key in existing]
+            if new:
+                _write_star(tx, node_kind.label, new, [(batch.relationships[i], start) for i, start in attached[index]],
+                            results)
+                new_keys = {node.key for node in new}
+                result.created += len(new)
+                for part_index, _ in attached[index]:
+                    written[part_index] = new_keys
+        if nodes:
+            payload = [_node_payload(node.key, node.properties) for node in nodes]
+            records = _counted(tx, statements.upsert_nodes(node_kind.label), payload, result)
+            new_keys |= {key for record in records for key in record["created"]}
+        created.setdefault(node_kind.label, set()).update(new_keys)
+    for part_index, part in enumerate(batch.relationships):
         kind = part.kind
-        result = results.setdefault(kind.type, WriteResult())
+        result = results.setdefault(kind.type, WriteResult(batches=1))
         for kept, from_start, label in ((part.keep_from, True, kind.start), (part.keep_to, False, kind.end)):
             new_nodes = created.get(label, set())
             groups = [{"anchor": anchor, "keep": keep} for anchor, keep in kept.items() if anchor not in new_nodes]
             if groups:
                 record = tx.run(statements.delete_stale(kind.type, from_start), groups=groups).single(strict=True)
                 result.deleted += int(record["deleted"])
+        done = written.get(part_index, set())
+        rows = [row for row in part.rows if row.start not in done and row.end not in done] if done else part.rows
         new_starts, new_ends = created.get(kind.start, set()), created.get(kind.end, set())
-        fresh = [_relationship_payload(row) for row in part.rows if row.start in new_starts or row.end in new_ends]
-        known = [_relationship_payload(row) for row in part.rows if row.start not in new_starts
+        fresh = [_relationship_payload(row) for row in rows if row.start in new_starts or row.end in new_ends]
+        known = [_relationship_payload(row) for row in rows if row.start not in new_starts
                  and row.end not in new_ends]
         if fresh:
             found = tx.run(statements.create_relationships(kind.type), rows=fresh).single(strict=True)["rows"]
@@ -261,7 +287,6 @@ def _write_batch(tx: ManagedTransaction, batch: PreparedBatch) -> BatchResult:
                 _raise_missing(kind, _missing(tx, statements.check_endpoints(kind.type), kind, fresh),
                                len(fresh) - found)
             result.created += len(fresh)
-            result.batches = 1
         if known:
             records = _counted(tx, statements.upsert_relationships(kind.type), known, result)
             missing = [(kind.start, key) for record in records for key in record["no_start"]]
@@ -269,6 +294,53 @@ def _write_batch(tx: ManagedTransaction, batch: PreparedBatch) -> BatchResult:
             if missing:
                 _raise_missing(kind, missing, sum(r["rows"] for r in records if r["outcome"] == "missing"))
     return results
+
+
+def _attachments(batch: PreparedBatch) -> dict[int, list[tuple[int, bool]]]:
+    """node part → [(relationship part, node is the start)] for parts wholly anchored on it."""
+    keys = [{node.key for node in nodes} for _, nodes in batch.nodes]
+    attached: dict[int, list[tuple[int, bool]]] = {}
+    for part_index, part in enumerate(batch.relationships):
+        if not part.rows:
+            continue
+        for node_index, (node_kind, _) in enumerate(batch.nodes):
+            if part.kind.start == node_kind.label and all(row.start in keys[node_index] for row in part.rows):
+                attached.setdefault(node_index, []).append((part_index, True))
+                break
+            if part.kind.end == node_kind.label and all(row.end in keys[node_index] for row in part.rows):
+                attached.setdefault(node_index, []).append((part_index, False))
+                break
+    return attached
+
+
+def _write_star(
+    tx: ManagedTransaction, label: str, nodes: list[NodeRow], parts: list[tuple[PreparedRelationships, bool]],
+    results: BatchResult,
+) -> None:
+    links: list[dict[Any, list[dict[str, Any]]]] = []
+    for part, node_is_start in parts:
+        by_anchor: dict[Any, list[dict[str, Any]]] = {}
+        for row in part.rows:
+            anchor, other = (row.start, row.end) if node_is_start else (row.end, row.start)
+            plain, temporal = _split(row.properties)
+            by_anchor.setdefault(anchor, []).append({"o": other, "props": plain, "temporal": temporal})
+        links.append(by_anchor)
+    payload = []
+    for node in nodes:
+        item = _node_payload(node.key, node.properties)
+        for index, by_anchor in enumerate(links):
+            item[f"l{index}"] = by_anchor.get(node.key, [])
+        payload.append(item)
+    statement = statements.create_star(label, tuple((part.kind.type, start) for part, start in parts))
+    record = tx.run(statement, rows=payload).single(strict=True)
+    for index, (part, node_is_start) in enumerate(parts):
+        expected = sum(len(item[f"l{index}"]) for item in payload)
+        if record[f"c{index}"] != expected:
+            anchors = {node.key for node in nodes}
+            rows = [_relationship_payload(r) for r in part.rows if (r.start if node_is_start else r.end) in anchors]
+            _raise_missing(part.kind, _missing(tx, statements.check_endpoints(part.kind.type), part.kind, rows),
+                           expected - int(record[f"c{index}"]))
+        results.setdefault(part.kind.type, WriteResult(batches=1)).created += expected
 
 
 def _raise_missing(kind: RelationshipKind, missing: list[tuple[str, object]], total: int) -> None:

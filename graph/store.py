@@ -40,13 +40,15 @@ class Store(ABC):
     def init(self) -> None:
         """Create constraints and indexes (or tables); safe to run again."""
 
-    def write(self, batch: GraphBatch) -> BatchResult:
+    def write(self, batch: GraphBatch | PreparedBatch) -> BatchResult:
         """Write ``batch`` in one transaction: all of it, or (on any error) none of it.
 
         Relationships may point at nodes written earlier in the same batch. A missing
-        endpoint raises ``MissingEndpointError`` and nothing is written.
+        endpoint raises ``MissingEndpointError`` and nothing is written. A batch
+        prepared beforehand (``GraphBatch.prepare``, e.g. on another thread) is not
+        checked again.
         """
-        return self._write(batch.prepare())
+        return self._write(batch if isinstance(batch, PreparedBatch) else batch.prepare())
 
     def upsert_nodes(self, label: str, rows: Iterable[Mapping[str, Any]]) -> WriteResult:
         """Create or update nodes of ``label``; each row holds the key property."""

@@ -1,8 +1,8 @@
 """``custgraph load``: source folders → validated, normalised nodes and relationships.
 
 Parsing and writing overlap: one writer thread sends batch N to the store while
-the caller's thread parses batch N+1 (the driver waits on the socket without the
-GIL, so this nearly hides parsing behind Neo4j's work).
+the caller's thread parses, checks and builds batch N+1 (the driver waits on the
+socket without the GIL, so this hides most of the Python work behind the store's).
 
 Order of work: every folder's mapping and every file's header is checked before
 anything is written (a problem there is fatal and leaves the store untouched).
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from custgraph.graph import DEFAULT_BATCH_SIZE, BatchResult, GraphBatch, RelationshipRow, Store, WriteResult, normalise
+from custgraph.graph import DEFAULT_BATCH_SIZE, GraphBatch, RelationshipRow, Store, WriteResult, normalise
+from custgraph.graph.batch import PreparedBatch
 
 from custgraph.errors import SourceFileError
 
@@ -114,7 +115,7 @@ class _Pending:
 
 
 Reject = Callable[[int, str, str], None]
-Flush = Callable[[PlannedFile, list[_Pending], Reject, Counter[str]], WriteResult]
+Build = Callable[[PlannedFile, list[_Pending], Reject, Counter[str]], "_Work"]
 
 
 @dataclass
@@ -140,7 +141,7 @@ class _Loader:
             ignored = [column for column in source.columns if column not in known]
             if ignored:
                 file_report.notes.append(f"ignored columns: {', '.join(ignored)}")
-        flush = self._flusher(entity.name)
+        build = self._builder(entity.name)
         parse = RowParser(entity, mapping)
         key_column = mapping.column(entity.name, entity.key)
         seen: dict[Any, int] = {}
@@ -158,9 +159,13 @@ class _Loader:
         def submit(batch: list[_Pending]) -> None:
             """Write ``batch`` while the next one is parsed; one batch in flight keeps order and memory bounded."""
             nonlocal in_flight
+            work = build(plan, batch, reject, counts)
+            if work.batch is None:
+                return
+            prepared = work.batch.prepare()
             if in_flight is not None:
                 self._count(file_report, in_flight.result())
-            in_flight = self.writer.submit(flush, plan, batch, reject, counts)
+            in_flight = self.writer.submit(self._write, work.label, prepared)
 
         for raw in source.rows:
             file_report.rows += 1
@@ -198,17 +203,19 @@ class _Loader:
         file_report.updated += result.updated
         file_report.unchanged += result.unchanged
 
-    def _write(self, batch: GraphBatch) -> BatchResult:
-        """One transaction per batch; relationship counts go to the report's totals."""
+    def _write(self, label: str, batch: PreparedBatch) -> WriteResult:
+        """One transaction per batch (writer thread); relationship counts go to the report."""
         written = self.store.write(batch)
-        for rel_type, _ in batch.relationships:
-            result = written.get(rel_type, WriteResult())
-            self.report.relationships_created += result.created
-            self.report.relationships_updated += result.updated
-            self.report.relationships_deleted += result.deleted
-        return written
+        with self.lock:
+            for part in batch.relationships:
+                result = written.get(part.kind.type, WriteResult())
+                self.report.relationships_created += result.created
+                self.report.relationships_updated += result.updated
+                self.report.relationships_deleted += result.deleted
+        return written.get(label, WriteResult())
 
     def _remember(self, label: str, keys: list[Any]) -> None:
+        """Keys count as known once their batch is handed to the writer: batches are written in order."""
         self.known.setdefault(label, set()).update(keys)
 
     def _existing(self, label: str, keys: set[Any]) -> set[Any]:
@@ -218,9 +225,10 @@ class _Loader:
             known.update(self.store.existing_keys(label, unknown))
         return {key for key in keys if key in known}
 
-    # One flush per entity: build nodes and relationships from a batch of valid rows.
+    # One builder per entity: nodes and relationships from a batch of valid rows, built and
+    # checked on the parsing thread so that the writer thread only talks to the store.
 
-    def _flusher(self, entity: str) -> Flush:
+    def _builder(self, entity: str) -> Build:
         return {
             "products": self._products,
             "channels": self._simple("Channel"),
@@ -229,15 +237,14 @@ class _Loader:
             "interactions": self._interactions,
         }[entity]
 
-    def _simple(self, label: str) -> Flush:
-        def flush(plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> WriteResult:
-            result = self.store.upsert_nodes(label, [p.row for p in batch])
+    def _simple(self, label: str) -> Build:
+        def build(plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> _Work:
             self._remember(label, [p.row[plan.entity.key] for p in batch])
-            return result
+            return _Work(label, GraphBatch(nodes=[(label, [p.row for p in batch])]))
 
-        return flush
+        return build
 
-    def _products(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> WriteResult:
+    def _products(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> _Work:
         categories: dict[str, dict[str, Any]] = {}
         links = []
         for pending in batch:
@@ -247,23 +254,19 @@ class _Loader:
                 categories[category_id] = {"category_id": category_id, "name": category}
                 links.append(RelationshipRow(pending.row["sku"], category_id))
         skus = [p.row["sku"] for p in batch]
-        result = self._write(GraphBatch(
+        self._remember("Product", skus)
+        return _Work("Product", GraphBatch(
             nodes=[("Product", [p.row for p in batch]), ("Category", list(categories.values()))],
             relationships=[("IN_CATEGORY", links)],
             replace_from={"IN_CATEGORY": skus},
         ))
-        self._remember("Product", skus)
-        return result.get("Product", WriteResult())
 
-    def _customers(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> WriteResult:
+    def _customers(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> _Work:
         nodes = [identity_node(plan.mapping, pending.row, notes) for pending in batch]
-        result = self.store.upsert_nodes("Identity", nodes)
         self._remember("Identity", [node["identity_id"] for node in nodes])
-        return result
+        return _Work("Identity", GraphBatch(nodes=[("Identity", nodes)]))
 
-    def _interactions(
-        self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]
-    ) -> WriteResult:
+    def _interactions(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> _Work:
         mapping = plan.mapping
         source = mapping.name
         identities = self._existing("Identity", {f"{source}:{p.row['customer_id']}" for p in batch})
@@ -288,12 +291,10 @@ class _Loader:
                 reject(pending.line, mapping.column("interactions", problem[0]), problem[1])
             else:
                 valid.append(pending)
-        if not valid:
-            return WriteResult()
         keys = [f"{source}:{p.row['interaction_id']}" for p in valid]
         rows = [p.row for p in valid]
         pairs = list(zip(keys, rows, strict=True))
-        written = self._write(GraphBatch(
+        return _Work("Interaction", GraphBatch(
             nodes=[("Interaction", [interaction_node(source, row) for row in rows])],
             relationships=[
                 ("PERFORMED", [RelationshipRow(f"{source}:{row['customer_id']}", key) for key, row in pairs]),
@@ -303,9 +304,15 @@ class _Loader:
             ],
             replace_to={"PERFORMED": keys},
             replace_from={"VIA": keys, "HANDLED_BY": keys, "ABOUT": keys},
-        ))
-        result = written.get("Interaction", WriteResult())
-        return result
+        ) if valid else None)
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What one batch of rows becomes: the main label's nodes and everything linked, or nothing."""
+
+    label: str
+    batch: GraphBatch | None
 
 
 def interaction_node(source: str, row: dict[str, Any]) -> dict[str, Any]:
