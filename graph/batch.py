@@ -28,16 +28,21 @@ class GraphBatch:
     replace_from: dict[str, Iterable[Key]] = field(default_factory=dict)
     replace_to: dict[str, Iterable[Key]] = field(default_factory=dict)
 
-    def prepare(self) -> PreparedBatch:
-        """Check every row before anything is written; raises ``InvalidRowError``."""
-        nodes = [(node_kind(label), coalesce_nodes(node_kind(label), rows)) for label, rows in self.nodes]
+    def prepare(self, check: bool = True) -> PreparedBatch:
+        """Check every row before anything is written; raises ``InvalidRowError``.
+
+        ``check=False`` only merges repeated keys: for rows typed by our own loader,
+        whose checks would cost a third of a load's Python time a second time.
+        Labels and types are checked against the model either way.
+        """
+        nodes = [(node_kind(label), coalesce_nodes(node_kind(label), rows, check)) for label, rows in self.nodes]
         relationships = []
         by_type: dict[str, list[RelationshipRow | Sequence[Any]]] = {}
         for rel_type, rows in self.relationships:  # one part per type, so a pair is written once
             by_type.setdefault(rel_type, []).extend(rows)
         for rel_type, rows in by_type.items():
             kind = relationship_kind(rel_type)
-            prepared = coalesce_relationships(kind, rows)
+            prepared = coalesce_relationships(kind, rows, check)
             relationships.append(PreparedRelationships(
                 kind,
                 prepared,

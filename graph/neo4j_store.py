@@ -248,19 +248,18 @@ def _write_batch(tx: ManagedTransaction, batch: PreparedBatch) -> BatchResult:
     for index in order:
         node_kind, nodes = batch.nodes[index]
         result = results.setdefault(node_kind.label, WriteResult(batches=1))
-        new_keys: set[Any] = set()
-        if index in attached:
-            existing = {r["key"] for r in tx.run(statements.existing_keys(node_kind.label),
-                                                  keys=[node.key for node in nodes])}
-            new = [node for node in nodes if node.key not in existing]
-            nodes = [node for node in nodes if node.key in existing]
-            if new:
-                _write_star(tx, node_kind.label, new, [(batch.relationships[i], start) for i, start in attached[index]],
-                            results)
-                new_keys = {node.key for node in new}
-                result.created += len(new)
-                for part_index, _ in attached[index]:
-                    written[part_index] = new_keys
+        # New nodes need no comparison with old values: one MERGE with their links.
+        existing = {r["key"] for r in tx.run(statements.existing_keys(node_kind.label),
+                                              keys=[node.key for node in nodes])}
+        new = [node for node in nodes if node.key not in existing]
+        nodes = [node for node in nodes if node.key in existing]
+        new_keys = {node.key for node in new}
+        if new:
+            parts = [(batch.relationships[i], start) for i, start in attached.get(index, [])]
+            _write_star(tx, node_kind.label, new, parts, results)
+            result.created += len(new)
+            for part_index, _ in attached.get(index, []):
+                written[part_index] = new_keys
         if nodes:
             payload = [_node_payload(node.key, node.properties) for node in nodes]
             records = _counted(tx, statements.upsert_nodes(node_kind.label), payload, result)
@@ -326,8 +325,8 @@ def _write_star(
             by_anchor.setdefault(anchor, []).append({"o": other, "props": plain, "temporal": temporal})
         links.append(by_anchor)
     payload = []
-    for node in nodes:
-        item = _node_payload(node.key, node.properties)
+    for node in nodes:  # new nodes: a missing value needs no removal, so it is not sent
+        item = _node_payload(node.key, {name: value for name, value in node.properties.items() if value is not None})
         for index, by_anchor in enumerate(links):
             item[f"l{index}"] = by_anchor.get(node.key, [])
         payload.append(item)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +37,9 @@ from .validate import RowParser, RowReject
 
 __all__ = ["PlannedFile", "load_sources", "plan_sources"]
 
+# Batches of one file have distinct keys and point only at nodes of earlier files,
+# so two can be written at once; the store's transactions keep each one whole.
+WRITERS = 2
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
@@ -98,7 +101,7 @@ def load_sources(
     with (
         RejectWriter(rejects_path) as rejects,
         (progress or FileProgress(enabled=False)) as bars,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="custgraph-writer") as writer,
+        ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="custgraph-writer") as writer,
     ):
         loader = _Loader(store, rejects, bars, batch_size, report, writer)
         for plan in plans:
@@ -154,18 +157,17 @@ class _Loader:
                 file_report.rejected += 1
                 self.rejects.write(mapping.name, str(plan.path), line, column, reason)
 
-        in_flight: Future[WriteResult] | None = None
+        in_flight: deque[Future[WriteResult]] = deque()
 
         def submit(batch: list[_Pending]) -> None:
-            """Write ``batch`` while the next one is parsed; one batch in flight keeps order and memory bounded."""
-            nonlocal in_flight
+            """Write ``batch`` while the next one is parsed; a bounded number in flight bounds memory."""
             work = build(plan, batch, reject, counts)
             if work.batch is None:
                 return
-            prepared = work.batch.prepare()
-            if in_flight is not None:
-                self._count(file_report, in_flight.result())
-            in_flight = self.writer.submit(self._write, work.label, prepared)
+            prepared = work.batch.prepare(check=False)  # RowParser typed every value already
+            if len(in_flight) >= WRITERS:
+                self._count(file_report, in_flight.popleft().result())
+            in_flight.append(self.writer.submit(self._write, work.label, prepared))
 
         for raw in source.rows:
             file_report.rows += 1
@@ -190,8 +192,8 @@ class _Loader:
                 self.progress.advance(raw.position, file_report.rows)
         if pending:
             submit(pending)
-        if in_flight is not None:
-            self._count(file_report, in_flight.result())
+        while in_flight:  # a file's batches are all written before the next file's start
+            self._count(file_report, in_flight.popleft().result())
         self.progress.finish(file_report.rows)
         if file_report.rows == 0 and "empty file" not in file_report.notes:
             file_report.notes.append("no rows")

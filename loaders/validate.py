@@ -85,6 +85,8 @@ def _parse(spec: Field, value: Any, mapping: SourceMapping) -> Any:
         if kind == "integer":
             if number != int(number):
                 raise ValueError("not a whole number")
+            if not -(2**63) <= number < 2**63:
+                raise ValueError("out of the 64-bit integer range")
             return int(number)
         if kind == "score" and not 0 <= number <= 10:
             raise ValueError("a score is NPS 0-10 or CSAT 1-5")

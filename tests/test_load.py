@@ -141,6 +141,8 @@ BAD_INPUTS = [
      5, "customer_id", "unknown customer 'C404'"),
     ("unknown product", "interactions.csv", INTERACTIONS + "i9,C1,purchase,2026-10-05T08:00:00Z,,,NOPE,,,,\n",
      5, "sku", "unknown product 'NOPE'"),
+    ("huge quantity", "interactions.csv", INTERACTIONS + "i9,C1,purchase,2026-10-05T08:00:00Z,,,,,1e30,,\n",
+     5, "quantity", "64-bit"),
     ("bad timestamp", "interactions.csv", INTERACTIONS + "i9,C1,purchase,yesterday,,,,,,,\n", 5, "at",
      "not a timestamp"),
     ("score out of range", "interactions.csv", INTERACTIONS + "i9,C2,survey_response,2026-10-05T08:00:00Z,,,,,,11,\n",
