@@ -34,9 +34,14 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _GMAIL = ("gmail.com", "googlemail.com")
 
 
+def _nfkc(value: str) -> str:
+    """NFKC, skipped for plain ASCII (which it leaves unchanged): most values are."""
+    return value if value.isascii() else unicodedata.normalize("NFKC", value)
+
+
 def text(value: str) -> str:
     """Unicode NFKC (full-width → half-width digits and letters), case-folded, one space."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", value)).strip().casefold()
+    return _SPACE.sub(" ", _nfkc(value)).strip().casefold()
 
 
 def kana_fold(value: str) -> str:
@@ -81,7 +86,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d.%m.%Y", "%Y�
 
 def date(value: str) -> dt.date:
     """ISO and a few unambiguous forms (2024/03/07, 07.03.2024, 2024年3月7日)."""
-    raw = unicodedata.normalize("NFKC", value).strip()
+    raw = _nfkc(value).strip()
     for form in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(raw, form).date()
@@ -92,7 +97,7 @@ def date(value: str) -> dt.date:
 
 def timestamp(value: str, zone: str = "UTC") -> dt.datetime:
     """ISO 8601 date-time; one without an offset is read in ``zone``. Returned in UTC."""
-    raw = unicodedata.normalize("NFKC", value).strip().replace(" ", "T", 1)
+    raw = _nfkc(value).strip().replace(" ", "T", 1)
     try:
         parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
@@ -104,7 +109,7 @@ def timestamp(value: str, zone: str = "UTC") -> dt.datetime:
 
 def number(value: str) -> float:
     """A plain decimal number; thousands separators are refused as ambiguous (1,234 vs 1.234)."""
-    raw = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
+    raw = _nfkc(value).strip().replace(" ", "")
     if "," in raw:
         raise ValueError("not a number (no thousands separators or decimal commas)")
     try:

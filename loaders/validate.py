@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,31 +26,36 @@ class RowReject(Exception):
 
 
 class RowParser:
-    """Parses rows of one entity from one source; columns and parsers are looked up once."""
+    """Parses rows of one entity from one source; columns and converters are looked up once."""
 
     def __init__(self, entity: Entity, mapping: SourceMapping) -> None:
-        self._fields = [(spec.name, mapping.column(entity.name, spec.name), spec) for spec in entity.fields]
-        self._mapping = mapping
+        self._fields = [
+            (spec.name, mapping.column(entity.name, spec.name), spec.required, spec.kind == "text",
+             functools.partial(_parse, spec, mapping=mapping))
+            for spec in entity.fields
+        ]
 
     def __call__(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Canonical field → typed value (``None`` where the source has none)."""
         row: dict[str, Any] = {}
-        for name, column, spec in self._fields:
+        for name, column, required, is_text, convert in self._fields:
             value = raw.get(column)
             if value.__class__ is str:
                 if len(value) > MAX_FIELD_CHARS:
                     raise RowReject(column, f"longer than {MAX_FIELD_CHARS:,} characters")
-                value = value.strip() or None
+                value = value.strip()
+                if not value:
+                    value = None
+                elif is_text:
+                    row[name] = value  # the common case, without a call
+                    continue
             if value is None:
-                if spec.required:
+                if required:
                     raise RowReject(column, "a value is required")
                 row[name] = None
                 continue
-            if spec.kind == "text" and value.__class__ is str:
-                row[name] = value  # the common case, without a call
-                continue
             try:
-                row[name] = _parse(spec, value, self._mapping)
+                row[name] = convert(value)
             except ValueError as error:
                 raise RowReject(column, str(error)) from None
         return row
@@ -60,7 +66,7 @@ def canonical_row(entity: Entity, mapping: SourceMapping, raw: dict[str, Any]) -
     return RowParser(entity, mapping)(raw)
 
 
-def _parse(spec: Field, value: Any, mapping: SourceMapping) -> Any:
+def _parse(spec: Field, value: Any, *, mapping: SourceMapping) -> Any:
     kind = spec.kind
     if kind == "text":
         return _text(value)
