@@ -13,7 +13,7 @@ from .contract import INTERACTION_TYPE, Entity, Field
 from .mapping import SourceMapping
 from .readers import MAX_FIELD_CHARS
 
-__all__ = ["RowParser", "RowReject", "canonical_row"]
+__all__ = ["RowParser", "RowReject"]
 
 
 class RowReject(Exception):
@@ -59,11 +59,6 @@ class RowParser:
             except ValueError as error:
                 raise RowReject(column, str(error)) from None
         return row
-
-
-def canonical_row(entity: Entity, mapping: SourceMapping, raw: dict[str, Any]) -> dict[str, Any]:
-    """Canonical field → typed value, for one row (``RowParser`` for many)."""
-    return RowParser(entity, mapping)(raw)
 
 
 def _parse(spec: Field, value: Any, *, mapping: SourceMapping) -> Any:

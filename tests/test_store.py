@@ -255,3 +255,23 @@ def test_a_graph_batch_with_a_missing_endpoint_writes_nothing(store: Store) -> N
         store.write(batch)
 
     assert node_counts(store) == {}
+
+
+@pytest.mark.parametrize("name", INJECTIONS)
+def test_statement_builders_take_only_model_names(name: str) -> None:
+    """Labels and types are spliced into Neo4j statements; anything outside the model is refused first."""
+    from custgraph.graph import neo4j_statements as statements
+
+    for build in (statements.upsert_nodes, statements.get_node, statements.existing_keys):
+        with pytest.raises(UnknownLabelError):
+            build(name)
+    for build in (statements.upsert_relationships, statements.check_endpoints, statements.create_relationships,
+                  statements.get_relationship):
+        with pytest.raises(UnknownLabelError):
+            build(name)
+    with pytest.raises(UnknownLabelError):
+        statements.delete_stale(name, True)
+    with pytest.raises(UnknownLabelError):
+        statements.create_star(name, ())
+    with pytest.raises(UnknownLabelError):
+        statements.create_star("Interaction", ((name, True),))
