@@ -56,9 +56,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     args = _parser().parse_args(argv)
     environment = os.environ if env is None else env
-    # The driver logs each retry of a transient error as a warning with internals;
-    # the command reports the outcome itself, in one line.
-    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    # The driver logs each retry as a warning and each broken connection as an
+    # error, with internals; the command reports the outcome itself, in one line.
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     try:
         config = Config.from_env(environment, store=args.store)
         if args.command == "init":

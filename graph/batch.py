@@ -15,7 +15,7 @@ from typing import Any
 from .model import NodeKind, RelationshipKind, node_kind, relationship_kind
 from .rows import Key, NodeRow, RelationshipRow, WriteResult, coalesce_nodes, coalesce_relationships
 
-__all__ = ["BatchResult", "GraphBatch", "PreparedBatch", "PreparedRelationships", "kept_neighbours"]
+__all__ = ["BatchResult", "GraphBatch", "PreparedBatch", "PreparedRelationships", "kept_neighbours", "typed_batch"]
 
 
 @dataclass
@@ -28,21 +28,16 @@ class GraphBatch:
     replace_from: dict[str, Iterable[Key]] = field(default_factory=dict)
     replace_to: dict[str, Iterable[Key]] = field(default_factory=dict)
 
-    def prepare(self, check: bool = True) -> PreparedBatch:
-        """Check every row before anything is written; raises ``InvalidRowError``.
-
-        ``check=False`` only merges repeated keys: for rows typed by our own loader,
-        whose checks would cost a third of a load's Python time a second time.
-        Labels and types are checked against the model either way.
-        """
-        nodes = [(node_kind(label), coalesce_nodes(node_kind(label), rows, check)) for label, rows in self.nodes]
+    def prepare(self) -> PreparedBatch:
+        """Check every row before anything is written; raises ``InvalidRowError``."""
+        nodes = [(node_kind(label), coalesce_nodes(node_kind(label), rows)) for label, rows in self.nodes]
         relationships = []
         by_type: dict[str, list[RelationshipRow | Sequence[Any]]] = {}
         for rel_type, rows in self.relationships:  # one part per type, so a pair is written once
             by_type.setdefault(rel_type, []).extend(rows)
         for rel_type, rows in by_type.items():
             kind = relationship_kind(rel_type)
-            prepared = coalesce_relationships(kind, rows, check)
+            prepared = coalesce_relationships(kind, rows)
             relationships.append(PreparedRelationships(
                 kind,
                 prepared,
@@ -71,6 +66,30 @@ class PreparedRelationships:
 class PreparedBatch:
     nodes: list[tuple[NodeKind, list[NodeRow]]]
     relationships: list[PreparedRelationships]
+
+
+def typed_batch(
+    nodes: Sequence[tuple[str, list[NodeRow]]],
+    relationships: Sequence[tuple[str, list[RelationshipRow]]] = (),
+    replace_from: Mapping[str, Iterable[Key]] | None = None,
+    replace_to: Mapping[str, Iterable[Key]] | None = None,
+) -> PreparedBatch:
+    """A batch of rows that are typed and unique already, taken as they are.
+
+    For the loader: its parser typed every value and rejected repeated keys, and
+    checking and merging them again in ``GraphBatch.prepare`` cost about a tenth
+    of a load's Python time. Labels and types are still checked against the model.
+    """
+    replace_from, replace_to = replace_from or {}, replace_to or {}
+    return PreparedBatch(
+        [(node_kind(label), rows) for label, rows in nodes],
+        [PreparedRelationships(
+            relationship_kind(rel_type),
+            rows,
+            kept_neighbours(rows, replace_from[rel_type], True) if rel_type in replace_from else {},
+            kept_neighbours(rows, replace_to[rel_type], False) if rel_type in replace_to else {},
+        ) for rel_type, rows in relationships],
+    )
 
 
 BatchResult = dict[str, WriteResult]  # label or relationship type → what happened

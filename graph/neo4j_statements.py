@@ -140,11 +140,12 @@ RETURN count(*) AS rows""")
 
 
 @cache
-def create_star(label: str, links: tuple[tuple[str, bool], ...]) -> LiteralString:
+def create_star(label: str, links: tuple[tuple[str, bool, bool], ...]) -> LiteralString:
     """Nodes known to be new, each with its links, in one statement.
 
-    ``links`` names each attached relationship type and whether the node is its
-    start; row ``l{i}`` holds that type's links as ``{o: other key, props, temporal}``.
+    ``links`` names each attached relationship type, whether the node is its
+    start, and whether its links are bare (no properties). Row ``l{i}`` holds that
+    type's links: the other node's keys when bare, else ``{o: key, props, temporal}``.
     One statement binds the node once for all its links, where separate
     statements would look it up again per type (the loader's common case: an
     interaction with its identity, channel, rep and products). Returns how many
@@ -158,15 +159,16 @@ def create_star(label: str, links: tuple[tuple[str, bool], ...]) -> LiteralStrin
         _SET_TEMPORAL.format(var="n", source="row"),
         "WITH n, row",
     ]
-    for index, (rel_type, node_is_start) in enumerate(links):
+    for index, (rel_type, node_is_start, bare) in enumerate(links):
         link_kind = relationship_kind(rel_type)
         other = node_kind(link_kind.end if node_is_start else link_kind.start)
         pattern = f"(n)-[r:{link_kind.type}]->(o)" if node_is_start else f"(o)-[r:{link_kind.type}]->(n)"
-        lines.append(
-            f"CALL (n, row) {{ UNWIND row.l{index} AS link "
-            f"MATCH (o:{other.label} {{{other.key}: link.o}}) CREATE {pattern} SET r += link.props "
-            f"{_SET_TEMPORAL.format(var='r', source='link')} RETURN count(*) AS c{index} }}"
-        )
+        if bare:
+            body = f"UNWIND row.l{index} AS key MATCH (o:{other.label} {{{other.key}: key}}) CREATE {pattern}"
+        else:
+            body = (f"UNWIND row.l{index} AS link MATCH (o:{other.label} {{{other.key}: link.o}}) "
+                    f"CREATE {pattern} SET r += link.props {_SET_TEMPORAL.format(var='r', source='link')}")
+        lines.append(f"CALL (n, row) {{ {body} RETURN count(*) AS c{index} }}")
     sums = "".join(f", sum(c{index}) AS c{index}" for index in range(len(links)))
     lines.append(f"RETURN count(*) AS nodes{sums}")
     return _literal("\n".join(lines))

@@ -38,8 +38,9 @@ class RelationshipRow(NamedTuple):
     properties: Mapping[str, Any] = {}
 
 
-@dataclass(frozen=True)
-class NodeRow:
+class NodeRow(NamedTuple):
+    """One node to upsert: its key and its other properties."""
+
     key: Key
     properties: dict[str, Any]
 
@@ -97,22 +98,10 @@ def _check_properties(name: str, index: int, properties: Mapping[str, Any], skip
     return checked
 
 
-def coalesce_nodes(kind: NodeKind, rows: Iterable[Mapping[str, Any]], check: bool = True) -> list[NodeRow]:
-    """Check rows and merge repeated keys (later values win), keeping first-seen order.
-
-    ``check=False`` is for rows whose keys and values are typed already (the loader's).
-    """
+def coalesce_nodes(kind: NodeKind, rows: Iterable[Mapping[str, Any]]) -> list[NodeRow]:
+    """Check rows and merge repeated keys (later values win), keeping first-seen order."""
     merged: dict[Key, dict[str, Any]] = {}
     label, key_name = kind.label, kind.key
-    if not check:
-        for row in rows:
-            properties = dict(row)
-            key = properties.pop(key_name)
-            if key in merged:
-                merged[key].update(properties)
-            else:
-                merged[key] = properties
-        return [NodeRow(key, props) for key, props in merged.items()]
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
             raise InvalidRowError(f"{label} row {index}", key_name, "a node row must be a mapping of properties")
@@ -128,19 +117,11 @@ def coalesce_nodes(kind: NodeKind, rows: Iterable[Mapping[str, Any]], check: boo
 
 
 def coalesce_relationships(
-    kind: RelationshipKind, rows: Iterable[RelationshipRow | Sequence[Any]], check: bool = True
+    kind: RelationshipKind, rows: Iterable[RelationshipRow | Sequence[Any]]
 ) -> list[RelationshipRow]:
     """Check rows and merge repeated (start, end) pairs, keeping first-seen order."""
     merged: dict[tuple[Key, Key], dict[str, Any]] = {}
     name = kind.type
-    if not check:
-        for start, end, *rest in rows:
-            properties = dict(rest[0]) if rest else {}
-            if (start, end) in merged:
-                merged[(start, end)].update(properties)
-            else:
-                merged[(start, end)] = properties
-        return [RelationshipRow(start, end, props) for (start, end), props in merged.items()]
     for index, raw in enumerate(rows):
         if not isinstance(raw, Sequence) or isinstance(raw, str) or len(raw) not in (2, 3):
             raise InvalidRowError(f"{name} row {index}", "start", "a relationship row is (start, end[, properties])")

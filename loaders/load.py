@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from custgraph.graph import DEFAULT_BATCH_SIZE, GraphBatch, RelationshipRow, Store, WriteResult, normalise
-from custgraph.graph.batch import PreparedBatch
+from custgraph.graph import DEFAULT_BATCH_SIZE, RelationshipRow, Store, WriteResult, normalise
+from custgraph.graph.batch import PreparedBatch, typed_batch
+from custgraph.graph.rows import NodeRow
 
 from custgraph.errors import SourceFileError
 
@@ -164,10 +165,9 @@ class _Loader:
             work = build(plan, batch, reject, counts)
             if work.batch is None:
                 return
-            prepared = work.batch.prepare(check=False)  # RowParser typed every value already
             if len(in_flight) >= WRITERS:
                 self._count(file_report, in_flight.popleft().result())
-            in_flight.append(self.writer.submit(self._write, work.label, prepared))
+            in_flight.append(self.writer.submit(self._write, work.label, work.batch))
 
         for raw in source.rows:
             file_report.rows += 1
@@ -241,32 +241,35 @@ class _Loader:
 
     def _simple(self, label: str) -> Build:
         def build(plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> _Work:
-            self._remember(label, [p.row[plan.entity.key] for p in batch])
-            return _Work(label, GraphBatch(nodes=[(label, [p.row for p in batch])]))
+            key = plan.entity.key
+            nodes = [NodeRow(p.row.pop(key), p.row) for p in batch]
+            self._remember(label, [node.key for node in nodes])
+            return _Work(label, typed_batch([(label, nodes)]))
 
         return build
 
     def _products(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> _Work:
-        categories: dict[str, dict[str, Any]] = {}
+        categories: dict[str, NodeRow] = {}
         links = []
-        for pending in batch:
-            category = pending.row["category"]
+        nodes = [NodeRow(p.row.pop("sku"), p.row) for p in batch]
+        for node in nodes:
+            category = node.properties["category"]
             if category:
                 category_id = normalise.text(category)
-                categories[category_id] = {"category_id": category_id, "name": category}
-                links.append(RelationshipRow(pending.row["sku"], category_id))
-        skus = [p.row["sku"] for p in batch]
+                categories[category_id] = NodeRow(category_id, {"name": category})
+                links.append(RelationshipRow(node.key, category_id))
+        skus = [node.key for node in nodes]
         self._remember("Product", skus)
-        return _Work("Product", GraphBatch(
-            nodes=[("Product", [p.row for p in batch]), ("Category", list(categories.values()))],
-            relationships=[("IN_CATEGORY", links)],
+        return _Work("Product", typed_batch(
+            [("Product", nodes), ("Category", list(categories.values()))],
+            [("IN_CATEGORY", links)],
             replace_from={"IN_CATEGORY": skus},
         ))
 
     def _customers(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> _Work:
         nodes = [identity_node(plan.mapping, pending.row, notes) for pending in batch]
-        self._remember("Identity", [node["identity_id"] for node in nodes])
-        return _Work("Identity", GraphBatch(nodes=[("Identity", nodes)]))
+        self._remember("Identity", [node.key for node in nodes])
+        return _Work("Identity", typed_batch([("Identity", nodes)]))
 
     def _interactions(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> _Work:
         mapping = plan.mapping
@@ -275,11 +278,13 @@ class _Loader:
         channels = self._existing("Channel", {p.row["channel_id"] for p in batch if p.row["channel_id"]})
         reps = self._existing("Rep", {p.row["rep_id"] for p in batch if p.row["rep_id"]})
         products = self._existing("Product", {sku for p in batch for sku in (p.row["sku"] or [])})
-        valid: list[_Pending] = []
+        nodes: list[NodeRow] = []
+        performed, via, handled_by, about = [], [], [], []
         for pending in batch:
             row = pending.row
+            identity = f"{source}:{row['customer_id']}"
             problem = None
-            if f"{source}:{row['customer_id']}" not in identities:
+            if identity not in identities:
                 problem = ("customer_id", f"unknown customer {row['customer_id']!r} in source {source!r}")
             elif row["channel_id"] and row["channel_id"] not in channels:
                 problem = ("channel_id", f"unknown channel {row['channel_id']!r}")
@@ -291,22 +296,24 @@ class _Loader:
                     problem = ("sku", f"unknown product {missing[0]!r}")
             if problem:
                 reject(pending.line, mapping.column("interactions", problem[0]), problem[1])
-            else:
-                valid.append(pending)
-        keys = [f"{source}:{p.row['interaction_id']}" for p in valid]
-        rows = [p.row for p in valid]
-        pairs = list(zip(keys, rows, strict=True))
-        return _Work("Interaction", GraphBatch(
-            nodes=[("Interaction", [interaction_node(source, row) for row in rows])],
-            relationships=[
-                ("PERFORMED", [RelationshipRow(f"{source}:{row['customer_id']}", key) for key, row in pairs]),
-                ("VIA", [RelationshipRow(key, row["channel_id"]) for key, row in pairs if row["channel_id"]]),
-                ("HANDLED_BY", [RelationshipRow(key, row["rep_id"]) for key, row in pairs if row["rep_id"]]),
-                ("ABOUT", [RelationshipRow(key, sku) for key, row in pairs for sku in row["sku"] or []]),
-            ],
-            replace_to={"PERFORMED": keys},
+                continue
+            node = interaction_node(source, row)
+            nodes.append(node)
+            performed.append(RelationshipRow(identity, node.key))
+            if row["channel_id"]:
+                via.append(RelationshipRow(node.key, row["channel_id"]))
+            if row["rep_id"]:
+                handled_by.append(RelationshipRow(node.key, row["rep_id"]))
+            about += [RelationshipRow(node.key, sku) for sku in dict.fromkeys(row["sku"] or ())]
+        if not nodes:
+            return _Work("Interaction", None)
+        keys = [node.key for node in nodes]
+        return _Work("Interaction", typed_batch(
+            [("Interaction", nodes)],
+            [("PERFORMED", performed), ("VIA", via), ("HANDLED_BY", handled_by), ("ABOUT", about)],
             replace_from={"VIA": keys, "HANDLED_BY": keys, "ABOUT": keys},
-        ) if valid else None)
+            replace_to={"PERFORMED": keys},
+        ))
 
 
 @dataclass(frozen=True)
@@ -314,21 +321,18 @@ class _Work:
     """What one batch of rows becomes: the main label's nodes and everything linked, or nothing."""
 
     label: str
-    batch: GraphBatch | None
+    batch: PreparedBatch | None
 
 
-def interaction_node(source: str, row: dict[str, Any]) -> dict[str, Any]:
-    node = {name: row[name] for name in ("type", "at", "amount", "quantity", "score", "sentiment", "text")}
+def interaction_node(source: str, row: dict[str, Any]) -> NodeRow:
+    props = {name: row[name] for name in ("type", "at", "amount", "quantity", "score", "sentiment", "text")}
     kind = row["score_kind"]
     if row["score"] is not None and kind is None:
         kind = "nps" if row["type"] == "survey_response" else None
-    return {
-        "interaction_id": f"{source}:{row['interaction_id']}",
-        "source": source,
-        "source_id": row["interaction_id"],
-        "score_kind": kind.lower() if kind else None,
-        **node,
-    }
+    props["source"] = source
+    props["source_id"] = row["interaction_id"]
+    props["score_kind"] = kind.lower() if kind else None
+    return NodeRow(f"{source}:{row['interaction_id']}", props)
 
 
 def display_name(row: dict[str, Any]) -> str | None:
@@ -342,11 +346,10 @@ def display_name(row: dict[str, Any]) -> str | None:
     return " ".join(part for part in parts if part)
 
 
-def identity_node(mapping: SourceMapping, row: dict[str, Any], notes: Counter[str]) -> dict[str, Any]:
+def identity_node(mapping: SourceMapping, row: dict[str, Any], notes: Counter[str]) -> NodeRow:
     """An ``Identity`` node: the source's fields plus the normalised forms resolution compares."""
     name = display_name(row)
     node: dict[str, Any] = {
-        "identity_id": f"{mapping.name}:{row['source_id']}",
         "source": mapping.name,
         "trust": mapping.trust,
         **row,
@@ -360,7 +363,7 @@ def identity_node(mapping: SourceMapping, row: dict[str, Any], notes: Counter[st
     node["email_norm"] = _normalised(normalise.email, row["email"], "e-mail addresses", notes)
     region = node["country"] or mapping.country
     node["phone_norm"] = _normalised(lambda value: normalise.phone(value, region), row["phone"], "phone numbers", notes)
-    return node
+    return NodeRow(f"{mapping.name}:{row['source_id']}", node)
 
 
 def _normalised(function: Callable[[str], str], value: str | None, what: str, notes: Counter[str]) -> str | None:

@@ -274,4 +274,4 @@ def test_statement_builders_take_only_model_names(name: str) -> None:
     with pytest.raises(UnknownLabelError):
         statements.create_star(name, ())
     with pytest.raises(UnknownLabelError):
-        statements.create_star("Interaction", ((name, True),))
+        statements.create_star("Interaction", ((name, True, False),))
