@@ -344,10 +344,11 @@ def _write_star(
         links.append(by_anchor)
         bare.append(plain_only)
     payload = []
+    names = [f"l{index}" for index in range(len(links))]
     for node in nodes:  # new nodes: a missing value needs no removal, so it is not sent
         item = _node_payload(node.key, {name: value for name, value in node.properties.items() if value is not None})
-        for index, by_anchor in enumerate(links):
-            item[f"l{index}"] = by_anchor.get(node.key, [])
+        for name, by_anchor in zip(names, links, strict=True):
+            item[name] = by_anchor.get(node.key, [])
         payload.append(item)
     statement = statements.create_star(
         label, tuple((part.kind.type, start, plain) for (part, start), plain in zip(parts, bare, strict=True)))
