@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -199,8 +200,9 @@ def main() -> int:
     wipe(driver)
     driver.close()
     if args.record:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         header = (f"\n## Load, {dt.date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} cores, "
-                  f"Python {platform.python_version()}\n\n")
+                  f"Python {platform.python_version()}\n\nCode as of commit {commit}.\n\n")
         with open(RESULTS, "a", encoding="utf-8") as results:
             results.write(header + "\n".join(lines) + "\n")
     return 0
