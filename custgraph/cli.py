@@ -47,6 +47,24 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=1, help="same seed, same files (default 1)")
     generate.add_argument("--interactions-per-customer", type=float, default=10.0,
                           help="average touchpoints per person (default 10)")
+    resolve = commands.add_parser("resolve", help="link identity records and build golden customers (incremental)")
+    resolve.add_argument("--full", action="store_true", help="compare every record again, not only new or changed ones")
+    resolve.add_argument("--config", default=None, metavar="TOML",
+                         help="matching rules and thresholds (default: $CUSTGRAPH_RESOLVE_CONFIG or built-in)")
+    resolve.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    explain = commands.add_parser("explain", help="show why two identity records are one customer, or apart")
+    explain.add_argument("a", metavar="A", help="identity id, source:source_id (e.g. crm:C-0000001)")
+    explain.add_argument("b", metavar="B")
+    explain.add_argument("--config", default=None, metavar="TOML")
+    explain.add_argument("--json", action="store_true")
+    unmerge = commands.add_parser("unmerge", help="record that two identity records are different people")
+    unmerge.add_argument("a", metavar="A")
+    unmerge.add_argument("b", metavar="B")
+    unmerge.add_argument("--by", required=True, help="who decides (kept with the decision)")
+    unmerge.add_argument("--reason", required=True, help="why (kept with the decision)")
+    unmerge.add_argument("--config", default=None, metavar="TOML")
+    export = commands.add_parser("export", help="print store contents as CSV")
+    export.add_argument("what", choices=["identities"], help="identities: source,source_id,customer_id")
     serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default=None, help="default: $CUSTGRAPH_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $CUSTGRAPH_PORT or 8000")
@@ -71,6 +89,10 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _load(config, args)
         if args.command == "generate":
             return _generate(args)
+        if args.command in ("resolve", "explain", "unmerge"):
+            return _resolution(config, args, environment)
+        if args.command == "export":
+            return _export(config)
         if args.command == "serve":
             return _serve(config, args.host or environment.get("CUSTGRAPH_HOST", "127.0.0.1"),
                           args.port or int(environment.get("CUSTGRAPH_PORT", "8000")))
@@ -156,6 +178,60 @@ def _generate(args: argparse.Namespace) -> int:
     print(f"custgraph: {report.persons:,} persons as {sum(report.records.values()):,} records ({records}), "
           f"{report.total_interactions:,} interactions in {out}; truth in {out / 'truth.csv'}")
     print(f"load them with: custgraph load {' '.join(str(out / s) for s in ('crm', 'webshop', 'support', 'survey'))}")
+    return 0
+
+
+def _resolution(config: Config, args: argparse.Namespace, environment: Mapping[str, str]) -> int:
+    import json
+    from pathlib import Path
+
+    from custgraph.graph import open_store
+    from custgraph.resolution import read_config, resolve
+    from custgraph.resolution.decisions import unmerge
+    from custgraph.resolution.explain import explain
+
+    config_path = args.config or environment.get("CUSTGRAPH_RESOLVE_CONFIG")
+    rules = read_config(Path(config_path) if config_path else None)
+    with open_store(config) as store:
+        if args.command == "explain":
+            explanation = explain(store, rules, args.a, args.b)
+            if args.json:
+                print(json.dumps({"a": args.a, "b": args.b, "together": explanation.together,
+                                  "lines": explanation.lines()}, ensure_ascii=False))
+            else:
+                print("\n".join(explanation.lines()))
+            return 0
+        if args.command == "unmerge":
+            report = unmerge(store, rules, args.a, args.b, args.by, args.reason)
+            print(f"custgraph: {args.a} and {args.b} recorded as different people by {args.by}; "
+                  f"{report.customers_written} customer(s) rebuilt")
+            return 0
+        report = resolve(store, rules, full=args.full,
+                         say=None if args.json else lambda line: print(f"  {line}", file=sys.stderr))
+    if args.json:
+        print(json.dumps(report.as_dict()))
+        return 0
+    print(f"custgraph: {report.records:,} records ({report.dirty:,} new or changed), {report.compared:,} pairs "
+          f"compared, {report.links:,} links, {report.review:,} pairs for review; "
+          f"{report.customers_written:,} customers written, {report.customers_removed:,} removed, "
+          f"{report.customers:,} customers in all")
+    for key, size in report.skipped_blocks.items():
+        print(f"  skipped blocking key {key!r}: {size:,} records share it (max_block)", file=sys.stderr)
+    return 0
+
+
+def _export(config: Config) -> int:
+    import csv
+
+    from custgraph.graph import open_store
+    from custgraph.queries import get as named_query
+
+    with open_store(config) as store:
+        rows = store.run(named_query("customer_identities"))
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["source", "source_id", "customer_id"])
+    for row in rows:
+        writer.writerow([row["source"], row["source_id"], row["customer_id"] or ""])
     return 0
 
 

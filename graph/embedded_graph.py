@@ -67,6 +67,14 @@ class EmbeddedGraph:
             if rel_type in by_type:
                 yield start, by_type[rel_type]
 
+    def incident(self, node_id: NodeId) -> list[tuple[str, NodeId, NodeId]]:
+        """Every relationship of the node, as (type, start, end)."""
+        links = [(rel_type, node_id, end) for end, by_type in self._succ.get(node_id, {}).items()
+                 for rel_type in by_type]
+        links += [(rel_type, start, node_id) for start, by_type in self._pred.get(node_id, {}).items()
+                  for rel_type in by_type if start != node_id]
+        return links
+
     def relationship_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for _, _, key in self._graph.edges(keys=True):
@@ -92,3 +100,7 @@ class EmbeddedGraph:
 
     def _remove_relationship(self, rel_type: str, start: NodeId, end: NodeId) -> None:
         self._graph.remove_edge(start, end, key=rel_type)
+
+    def _remove_node(self, node_id: NodeId) -> None:
+        self._graph.remove_node(node_id)
+        self._by_label.get(node_id[0], {}).pop(node_id[1], None)

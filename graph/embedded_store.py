@@ -28,6 +28,7 @@ from typing import IO, Any, ParamSpec, TypeVar
 from custgraph.errors import MissingEndpointError, StoreError, StoreLockedError
 
 from .batch import BatchResult, PreparedBatch, PreparedRelationships
+from .embedded_derived import derived_changes
 from .embedded_graph import EmbeddedGraph, NodeId
 from .model import RelationshipKind, node_kind, relationship_kind
 from .named_query import NamedQuery, Rows
@@ -224,6 +225,36 @@ class EmbeddedStore(Store):
         for (rel_type, start, end), props in links.items():
             self._graph._set_relationship(rel_type, start, end, props)
         return results
+
+    @_locked
+    def delete_nodes(self, label: str, keys: Iterable[str | int]) -> int:
+        node_kind(label)
+        present: list[NodeId] = [(label, key) for key in dict.fromkeys(keys) if self._graph.has_node(label, key)]
+        links = [link for node_id in present for link in self._graph.incident(node_id)]
+        self._commit([
+            ("DELETE FROM relationships WHERE type = ? AND start_key = ? AND end_key = ?",
+             [(rel_type, to_json(start[1]), to_json(end[1])) for rel_type, start, end in links]),
+            ("DELETE FROM nodes WHERE label = ? AND key = ?", [(label, to_json(key)) for label, key in present]),
+        ])
+        for node_id in present:
+            self._graph._remove_node(node_id)
+        return len(present)
+
+    @_locked
+    def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
+        deleted, written = derived_changes(self._graph, customer_ids)
+        self._commit([
+            ("DELETE FROM relationships WHERE type = ? AND start_key = ? AND end_key = ?",
+             [(rel_type, to_json(start[1]), to_json(end[1])) for rel_type, start, end in deleted]),
+            ("INSERT INTO relationships (type, start_key, end_key, props) VALUES (?, ?, ?, ?) "
+             "ON CONFLICT (type, start_key, end_key) DO UPDATE SET props = excluded.props",
+             [(rel_type, to_json(start[1]), to_json(end[1]), to_json(props))
+              for (rel_type, start, end), props in written.items()]),
+        ])
+        for rel_type, start, end in deleted:
+            self._graph._remove_relationship(rel_type, start, end)
+        for (rel_type, start, end), props in written.items():
+            self._graph._set_relationship(rel_type, start, end, props)
 
     def _stale(self, part: PreparedRelationships) -> list[tuple[NodeId, NodeId]]:
         """Links of the anchors that the batch does not keep."""

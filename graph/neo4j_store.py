@@ -165,6 +165,20 @@ class Neo4jStore(Store):
                 found.update(r["key"] for r in session.execute_read(_read, statement, {"keys": _Rows(chunk)}))
         return found
 
+    def delete_nodes(self, label: str, keys: Iterable[str | int]) -> int:
+        statement = statements.delete_nodes(label)
+        deleted = 0
+        with self._errors(), self._session() as session:
+            for chunk in batches(list(dict.fromkeys(keys)), self.batch_size):
+                deleted += session.execute_write(_single_count, statement, {"keys": _Rows(chunk)}, "deleted")
+        return deleted
+
+    def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
+        with self._errors(), self._session() as session:
+            for chunk in batches(list(dict.fromkeys(customer_ids)), max(1, self.batch_size // 5)):
+                session.execute_write(_run_all, statements.CLEAR_DERIVED + statements.BUILD_DERIVED,
+                                      {"ids": _Rows(chunk)})
+
     def get_node(self, label: str, key: str | int) -> dict[str, Any] | None:
         statement = statements.get_node(label)
         with self._errors(), self._session() as session:
@@ -189,6 +203,16 @@ class Neo4jStore(Store):
 
 def _read(tx: ManagedTransaction, statement: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
     return [record.data() for record in tx.run(statement, params)]
+
+
+def _single_count(tx: ManagedTransaction, statement: Any, params: dict[str, Any], field: str) -> int:
+    record = tx.run(statement, params).single()
+    return int(record[field]) if record else 0
+
+
+def _run_all(tx: ManagedTransaction, batch: Iterable[Any], params: dict[str, Any]) -> None:
+    for statement in batch:
+        tx.run(statement, params).consume()
 
 
 def _missing(

@@ -98,6 +98,22 @@ class Store(ABC):
         """(label, key) of every endpoint of ``rows`` that is not in the store."""
 
     @abstractmethod
+    def delete_nodes(self, label: str, keys: Iterable[Key]) -> int:
+        """Delete these nodes and their relationships; returns how many existed."""
+
+    @abstractmethod
+    def rebuild_derived(self, customer_ids: Iterable[Key]) -> None:
+        """Clear and rebuild ``HAD``, ``NEXT``, ``BOUGHT`` and ``SERVES`` of these customers.
+
+        Derived from their identities' interactions: a customer's interactions in
+        time order (ties by id) are chained by ``NEXT``; ``BOUGHT`` counts purchases
+        (``times``), sums their amounts shared equally among the products of each
+        (``amount``, 2 decimals) and keeps ``first_at`` / ``last_at``; ``SERVES``
+        counts the interactions a rep handled (``times``). A customer without
+        identities keeps nothing.
+        """
+
+    @abstractmethod
     def existing_keys(self, label: str, keys: Iterable[Key]) -> set[Key]:
         """Which of ``keys`` are keys of ``label`` nodes in the store."""
 

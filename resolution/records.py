@@ -1,0 +1,131 @@
+"""The comparable view of an ``Identity``: normalised fields, name forms and blocking keys.
+
+Built once per record per run, so that comparing a pair only reads attributes.
+The normalised fields come from the loader (``graph.normalise``), which both
+sides share; only derived forms (name tokens, family-name candidates) are made here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from custgraph.graph import normalise
+from custgraph.graph.romaji import fold, has_kana, romaji
+
+__all__ = ["MatchRecord", "fingerprint", "match_record"]
+
+# The fields resolution compares: a change in any of them makes the record dirty.
+COMPARED = ("name_norm", "name_kana_norm", "given_name", "family_name", "email_norm", "phone_norm", "phone",
+            "birth_date", "postal_code_norm", "city", "country", "loyalty_id", "source", "trust")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
+    identity_id: str
+    source: str
+    trust: int
+    recency: str  # ISO timestamp of the record's last change in its source ('' if unknown)
+    email: str | None
+    email_local: str | None
+    email_stem: str | None  # the local part without trailing digits (smith.susan58 → smith.susan)
+    phone: str | None  # the last 9 digits: E.164 and national forms of one number agree on them
+    birth_date: dt.date | None
+    postal_code: str | None
+    city: str | None
+    country: str | None
+    loyalty_id: str | None
+    names: tuple[str, ...]  # each name form with its tokens sorted, for order-free comparison
+    family: frozenset[str]  # family-name candidates (tokens that may be the family name)
+
+
+def fingerprint(props: dict[str, Any]) -> str:
+    """A short digest of the compared fields: a record whose digest changed is resolved again."""
+    values = [str(props.get(name)) for name in COMPARED]
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+_CJK = re.compile("[\u3400-\u9fff]")
+
+
+def _sorted_tokens(name: str) -> str:
+    return " ".join(sorted(name.split()))
+
+
+def _name_forms(value: str) -> tuple[list[str], set[str]]:
+    """Comparable forms of one normalised name, and its family-name candidates.
+
+    Latin names with long vowels folded (Satou = Sato); kana also spelled in
+    romaji; kanji names also without spaces (山田 太郎 = 山田太郎).
+    """
+    forms: list[str] = []
+    family: set[str] = set()
+    variants = [value]
+    if has_kana(value):
+        variants.append(fold(romaji(value)))
+    elif value.isascii():
+        variants = [fold(value)]
+    for variant in variants:
+        tokens = variant.split()
+        forms.append(_sorted_tokens(variant))
+        if len(tokens) > 1:
+            family.update((tokens[0], tokens[-1]))
+        else:
+            family.add(variant)
+    if _CJK.search(value):
+        joined = value.replace(" ", "")
+        forms.append(joined)
+        if " " not in value and len(joined) >= 3:
+            family.add(joined[:2])  # most family names in kanji are two characters
+    return forms, family
+
+
+def _phone_tail(props: dict[str, Any]) -> str | None:
+    """The last 9 digits of the number, normalised or as given (national numbers without a country)."""
+    raw = props.get("phone_norm") or props.get("phone")
+    if not raw:
+        return None
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", str(raw)) if ch.isdigit())
+    return digits[-9:] if len(digits) >= 7 else None
+
+
+def match_record(props: dict[str, Any]) -> MatchRecord:
+    """The comparable view of an Identity node's properties."""
+    forms: list[str] = []
+    family: set[str] = set()
+    given, family_name = props.get("given_name"), props.get("family_name")
+    names = [props.get("name_norm"), props.get("name_kana_norm")]
+    if given and family_name:
+        names.append(normalise.name(f"{family_name} {given}"))
+    for value in names:
+        if value:
+            more_forms, more_family = _name_forms(value)
+            forms += more_forms
+            family |= more_family
+    if family_name:
+        family |= _name_forms(normalise.name(family_name))[1]
+    email = props.get("email_norm")
+    postal = props.get("postal_code_norm")
+    updated = props.get("updated_at") or props.get("created_at")
+    return MatchRecord(
+        identity_id=str(props["identity_id"]),
+        source=str(props.get("source", "")),
+        trust=int(props.get("trust") or 0),
+        recency=updated.isoformat() if isinstance(updated, dt.datetime) else str(updated or ""),
+        email=email,
+        email_local=email.split("@", 1)[0] if email else None,
+        email_stem=email.split("@", 1)[0].rstrip("0123456789") or None if email else None,
+        phone=_phone_tail(props),
+        birth_date=props.get("birth_date"),
+        postal_code=postal,
+        city=normalise.text(props["city"]) if props.get("city") else None,
+        country=props.get("country"),
+        loyalty_id=normalise.text(props["loyalty_id"]) if props.get("loyalty_id") else None,
+        names=tuple(dict.fromkeys(forms)),
+        family=frozenset(family),
+    )

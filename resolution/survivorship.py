@@ -1,0 +1,45 @@
+"""Golden attributes: each from the most trusted, then most recent, record that has it.
+
+Per attribute, not per record: the CRM may hold the best postal address while
+only the web shop knows the current e-mail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from custgraph.graph import normalise
+
+__all__ = ["GOLDEN", "customer_id", "golden"]
+
+GOLDEN = ("name", "given_name", "family_name", "name_kana", "email", "phone", "birth_date", "street", "city",
+          "postal_code", "region", "country", "loyalty_id", "email_opt_in", "sms_opt_in")
+
+
+def customer_id(members: Sequence[str]) -> str:
+    """Stable while the cluster keeps its smallest identity id (a merge keeps the id of that side)."""
+    return "cust-" + hashlib.sha256(min(members).encode()).hexdigest()[:16]
+
+
+def _rank(props: dict[str, Any]) -> tuple[int, str, str]:
+    when = props.get("updated_at") or props.get("created_at")
+    stamp = when.astimezone(dt.UTC).isoformat() if isinstance(when, dt.datetime) else ""
+    return (int(props.get("trust") or 0), stamp, str(props["identity_id"]))
+
+
+def golden(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The golden attributes of one cluster, with their normalised forms for search."""
+    ordered = sorted(records, key=_rank, reverse=True)
+    result: dict[str, Any] = {}
+    for attribute in GOLDEN:
+        source = next((r for r in ordered if r.get(attribute) not in (None, "")), None)
+        result[attribute] = source[attribute] if source else None
+        if attribute in ("name", "email", "phone"):
+            result[f"{attribute}_norm"] = source.get(f"{attribute}_norm") if source else None
+    result["name_norm"] = result["name_norm"] or (normalise.name(result["name"]) if result["name"] else None)
+    result["identities"] = len(records)
+    result["sources"] = sorted({str(r.get("source")) for r in records})
+    return result

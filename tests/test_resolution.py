@@ -1,0 +1,228 @@
+"""Identity resolution on both backends: quality, parity, incremental = full, unmerge, explain, derived links."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from custgraph.graph import Store
+from custgraph.graph.embedded_store import EmbeddedStore
+from custgraph.loaders import load_sources
+from custgraph.loaders.generate import SOURCES, generate
+from custgraph.resolution import ResolveConfig, read_config, resolve
+from custgraph.resolution.cluster import Link, clusters
+from custgraph.resolution.decisions import unmerge
+from custgraph.resolution.explain import UnknownIdentityError, explain
+from custgraph.resolution.quality import pairwise_quality
+
+from custgraph import queries
+from custgraph.errors import ConfigError
+from tests.conftest import StoreFactory
+
+CONFIG = ResolveConfig()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("resolution-data")
+    generate(root, customers=300, seed=11)
+    return root
+
+
+def _load(store: Store, folders: list[Path]) -> None:
+    report = load_sources(store, folders, Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    assert report.total("rejected") == 0
+
+
+def _assignment(store: Store) -> dict[str, str]:
+    return {f"{r['source']}:{r['source_id']}": r["customer_id"]
+            for r in store.run(queries.get("customer_identities"))}
+
+
+def _truth(root: Path) -> dict[str, str]:
+    with open(root / "truth.csv", encoding="utf-8") as handle:
+        return {f"{r['source']}:{r['source_id']}": r["person_id"] for r in csv.DictReader(handle)}
+
+
+def _partition(assignment: dict[str, str]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for record, customer in assignment.items():
+        groups.setdefault(customer, set()).add(record)
+    return {frozenset(group) for group in groups.values()}
+
+
+@pytest.fixture
+def resolved(store: Store, generated: Path) -> Iterator[Store]:
+    _load(store, [generated / source for source in SOURCES])
+    resolve(store, CONFIG)
+    yield store
+
+
+def test_resolution_finds_the_people_behind_the_records(resolved: Store, generated: Path) -> None:
+    assignment = _assignment(resolved)
+    quality = pairwise_quality(assignment, _truth(generated))
+    assert None not in assignment.values()
+    assert quality.records == len(_truth(generated))
+    assert quality.precision >= 0.97, quality
+    assert quality.recall >= 0.90, quality
+
+
+def test_a_second_run_changes_nothing(resolved: Store) -> None:
+    before = _assignment(resolved)
+    report = resolve(resolved, CONFIG)
+    assert report.dirty == 0 and report.compared == 0 and report.customers_written == 0
+    assert _assignment(resolved) == before
+
+
+def test_incremental_resolution_equals_a_full_run_from_scratch(
+    store: Store, open_test_store: StoreFactory, generated: Path, tmp_path: Path
+) -> None:
+    _load(store, [generated / "crm", generated / "webshop", generated / "support"])
+    resolve(store, CONFIG)
+    _load(store, [generated / "survey"])
+    report = resolve(store, CONFIG)
+    assert 0 < report.dirty < report.records  # only the new records were dirty
+    incremental = _assignment(store)
+    links = store.run(queries.get("identity_links"))
+    with EmbeddedStore(tmp_path / "scratch") as scratch:
+        _load(scratch, [generated / source for source in SOURCES])
+        resolve(scratch, CONFIG, full=True)
+        assert _assignment(scratch) == incremental  # same clusters, same customer ids
+        assert scratch.run(queries.get("identity_links")) == links
+
+
+def test_the_embedded_store_and_neo4j_give_the_same_clusters(
+    resolved: Store, generated: Path, tmp_path: Path, backend: str
+) -> None:
+    other = tmp_path / "other"
+    with EmbeddedStore(other) as embedded:
+        _load(embedded, [generated / source for source in SOURCES])
+        resolve(embedded, CONFIG)
+        assert _assignment(embedded) == _assignment(resolved)
+        customer = sorted(set(_assignment(resolved).values()))[0]
+        node = embedded.get_node("Customer", customer)
+        assert node is not None and node == resolved.get_node("Customer", customer)
+
+
+def test_derived_relationships_follow_the_identities(resolved: Store) -> None:
+    counts = {row["type"]: row["count"] for row in resolved.run(queries.get("relationship_counts"))}
+    assert counts["HAD"] == counts["PERFORMED"] > 0
+    assert counts["NEXT"] > 0 and counts["BOUGHT"] > 0 and counts["SERVES"] > 0
+    assert resolved.run(queries.get("derived_mismatches")) == []
+
+
+def _pair_in_one_customer(store: Store) -> tuple[str, str, str]:
+    groups: dict[str, list[str]] = {}
+    for record, customer in sorted(_assignment(store).items()):
+        groups.setdefault(customer, []).append(record)
+    customer, members = next((c, m) for c, m in sorted(groups.items()) if len(m) >= 3)
+    return members[0], members[1], customer
+
+
+def test_explain_shows_the_chain_of_links_that_exists_in_the_graph(resolved: Store) -> None:
+    a, b, customer = _pair_in_one_customer(resolved)
+    explanation = explain(resolved, CONFIG, a, b)
+    assert explanation.together and explanation.customer_a == customer
+    assert explanation.path and explanation.path[0]["from"] == a and explanation.path[-1]["to"] == b
+    for step in explanation.path:  # every link of the chain is in the store, with its evidence
+        link = resolved.get_relationship("SAME_AS", *sorted((step["from"], step["to"])))
+        assert link is not None and link["rule"] == step["rule"] and link["evidence"]
+    assert any("rule" in line for line in explanation.lines())
+    with pytest.raises(UnknownIdentityError):
+        explain(resolved, CONFIG, a, "crm:nobody")
+
+
+def test_unmerge_is_recorded_respected_and_rebuilds_only_the_customers_it_touches(resolved: Store) -> None:
+    a, b, customer = _pair_in_one_customer(resolved)
+    before = _assignment(resolved)
+    report = unmerge(resolved, CONFIG, a, b, by="alice@example.com", reason="different birth dates on the phone")
+    after = _assignment(resolved)
+    assert after[a] != after[b]
+    decision = resolved.get_relationship("NOT_SAME_AS", *sorted((a, b)))
+    assert decision is not None and decision["by"] == "alice@example.com" and decision["at"] is not None
+    changed = {record for record in before if before[record] != after[record]}
+    assert changed <= {r for r, c in before.items() if c == customer}  # nobody else moved
+    assert report.customers_written <= 3
+    resolve(resolved, CONFIG, full=True)  # every later run respects the decision
+    assert _assignment(resolved)[a] != _assignment(resolved)[b]
+    why = explain(resolved, CONFIG, a, b)
+    assert not why.together and any("NOT_SAME_AS by alice@example.com" in line for line in why.lines())
+    assert resolved.run(queries.get("derived_mismatches")) == []
+
+
+def test_a_weak_link_does_not_glue_two_clusters_and_decisions_hold() -> None:
+    config = ResolveConfig()
+    strong = [Link("a1", "a2", "email", 1.0, ()), Link("b1", "b2", "email", 1.0, ())]
+    weak = Link("a2", "b1", "probabilistic", 0.97, ("name: same",))
+    members = ["a1", "a2", "b1", "b2"]
+    assert clusters(members, [*strong, weak], [], config) == [["a1", "a2"], ["b1", "b2"]]
+    second = Link("a1", "b2", "probabilistic", 0.96, ("name: same",))
+    assert clusters(members, [*strong, weak, second], [], config) == [["a1", "a2", "b1", "b2"]]
+    assert clusters(members, [*strong, weak, second], [("a1", "b1")], config) == [["a1", "a2"], ["b1", "b2"]]
+    assert clusters(["x", "y"], [Link("x", "y", "email", 1.0, ())], [("x", "y")], config) == [["x"], ["y"]]
+
+
+def test_the_config_file_is_checked(tmp_path: Path) -> None:
+    good = tmp_path / "resolve.toml"
+    good.write_text("[resolve]\nlink_threshold = 0.99\n[resolve.weights]\nbirth_date_same = 12.0\n")
+    config = read_config(good)
+    assert config.link_threshold == 0.99 and config.weights["birth_date_same"] == 12.0
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[resolve]\nlink_treshold = 0.99\n")
+    with pytest.raises(ConfigError, match="link_treshold"):
+        read_config(bad)
+    bad.write_text("[resolve]\nreview_threshold = 0.99\nlink_threshold = 0.5\n")
+    with pytest.raises(ConfigError, match="review_threshold"):
+        read_config(bad)
+
+
+def test_cli_resolve_explain_and_export(store_env: dict[str, str], generated: Path, tmp_path: Path) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        import os
+        return subprocess.run([sys.executable, "-m", "custgraph", *args], capture_output=True, text=True,
+                              env={**os.environ, **store_env}, cwd=tmp_path, timeout=300)
+
+    assert cli("init").returncode == 0
+    assert cli("load", "--quiet", *(str(generated / s) for s in SOURCES)).returncode == 0
+    done = cli("resolve")
+    assert done.returncode == 0, done.stderr
+    assert "customers in all" in done.stdout
+    exported = cli("export", "identities")
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert list(rows[0]) == ["source", "source_id", "customer_id"]
+    assert len(rows) == len(_truth(generated)) and all(row["customer_id"] for row in rows)
+    unknown = cli("explain", "crm:nobody", "crm:nobody2")
+    assert unknown.returncode == 2 and "no identity 'crm:nobody'" in unknown.stderr
+
+
+def test_the_shipped_example_config_is_the_default() -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "resolve.toml"
+    assert read_config(example) == ResolveConfig()
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ({"name_norm": "taro yamada"}, {"name_kana_norm": "やまだ たろう"}),  # romaji vs kana reading
+    ({"name_norm": "satou makoto"}, {"name_norm": "makoto sato"}),  # long vowel, token order
+    ({"name_norm": "山田 太郎"}, {"name_norm": "山田太郎"}),  # kanji with and without a space
+    ({"name_norm": "しょうた いけだ"}, {"name_norm": "ikeda shota"}),  # small ゃゅょ
+])
+def test_name_forms_meet_across_scripts(a: dict[str, str], b: dict[str, str]) -> None:
+    from custgraph.resolution.records import match_record
+
+    first, second = match_record({"identity_id": "x:1", **a}), match_record({"identity_id": "x:2", **b})
+    assert set(first.names) & set(second.names)
+
+
+def test_phone_numbers_meet_in_national_and_international_form() -> None:
+    from custgraph.resolution.records import match_record
+
+    international = match_record({"identity_id": "x:1", "phone_norm": "+819012345678"})
+    national = match_record({"identity_id": "x:2", "phone": "０９０-１２３４-５６７８"})  # no country: not E.164
+    assert international.phone == national.phone is not None
