@@ -133,8 +133,10 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
     customers = [{"customer_id": assignment[group[0]], **golden([props[i] for i in group])} for group in groups]
     store.upsert_nodes("Customer", customers)
     report.customers_written = len(customers)
+    phase("write customers")
     store.upsert_relationships("RESOLVES_TO", [RelationshipRow(i, assignment[i]) for i in sorted(affected)],
                                replace_from=sorted(affected))
+    phase("write memberships")
     touched_links = [link for pair, link in sorted(links.items()) if pair[0] in dirty or pair[1] in dirty]
     store.upsert_relationships(
         "SAME_AS", [RelationshipRow(link.a, link.b, {"rule": link.rule, "score": link.score,
@@ -145,12 +147,14 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
                              for _, link in sorted(review.items())],
         replace_from=sorted(dirty), replace_to=sorted(dirty))
     report.links, report.review = len(touched_links), len(review)
+    phase("write links")
     old_customers = {current[i] for i in affected if current[i] is not None}
     new_customers = {customer["customer_id"] for customer in customers}
     store.rebuild_derived(sorted(old_customers | new_customers))
+    phase("derived relationships")
     report.customers_removed = store.delete_nodes("Customer", sorted(old_customers - new_customers))
     store.upsert_nodes("Identity", [{"identity_id": i, "resolved": digests[i]} for i in sorted(dirty)])
     report.customers = len(set(assignment.values()) | {c for i, c in current.items()
                                                       if c is not None and i not in affected})
-    phase("write")
+    phase("clean up")
     return report
