@@ -41,7 +41,7 @@ class ResolveConfig:
     review_threshold: float = 0.60
     # log2 odds that two records sharing a blocking key are one person before
     # any field is compared.
-    prior: float = -16.0
+    prior: float = -15.0
     # Deterministic rules: any of them links a pair outright (score 1.0).
     rules: tuple[str, ...] = ("email", "phone_and_family_name", "loyalty_id")
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))

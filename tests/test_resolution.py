@@ -200,6 +200,15 @@ def test_cli_resolve_explain_and_export(store_env: dict[str, str], generated: Pa
     assert len(rows) == len(_truth(generated)) and all(row["customer_id"] for row in rows)
     unknown = cli("explain", "crm:nobody", "crm:nobody2")
     assert unknown.returncode == 2 and "no identity 'crm:nobody'" in unknown.stderr
+    by_customer: dict[str, list[str]] = {}
+    for row in rows:
+        by_customer.setdefault(row["customer_id"], []).append(f"{row['source']}:{row['source_id']}")
+    a, b = next(members for members in by_customer.values() if len(members) >= 2)[:2]
+    shown = cli("explain", a, b)
+    assert shown.returncode == 0 and "are one customer" in shown.stdout, shown.stderr
+    split = cli("unmerge", a, b, "--by", "qa", "--reason", "test")
+    assert split.returncode == 0 and "different people" in split.stdout, split.stderr
+    assert "are apart" in cli("explain", a, b).stdout
 
 
 def test_the_shipped_example_config_is_the_default() -> None:
