@@ -24,7 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import neo4j
 from custgraph.graph import Store
 from custgraph.graph.embedded_store import EmbeddedStore
 from custgraph.graph.neo4j_store import Neo4jStore
@@ -86,9 +85,8 @@ def main() -> int:
                     line = measure(store, root)
             else:
                 assert uri is not None
-                with neo4j.GraphDatabase.driver(uri, auth=(user, password)) as driver, driver.session() as session:
-                    session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
                 with Neo4jStore(uri, user, password, require_schema=False) as store:
+                    store.wipe()
                     store.init()
                     line = measure(store, root)
             lines.append(f"- {backend}, {line}, {interactions}")

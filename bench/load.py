@@ -34,9 +34,10 @@ from custgraph.loaders.generate import CRM_COLUMNS, SOURCES, generate
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
-def wipe(driver: neo4j.Driver) -> None:
-    with driver.session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+def wipe() -> None:
+    with Neo4jStore(os.environ["CUSTGRAPH_TEST_NEO4J_URI"], os.environ.get("CUSTGRAPH_TEST_NEO4J_USER", "neo4j"),
+                    os.environ.get("CUSTGRAPH_TEST_NEO4J_PASSWORD", ""), require_schema=False) as store:
+        store.wipe()
 
 
 def ours(store_factory: Any, folders: list[Path], batch_size: int) -> tuple[int, float]:
@@ -155,7 +156,7 @@ def main() -> int:
         store.init()
 
     def neo4j_store(batch_size: int) -> Neo4jStore:
-        wipe(driver)
+        wipe()
         return Neo4jStore(uri, user, password, batch_size=batch_size)
 
     def embedded_store(batch_size: int) -> EmbeddedStore:
@@ -175,7 +176,7 @@ def main() -> int:
     for _ in range(args.repeat):  # alternate, so both see the same machine noise
         rows, seconds = ours(neo4j_store, folders, 1000)
         ours_rates.append(rows / seconds)
-        wipe(driver)
+        wipe()
         base_rows, base_seconds = baseline(driver, root, 1000)
         base_rates.append(base_rows / base_seconds)
     ratios = sorted(o / b for o, b in zip(ours_rates, base_rates, strict=True))
@@ -197,7 +198,7 @@ def main() -> int:
     if 1000 in sweep:
         say(f"- default batch 1000 at {sweep[1000] / best:.2f} of the best batch size "
             f"({max(sweep, key=sweep.__getitem__)}) (target >= 0.90)")
-    wipe(driver)
+    wipe()
     driver.close()
     if args.record:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()

@@ -219,6 +219,13 @@ def delete_nodes(label: str) -> LiteralString:
                     "RETURN count(*) AS deleted")
 
 
+# Everything, relationships first: deleting a dense node (a channel with 200,000 VIA
+# links) with DETACH DELETE puts all its links in one transaction's state.
+WIPE: tuple[LiteralString, ...] = (
+    "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS",
+    "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS",
+)
+
 # Derived relationships of customers (``$ids``): cleared, then built from their identities'
 # interactions. The embedded store's ``_derived`` computes the same in Python.
 CLEAR_DERIVED: tuple[LiteralString, ...] = (

@@ -165,6 +165,12 @@ class Neo4jStore(Store):
                 found.update(r["key"] for r in session.execute_read(_read, statement, {"keys": _Rows(chunk)}))
         return found
 
+    def wipe(self) -> None:
+        """Delete every node and relationship, in bounded transactions (tests and benchmarks)."""
+        with self._errors(), self._session() as session:
+            for statement in statements.WIPE:
+                session.run(statement).consume()
+
     def delete_nodes(self, label: str, keys: Iterable[str | int]) -> int:
         statement = statements.delete_nodes(label)
         deleted = 0

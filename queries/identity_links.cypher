@@ -1,7 +1,6 @@
 // identity_links: every link between two identities: SAME_AS (rule, score, evidence),
 // POSSIBLY_SAME_AS (the review queue) and NOT_SAME_AS (human decisions: by, at, reason).
 // Parameters: none.
-// Returns: type, a, b (identity ids, a < b), props (map); ordered by type, a, b.
+// Returns: type, a, b (identity ids, a < b), props (map); in no particular order.
 MATCH (a:Identity)-[r:SAME_AS|POSSIBLY_SAME_AS|NOT_SAME_AS]->(b:Identity)
 RETURN type(r) AS type, a.identity_id AS a, b.identity_id AS b, properties(r) AS props
-ORDER BY type, a, b

@@ -33,8 +33,8 @@ class Neo4jServer:
 
     def wipe(self) -> None:
         """Delete everything, in chunks so that a large leftover graph cannot exhaust memory."""
-        with self.driver() as driver, driver.session() as session:
-            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        with Neo4jStore(self.uri, self.user, self.password, require_schema=False) as store:
+            store.wipe()
 
 
 @pytest.fixture(scope="session")
