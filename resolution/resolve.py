@@ -43,7 +43,7 @@ class ResolveReport:
     compared: int = 0
     links: int = 0  # SAME_AS links written or confirmed this run
     review: int = 0  # pairs in the review band (POSSIBLY_SAME_AS) written this run
-    components: int = 0  # connected components re-clustered
+    clusters: int = 0  # clusters formed in the components that held a new or changed record
     customers: int = 0  # customers in the store after the run
     customers_written: int = 0
     customers_removed: int = 0
@@ -126,7 +126,7 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
     apart = [pair for pair in stored["NOT_SAME_AS"] if pair[0] in affected]
     groups = clusters(sorted(affected), [link for pair, link in links.items() if pair[0] in affected],
                       apart, config)
-    report.components = len({frozenset(g) for g in groups})
+    report.clusters = len(groups)
     phase("cluster")
 
     assignment = {identity: customer_id(group) for group in groups for identity in group}
