@@ -1,5 +1,6 @@
 // identity_pair: two identities side by side: the customer each resolves to and any direct
 // link or decision between them (SAME_AS, POSSIBLY_SAME_AS, NOT_SAME_AS).
+// Parameters:
 // @param a: string — an identity id (source:source_id)
 // @param b: string — another identity id
 // Returns: one row: customer_a, customer_b (null when unresolved), links (list of {type, props}

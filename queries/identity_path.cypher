@@ -1,5 +1,6 @@
 // identity_path: why two identities are one customer: the shortest chain of SAME_AS links
 // between them through records of that customer, with each link's rule, score and evidence.
+// Parameters:
 // @param a: string — an identity id (source:source_id)
 // @param b: string — another identity id
 // Returns: step (integer, from 0), from, to (identity ids), rule, score, evidence (list of strings),
