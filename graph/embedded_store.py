@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS relationships (
 ) WITHOUT ROWID;
 """
 
+_DELETE_LINK = "DELETE FROM relationships WHERE type = ? AND start_key = ? AND end_key = ?"
+
 
 def _locked(method: Callable[P, R]) -> Callable[P, R]:
     """Run a store method under the store's lock."""
@@ -207,12 +209,21 @@ class EmbeddedStore(Store):
                 if verdict != "unchanged":
                     links[(rel_type, start, end)] = _merged(old, row.properties)
 
+        self._apply(nodes, deleted, links)
+        return results
+
+    def _apply(
+        self,
+        nodes: dict[NodeId, dict[str, Any]],
+        deleted: list[tuple[str, NodeId, NodeId]],
+        links: dict[tuple[str, NodeId, NodeId], dict[str, Any]],
+    ) -> None:
+        """Commit node writes, link deletions and link writes in one transaction, then mirror them in memory."""
         self._commit([
             ("INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
              "ON CONFLICT (label, key) DO UPDATE SET props = excluded.props",
              [(label, to_json(key), to_json(props)) for (label, key), props in nodes.items()]),
-            ("DELETE FROM relationships WHERE type = ? AND start_key = ? AND end_key = ?",
-             [(rel_type, to_json(start[1]), to_json(end[1])) for rel_type, start, end in deleted]),
+            (_DELETE_LINK, [(rel_type, to_json(start[1]), to_json(end[1])) for rel_type, start, end in deleted]),
             ("INSERT INTO relationships (type, start_key, end_key, props) VALUES (?, ?, ?, ?) "
              "ON CONFLICT (type, start_key, end_key) DO UPDATE SET props = excluded.props",
              [(rel_type, to_json(start[1]), to_json(end[1]), to_json(props))
@@ -224,7 +235,6 @@ class EmbeddedStore(Store):
             self._graph._remove_relationship(rel_type, start, end)
         for (rel_type, start, end), props in links.items():
             self._graph._set_relationship(rel_type, start, end, props)
-        return results
 
     @_locked
     def delete_nodes(self, label: str, keys: Iterable[str | int]) -> int:
@@ -232,8 +242,7 @@ class EmbeddedStore(Store):
         present: list[NodeId] = [(label, key) for key in dict.fromkeys(keys) if self._graph.has_node(label, key)]
         links = [link for node_id in present for link in self._graph.incident(node_id)]
         self._commit([
-            ("DELETE FROM relationships WHERE type = ? AND start_key = ? AND end_key = ?",
-             [(rel_type, to_json(start[1]), to_json(end[1])) for rel_type, start, end in links]),
+            (_DELETE_LINK, [(rel_type, to_json(start[1]), to_json(end[1])) for rel_type, start, end in links]),
             ("DELETE FROM nodes WHERE label = ? AND key = ?", [(label, to_json(key)) for label, key in present]),
         ])
         for node_id in present:
@@ -243,18 +252,7 @@ class EmbeddedStore(Store):
     @_locked
     def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
         deleted, written = derived_changes(self._graph, customer_ids)
-        self._commit([
-            ("DELETE FROM relationships WHERE type = ? AND start_key = ? AND end_key = ?",
-             [(rel_type, to_json(start[1]), to_json(end[1])) for rel_type, start, end in deleted]),
-            ("INSERT INTO relationships (type, start_key, end_key, props) VALUES (?, ?, ?, ?) "
-             "ON CONFLICT (type, start_key, end_key) DO UPDATE SET props = excluded.props",
-             [(rel_type, to_json(start[1]), to_json(end[1]), to_json(props))
-              for (rel_type, start, end), props in written.items()]),
-        ])
-        for rel_type, start, end in deleted:
-            self._graph._remove_relationship(rel_type, start, end)
-        for (rel_type, start, end), props in written.items():
-            self._graph._set_relationship(rel_type, start, end, props)
+        self._apply({}, deleted, written)
 
     def _stale(self, part: PreparedRelationships) -> list[tuple[NodeId, NodeId]]:
         """Links of the anchors that the batch does not keep."""
