@@ -263,7 +263,7 @@ class EmbeddedStore(Store):
         for anchor, neighbours in part.keep_to.items():
             keep, end = set(neighbours), (kind.end, anchor)
             stale += [(start, end) for start, _ in self._graph.into(end, kind.type) if start[1] not in keep]
-        return stale
+        return list(dict.fromkeys(stale))  # a link between two anchors is found from both ends
 
     @_locked
     def _missing_endpoints(self, kind: RelationshipKind, rows: list[RelationshipRow]) -> list[tuple[str, object]]:

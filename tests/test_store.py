@@ -226,6 +226,20 @@ def test_replace_deletes_links_the_rows_no_longer_hold(store: Store, side: str) 
     assert pairs == expected
 
 
+def test_replacing_from_both_ends_deletes_a_link_between_two_anchors_once(store: Store) -> None:
+    """Resolve replaces the links of dirty records at both ends; a dropped link between two of
+    them is stale from either end and must be deleted (and counted) once."""
+    store.upsert_nodes("Identity", [{"identity_id": f"x:{n}"} for n in range(3)])
+    store.upsert_relationships("SAME_AS", [("x:0", "x:1"), ("x:1", "x:2")])
+
+    result = store.upsert_relationships("SAME_AS", [("x:1", "x:2")], replace_from=["x:0", "x:1", "x:2"],
+                                        replace_to=["x:0", "x:1", "x:2"])
+
+    assert result.deleted == 1
+    assert store.get_relationship("SAME_AS", "x:0", "x:1") is None
+    assert store.get_relationship("SAME_AS", "x:1", "x:2") is not None
+
+
 def test_existing_keys(store: Store) -> None:
     store.upsert_nodes("Rep", [{"rep_id": "r-1"}, {"rep_id": 2}])
 
