@@ -18,26 +18,37 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import random
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
+
+from custgraph.graph.romaji import fold, romaji
 
 from .name_tables import (
     CATALOGUE,
     COMPLEMENTS,
     EMAIL_DOMAINS,
     JAPANESE_FAMILY,
+    JAPANESE_FAMILY_FIRST,
+    JAPANESE_FAMILY_SECOND,
     JAPANESE_GIVEN,
+    JAPANESE_GIVEN_FIRST,
+    JAPANESE_GIVEN_SECOND,
     JAPANESE_PLACES,
     PHONE_PREFIX,
     STREETS,
     WESTERN_FAMILY,
     WESTERN_GIVEN,
     WESTERN_PLACES,
+    WESTERN_ROOTS_EN,
+    WESTERN_ROOTS_NORDIC,
+    WESTERN_SUFFIXES_EN,
+    WESTERN_SUFFIXES_NORDIC,
 )
 
 __all__ = ["GenerateReport", "generate"]
@@ -55,6 +66,49 @@ CHANNELS = (
     ("store-nyc", "New York store", "store"), ("phone", "Support line", "phone"), ("email", "E-mail", "email"),
     ("chat", "Web chat", "chat"), ("social", "Social media", "social"),
 )
+
+# Zipf-Mandelbrot weights 1 / (rank + q) ** s over each ranked name table.
+# With q = 20, s = 1 the most common family name is held by ~1.1% of people,
+# the ten most common by ~9% and the hundred most common by ~41% (Japan: 佐藤
+# ~1.5%, top ten ~10%; the US: Smith ~0.8%, top hundred ~17%, so western
+# names here are, if anything, more crowded than real ones).
+NAME_SHAPE = (20.0, 1.0)
+
+T = TypeVar("T")
+
+
+class NamePool(Generic[T]):
+    """A ranked name table that draws common names often and rare names rarely."""
+
+    def __init__(self, ranked: list[T]) -> None:
+        q, s = NAME_SHAPE
+        self.names = ranked
+        self.cumulative = list(itertools.accumulate(1.0 / (rank + q) ** s for rank in range(1, len(ranked) + 1)))
+
+    def draw(self, rng: random.Random) -> T:
+        return rng.choices(self.names, cum_weights=self.cumulative)[0]
+
+
+def _compounds(first: Sequence[tuple[str, str]], second: Sequence[tuple[str, str]],
+               common: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Common (kanji, reading) names, then every compound of the parts in a fixed shuffled order."""
+    known = {kanji for kanji, _ in common}
+    rest = [(a + b, ra + rb) for a, ra in first for b, rb in second if a + b not in known and a != b]
+    random.Random(0).shuffle(rest)
+    return list(dict.fromkeys(list(common) + rest))
+
+
+def _western_family() -> list[str]:
+    rest = [a + b for a in WESTERN_ROOTS_EN for b in WESTERN_SUFFIXES_EN]
+    rest += [a + b for a in WESTERN_ROOTS_NORDIC for b in WESTERN_SUFFIXES_NORDIC if a.lower() != b]
+    random.Random(0).shuffle(rest)
+    return list(dict.fromkeys(list(WESTERN_FAMILY) + rest))
+
+
+def _latin(reading: str) -> str:
+    """The romaji a person writes for a kana reading: Hepburn without long vowels (さとう → Sato)."""
+    return fold(romaji(reading)).capitalize()
+
 
 _HALF_WIDTH_KANA = {unicodedata.normalize("NFKC", chr(c)): chr(c) for c in range(0xFF66, 0xFF9E)}
 
@@ -171,6 +225,10 @@ class _Generator:
         self.reps = [(f"R-{n:03d}", team, region) for n, (team, region) in enumerate(
             [(t, r) for t in ("support", "sales", "store") for r in ("JP", "EU", "US")] * 4, start=1)]
         self.ids: dict[str, int] = dict.fromkeys(SOURCES, 0)
+        self.western_given = NamePool(list(WESTERN_GIVEN))
+        self.western_family = NamePool(_western_family())
+        self.japanese_given = NamePool(_compounds(JAPANESE_GIVEN_FIRST, JAPANESE_GIVEN_SECOND, JAPANESE_GIVEN))
+        self.japanese_family = NamePool(_compounds(JAPANESE_FAMILY_FIRST, JAPANESE_FAMILY_SECOND, JAPANESE_FAMILY))
 
     # --- reference data -------------------------------------------------------------
 
@@ -188,16 +246,16 @@ class _Generator:
         rng = self.rng
         japanese = rng.random() < 0.35
         if japanese:
-            fk, fh, fr = rng.choice(JAPANESE_FAMILY)
-            gk, gh, gr = rng.choice(JAPANESE_GIVEN)
-            person = Person(f"P{index:07d}", True, gr, fr, gk, fk, gh, fh, country="JP")
+            fk, fh = self.japanese_family.draw(rng)
+            gk, gh = self.japanese_given.draw(rng)
+            person = Person(f"P{index:07d}", True, _latin(gh), _latin(fh), gk, fk, gh, fh, country="JP")
             city, region, postal = rng.choice(JAPANESE_PLACES)
             street = f"{rng.randint(1, 9)}-{rng.randint(1, 30)}-{rng.randint(1, 20)}"
             person.address = (street, region, f"{postal}-{rng.randint(0, 9999):04d}", city)
             person.nsn = f"{rng.choice('987')}0{rng.randint(0, 99_999_999):08d}"
         else:
-            given, nicknames = rng.choice(WESTERN_GIVEN)
-            family = rng.choice(WESTERN_FAMILY)
+            given, nicknames = self.western_given.draw(rng)
+            family = self.western_family.draw(rng)
             city, country, postal = rng.choice(WESTERN_PLACES)
             person = Person(f"P{index:07d}", False, given, family, nicknames=nicknames, country=country)
             person.address = (f"{rng.randint(1, 250)} {rng.choice(STREETS)}", city,
