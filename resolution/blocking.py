@@ -1,12 +1,15 @@
 """Candidate pairs by blocking: only records that share a key are ever compared.
 
-Keys: the e-mail, its local part, the phone (last 9 digits), the loyalty
-number, the birth date, and the postcode with a family-name candidate. Comparing
-all pairs would be 5 billion comparisons at 100,000 records; blocks keep it to a
-few per record. A name alone is not a key: two records that share only a name
-can never reach the link threshold (a name agrees for thousands of different
-people), so comparing them would cost millions of comparisons for nothing. A
-block larger than ``max_block`` is skipped and reported.
+Keys: the e-mail, its local part and its stem (the local part without its
+digits), the phone (last 9 digits), the loyalty number, the birth date, the
+postcode with a family-name candidate, and each form of the full name.
+Comparing all pairs would be 5 billion comparisons at 100,000 records; blocks
+keep it to a few per record. A block larger than ``max_block`` is skipped and
+reported: a name held by hundreds of records says too little to link on.
+
+The size of every block is kept as well (``Blocks.counts``): how many records
+hold a name or an e-mail stem is what sharing it is worth (a name held by two
+records of 100,000 says far more than "John Smith").
 """
 
 from __future__ import annotations
@@ -16,13 +19,23 @@ from dataclasses import dataclass, field
 
 from .records import MatchRecord
 
-__all__ = ["Blocks", "blocking_keys", "candidate_pairs"]
+__all__ = ["Blocks", "blocking_keys", "build_blocks", "candidate_pairs", "name_key", "stem_key"]
+
+
+def name_key(form: str) -> str:
+    return f"n:{form}"
+
+
+def stem_key(stem: str) -> str:
+    return f"s:{stem}"
 
 
 def blocking_keys(record: MatchRecord) -> Iterator[str]:
     if record.email:
         yield f"e:{record.email}"
         yield f"l:{record.email_local}"
+        if record.email_stem:
+            yield stem_key(record.email_stem)
     if record.phone:
         yield f"p:{record.phone}"
     if record.loyalty_id:
@@ -32,14 +45,17 @@ def blocking_keys(record: MatchRecord) -> Iterator[str]:
     if record.postal_code:
         for family in record.family:
             yield f"z:{record.postal_code}:{family}"
+    for form in record.names:
+        yield name_key(form)
 
 
 @dataclass
 class Blocks:
-    """Members of each blocking key (record indexes), and the keys skipped as too large."""
+    """Members of each blocking key (record indexes), the keys skipped as too large, and every key's size."""
 
     members: dict[str, list[int]] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def build_blocks(records: list[MatchRecord], max_block: int) -> Blocks:
@@ -47,6 +63,7 @@ def build_blocks(records: list[MatchRecord], max_block: int) -> Blocks:
     for index, record in enumerate(records):
         for key in blocking_keys(record):
             blocks.members.setdefault(key, []).append(index)
+    blocks.counts = {key: len(members) for key, members in blocks.members.items()}
     for key in [key for key, members in blocks.members.items() if len(members) > max_block]:
         blocks.skipped[key] = len(blocks.members.pop(key))
     return blocks

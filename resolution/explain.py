@@ -14,6 +14,7 @@ from .blocking import blocking_keys
 from .compare import Comparison, compare
 from .config import ResolveConfig
 from .records import match_record
+from .resolve import score_basis
 
 __all__ = ["Explanation", "UnknownIdentityError", "explain"]
 
@@ -59,8 +60,8 @@ class Explanation:
                 out.append("  linked (SAME_AS), but held apart: a human decision or the chaining guard "
                            "kept their customers separate")
         if not self.shared_keys:
-            out.append("  never compared: they share no blocking key (e-mail, phone, loyalty number, birth date, "
-                       "postcode with family name)")
+            out.append("  never compared: they share no blocking key (e-mail or its stem, phone, loyalty number, "
+                       "birth date, postcode with family name, full name)")
         if self.comparison is not None:
             c = self.comparison
             out.append(f"  compared directly: rule {c.rule}, score {c.score}")
@@ -79,8 +80,11 @@ def explain(store: Store, config: ResolveConfig, a: str, b: str) -> Explanation:
     if result.together:
         result.path = store.run(named_query("identity_path"), {"a": a, "b": b})
         return result
-    record_a = match_record(store.get_node("Identity", a) or {})
-    record_b = match_record(store.get_node("Identity", b) or {})
+    # Scores depend on how common the names are in the whole store: read it, as resolve does.
+    records = {str(row["props"]["identity_id"]): match_record(row["props"])
+               for row in store.run(named_query("identity_records"))}
+    _, context = score_basis(list(records.values()), config)
+    record_a, record_b = records[a], records[b]
     result.shared_keys = sorted(set(blocking_keys(record_a)) & set(blocking_keys(record_b)))
-    result.comparison = compare(record_a, record_b, config)
+    result.comparison = compare(record_a, record_b, config, context)
     return result

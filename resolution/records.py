@@ -41,12 +41,14 @@ class MatchRecord:
     country: str | None
     loyalty_id: str | None
     names: tuple[str, ...]  # each name form with its tokens sorted, for order-free comparison
+    kanji: tuple[bool, ...]  # per name form: written in kanji (comparable only with kanji forms)
     family: frozenset[str]  # family-name candidates (tokens that may be the family name)
 
 
-def fingerprint(props: dict[str, Any]) -> str:
-    """A short digest of the compared fields: a record whose digest changed is resolved again."""
-    values = [str(props.get(name)) for name in COMPARED]
+def fingerprint(props: dict[str, Any], context: tuple[Any, ...] = ()) -> str:
+    """A short digest of the compared fields and the scoring context (``context``: the prior and
+    how common the record's name and e-mail stem are): a record whose digest changed is resolved again."""
+    values = [str(props.get(name)) for name in COMPARED] + [str(item) for item in context]
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
@@ -112,6 +114,7 @@ def match_record(props: dict[str, Any]) -> MatchRecord:
     email = props.get("email_norm")
     postal = props.get("postal_code_norm")
     updated = props.get("updated_at") or props.get("created_at")
+    names_tuple = tuple(dict.fromkeys(forms))
     return MatchRecord(
         identity_id=str(props["identity_id"]),
         source=str(props.get("source", "")),
@@ -126,6 +129,7 @@ def match_record(props: dict[str, Any]) -> MatchRecord:
         city=normalise.text(props["city"]) if props.get("city") else None,
         country=props.get("country"),
         loyalty_id=normalise.text(props["loyalty_id"]) if props.get("loyalty_id") else None,
-        names=tuple(dict.fromkeys(forms)),
+        names=names_tuple,
+        kanji=tuple(bool(_CJK.search(form)) for form in names_tuple),
         family=frozenset(family),
     )

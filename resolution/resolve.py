@@ -24,11 +24,11 @@ from typing import Any
 from custgraph.graph import RelationshipRow, Store
 from custgraph.queries import get as named_query
 
-from .blocking import build_blocks, candidate_pairs
+from .blocking import Blocks, build_blocks, candidate_pairs
 from .cluster import Link, clusters
-from .compare import compare
+from .compare import Context, compare, scoring_context
 from .config import ResolveConfig
-from .records import fingerprint, match_record
+from .records import MatchRecord, fingerprint, match_record
 from .survivorship import customer_id, golden
 
 __all__ = ["ResolveReport", "resolve"]
@@ -58,6 +58,12 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
+def score_basis(records: list[MatchRecord], config: ResolveConfig) -> tuple[Blocks, Context]:
+    """The blocks of all records and the context their scores depend on (prior, value counts)."""
+    blocks = build_blocks(records, config.max_block)
+    return blocks, Context(config.prior_for(len(records)), blocks.counts)
+
+
 def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progress | None = None) -> ResolveReport:
     report = ResolveReport()
     clock = time.perf_counter()
@@ -79,20 +85,21 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
                                                                 "NOT_SAME_AS": {}}
     for row in store.run(named_query("identity_links")):
         stored[row["type"]][_pair(str(row["a"]), str(row["b"]))] = row["props"]
-    digests = {i: fingerprint(props[i]) for i in ids}
+    blocks, context = score_basis(records, config)
+    digests = {identity: fingerprint(props[identity], scoring_context(record, context))
+               for identity, record in zip(ids, records, strict=True)}
     dirty = set(ids) if full else {i for i in ids if current[i] is None or props[i].get("resolved") != digests[i]}
     report.records, report.dirty = len(ids), len(dirty)
+    report.skipped_blocks = dict(sorted(blocks.skipped.items(), key=lambda kv: -kv[1])[:10])
     phase("read")
 
-    blocks = build_blocks(records, config.max_block)
-    report.skipped_blocks = dict(sorted(blocks.skipped.items(), key=lambda kv: -kv[1])[:10])
     position = {identity: index for index, identity in enumerate(ids)}
     pairs = candidate_pairs(blocks, None if full else [position[i] for i in dirty])
     report.compared = len(pairs)
     links: dict[tuple[str, str], Link] = {}
     review: dict[tuple[str, str], Link] = {}
     for x, y in pairs:
-        found = compare(records[x], records[y], config)
+        found = compare(records[x], records[y], config, context)
         if found.score >= config.review_threshold:
             pair = _pair(records[x].identity_id, records[y].identity_id)
             link = Link(pair[0], pair[1], found.rule, found.score, found.evidence)

@@ -240,3 +240,52 @@ def test_phone_numbers_meet_in_national_and_international_form() -> None:
     international = match_record({"identity_id": "x:1", "phone_norm": "+819012345678"})
     national = match_record({"identity_id": "x:2", "phone": "０９０-１２３４-５６７８"})  # no country: not E.164
     assert international.phone == national.phone is not None
+
+
+def test_kanji_and_latin_names_are_not_compared_and_do_not_count_against_a_pair() -> None:
+    """永野 和平 and Kazuhei Nagano cannot be compared without a dictionary: no evidence either way."""
+    from custgraph.resolution.compare import Context, compare
+    from custgraph.resolution.records import match_record
+
+    kanji = match_record({"identity_id": "x:1", "name_norm": "永野 和平", "phone_norm": "+819012345678"})
+    latin = match_record({"identity_id": "x:2", "name_norm": "kazuhei nagano", "phone_norm": "+819012345678"})
+    evidence = compare(kanji, latin, CONFIG, Context(-16.0, {})).evidence
+    assert not [item for item in evidence if item.startswith("name")]
+    assert "phone: same (+15)" in evidence
+
+
+def test_a_rare_name_counts_for_more_than_a_common_one() -> None:
+    from custgraph.resolution.blocking import name_key
+    from custgraph.resolution.compare import Context, compare
+    from custgraph.resolution.records import match_record
+
+    a = match_record({"identity_id": "x:1", "name_norm": "rebecca fenwell", "country": "GB"})
+    b = match_record({"identity_id": "x:2", "name_norm": "rebecca fenwell", "country": "GB"})
+    key = name_key(a.names[0])
+    rare = compare(a, b, CONFIG, Context(-16.0, {key: 2}))
+    common = compare(a, b, CONFIG, Context(-16.0, {key: 40}))
+    assert rare.score > 0.5 > common.score
+    assert "name: same; at most 3 records hold it (+18)" in rare.evidence
+    assert "name: same; 32-63 records hold it (+4)" in common.evidence  # 16 bits off, floored at name_exact_common
+
+
+def test_the_prior_follows_the_size_of_the_store() -> None:
+    assert [CONFIG.prior_for(n) for n in (10_000, 100_000, 1_000_000)] == [-12.0, -16.0, -19.0]
+    assert ResolveConfig(prior=-15.0).prior_for(1_000_000) == -15.0
+    with pytest.raises(ConfigError, match="prior"):
+        ResolveConfig(prior="sometimes")
+
+
+def test_generated_names_have_a_long_tail(tmp_path: Path) -> None:
+    """Most people's full name is theirs alone, a few names are common: as in a real population."""
+    from collections import Counter
+
+    from custgraph.loaders.generate import _Generator
+
+    gen = _Generator(tmp_path, 3000, seed=5, interactions_per_customer=1)
+    people = [gen.person(n) for n in range(3000)]
+    full = Counter((p.given, p.family) for p in people)
+    family = Counter(p.family for p in people)
+    assert sum(1 for p in people if full[(p.given, p.family)] == 1) / len(people) > 0.6
+    assert family.most_common(1)[0][1] / len(people) < 0.03
+    assert len(family) > 600
