@@ -18,6 +18,8 @@ from typing import Any
 from custgraph.graph import normalise
 from custgraph.graph.romaji import fold, has_kana, romaji
 
+from .nicknames import FORMAL
+
 __all__ = ["MatchRecord", "fingerprint", "match_record"]
 
 # The fields resolution compares: a change in any of them makes the record dirty.
@@ -62,8 +64,9 @@ def _sorted_tokens(name: str) -> str:
 def _name_forms(value: str) -> tuple[list[str], set[str]]:
     """Comparable forms of one normalised name, and its family-name candidates.
 
-    Latin names with long vowels folded (Satou = Sato); kana also spelled in
-    romaji; kanji names also without spaces (山田 太郎 = 山田太郎).
+    Latin names with long vowels folded (Satou = Sato) and also under the formal
+    name of a nickname (Bob Smith = Robert Smith); kana also spelled in romaji;
+    kanji names also without spaces (山田 太郎 = 山田太郎).
     """
     forms: list[str] = []
     family: set[str] = set()
@@ -79,6 +82,10 @@ def _name_forms(value: str) -> tuple[list[str], set[str]]:
             family.update((tokens[0], tokens[-1]))
         else:
             family.add(variant)
+    if not _CJK.search(value):
+        tokens = variants[-1].split()
+        forms += [_sorted_tokens(" ".join(formal if t == token else t for t in tokens))
+                  for token in tokens for formal in FORMAL.get(token, ())]
     if _CJK.search(value):
         joined = value.replace(" ", "")
         forms.append(joined)

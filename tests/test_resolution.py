@@ -226,6 +226,8 @@ def test_the_shipped_example_config_is_the_default() -> None:
     ({"name_norm": "satou makoto"}, {"name_norm": "makoto sato"}),  # long vowel, token order
     ({"name_norm": "山田 太郎"}, {"name_norm": "山田太郎"}),  # kanji with and without a space
     ({"name_norm": "しょうた いけだ"}, {"name_norm": "ikeda shota"}),  # small ゃゅょ
+    ({"name_norm": "bob smith"}, {"name_norm": "smith robert"}),  # nickname
+    ({"name_norm": "becca dubois"}, {"name_norm": "rebecca dubois"}),  # nickname, not similar as strings
 ])
 def test_name_forms_meet_across_scripts(a: dict[str, str], b: dict[str, str]) -> None:
     from custgraph.resolution.records import match_record
