@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     unmerge.add_argument("--config", default=None, metavar="TOML")
     export = commands.add_parser("export", help="print store contents as CSV")
     export.add_argument("what", choices=["identities"], help="identities: source,source_id,customer_id")
+    query = commands.add_parser("query", help="run a named query from the catalogue (see --list)")
+    query.add_argument("name", nargs="?", metavar="NAME", help="the query, e.g. customer_profile")
+    query.add_argument("--list", action="store_true", help="list the queries with their parameters")
+    query.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
+                       help="a parameter (repeat for more); lists as JSON or comma-separated")
+    query.add_argument("--format", choices=["table", "json", "csv"], default="table")
     serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default=None, help="default: $CUSTGRAPH_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $CUSTGRAPH_PORT or 8000")
@@ -93,6 +99,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _resolution(config, args, environment)
         if args.command == "export":
             return _export(config)
+        if args.command == "query":
+            return _query(config, args)
         if args.command == "serve":
             return _serve(config, args.host or environment.get("CUSTGRAPH_HOST", "127.0.0.1"),
                           args.port or int(environment.get("CUSTGRAPH_PORT", "8000")))
@@ -232,6 +240,24 @@ def _export(config: Config) -> int:
     writer.writerow(["source", "source_id", "customer_id"])
     for row in rows:
         writer.writerow([row["source"], row["source_id"], row["customer_id"] or ""])
+    return 0
+
+
+def _query(config: Config, args: argparse.Namespace) -> int:
+    from custgraph.graph import open_store
+    from custgraph.queries import get as named_query
+    from custgraph.queries import names
+    from custgraph.query_cli import describe, parse_params, write_rows
+
+    if args.list or not args.name:
+        print("\n".join(describe(named_query(name)) for name in names()))
+        return 0
+    query = named_query(args.name)
+    params = parse_params(query, args.param)
+    query.bind(params)  # a wrong or missing parameter fails before the store is opened
+    with open_store(config) as store:
+        rows = store.run(query, params)
+    write_rows(rows, args.format)
     return 0
 
 

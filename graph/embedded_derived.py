@@ -13,7 +13,7 @@ from typing import Any
 
 from .embedded_graph import EmbeddedGraph, NodeId
 
-__all__ = ["Change", "derived_changes"]
+__all__ = ["Change", "affinity_changes", "derived_changes"]
 
 Link = tuple[str, NodeId, NodeId]
 Change = tuple[list[Link], dict[Link, dict[str, Any]]]  # links to delete, links to write
@@ -64,3 +64,21 @@ def derived_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -> Change
             written[("SERVES", rep, customer)] = {"times": times}
     deleted = [link for link in dict.fromkeys(deleted) if link not in written]
     return deleted, written
+
+
+def affinity_changes(graph: EmbeddedGraph) -> tuple[dict[NodeId, dict[str, Any]], Change]:
+    """``Product.buyers`` and ``ALSO_BOUGHT`` from every customer's ``BOUGHT``: the nodes to
+    rewrite (with all their properties), and the links to delete and to write."""
+    products: list[NodeId] = [("Product", key) for key in graph.keys("Product")]
+    deleted: list[Link] = [("ALSO_BOUGHT", p, q) for p in products for q, _ in graph.out(p, "ALSO_BOUGHT")]
+    pairs: dict[tuple[NodeId, NodeId], int] = {}
+    nodes: dict[NodeId, dict[str, Any]] = {}
+    for p in products:
+        buyers = [c for c, _ in graph.into(p, "BOUGHT")]
+        nodes[p] = {**(graph.node(*p) or {}), "buyers": len(buyers)}
+    for key in graph.keys("Customer"):
+        owned = [p for p, _ in graph.out(("Customer", key), "BOUGHT")]
+        for x, y in itertools.permutations(owned, 2):
+            pairs[(x, y)] = pairs.get((x, y), 0) + 1
+    written: dict[Link, dict[str, Any]] = {("ALSO_BOUGHT", x, y): {"customers": n} for (x, y), n in pairs.items()}
+    return nodes, ([link for link in deleted if link not in written], written)

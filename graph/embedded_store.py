@@ -28,7 +28,7 @@ from typing import IO, Any, ParamSpec, TypeVar
 from custgraph.errors import MissingEndpointError, StoreError, StoreLockedError
 
 from .batch import BatchResult, PreparedBatch, PreparedRelationships
-from .embedded_derived import derived_changes
+from .embedded_derived import affinity_changes, derived_changes
 from .embedded_graph import EmbeddedGraph, NodeId
 from .model import RelationshipKind, node_kind, relationship_kind
 from .named_query import NamedQuery, Rows
@@ -253,6 +253,11 @@ class EmbeddedStore(Store):
     def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
         deleted, written = derived_changes(self._graph, customer_ids)
         self._apply({}, deleted, written)
+
+    @_locked
+    def rebuild_affinity(self) -> None:
+        nodes, (deleted, written) = affinity_changes(self._graph)
+        self._apply(nodes, deleted, written)
 
     def _stale(self, part: PreparedRelationships) -> list[tuple[NodeId, NodeId]]:
         """Links of the anchors that the batch does not keep."""

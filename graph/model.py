@@ -32,6 +32,8 @@ class NodeKind:
     key: str
     indexed: tuple[str, ...] = ()
     description: str = ""
+    # Text indexes (Neo4j): for CONTAINS searches, e.g. part of a name.
+    text_indexed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ _NODES = (
     NodeKind("Customer", "customer_id", ("name_norm", "email_norm", "phone_norm"),
              "one real person after identity resolution"),
     NodeKind("Identity", "identity_id", ("source", "email_norm", "phone_norm", "name_norm"),
-             "a person record as one source system holds it; identity_id is 'source:source_id'"),
+             "a person record as one source system holds it; identity_id is 'source:source_id'",
+             ("name_norm", "name_kana_norm")),
     NodeKind("Product", "sku", ("category",), "a product or service"),
     NodeKind("Category", "category_id", (), "a product category"),
     NodeKind("Channel", "channel_id", ("kind",), "web, store, phone, email, social, app..."),
@@ -70,13 +73,14 @@ _RELATIONSHIPS = (
     RelationshipKind("NEXT", "Interaction", "Interaction", "derived: a customer's journey in time order"),
     RelationshipKind("BOUGHT", "Customer", "Product", "derived: times, amount, first_at, last_at"),
     RelationshipKind("SERVES", "Rep", "Customer", "derived"),
+    RelationshipKind("ALSO_BOUGHT", "Product", "Product", "derived: customers who bought both"),
 )
 
 NODE_KINDS: dict[str, NodeKind] = {kind.label: kind for kind in _NODES}
 RELATIONSHIP_KINDS: dict[str, RelationshipKind] = {kind.type: kind for kind in _RELATIONSHIPS}
 
 for _kind in _NODES:
-    assert all(_NAME.match(name) for name in (_kind.label, _kind.key, *_kind.indexed)), _kind
+    assert all(_NAME.match(name) for name in (_kind.label, _kind.key, *_kind.indexed, *_kind.text_indexed)), _kind
 for _rel in _RELATIONSHIPS:
     assert _NAME.match(_rel.type) and _rel.start in NODE_KINDS and _rel.end in NODE_KINDS, _rel
 

@@ -7,11 +7,14 @@ the type here lets the store run queries without importing the catalogue.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, LiteralString
 
 from custgraph.errors import QueryParameterError
+
+from . import normalise
 
 if TYPE_CHECKING:
     from .embedded_graph import EmbeddedGraph
@@ -22,6 +25,8 @@ Rows = list[dict[str, Any]]
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
+    "search": (str,),  # what a user typed into a search: normalised by ``normalise.search_key``
+    "datetime": (str, dt.datetime),  # ISO 8601; a time without an offset is UTC
     "integer": (int,),
     "float": (int, float),
     "boolean": (bool,),
@@ -68,5 +73,22 @@ class NamedQuery:
                 raise QueryParameterError(
                     f"{self.name}: parameter {parameter.name} must be of type {parameter.type}"
                 )
-            bound[parameter.name] = value
+            bound[parameter.name] = _converted(self.name, parameter, value)
         return bound
+
+
+def _converted(query: str, parameter: QueryParameter, value: Any) -> Any:
+    """``search`` and ``datetime`` parameters in the form both backends compare with."""
+    if parameter.type == "search":
+        key = normalise.search_key(value)
+        if not key:
+            raise QueryParameterError(f"{query}: parameter {parameter.name}: nothing to search for")
+        return key
+    if parameter.type == "datetime":
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        try:
+            return normalise.timestamp(value)
+        except ValueError as error:
+            raise QueryParameterError(f"{query}: parameter {parameter.name}: {error}") from None
+    return value

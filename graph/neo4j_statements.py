@@ -71,6 +71,12 @@ def index_statements() -> list[LiteralString]:
         )
         for kind in NODE_KINDS.values()
         for prop in kind.indexed
+    ] + [
+        _literal(
+            f"CREATE TEXT INDEX custgraph_{kind.label}_{prop}_text IF NOT EXISTS FOR (n:{kind.label}) ON (n.{prop})"
+        )
+        for kind in NODE_KINDS.values()
+        for prop in kind.text_indexed
     ]
 
 
@@ -247,6 +253,14 @@ BUILD_DERIVED: tuple[LiteralString, ...] = (
     "CREATE (c)-[:BOUGHT {times: times, amount: round(amount, 2), first_at: first_at, last_at: last_at}]->(p)",
     _CUSTOMER + "MATCH (c)-[:HAD]->(x)-[:HANDLED_BY]->(r:Rep) WITH c, r, count(x) AS times "
     "CREATE (r)-[:SERVES {times: times}]->(c)",
+)
+
+# Product affinity (Store.rebuild_affinity); graph/embedded_derived.py computes the same.
+REBUILD_AFFINITY: tuple[LiteralString, ...] = (
+    "MATCH (:Product)-[r:ALSO_BOUGHT]->(:Product) DELETE r",
+    "MATCH (p:Product) SET p.buyers = COUNT { (p)<-[:BOUGHT]-(:Customer) }",
+    "MATCH (x:Product)<-[:BOUGHT]-(c:Customer)-[:BOUGHT]->(y:Product) WHERE x <> y "
+    "WITH x, y, count(c) AS customers CREATE (x)-[:ALSO_BOUGHT {customers: customers}]->(y)",
 )
 
 

@@ -185,6 +185,10 @@ class Neo4jStore(Store):
                 session.execute_write(_run_all, statements.CLEAR_DERIVED + statements.BUILD_DERIVED,
                                       {"ids": _Rows(chunk)})
 
+    def rebuild_affinity(self) -> None:
+        with self._errors(), self._session() as session:
+            session.execute_write(_run_all, statements.REBUILD_AFFINITY, {})
+
     def get_node(self, label: str, key: str | int) -> dict[str, Any] | None:
         statement = statements.get_node(label)
         with self._errors(), self._session() as session:

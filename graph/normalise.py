@@ -23,6 +23,7 @@ __all__ = [
     "name",
     "number",
     "phone",
+    "search_key",
     "text",
     "timestamp",
 ]
@@ -79,6 +80,24 @@ def phone(value: str, region: str | None = None) -> str:
     if not phonenumbers.is_possible_number(parsed):
         raise ValueError("not a possible phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def search_key(value: str) -> str:
+    """What a user typed into a customer search, in the form the store keeps: an e-mail in its
+    canonical form, a number starting with ``+`` in E.164, anything else as a name
+    (``name``: case, width and katakana folded, so ﾔﾏﾀﾞ finds やまだ)."""
+    raw = value.strip()
+    if "@" in raw:
+        try:
+            return email(raw)
+        except ValueError:
+            pass
+    if _nfkc(raw).startswith("+"):
+        try:
+            return phone(raw)
+        except ValueError:
+            pass
+    return name(raw)
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d.%m.%Y", "%Y年%m月%d日")

@@ -114,6 +114,18 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def rebuild_affinity(self) -> None:
+        """Rebuild product affinity from every customer's ``BOUGHT``: ``Product.buyers`` (customers
+        who bought it) and ``(x)-[:ALSO_BOUGHT {customers}]->(y)`` for every pair of products that
+        one customer or more bought both of (both directions).
+
+        Why kept in the graph: cross-sell for one customer then reads a few hundred product links
+        instead of walking every other buyer of every product the customer owns (milliseconds
+        instead of seconds at 100,000 customers). The whole table is rebuilt (products are few:
+        at most products² links), after every resolve that touched a customer.
+        """
+
+    @abstractmethod
     def existing_keys(self, label: str, keys: Iterable[Key]) -> set[Key]:
         """Which of ``keys`` are keys of ``label`` nodes in the store."""
 

@@ -159,6 +159,9 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
     new_customers = {customer["customer_id"] for customer in customers}
     store.rebuild_derived(sorted(old_customers | new_customers))
     phase("derived relationships")
+    if old_customers | new_customers:
+        store.rebuild_affinity()
+    phase("product affinity")
     report.customers_removed = store.delete_nodes("Customer", sorted(old_customers - new_customers))
     store.upsert_nodes("Identity", [{"identity_id": i, "resolved": digests[i]} for i in sorted(dirty)])
     report.customers = len(set(assignment.values()) | {c for i, c in current.items()

@@ -1,0 +1,278 @@
+"""The query catalogue on both backends: the same answers, paths that exist, index-led plans.
+
+One generated data set is loaded and resolved once per backend; every query
+case runs on both and the rows must agree (floats to 1e-9: sums of the same
+numbers in another order may differ in the last bit).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from custgraph.graph import Store
+from custgraph.graph.embedded_store import EmbeddedStore
+from custgraph.graph.neo4j_store import Neo4jStore
+from custgraph.loaders import load_sources
+from custgraph.loaders.generate import SOURCES, generate
+from custgraph.resolution import ResolveConfig, resolve
+
+from custgraph import queries
+from custgraph.errors import QueryParameterError
+from tests.conftest import Neo4jServer
+
+AS_OF = "2026-11-01T00:00:00Z"
+# Queries that serve one customer or one product: they must start from an index.
+INDEX_LED = ("customer_profile", "cross_sell", "cross_sell_paths", "journey", "search_customers",
+             "prospects_for_product")
+
+
+@dataclass
+class Loaded:
+    stores: dict[str, Store]
+    embedded_path: Path
+    cases: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def answer(self, backend: str, case: str) -> list[dict[str, Any]]:
+        name, params = self.cases[case]
+        return self.stores[backend].run(queries.get(name), params)
+
+
+def _load_and_resolve(store: Store, root: Path) -> None:
+    report = load_sources(store, [root / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    assert report.total("rejected") == 0
+    resolve(store, ResolveConfig())
+
+
+def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Cases over customers chosen for what they exercise: many purchases, a review pair, kana names."""
+    profiles = {row["customer_id"] for row in store.run(queries.get("customer_identities")) if row["customer_id"]}
+    ranked = sorted(profiles)
+    purchases = {c: store.run(queries.get("customer_profile"), {"customer_id": c})[0]["purchases"]
+                 for c in ranked[:200]}
+    busy = max(purchases, key=lambda c: (purchases[c], c))
+    buyers = [c for c in ranked[:200] if purchases[c]]
+    offers = store.run(queries.get("cross_sell"), {"customer_id": busy, "k": 3})
+    assert offers, "the busiest customer must get recommendations"
+    kana_name = next(row["name"] for row in store.run(queries.get("search_customers"), {"text": "さ", "limit": 50})
+                     if row["name"])
+    cases: dict[str, tuple[str, dict[str, Any]]] = {
+        "profile_busy": ("customer_profile", {"customer_id": busy, "as_of": AS_OF}),
+        "profile_unknown": ("customer_profile", {"customer_id": "cust-nobody"}),
+        "search_name": ("search_customers", {"text": kana_name.split()[0]}),
+        "search_half_width_kana": ("search_customers", {"text": "ｻﾄｳ"}),
+        "search_upper_case": ("search_customers", {"text": "SMITH", "limit": 5}),
+        "cross_sell": ("cross_sell", {"customer_id": busy}),
+        "cross_sell_paths": ("cross_sell_paths", {"customer_id": busy, "sku": offers[0]["sku"]}),
+        "prospects": ("prospects_for_product", {"sku": offers[0]["sku"], "k": 15}),
+        "journey": ("journey", {"customer_id": busy}),
+        "journey_variants": ("journey_variants", {"steps": 3, "limit": 30}),
+        "transitions": ("transitions", {}),
+        "funnel": ("funnel", {"steps": ["web_visit", "add_to_cart", "purchase", "support_ticket"]}),
+        "touchpoint_scores": ("touchpoint_scores", {"since": "2025-01-01T00:00:00Z"}),
+        "segments": ("segments", {"as_of": AS_OF}),
+        "churn_risk": ("churn_risk", {"as_of": AS_OF, "limit": 40}),
+    }
+    for index, customer in enumerate(buyers[:: max(1, len(buyers) // 5)][:5]):
+        cases[f"profile_{index}"] = ("customer_profile", {"customer_id": customer, "as_of": AS_OF})
+        cases[f"cross_sell_{index}"] = ("cross_sell", {"customer_id": customer, "k": 5})
+        cases[f"journey_{index}"] = ("journey", {"customer_id": customer})
+    return cases
+
+
+CASE_NAMES = ["profile_busy", "profile_unknown", "search_name", "search_half_width_kana", "search_upper_case",
+              "cross_sell", "cross_sell_paths", "prospects", "journey", "journey_variants", "transitions", "funnel",
+              "touchpoint_scores", "segments", "churn_risk",
+              *[f"{kind}_{n}" for kind in ("profile", "cross_sell", "journey") for n in range(5)]]
+
+
+@pytest.fixture(scope="module")
+def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
+    root = tmp_path_factory.mktemp("catalogue-data")
+    generate(root, customers=400, seed=21)
+    path = tmp_path_factory.mktemp("catalogue-store") / "store"
+    embedded = EmbeddedStore(path)
+    embedded.init()
+    _load_and_resolve(embedded, root)
+    result = Loaded({"embedded": embedded}, path)
+    result.cases = _cases(embedded)
+    server: Neo4jServer = request.getfixturevalue("neo4j_server")
+    server.wipe()
+    neo4j_store = Neo4jStore(server.uri, server.user, server.password)
+    _load_and_resolve(neo4j_store, root)
+    result.stores["neo4j"] = neo4j_store
+    yield result
+    for store in result.stores.values():
+        store.close()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, int | float) and isinstance(b, int | float) and math.isclose(a, b, rel_tol=1e-9)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_both_backends_give_the_same_answer(loaded: Loaded, case: str) -> None:
+    embedded, neo4j = loaded.answer("embedded", case), loaded.answer("neo4j", case)
+    assert embedded or case == "profile_unknown", f"{case} has no rows: it tests nothing"
+    assert _same(embedded, neo4j), f"{case}:\n embedded {embedded[:3]}\n neo4j    {neo4j[:3]}"
+
+
+@pytest.mark.neo4j
+def test_every_catalogue_query_has_a_case() -> None:
+    covered = {name for name, _ in _case_names_to_queries()}
+    assert set(queries.names()) - covered <= {"customer_identities", "derived_mismatches", "identity_links",
+                                              "identity_pair", "identity_path", "identity_records",
+                                              "interactions_without_identity", "node_counts",
+                                              "relationship_counts"}
+
+
+def _case_names_to_queries() -> list[tuple[str, str]]:
+    names = {"profile": "customer_profile", "search": "search_customers", "cross_sell_paths": "cross_sell_paths",
+             "cross_sell": "cross_sell", "prospects": "prospects_for_product", "journey_variants": "journey_variants",
+             "journey": "journey", "transitions": "transitions", "funnel": "funnel",
+             "touchpoint_scores": "touchpoint_scores", "segments": "segments", "churn_risk": "churn_risk"}
+    found = []
+    for case in CASE_NAMES:
+        prefix = max((p for p in names if case.startswith(p)), key=len)
+        found.append((names[prefix], case))
+    return found
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("backend_name", ["embedded", "neo4j"])
+def test_every_cross_sell_path_exists_in_the_graph(loaded: Loaded, backend_name: str) -> None:
+    store = loaded.stores[backend_name]
+    walked = 0
+    for case in ("cross_sell", *[f"cross_sell_{n}" for n in range(5)]):
+        customer = loaded.cases[case][1]["customer_id"]
+        owned = {p["sku"] for p in store.run(queries.get("customer_profile"), {"customer_id": customer})[0]["products"]}
+        for offer in loaded.answer(backend_name, case):
+            assert offer["sku"] not in owned
+            paths = [offer["path"], *store.run(queries.get("cross_sell_paths"),
+                                               {"customer_id": customer, "sku": offer["sku"]})]
+            assert len(paths) >= 2  # the product link and at least one path through another customer
+            for path in paths:
+                _walk(store, path["nodes"], path["relationships"])
+                assert path["nodes"][0]["key"] == customer and path["nodes"][-1]["key"] == offer["sku"]
+                walked += 1
+    assert walked > 10
+
+
+def _walk(store: Store, nodes: list[dict[str, Any]], relationships: list[dict[str, Any]]) -> None:
+    assert len(relationships) == len(nodes) - 1
+    for node in nodes:
+        assert store.get_node(node["label"], node["key"]) is not None, node
+    for (a, b), link in zip(zip(nodes, nodes[1:], strict=False), relationships, strict=True):
+        assert {link["start"], link["end"]} == {a["key"], b["key"]}, (a, b, link)
+        assert store.get_relationship(link["type"], link["start"], link["end"]) is not None, link
+
+
+@pytest.mark.neo4j
+def test_queries_for_one_customer_or_product_start_from_an_index(loaded: Loaded) -> None:
+    store = loaded.stores["neo4j"]
+    assert isinstance(store, Neo4jStore)
+    for case, (name, params) in loaded.cases.items():
+        if name not in INDEX_LED:
+            continue
+        query = queries.get(name)
+        with store._driver.session() as session:
+            plan = session.run("EXPLAIN " + query.cypher, query.bind(params)).consume().plan
+        scans = list(_label_scans(plan))
+        assert not scans, f"{case}: {name} scans {scans}"
+    with store._driver.session() as session:  # the check can fail: a whole-graph query does scan
+        plan = session.run("EXPLAIN " + queries.get("transitions").cypher, {"min_count": 1}).consume().plan
+    assert list(_label_scans(plan))
+
+
+def _label_scans(plan: Any) -> Iterator[str]:
+    operator = plan.get("operatorType", "") if isinstance(plan, dict) else plan.operator_type
+    args = plan.get("args", {}) if isinstance(plan, dict) else plan.arguments
+    children = plan.get("children", []) if isinstance(plan, dict) else plan.children
+    details = str(args.get("Details", ""))
+    if "AllNodesScan" in operator or ("NodeByLabelScan" in operator and
+                                      any(f":{label}" in details for label in ("Customer", "Identity", "Interaction"))):
+        yield f"{operator} {details}"
+    for child in children:
+        yield from _label_scans(child)
+
+
+def test_the_answers_hold_together(loaded: Loaded) -> None:
+    store = loaded.stores["embedded"]
+    busy = loaded.cases["profile_busy"][1]["customer_id"]
+    profile = loaded.answer("embedded", "profile_busy")[0]
+    steps = loaded.answer("embedded", "journey")
+    assert len(steps) == profile["interactions"] == sum(row["count"] for row in profile["by_type"])
+    assert [s["at"] for s in steps] == sorted(s["at"] for s in steps)
+    assert {s["identity_id"] for s in steps} <= {i["identity_id"] for i in profile["identities"]}
+    assert len({s["source"] for s in steps}) >= 2, "a journey crosses sources"
+    assert profile["purchases"] == sum(1 for s in steps if s["type"] == "purchase")
+    assert loaded.answer("embedded", "profile_unknown") == []
+
+    funnel = loaded.answer("embedded", "funnel")
+    assert [row["customers"] for row in funnel] == sorted((row["customers"] for row in funnel), reverse=True)
+    assert all(0 <= row["conversion"] <= 1 for row in funnel)
+
+    transitions = loaded.answer("embedded", "transitions")
+    next_links = store.run(queries.get("relationship_counts"))
+    assert sum(row["count"] for row in transitions) == next(r["count"] for r in next_links if r["type"] == "NEXT")
+
+    segments = loaded.answer("embedded", "segments")
+    assert math.isclose(sum(row["share"] for row in segments), 1.0, abs_tol=1e-3)
+    assert {row["segment"] for row in segments} <= {"champions", "loyal", "new", "at_risk", "hibernating",
+                                                     "needs_attention"}
+    for row in loaded.answer("embedded", "touchpoint_scores"):
+        assert row["nps"] is None or -100 <= row["nps"] <= 100
+        assert row["csat"] is None or 1 <= row["csat"] <= 5
+    risks = [row["risk"] for row in loaded.answer("embedded", "churn_risk")]
+    assert risks == sorted(risks, reverse=True) and all(0 < r <= 1 for r in risks)
+    assert busy in {row["customer_id"] for row in store.run(queries.get("search_customers"),
+                                                            {"text": profile["identities"][0]["name"]})}
+
+
+def test_search_folds_case_width_and_kana(loaded: Loaded) -> None:
+    store = loaded.stores["embedded"]
+    profile = loaded.answer("embedded", "profile_busy")[0]
+    email = next(i["email"] for i in profile["identities"] if i["email"])
+    by_email = store.run(queries.get("search_customers"), {"text": email.upper()})
+    assert by_email[0]["customer_id"] == profile["customer"]["customer_id"]
+    half_width = loaded.answer("embedded", "search_half_width_kana")
+    full_width = store.run(queries.get("search_customers"), {"text": "サトウ"})
+    assert half_width == full_width and half_width
+    with pytest.raises(QueryParameterError, match="nothing to search"):
+        store.run(queries.get("search_customers"), {"text": "  "})
+
+
+def test_cli_query_lists_runs_and_formats(loaded: Loaded) -> None:
+    command = [sys.executable, "-m", "custgraph", "--store", str(loaded.embedded_path), "query"]
+    listing = subprocess.run([*command, "--list"], capture_output=True, text=True, check=True).stdout
+    assert "cross_sell(customer_id: string, k: integer = 10)" in listing
+    busy = loaded.cases["profile_busy"][1]["customer_id"]
+    expected = [row["sku"] for row in loaded.answer("embedded", "cross_sell")[:3]]
+    loaded.stores["embedded"].close()  # one process at a time holds an embedded store
+    try:
+        out = subprocess.run([*command, "cross_sell", "-p", f"customer_id={busy}", "-p", "k=3", "--format", "json"],
+                             capture_output=True, text=True, check=True).stdout
+        assert [row["sku"] for row in json.loads(out)] == expected
+        table = subprocess.run([*command, "funnel", "-p", "steps=web_visit,purchase"], capture_output=True,
+                               text=True, check=True).stdout
+        assert table.splitlines()[0].split() == ["step", "type", "customers", "conversion", "drop_off"]
+        bad = subprocess.run([*command, "journey", "-p", "customer_id=x", "-p", "limit=many"],
+                             capture_output=True, text=True)
+        assert bad.returncode == 2 and "limit" in bad.stderr and "integer" in bad.stderr
+    finally:
+        loaded.stores["embedded"] = EmbeddedStore(loaded.embedded_path)
