@@ -15,9 +15,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import IO, Any
 
-from custgraph.graph import NamedQuery, Rows
-
 from custgraph.errors import QueryParameterError
+from custgraph.graph import NamedQuery, Rows
 
 __all__ = ["describe", "parse_params", "write_rows"]
 

@@ -40,13 +40,13 @@ def get(name: str) -> NamedQuery:
     text = (resources.files(__package__) / f"{name}.cypher").read_text(encoding="utf-8")
     twin = importlib.import_module(f"{__package__}.{name}")
     header = [line for line in text.splitlines() if line.startswith("//")]
-    about = []
+    summary: list[str] = []
     for line in header:  # the comment lines before "Parameters:"
         comment = line.removeprefix("//").strip()
         if comment.startswith("Parameters:"):
             break
-        about.append(comment)
-    description = " ".join(about).removeprefix(f"{name}:").strip()
+        summary.append(comment)
+    description = " ".join(summary).removeprefix(f"{name}:").strip()
     parameters = []
     for line in header:
         match = _PARAM.match(line)

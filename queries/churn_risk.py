@@ -14,7 +14,7 @@ def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     now = as_of(params)
     start = now - dt.timedelta(days=params["window_days"])
     before = now - dt.timedelta(days=2 * params["window_days"])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key in graph.keys("Customer"):
         steps = [graph.node(*x) or {} for x, _ in graph.out(("Customer", key), "HAD")]
         window = [x for x in steps if before <= x["at"] < now]

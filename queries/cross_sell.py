@@ -20,7 +20,7 @@ def affinity(graph: EmbeddedGraph, owned: list[NodeId], target: NodeId | None = 
         for y, link in graph.out(x, "ALSO_BOUGHT"):
             if y in mine or (target is not None and y != target):
                 continue
-            together = link.get("customers")
+            together = link["customers"]
             share = float(together) / product["buyers"]
             found.setdefault(y, []).append((share, str(x[1]), {"sku": x[1], "name": product.get("name"),
                                                                 "customers": together,

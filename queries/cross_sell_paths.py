@@ -17,7 +17,7 @@ def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     owned = [p for p, _ in graph.out(customer, "BOUGHT")]
     if target in owned:
         return []
-    rows = []
+    rows: list[dict[str, Any]] = []
     buyers_of_target = {c for c, _ in graph.into(target, "BOUGHT")}
     for share, via, _ in affinity(graph, owned, target).get(target, [])[: params["first"]]:
         others = sorted(str(o[1]) for o, _ in graph.into(("Product", via), "BOUGHT")

@@ -17,15 +17,16 @@ def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     identities = sorted((graph.node(*i) or {} for i, _ in graph.into(customer, "RESOLVES_TO")),
                         key=lambda i: i["identity_id"])
     steps = journey(graph, customer)
-    channels = [ch[1] for x, _ in steps for ch, _ in graph.out(x, "VIA")]
+    channels = [str(ch[1]) for x, _ in steps for ch, _ in graph.out(x, "VIA")]
     purchases = [x for _, x in steps if x.get("type") == "purchase"]
-    products = []
+    products: list[dict[str, Any]] = []
     for p, bought in graph.out(customer, "BOUGHT"):
         product = graph.node(*p) or {}
-        products.append({"sku": product.get("sku"), "name": product.get("name"), "category": product.get("category"),
-                         "times": bought.get("times"), "amount": bought.get("amount"), "last_at": bought.get("last_at")})
+        products.append({"sku": product.get("sku"), "name": product.get("name"),
+                         "category": product.get("category"), "times": bought.get("times"),
+                         "amount": bought.get("amount"), "last_at": bought.get("last_at")})
     products.sort(key=lambda p: (-(p["amount"] or 0.0), p["sku"]))
-    reps = []
+    reps: list[dict[str, Any]] = []
     for r, serves in graph.into(customer, "SERVES"):
         rep = graph.node(*r) or {}
         reps.append({"rep_id": rep.get("rep_id"), "name": rep.get("name"), "team": rep.get("team"),

@@ -16,7 +16,7 @@ def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     owners = {c for c, _ in graph.into(target, "BOUGHT")}
     reasons: dict[NodeId, list[tuple[float, str]]] = {}
     for x, link in graph.into(target, "ALSO_BOUGHT"):
-        share = float(link.get("customers")) / (graph.node(*x) or {})["buyers"]
+        share = float(link["customers"]) / (graph.node(*x) or {})["buyers"]
         for c, _ in graph.into(x, "BOUGHT"):
             if c not in owners:
                 reasons.setdefault(c, []).append((share, str(x[1])))

@@ -18,7 +18,7 @@ def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
             second = graph.node(*b) or {}
             seconds = int((second["at"] - first["at"]).total_seconds())
             gaps.setdefault((first["type"], second["type"]), []).append(seconds)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (from_type, to_type), values in gaps.items():
         if len(values) < params["min_count"]:
             continue

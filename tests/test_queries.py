@@ -7,6 +7,7 @@ numbers in another order may differ in the last bit).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import subprocess
@@ -80,6 +81,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "touchpoint_scores": ("touchpoint_scores", {"since": "2025-01-01T00:00:00Z"}),
         "segments": ("segments", {"as_of": AS_OF}),
         "churn_risk": ("churn_risk", {"as_of": AS_OF, "limit": 40}),
+        "product_popularity": ("product_popularity", {"limit": 30}),
     }
     for index, customer in enumerate(buyers[:: max(1, len(buyers) // 5)][:5]):
         cases[f"profile_{index}"] = ("customer_profile", {"customer_id": customer, "as_of": AS_OF})
@@ -90,7 +92,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
 
 CASE_NAMES = ["profile_busy", "profile_unknown", "search_name", "search_half_width_kana", "search_upper_case",
               "cross_sell", "cross_sell_paths", "prospects", "journey", "journey_variants", "transitions", "funnel",
-              "touchpoint_scores", "segments", "churn_risk",
+              "touchpoint_scores", "segments", "churn_risk", "product_popularity",
               *[f"{kind}_{n}" for kind in ("profile", "cross_sell", "journey") for n in range(5)]]
 
 
@@ -145,7 +147,8 @@ def _case_names_to_queries() -> list[tuple[str, str]]:
     names = {"profile": "customer_profile", "search": "search_customers", "cross_sell_paths": "cross_sell_paths",
              "cross_sell": "cross_sell", "prospects": "prospects_for_product", "journey_variants": "journey_variants",
              "journey": "journey", "transitions": "transitions", "funnel": "funnel",
-             "touchpoint_scores": "touchpoint_scores", "segments": "segments", "churn_risk": "churn_risk"}
+             "touchpoint_scores": "touchpoint_scores", "segments": "segments", "churn_risk": "churn_risk",
+             "product_popularity": "product_popularity"}
     found = []
     for case in CASE_NAMES:
         prefix = max((p for p in names if case.startswith(p)), key=len)
@@ -177,7 +180,7 @@ def _walk(store: Store, nodes: list[dict[str, Any]], relationships: list[dict[st
     assert len(relationships) == len(nodes) - 1
     for node in nodes:
         assert store.get_node(node["label"], node["key"]) is not None, node
-    for (a, b), link in zip(zip(nodes, nodes[1:], strict=False), relationships, strict=True):
+    for (a, b), link in zip(itertools.pairwise(nodes), relationships, strict=True):
         assert {link["start"], link["end"]} == {a["key"], b["key"]}, (a, b, link)
         assert store.get_relationship(link["type"], link["start"], link["end"]) is not None, link
 
