@@ -63,6 +63,7 @@ _RELATIONSHIPS = (
     RelationshipKind("SAME_AS", "Identity", "Identity", "identity link with rule, score, evidence"),
     RelationshipKind("POSSIBLY_SAME_AS", "Identity", "Identity", "the review queue: a pair below the link threshold"),
     RelationshipKind("NOT_SAME_AS", "Identity", "Identity", "a human decision that two records differ"),
+    RelationshipKind("CONFIRMED_SAME_AS", "Identity", "Identity", "a human decision that two records are one person"),
     RelationshipKind("RESOLVES_TO", "Identity", "Customer", "membership of a golden customer"),
     RelationshipKind("PERFORMED", "Identity", "Interaction", "which record did it"),
     RelationshipKind("VIA", "Interaction", "Channel", ""),

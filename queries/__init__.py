@@ -1,5 +1,5 @@
 """Named, parameterised read queries: Cypher for Neo4j and analysts, twins for the embedded store."""
 
-from .catalogue import get, names
+from .catalogue import batched, get, names
 
-__all__ = ["get", "names"]
+__all__ = ["batched", "get", "names"]

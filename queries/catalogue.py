@@ -13,14 +13,17 @@ from __future__ import annotations
 import importlib
 import json
 import re
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from typing import Any, cast
 
-from custgraph.graph import NamedQuery, QueryParameter
+from custgraph.graph import NamedQuery, QueryParameter, Rows
+from custgraph.graph.embedded_graph import EmbeddedGraph
 
 from custgraph.errors import UnknownQueryError
 
-__all__ = ["get", "names"]
+__all__ = ["batched", "get", "names"]
 
 _PARAM = re.compile(r"^//\s*@param\s+(\w+)\s*:\s*(\w+)(?:\s*=\s*(\S+))?(?:\s*[—-]+\s*(.*))?$")
 
@@ -59,3 +62,31 @@ def get(name: str) -> NamedQuery:
     # The file's text is ours, shipped with the package: it is literal query text.
     return NamedQuery(name=name, cypher=text, embedded=twin.embedded,
                       parameters=tuple(parameters), description=description)
+
+
+@cache
+def batched(name: str, key: str = "customer_id") -> NamedQuery:
+    """``name`` for many values of its ``key`` parameter in one round trip (for the API's
+    DataLoaders): ``$keys`` (a list) instead of ``$key``, and each row gains a ``key`` column.
+
+    The Cypher is the named query's own text inside ``UNWIND $keys AS key CALL (key) { ... }``
+    with ``$key`` read from the unwound variable, so there is one text to keep right.
+    """
+    single = get(name)
+    if key not in {parameter.name for parameter in single.parameters}:
+        raise UnknownQueryError(f"{name} has no parameter {key!r} to batch on")
+    body = "\n".join(line for line in single.cypher.splitlines() if not line.startswith("//"))
+    body = re.sub(rf"\${key}\b", key, body)
+    text = f"UNWIND $keys AS {key}\nCALL ({key}) {{\n{body}\n}}\nRETURN *\n"
+    twin = single.embedded
+
+    def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
+        rows: Rows = []
+        for value in params["keys"]:
+            rows += [{key: value, **row} for row in twin(graph, {**params, key: value})]
+        return rows
+
+    parameters = tuple(p for p in single.parameters if p.name != key) + (
+        QueryParameter(name="keys", type="list", description=f"values of {key}"),)
+    return NamedQuery(name=f"{name}[batch]", cypher=cast(Any, text), embedded=embedded, parameters=parameters,
+                      description=single.description)

@@ -6,7 +6,7 @@ from typing import Any
 from custgraph.graph import Rows
 from custgraph.graph.embedded_graph import EmbeddedGraph
 
-TYPES = ("SAME_AS", "POSSIBLY_SAME_AS", "NOT_SAME_AS")
+TYPES = ("CONFIRMED_SAME_AS", "SAME_AS", "POSSIBLY_SAME_AS", "NOT_SAME_AS")
 
 
 def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:

@@ -81,8 +81,8 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
     current = {str(row["props"]["identity_id"]): row["customer_id"] for row in rows}
     ids = list(props)
     records = [match_record(props[i]) for i in ids]
-    stored: dict[str, dict[tuple[str, str], dict[str, Any]]] = {"SAME_AS": {}, "POSSIBLY_SAME_AS": {},
-                                                                "NOT_SAME_AS": {}}
+    stored: dict[str, dict[tuple[str, str], dict[str, Any]]] = {
+        "SAME_AS": {}, "POSSIBLY_SAME_AS": {}, "NOT_SAME_AS": {}, "CONFIRMED_SAME_AS": {}}
     for row in store.run(named_query("identity_links")):
         stored[row["type"]][_pair(str(row["a"]), str(row["b"]))] = row["props"]
     blocks, context = score_basis(records, config)
@@ -104,6 +104,12 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
             pair = _pair(records[x].identity_id, records[y].identity_id)
             link = Link(pair[0], pair[1], found.rule, found.score, found.evidence)
             (links if found.score >= config.link_threshold else review)[pair] = link
+    decided = stored["NOT_SAME_AS"].keys() | stored["CONFIRMED_SAME_AS"].keys()
+    review = {pair: link for pair, link in review.items() if pair not in decided}  # answered already
+    for pair, decision in stored["CONFIRMED_SAME_AS"].items():  # a person said so: a rule, always
+        if pair[0] in props and pair[1] in props and pair not in stored["NOT_SAME_AS"]:
+            links[pair] = Link(pair[0], pair[1], "confirmed", 1.0,
+                               (f"confirmed by {decision.get('by')}: {decision.get('reason') or 'no reason given'}",))
     for pair, old in stored["SAME_AS"].items():  # links between clean records stay as they are
         if pair[0] not in dirty and pair[1] not in dirty and pair[0] in props and pair[1] in props:
             links.setdefault(pair, Link(pair[0], pair[1], str(old.get("rule")), float(old.get("score") or 0.0),

@@ -17,7 +17,7 @@ from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, read_config, resolve
 from custgraph.resolution.cluster import Link, clusters
-from custgraph.resolution.decisions import unmerge
+from custgraph.resolution.decisions import confirm, unmerge
 from custgraph.resolution.explain import UnknownIdentityError, explain
 from custgraph.resolution.quality import pairwise_quality
 
@@ -158,6 +158,25 @@ def test_unmerge_is_recorded_respected_and_rebuilds_only_the_customers_it_touche
     assert _assignment(resolved)[a] != _assignment(resolved)[b]
     why = explain(resolved, CONFIG, a, b)
     assert not why.together and any("NOT_SAME_AS by alice@example.com" in line for line in why.lines())
+    assert resolved.run(queries.get("derived_mismatches")) == []
+
+
+def test_a_confirmed_review_pair_joins_and_stays_joined_and_leaves_the_queue(resolved: Store) -> None:
+    queue = [row for row in resolved.run(queries.get("identity_links")) if row["type"] == "POSSIBLY_SAME_AS"]
+    before = _assignment(resolved)
+    apart = [(str(row["a"]), str(row["b"])) for row in queue if before[row["a"]] != before[row["b"]]]
+    a, b = apart[0] if apart else sorted(next((x, y) for x in before for y in before if before[x] != before[y]))
+    confirm(resolved, CONFIG, a, b, by="bob", reason="same person, checked the order history")
+    assert _assignment(resolved)[a] == _assignment(resolved)[b]
+    assert resolved.get_relationship("POSSIBLY_SAME_AS", a, b) is None
+    link = resolved.get_relationship("SAME_AS", a, b)
+    assert link is not None and link["rule"] == "confirmed" and "bob" in link["evidence"][0]
+    resolve(resolved, CONFIG, full=True)
+    assert _assignment(resolved)[a] == _assignment(resolved)[b]
+    assert resolved.get_relationship("POSSIBLY_SAME_AS", a, b) is None
+    unmerge(resolved, CONFIG, a, b, by="carol", reason="no, twins")  # the latest decision counts
+    assert _assignment(resolved)[a] != _assignment(resolved)[b]
+    assert resolved.get_relationship("CONFIRMED_SAME_AS", a, b) is None
     assert resolved.run(queries.get("derived_mismatches")) == []
 
 
