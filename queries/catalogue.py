@@ -86,7 +86,7 @@ def batched(name: str, key: str = "customer_id") -> NamedQuery:
             rows += [{key: value, **row} for row in twin(graph, {**params, key: value})]
         return rows
 
-    parameters = tuple(p for p in single.parameters if p.name != key) + (
-        QueryParameter(name="keys", type="list", description=f"values of {key}"),)
+    parameters = (*(p for p in single.parameters if p.name != key),
+                  QueryParameter(name="keys", type="list", description=f"values of {key}"))
     return NamedQuery(name=f"{name}[batch]", cypher=cast(Any, text), embedded=embedded, parameters=parameters,
                       description=single.description)
