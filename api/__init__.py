@@ -1,5 +1,5 @@
-"""The HTTP API: Starlette app served by uvicorn (GraphQL arrives with the query catalogue)."""
+"""The HTTP API: GraphQL over the query catalogue (strawberry on Starlette, served by uvicorn)."""
 
-from .app import create_app
+from .app import create_app, from_environment
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "from_environment"]

@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default=None, help="default: $CUSTGRAPH_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $CUSTGRAPH_PORT or 8000")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="worker processes (Neo4j only; default: $CUSTGRAPH_WORKERS or 1)")
     return parser
 
 
@@ -102,8 +104,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         if args.command == "query":
             return _query(config, args)
         if args.command == "serve":
-            return _serve(config, args.host or environment.get("CUSTGRAPH_HOST", "127.0.0.1"),
-                          args.port or int(environment.get("CUSTGRAPH_PORT", "8000")))
+            return _serve(config, args, environment)
     except CustgraphError as error:
         print(f"custgraph: error: {error}", file=sys.stderr)
         return 2
@@ -279,10 +280,53 @@ def _demo(config: Config) -> int:
     return 0
 
 
-def _serve(config: Config, host: str, port: int) -> int:
+def _serve(config: Config, args: argparse.Namespace, environment: Mapping[str, str]) -> int:
+    import ipaddress
+    from pathlib import Path
+
     import uvicorn
 
     from custgraph.api import create_app
+    from custgraph.api.auth import KeyRing
+    from custgraph.resolution import read_config
 
-    uvicorn.run(create_app(config), host=host, port=port, log_level="info")
+    host = args.host or environment.get("CUSTGRAPH_HOST", "127.0.0.1")
+    port = args.port or _integer(environment, "CUSTGRAPH_PORT", 8000)
+    workers = args.workers or _integer(environment, "CUSTGRAPH_WORKERS", 1)
+    keys = KeyRing.from_env(environment)  # a bad key file fails here, not at the first request
+    loopback = host == "localhost" or (_is_ip(host) and ipaddress.ip_address(host).is_loopback)
+    if keys.empty and not loopback:
+        raise ConfigError("--host", f"serving on {host} needs API keys: set CUSTGRAPH_API_KEYS or "
+                                    "CUSTGRAPH_API_KEYS_FILE (without keys the API serves this machine only)")
+    if workers < 1:
+        raise ConfigError("--workers", "must be at least 1")
+    if workers > 1 and not config.uses_neo4j:
+        raise ConfigError("--workers", "the embedded store is opened by one process; use Neo4j for several workers")
+    rules_path = environment.get("CUSTGRAPH_RESOLVE_CONFIG")
+    rules = read_config(Path(rules_path) if rules_path else None)
+    if workers == 1:
+        uvicorn.run(create_app(config, keys, rules), host=host, port=port, log_level="info")
+        return 0
+    os.environ["CUSTGRAPH_STORE"] = config.store  # the worker processes build the app from the environment
+    uvicorn.run("custgraph.api:from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="info")
     return 0
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _integer(environment: Mapping[str, str], name: str, default: int) -> int:
+    value = environment.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(name, f"must be a whole number, not {value!r}")
+    return int(value)

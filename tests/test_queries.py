@@ -33,7 +33,7 @@ from tests.conftest import Neo4jServer
 AS_OF = "2026-11-01T00:00:00Z"
 # Queries that serve one customer or one product: they must start from an index.
 INDEX_LED = ("customer_profile", "cross_sell", "cross_sell_paths", "journey", "search_customers",
-             "prospects_for_product")
+             "prospects_for_product", "customer_links")
 
 
 @dataclass
@@ -82,6 +82,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "segments": ("segments", {"as_of": AS_OF}),
         "churn_risk": ("churn_risk", {"as_of": AS_OF, "limit": 40}),
         "product_popularity": ("product_popularity", {"limit": 30}),
+        "customer_links": ("customer_links", {"customer_id": busy}),
     }
     for index, customer in enumerate(buyers[:: max(1, len(buyers) // 5)][:5]):
         cases[f"profile_{index}"] = ("customer_profile", {"customer_id": customer, "as_of": AS_OF})
@@ -92,7 +93,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
 
 CASE_NAMES = ["profile_busy", "profile_unknown", "search_name", "search_half_width_kana", "search_upper_case",
               "cross_sell", "cross_sell_paths", "prospects", "journey", "journey_variants", "transitions", "funnel",
-              "touchpoint_scores", "segments", "churn_risk", "product_popularity",
+              "touchpoint_scores", "segments", "churn_risk", "product_popularity", "customer_links",
               *[f"{kind}_{n}" for kind in ("profile", "cross_sell", "journey") for n in range(5)]]
 
 
@@ -148,7 +149,7 @@ def _case_names_to_queries() -> list[tuple[str, str]]:
              "cross_sell": "cross_sell", "prospects": "prospects_for_product", "journey_variants": "journey_variants",
              "journey": "journey", "transitions": "transitions", "funnel": "funnel",
              "touchpoint_scores": "touchpoint_scores", "segments": "segments", "churn_risk": "churn_risk",
-             "product_popularity": "product_popularity"}
+             "product_popularity": "product_popularity", "customer_links": "customer_links"}
     found = []
     for case in CASE_NAMES:
         prefix = max((p for p in names if case.startswith(p)), key=len)

@@ -1,0 +1,66 @@
+"""What one GraphQL request carries: the store, the caller, and its DataLoaders.
+
+Why DataLoaders per request: a query for 100 customers with their identities,
+journeys and cross-sell would otherwise run three catalogue queries per
+customer (300 round trips). Each loader collects the customer ids a request
+asks for and runs the batched form of its catalogue query once
+(``queries.batched``), so the round trips stay bounded by the number of
+loaders, whatever the page size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from custgraph.graph import Rows, Store
+from custgraph.queries import batched, get
+from custgraph.resolution import ResolveConfig
+from strawberry.dataloader import DataLoader
+
+from .auth import Caller
+
+__all__ = ["JOURNEY_CAP", "OFFERS_CAP", "RequestContext", "run_query"]
+
+JOURNEY_CAP = 500  # touchpoints a journey field returns at most
+OFFERS_CAP = 50  # cross-sell offers a customer field returns at most
+
+
+async def run_query(store: Store, name: str, params: Mapping[str, Any]) -> Rows:
+    """A named query, off the event loop (both stores block)."""
+    return await asyncio.to_thread(store.run, get(name), params)
+
+
+def _grouped(rows: Rows, keys: list[str]) -> list[Rows]:
+    by_key: dict[str, Rows] = {key: [] for key in keys}
+    for row in rows:
+        by_key[row["customer_id"]].append(row)
+    return [by_key[key] for key in keys]
+
+
+def _loader(store: Store, name: str, params: Mapping[str, Any]) -> DataLoader[str, Rows]:
+    query = batched(name)
+
+    async def load(keys: list[str]) -> list[Rows]:
+        rows = await asyncio.to_thread(store.run, query, {**params, "keys": list(keys)})
+        return _grouped(rows, list(keys))
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass
+class RequestContext:
+    store: Store
+    caller: Caller
+    resolve_config: ResolveConfig
+    loaders: dict[str, DataLoader[str, Rows]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.loaders = {
+            "profile": _loader(self.store, "customer_profile", {}),
+            "links": _loader(self.store, "customer_links", {}),
+            "journey": _loader(self.store, "journey", {"limit": JOURNEY_CAP}),
+            "cross_sell": _loader(self.store, "cross_sell", {"k": OFFERS_CAP}),
+        }

@@ -1,0 +1,16 @@
+"""Embedded twin of ``customer_links.cypher``."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from custgraph.graph import Rows
+from custgraph.graph.embedded_graph import EmbeddedGraph
+
+
+def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
+    rows = []
+    for identity, _ in graph.into(("Customer", params["customer_id"]), "RESOLVES_TO"):
+        for other, link in graph.out(identity, "SAME_AS"):
+            rows.append({"a": identity[1], "b": other[1], "rule": link.get("rule"), "score": link.get("score"),
+                         "evidence": link.get("evidence")})
+    return sorted(rows, key=lambda row: (str(row["a"]), str(row["b"])))

@@ -1,0 +1,185 @@
+"""The GraphQL API in process (ASGI) on both backends: schema, roles, limits, loaders, mutations."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from custgraph.api import create_app
+from custgraph.api.auth import KeyRing
+from custgraph.api.schema import sdl
+from custgraph.graph import open_store
+from custgraph.loaders import load_sources
+from custgraph.loaders.generate import SOURCES, generate
+from custgraph.resolution import ResolveConfig, resolve
+from starlette.testclient import TestClient
+
+from custgraph import queries
+from custgraph.config import Config
+
+KEYS = {"CUSTGRAPH_API_KEYS": "rita:reader:reader-key-0123456789,ana:analyst:analyst-key-0123456789,"
+                              "adam:admin:admin-key-0123456789abc"}
+READER, ANALYST, ADMIN = "reader-key-0123456789", "analyst-key-0123456789", "admin-key-0123456789abc"
+SCHEMA_FILE = Path(__file__).parent.parent / "api" / "schema.graphql"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("api-data")
+    generate(root, customers=250, seed=4)
+    return root
+
+
+@pytest.fixture
+def client(store_env: dict[str, str], generated: Path) -> Iterator[TestClient]:
+    config = Config.from_env(store_env)
+    with open_store(config, require_schema=False) as store:
+        store.init()
+        load_sources(store, [generated / s for s in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+        resolve(store, ResolveConfig())
+    app = create_app(config, KeyRing.from_env(KEYS))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def _ask(client: TestClient, query: str, key: str = ANALYST, **variables: Any) -> dict[str, Any]:
+    response = client.post("/graphql", json={"query": query, "variables": variables},
+                           headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def _busy_customer(client: TestClient) -> str:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    ids = sorted({r["customer_id"] for r in store.run(queries.get("customer_identities")) if r["customer_id"]})
+    return max(ids[:100], key=lambda c: (store.run(queries.get("customer_profile"), {"customer_id": c})[0]
+                                         ["purchases"], c))
+
+
+CUSTOMER = """
+query One($id: String!) {
+  customer(id: $id) {
+    id name email phone sources
+    identities { id source email }
+    links { a b rule score evidence }
+    interactions { key count }
+    journey(first: 5) { id at type channelId skus }
+    productsBought { sku times amount }
+    reps { id times }
+    crossSell(first: 3) { sku score because { sku customers buyers } path { nodes { label key } } }
+  }
+}"""
+
+
+def test_a_customer_with_everything_around_it(client: TestClient) -> None:
+    busy = _busy_customer(client)
+    data = _ask(client, CUSTOMER, id=busy)
+    assert "errors" not in data, data
+    customer = data["data"]["customer"]
+    store = client.app.state.store  # type: ignore[attr-defined]
+    profile = store.run(queries.get("customer_profile"), {"customer_id": busy})[0]
+    assert customer["name"] == profile["customer"]["name"]
+    assert [i["id"] for i in customer["identities"]] == [i["identity_id"] for i in profile["identities"]]
+    assert sum(c["count"] for c in customer["interactions"]) == profile["interactions"]
+    assert len(customer["journey"]) == min(5, profile["interactions"])
+    assert customer["crossSell"] and customer["crossSell"][0]["path"]["nodes"][0]["key"] == busy
+    assert _ask(client, CUSTOMER, id="cust-nobody")["data"]["customer"] is None
+
+
+def test_readers_see_masked_contact_data_and_cannot_change_anything(client: TestClient) -> None:
+    busy = _busy_customer(client)
+    full = _ask(client, CUSTOMER, id=busy)["data"]["customer"]
+    masked = _ask(client, CUSTOMER, key=READER, id=busy)["data"]["customer"]
+    assert full["email"] and masked["email"] != full["email"] and "***" in masked["email"]
+    assert all(i["email"] is None or "***" in i["email"] for i in masked["identities"])
+    assert masked["name"] == full["name"]
+    a, b = full["identities"][0]["id"], full["identities"][-1]["id"]
+    mutation = "mutation($a: String!, $b: String!) { unmerge(a: $a, b: $b, reason: \"test\") { customerA } }"
+    for key in (READER, ANALYST):
+        refused = _ask(client, mutation, key=key, a=a, b=b)
+        assert refused["data"] is None and "admin" in refused["errors"][0]["message"]
+    no_key = client.post("/graphql", json={"query": "{ transitions { count } }"})
+    assert no_key.status_code == 401
+    wrong = client.post("/graphql", json={"query": "{ transitions { count } }"},
+                        headers={"Authorization": "Bearer not-a-key-at-all-000"})
+    assert wrong.status_code == 401
+
+
+def test_admins_unmerge_and_confirm(client: TestClient) -> None:
+    busy = _busy_customer(client)
+    identities = _ask(client, CUSTOMER, id=busy)["data"]["customer"]["identities"]
+    if len(identities) < 2:
+        pytest.skip("the busiest customer has one record")
+    a, b = identities[0]["id"], identities[1]["id"]
+    split = _ask(client, """mutation($a: String!, $b: String!) {
+        unmerge(a: $a, b: $b, reason: "two people") { customerA customerB customersWritten } }""",
+                 key=ADMIN, a=a, b=b)
+    assert "errors" not in split, split
+    assert split["data"]["unmerge"]["customerA"] != split["data"]["unmerge"]["customerB"]
+    joined = _ask(client, """mutation($a: String!, $b: String!) {
+        confirmReview(a: $a, b: $b, reason: "same person after all") { customerA customerB } }""",
+                  key=ADMIN, a=a, b=b)
+    assert joined["data"]["confirmReview"]["customerA"] == joined["data"]["confirmReview"]["customerB"]
+
+
+def test_search_pages_with_cursors(client: TestClient) -> None:
+    query = """query($after: String) { customers(search: "a", first: 7, after: $after) {
+        edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }"""
+    seen: list[str] = []
+    after = None
+    for _ in range(3):
+        page = _ask(client, query, after=after)["data"]["customers"]
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+    assert len(seen) == len(set(seen)) > 7
+    bad = _ask(client, query, after="bm90LWEtY3Vyc29y")
+    assert bad["data"] is None and "cursor" in bad["errors"][0]["message"]
+
+
+def test_limits_and_bad_arguments_are_graphql_errors_not_500s(client: TestClient) -> None:
+    deep = "{ customers(search: \"a\") { edges { node { crossSell { path { nodes { label } } } } } } }"
+    assert "errors" not in _ask(client, deep)
+    aliases = "{ " + " ".join(f"t{n}: transitions {{ count }}" for n in range(25)) + " }"
+    assert "aliases" in _ask(client, aliases)["errors"][0]["message"].lower()
+    assert "first must be" in _ask(client, "{ prospects(sku: \"X\", first: 5000) { score } }")["errors"][0]["message"]
+    typo = _ask(client, "{ customer(id: 42) { id } }")
+    assert typo["data"] is None and typo["errors"]
+    empty = _ask(client, "{ customers(search: \"   \") { edges { cursor } } }")
+    assert "nothing to search" in empty["errors"][0]["message"]
+
+
+def test_a_page_of_customers_costs_a_bounded_number_of_store_round_trips(client: TestClient) -> None:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    calls: list[str] = []
+    original = store.run
+
+    def counting(query: Any, params: Any = None) -> Any:
+        calls.append(query.name)
+        return original(query, params)
+
+    store.run = counting
+    try:
+        page = _ask(client, """{ customers(search: "a", first: 100) { edges { node {
+            name identities { id } links { rule } journey(first: 20) { type } crossSell(first: 5) { sku } } } } }""")
+    finally:
+        store.run = original
+    assert "errors" not in page, page
+    assert len(page["data"]["customers"]["edges"]) > 50
+    assert len(calls) <= 5, calls  # search + one batch per loader, whatever the page size
+
+
+def test_metrics_count_operations(client: TestClient) -> None:
+    _ask(client, "query Named { transitions { count } }")
+    text = client.get("/metrics").text
+    assert 'custgraph_graphql_operations_total{operation="Named",outcome="ok"} 1' in text
+    assert 'custgraph_graphql_duration_seconds_count{operation="Named"} 1' in text
+
+
+def test_the_exported_schema_is_current() -> None:
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == sdl(), (
+        "api/schema.graphql is stale: python -m custgraph.api.schema > api/schema.graphql")
