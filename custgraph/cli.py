@@ -32,7 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("init", help="create the store's constraints and indexes (idempotent)")
-    commands.add_parser("demo", help="load a small built-in sample and print what the store holds")
+    demo = commands.add_parser("demo", help="generate sample data, load it, resolve identities and serve the API")
+    demo.add_argument("--customers", type=int, default=500, help="persons to generate (default 500)")
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--no-serve", action="store_true", help="prepare the store and print the examples only")
     commands.add_parser("stats", help="print how many nodes and relationships the store holds")
     load = commands.add_parser("load", help="load source folders (CSV / JSONL / Parquet exports) into the store")
     load.add_argument("sources", nargs="+", metavar="SOURCE_DIR", help="one folder per source system")
@@ -90,7 +95,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         if args.command == "init":
             return _init(config)
         if args.command == "demo":
-            return _demo(config)
+            return _demo(config, args, environment)
         if args.command == "stats":
             return _stats(config)
         if args.command == "load":
@@ -267,17 +272,55 @@ def _stats(config: Config) -> int:
     return 0
 
 
-def _demo(config: Config) -> int:
-    from custgraph.graph import open_store
-    from custgraph.loaders import load_sample
+def _demo(config: Config, args: argparse.Namespace, environment: Mapping[str, str]) -> int:
+    """The main job: sample data in, identities resolved, the API up, and what to ask it."""
+    import tempfile
+    from pathlib import Path
 
-    with open_store(config, require_schema=False) as store:
-        store.init()
-        result = load_sample(store)
-        print(f"custgraph: sample loaded into {store.target}: "
-              f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged")
-    _print_stats(config)
-    return 0
+    from custgraph.graph import open_store
+    from custgraph.loaders import FileProgress, load_sources
+    from custgraph.loaders.generate import SOURCES, generate
+    from custgraph.queries import get as named_query
+    from custgraph.resolution import ResolveConfig, resolve
+
+    if args.customers < 1:
+        raise ConfigError("--customers", "must be at least 1")
+    with tempfile.TemporaryDirectory(prefix="custgraph-demo-") as folder:
+        data = Path(folder)
+        generated = generate(data, args.customers, args.seed)
+        print(f"custgraph: generated {generated.persons:,} persons as {sum(generated.records.values()):,} records "
+              f"in {len(SOURCES)} sources, {generated.total_interactions:,} interactions")
+        with open_store(config, require_schema=False) as store:
+            store.init()
+            report = load_sources(store, [data / source for source in SOURCES], data / "rejects.jsonl",
+                                  FileProgress(enabled=False))
+            totals = report.as_dict()
+            print(f"custgraph: loaded into {store.target}: {totals['created']:,} created, "
+                  f"{totals['updated']:,} updated, {totals['unchanged']:,} unchanged")
+            resolved = resolve(store, ResolveConfig())
+            print(f"custgraph: {resolved.records:,} records resolved to {resolved.customers:,} customers "
+                  f"({resolved.links:,} new links, {resolved.review:,} in the review queue)")
+            ids = sorted(row["customer_id"] for row in store.run(named_query("customer_identities"))
+                         if row["customer_id"])
+            example = max(ids[:200], key=lambda c: (len(store.run(named_query("cross_sell"),
+                                                                   {"customer_id": c, "k": 3})), c))
+    url = f"http://{args.host}:{args.port}/graphql"
+    examples = [
+        f'{{ customer(id: "{example}") {{ name sources identities {{ id source }} '
+        f'links {{ rule score evidence }} }} }}',
+        f'{{ customer(id: "{example}") {{ productsBought {{ sku }} '
+        f'crossSell(first: 3) {{ sku score because {{ sku customers buyers }} }} }} }}',
+        '{ funnel(steps: ["web_visit", "add_to_cart", "purchase"]) { type customers conversion dropOff } }',
+    ]
+    curl = ("curl -s " + url + " -H 'Content-Type: application/json' "
+            """-d '{"query": "{ transitions { fromType toType count medianHours } }"}'""")
+    print(f"\nGraphQL API: {url}  (GraphiQL in a browser; /healthz, /readyz, /metrics)\nThree queries to try:\n")
+    print("\n\n".join(f"  {query}" for query in examples))
+    print(f"\nFrom a shell: {curl}\n")
+    if args.no_serve:
+        return 0
+    serve = argparse.Namespace(host=args.host, port=args.port, workers=1)
+    return _serve(config, serve, environment)
 
 
 def _serve(config: Config, args: argparse.Namespace, environment: Mapping[str, str]) -> int:

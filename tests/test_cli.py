@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
-from custgraph.loaders.sample import SAMPLE_NODES, SAMPLE_RELATIONSHIPS
 
 from custgraph.cli import main
 
-SAMPLE_SIZE = sum(map(len, SAMPLE_NODES.values())) + sum(map(len, SAMPLE_RELATIONSHIPS.values()))
 
-
-def test_demo_loads_the_sample_once_and_prints_counts(store_env: dict[str, str],
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"], env=store_env) == 0
+def test_demo_loads_generated_data_resolves_it_and_a_second_run_changes_nothing(
+        store_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--customers", "60", "--no-serve"], env=store_env) == 0
     first = capsys.readouterr().out
-    assert main(["demo"], env=store_env) == 0
+    assert main(["demo", "--customers", "60", "--no-serve"], env=store_env) == 0
     second = capsys.readouterr().out
 
-    assert f"{SAMPLE_SIZE} created, 0 updated, 0 unchanged" in first
-    assert f"0 created, 0 updated, {SAMPLE_SIZE} unchanged" in second
-    printed = dict(line.split() for line in first.splitlines() if line.startswith("  "))
-    assert printed == {name: str(len(rows)) for name, rows in {**SAMPLE_NODES, **SAMPLE_RELATIONSHIPS}.items()}
+    created = int(re.search(r"([\d,]+) created", first).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert created > 60 and ", 0 updated, 0 unchanged" in first
+    assert f"0 created, 0 updated, {created:,} unchanged" in second
+    assert "customers" in first and "http://127.0.0.1:8000/graphql" in first
+    assert len(re.findall(r"^  \{ ", first, flags=re.MULTILINE)) == 3  # three example queries
 
 
 def test_init_then_stats_on_an_empty_store(store_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,7 +36,8 @@ def test_init_then_stats_on_an_empty_store(store_env: dict[str, str], capsys: py
 def test_store_flag_wins_over_the_environment(tmp_path: os.PathLike[str],
                                               capsys: pytest.CaptureFixture[str]) -> None:
     flag_store = f"{tmp_path}/flag"
-    assert main(["--store", flag_store, "demo"], env={"CUSTGRAPH_STORE": "bolt://127.0.0.1:1"}) == 0
+    assert main(["--store", flag_store, "demo", "--customers", "5", "--no-serve"],
+                env={"CUSTGRAPH_STORE": "bolt://127.0.0.1:1"}) == 0
     assert flag_store in capsys.readouterr().out
 
 

@@ -1,0 +1,97 @@
+"""End to end: ``custgraph demo`` and ``custgraph serve`` as processes, asked over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+KEY = "e2e-admin-key-0123456789"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _post(url: str, query: str, key: str | None = None) -> tuple[int, dict[str, Any]]:
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
+    request = urllib.request.Request(url, json.dumps({"query": query}).encode(), headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+@contextmanager
+def _running(command: list[str], port: int, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """The command running until its server is ready; its output goes to ``log`` (a pipe could fill)."""
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"the server did not come up:\n{log.read_text(errors='replace')}")
+                time.sleep(0.3)
+            yield process
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_demo_prepares_the_store_then_serve_answers_over_http(tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    command = [sys.executable, "-m", "custgraph", "--store", store]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CUSTGRAPH_")}
+    demo = subprocess.run([*command, "demo", "--customers", "120", "--no-serve"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    example = re.search(r'customer\(id: "(cust-[0-9a-f]+)"\)', demo.stdout)
+    assert example, demo.stdout
+
+    refused = subprocess.run([*command, "serve", "--host", "0.0.0.0"], env=env, capture_output=True, text=True,
+                             timeout=60)
+    assert refused.returncode == 2 and "needs API keys" in refused.stderr
+
+    port = _free_port()
+    with _running([*command, "serve", "--port", str(port)], port,
+                  {**env, "CUSTGRAPH_API_KEYS": f"e2e:admin:{KEY}"}, tmp_path / "serve.log"):
+        url = f"http://127.0.0.1:{port}/graphql"
+        query = f'query Example {{ customer(id: "{example.group(1)}") {{ name identities {{ id }} }} }}'
+        status, body = _post(url, query, KEY)
+        assert status == 200 and body["data"]["customer"]["identities"], body
+        status, _ = _post(url, "{ transitions { count } }")
+        assert status == 401
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            assert 'operation="Example",outcome="ok"' in response.read().decode()
+
+
+def test_demo_serves_on_loopback_without_keys(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CUSTGRAPH_")}
+    command = [sys.executable, "-m", "custgraph", "--store", str(tmp_path / "store"), "demo", "--customers", "80",
+               "--port", str(port)]
+    with _running(command, port, env, tmp_path / "demo.log"):
+        status, body = _post(f"http://127.0.0.1:{port}/graphql",
+                             '{ funnel(steps: ["web_visit", "add_to_cart", "purchase"]) { type customers } }')
+        assert status == 200 and [step["type"] for step in body["data"]["funnel"]] == [
+            "web_visit", "add_to_cart", "purchase"]
