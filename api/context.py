@@ -40,6 +40,19 @@ def _grouped(rows: Rows, keys: list[str]) -> list[Rows]:
     return [by_key[key] for key in keys]
 
 
+def _filtered(store: Store, name: str, params: Mapping[str, Any]) -> DataLoader[str, Rows]:
+    """For whole-population queries that take ``customer_ids`` (RFM quintiles, churn windows): one
+    run per request for every customer asked about."""
+    query = get(name)
+
+    async def load(keys: list[str]) -> list[Rows]:
+        extra = {"limit": len(keys)} if "limit" in {p.name for p in query.parameters} else {}
+        rows = await asyncio.to_thread(store.run, query, {**params, **extra, "customer_ids": list(keys)})
+        return _grouped(rows, list(keys))
+
+    return DataLoader(load_fn=load)
+
+
 def _loader(store: Store, name: str, params: Mapping[str, Any]) -> DataLoader[str, Rows]:
     query = batched(name)
 
@@ -63,4 +76,6 @@ class RequestContext:
             "links": _loader(self.store, "customer_links", {}),
             "journey": _loader(self.store, "journey", {"limit": JOURNEY_CAP}),
             "cross_sell": _loader(self.store, "cross_sell", {"k": OFFERS_CAP}),
+            "segment": _filtered(self.store, "segments", {}),
+            "churn": _filtered(self.store, "churn_risk", {}),
         }

@@ -9,13 +9,16 @@ in ``api/schema.graphql``; a test fails when that file is stale).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 from typing import Any
 
 import strawberry
 from custgraph.graph import Rows
+from custgraph.resolution.consents import update_consents
 from custgraph.resolution.decisions import confirm, unmerge
+from custgraph.resolution.erasure import erase
 from strawberry.types import Info
 
 from custgraph.errors import CustgraphError
@@ -200,6 +203,30 @@ class Nps:
 
 
 @strawberry.type
+class Segment:
+    """RFM: recency, frequency and monetary value scored 1-5 by quintile among all buyers."""
+
+    segment: str
+    r: int
+    f: int
+    m: int
+    recency_days: int
+    frequency: int
+    monetary: float
+
+
+@strawberry.type
+class ChurnRisk:
+    """Touchpoints in the last 90 days against the 90 before, NPS trend, unhappy tickets."""
+
+    risk: float
+    recent: int
+    previous: int
+    nps_drop: float | None
+    unhappy_tickets: int
+
+
+@strawberry.type
 class Customer:
     id: str
 
@@ -237,9 +264,13 @@ class Customer:
     async def city(self, info: Info[RequestContext, None]) -> str | None:
         return await self._golden(info, "city")  # type: ignore[no-any-return]
 
-    @strawberry.field(description="e-mail marketing consent (golden)")
+    @strawberry.field(description="e-mail marketing consent (golden; the person's own word first)")
     async def email_opt_in(self, info: Info[RequestContext, None]) -> bool | None:
         return await self._golden(info, "email_opt_in")  # type: ignore[no-any-return]
+
+    @strawberry.field(description="SMS marketing consent (golden; the person's own word first)")
+    async def sms_opt_in(self, info: Info[RequestContext, None]) -> bool | None:
+        return await self._golden(info, "sms_opt_in")  # type: ignore[no-any-return]
 
     @strawberry.field(description="the source systems that know this customer")
     async def sources(self, info: Info[RequestContext, None]) -> list[str]:
@@ -294,6 +325,16 @@ class Customer:
     async def reps(self, info: Info[RequestContext, None]) -> list[RepServing]:
         return [RepServing(id=r["rep_id"], name=r["name"], team=r["team"], times=r["times"])
                 for r in (await self._profile(info))["reps"]]
+
+    @strawberry.field(description="RFM segment (null for a customer who never purchased)")
+    async def segment(self, info: Info[RequestContext, None]) -> Segment | None:
+        rows = await _context(info).loaders["segment"].load(self.id)
+        return Segment(**{k: v for k, v in rows[0].items() if k != "customer_id"}) if rows else None
+
+    @strawberry.field(description="churn risk now (null when nothing is falling)")
+    async def churn_risk(self, info: Info[RequestContext, None]) -> ChurnRisk | None:
+        rows = await _context(info).loaders["churn"].load(self.id)
+        return ChurnRisk(**{k: v for k, v in rows[0].items() if k not in ("customer_id", "name")}) if rows else None
 
     @strawberry.field(description=f"products to offer next, with score and paths behind it (at most {OFFERS_CAP})")
     async def cross_sell(self, info: Info[RequestContext, None], first: int = 10) -> list[Offer]:
@@ -456,8 +497,6 @@ def _admin(info: Info[RequestContext, None]) -> RequestContext:
 
 
 async def _decide(info: Info[RequestContext, None], action: Any, a: str, b: str, reason: str) -> Decision:
-    import asyncio
-
     context = _admin(info)
     if not reason.strip():
         raise ApiError("give a reason: it is kept with the decision")
@@ -465,6 +504,22 @@ async def _decide(info: Info[RequestContext, None], action: Any, a: str, b: str,
     rows = await run_query(context.store, "identity_pair", {"a": a, "b": b})
     return Decision(customer_a=rows[0]["customer_a"], customer_b=rows[0]["customer_b"],
                     customers_written=report.customers_written)
+
+
+@strawberry.type
+class Consents:
+    customer_id: str
+    email_opt_in: bool | None
+    sms_opt_in: bool | None
+
+
+@strawberry.type
+class Erasure:
+    """What was erased: the customer's records, and how many touchpoints were anonymised."""
+
+    customer_id: str
+    identities: int
+    interactions: int
 
 
 @strawberry.type
@@ -480,6 +535,27 @@ class Mutation:
     @strawberry.mutation(description="two records of one customer are different people: split them (admin)")
     async def unmerge(self, info: Info[RequestContext, None], a: str, b: str, reason: str) -> Decision:
         return await _decide(info, unmerge, a, b, reason)
+
+    @strawberry.mutation(description="what the person said about contact by e-mail / SMS; beats every source (admin)")
+    async def update_consents(self, info: Info[RequestContext, None], customer_id: str,
+                              email_opt_in: bool | None = None, sms_opt_in: bool | None = None) -> Consents:
+        context = _admin(info)
+        changes = {name: value for name, value in (("email_opt_in", email_opt_in), ("sms_opt_in", sms_opt_in))
+                   if value is not None}
+        if not changes:
+            raise ApiError("give emailOptIn and/or smsOptIn")
+        consents = await asyncio.to_thread(update_consents, context.store, customer_id, changes,
+                                           context.caller.name)
+        return Consents(customer_id=customer_id, email_opt_in=consents["email_opt_in"],
+                        sms_opt_in=consents["sms_opt_in"])
+
+    @strawberry.mutation(description="right to erasure: the person's records and customer deleted, touchpoints "
+                                     "anonymised; erase them in the source systems too (admin)")
+    async def erase_person(self, info: Info[RequestContext, None], customer_id: str) -> Erasure:
+        context = _admin(info)
+        report = await asyncio.to_thread(erase, context.store, customer_id)
+        return Erasure(customer_id=report.customer_id, identities=report.identities,
+                       interactions=report.interactions)
 
 
 def build_schema(extensions: list[Any] | None = None) -> strawberry.Schema:

@@ -8,6 +8,7 @@
 // @param as_of: datetime = null — the end of the last window (default: now)
 // @param window_days: integer = 90 — the length of each window in days
 // @param limit: integer = 50 — at most this many customers
+// @param customer_ids: list = null — only these customers (default: all)
 // Returns: customer_id, name, recent, previous (touchpoints in the last window and the one
 // before), nps_drop (mean NPS before the last window minus mean NPS in it, 2 decimals; null
 // unless both exist), unhappy_tickets, risk (4 decimals); customers with risk > 0, by risk
@@ -17,6 +18,7 @@ WITH now, now - duration({days: $window_days}) AS start, now - duration({days: 2
 MATCH (x:Interaction)
 WHERE x.at >= before AND x.at < now
 MATCH (c:Customer)-[:HAD]->(x)
+WHERE $customer_ids IS NULL OR c.customer_id IN $customer_ids
 WITH c, now, start, count(CASE WHEN x.at >= start THEN 1 END) AS recent,
      count(CASE WHEN x.at < start THEN 1 END) AS previous,
      count(CASE WHEN x.at >= start AND x.type = 'support_ticket' AND x.sentiment <= -0.5 THEN 1 END) AS unhappy

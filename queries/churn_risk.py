@@ -15,7 +15,8 @@ def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     start = now - dt.timedelta(days=params["window_days"])
     before = now - dt.timedelta(days=2 * params["window_days"])
     rows: list[dict[str, Any]] = []
-    for key in graph.keys("Customer"):
+    wanted = params.get("customer_ids")
+    for key in graph.keys("Customer") if wanted is None else [k for k in wanted if graph.has_node("Customer", k)]:
         steps = [graph.node(*x) or {} for x, _ in graph.out(("Customer", key), "HAD")]
         window = [x for x in steps if before <= x["at"] < now]
         if not window:

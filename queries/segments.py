@@ -39,17 +39,10 @@ def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
                   lambda row: (row["monetary"], row["id"])):
         for k, row in enumerate(sorted(rows, key=order)):
             scores[row["id"]].append(1 + (5 * k) // n)
-    groups: dict[str, list[Any]] = {}
-    for row in rows:
-        entry = groups.setdefault(segment(*scores[row["id"]]), [0, 0, 0, 0.0])
-        entry[0] += 1
-        entry[1] += row["recency"]
-        entry[2] += row["frequency"]
-        entry[3] += row["monetary"]
-    result = [{"segment": name, "customers": count, "share": round_half_up(count / n, 4),
-               "avg_recency_days": round_half_up(recency / count, 2),
-               "avg_frequency": round_half_up(frequency / count, 2),
-               "avg_monetary": round_half_up(monetary / count, 2)}
-              for name, (count, recency, frequency, monetary) in groups.items()]
-    result.sort(key=lambda row: (-row["customers"], row["segment"]))
+    wanted = params.get("customer_ids")
+    result = [{"customer_id": row["id"], "recency_days": row["recency"], "frequency": row["frequency"],
+               "monetary": row["monetary"], "r": scores[row["id"]][0], "f": scores[row["id"]][1],
+               "m": scores[row["id"]][2], "segment": segment(*scores[row["id"]])}
+              for row in rows if wanted is None or row["id"] in wanted]
+    result.sort(key=lambda row: row["customer_id"])
     return result

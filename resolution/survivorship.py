@@ -13,10 +13,15 @@ from typing import Any
 
 from custgraph.graph import normalise
 
-__all__ = ["GOLDEN", "customer_id", "golden"]
+__all__ = ["CONSENTS", "GOLDEN", "customer_id", "golden"]
 
 GOLDEN = ("name", "given_name", "family_name", "name_kana", "email", "phone", "birth_date", "street", "city",
           "postal_code", "region", "country", "loyalty_id", "email_opt_in", "sms_opt_in")
+
+
+# Consents a person can change by hand (``update_consents``): kept on each of their records as
+# ``consent_<name>`` with ``consent_at`` / ``consent_by``, and golden from the latest such word.
+CONSENTS = ("email_opt_in", "sms_opt_in")
 
 
 def customer_id(members: Sequence[str]) -> str:
@@ -39,6 +44,11 @@ def golden(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         result[attribute] = source[attribute] if source else None
         if attribute in ("name", "email", "phone"):
             result[f"{attribute}_norm"] = source.get(f"{attribute}_norm") if source else None
+    for attribute in CONSENTS:  # what the person told us through the API beats every source
+        stated = [r for r in records if r.get(f"consent_{attribute}") is not None]
+        if stated:
+            latest = max(stated, key=lambda r: (r["consent_at"], str(r["identity_id"])))
+            result[attribute] = latest[f"consent_{attribute}"]
     result["name_norm"] = result["name_norm"] or (normalise.name(result["name"]) if result["name"] else None)
     result["identities"] = len(records)
     result["sources"] = sorted({str(r.get("source")) for r in records})

@@ -69,6 +69,8 @@ query One($id: String!) {
     journey(first: 5) { id at type channelId skus }
     productsBought { sku times amount }
     reps { id times }
+    segment { segment r f m }
+    churnRisk { risk recent previous }
     crossSell(first: 3) { sku score because { sku customers buyers } path { nodes { label key } } }
   }
 }"""
@@ -86,6 +88,8 @@ def test_a_customer_with_everything_around_it(client: TestClient) -> None:
     assert sum(c["count"] for c in customer["interactions"]) == profile["interactions"]
     assert len(customer["journey"]) == min(5, profile["interactions"])
     assert customer["crossSell"] and customer["crossSell"][0]["path"]["nodes"][0]["key"] == busy
+    segment = store.run(queries.get("segments"), {"customer_ids": [busy]})[0]
+    assert customer["segment"]["segment"] == segment["segment"]
     assert _ask(client, CUSTOMER, id="cust-nobody")["data"]["customer"] is None
 
 
@@ -165,12 +169,13 @@ def test_a_page_of_customers_costs_a_bounded_number_of_store_round_trips(client:
     store.run = counting
     try:
         page = _ask(client, """{ customers(search: "a", first: 100) { edges { node {
-            name identities { id } links { rule } journey(first: 20) { type } crossSell(first: 5) { sku } } } } }""")
+            name identities { id } links { rule } journey(first: 20) { type } crossSell(first: 5) { sku }
+            segment { segment } churnRisk { risk } } } } }""")
     finally:
         store.run = original
     assert "errors" not in page, page
     assert len(page["data"]["customers"]["edges"]) > 50
-    assert len(calls) <= 5, calls  # search + one batch per loader, whatever the page size
+    assert len(calls) <= 7, calls  # search + one run per loader, whatever the page size
 
 
 def test_metrics_count_operations(client: TestClient) -> None:
@@ -183,3 +188,45 @@ def test_metrics_count_operations(client: TestClient) -> None:
 def test_the_exported_schema_is_current() -> None:
     assert SCHEMA_FILE.read_text(encoding="utf-8") == sdl(), (
         "api/schema.graphql is stale: python -m custgraph.api.schema > api/schema.graphql")
+
+
+def test_consents_set_by_hand_beat_the_sources_and_survive_a_full_resolve(client: TestClient) -> None:
+    busy = _busy_customer(client)
+    query = "query($id: String!) { customer(id: $id) { emailOptIn smsOptIn } }"
+    update = """mutation($id: String!, $email: Boolean) {
+        updateConsents(customerId: $id, emailOptIn: $email) { emailOptIn smsOptIn } }"""
+    before = _ask(client, query, id=busy)["data"]["customer"]["emailOptIn"]
+    wanted = not before
+    changed = _ask(client, update, key=ADMIN, id=busy, email=wanted)
+    assert changed["data"]["updateConsents"]["emailOptIn"] is wanted, changed
+    assert _ask(client, query, id=busy)["data"]["customer"]["emailOptIn"] is wanted
+    store = client.app.state.store  # type: ignore[attr-defined]
+    resolve(store, ResolveConfig(), full=True)
+    assert _ask(client, query, id=busy)["data"]["customer"]["emailOptIn"] is wanted
+    assert "admin" in _ask(client, update, key=ANALYST, id=busy, email=True)["errors"][0]["message"]
+
+
+def test_erasing_a_person_leaves_nothing_personal_and_keeps_the_totals(client: TestClient) -> None:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    busy = _busy_customer(client)
+    profile = store.run(queries.get("customer_profile"), {"customer_id": busy})[0]
+    identities = [i["identity_id"] for i in profile["identities"]]
+    emails = {i["email"] for i in profile["identities"] if i["email"]}
+    purchases_before = sum(r["buyers"] for r in store.run(queries.get("product_popularity")))
+    steps = store.run(queries.get("journey"), {"customer_id": busy})
+    erased = _ask(client, """mutation($id: String!) { erasePerson(customerId: $id) {
+        customerId identities interactions } }""", key=ADMIN, id=busy)
+    assert erased["data"]["erasePerson"] == {"customerId": busy, "identities": len(identities),
+                                             "interactions": len(steps)}
+    assert store.get_node("Customer", busy) is None
+    assert all(store.get_node("Identity", identity) is None for identity in identities)
+    assert all(store.get_node("Interaction", step["interaction_id"]) is None for step in steps)
+    for email in emails:
+        assert store.run(queries.get("search_customers"), {"text": email}) == []
+    left = [row for row in store.run(queries.get("interactions_without_identity"))]
+    assert len(left) >= len(steps)  # anonymised copies, attached to no one
+    assert sum(r["buyers"] for r in store.run(queries.get("product_popularity"))) < purchases_before
+    assert _ask(client, CUSTOMER, id=busy)["data"]["customer"] is None
+    again = _ask(client, "mutation($id: String!) { erasePerson(customerId: $id) { identities } }",
+                 key=ADMIN, id=busy)
+    assert "no customer" in again["errors"][0]["message"]

@@ -83,6 +83,8 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "churn_risk": ("churn_risk", {"as_of": AS_OF, "limit": 40}),
         "product_popularity": ("product_popularity", {"limit": 30}),
         "customer_links": ("customer_links", {"customer_id": busy}),
+        "segments_some": ("segments", {"as_of": AS_OF, "customer_ids": [busy, *buyers[:3], "cust-nobody"]}),
+        "churn_risk_some": ("churn_risk", {"as_of": AS_OF, "customer_ids": buyers[:40], "limit": 40}),
     }
     for index, customer in enumerate(buyers[:: max(1, len(buyers) // 5)][:5]):
         cases[f"profile_{index}"] = ("customer_profile", {"customer_id": customer, "as_of": AS_OF})
@@ -94,6 +96,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
 CASE_NAMES = ["profile_busy", "profile_unknown", "search_name", "search_half_width_kana", "search_upper_case",
               "cross_sell", "cross_sell_paths", "prospects", "journey", "journey_variants", "transitions", "funnel",
               "touchpoint_scores", "segments", "churn_risk", "product_popularity", "customer_links",
+              "segments_some", "churn_risk_some",
               *[f"{kind}_{n}" for kind in ("profile", "cross_sell", "journey") for n in range(5)]]
 
 
@@ -236,9 +239,15 @@ def test_the_answers_hold_together(loaded: Loaded) -> None:
     assert sum(row["count"] for row in transitions) == next(r["count"] for r in next_links if r["type"] == "NEXT")
 
     segments = loaded.answer("embedded", "segments")
-    assert math.isclose(sum(row["share"] for row in segments), 1.0, abs_tol=1e-3)
+    buyers = [c for c in {r["customer_id"] for r in store.run(queries.get("customer_identities"))} if c and
+              store.run(queries.get("customer_profile"), {"customer_id": c})[0]["purchases"]]
+    assert sorted(row["customer_id"] for row in segments) == sorted(buyers)
     assert {row["segment"] for row in segments} <= {"champions", "loyal", "new", "at_risk", "hibernating",
                                                      "needs_attention"}
+    assert all(1 <= row[score] <= 5 for row in segments for score in "rfm")
+    some = loaded.answer("embedded", "segments_some")
+    assert some == [row for row in segments if row["customer_id"] in set(loaded.cases["segments_some"][1]
+                                                                           ["customer_ids"])]
     for row in loaded.answer("embedded", "touchpoint_scores"):
         assert row["nps"] is None or -100 <= row["nps"] <= 100
         assert row["csat"] is None or 1 <= row["csat"] <= 5

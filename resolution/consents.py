@@ -1,0 +1,45 @@
+"""Consents changed by hand: a person's own word beats what any source system says.
+
+Why on the records, not only on the golden customer: the customer node is
+rewritten whenever its records are resolved again (and may get another id
+after a merge); the records keep the statement with who took it and when, and
+survivorship (``golden``) applies the latest one every time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from custgraph.graph import Store
+from custgraph.queries import get as named_query
+
+from custgraph.errors import CustgraphError
+
+from .survivorship import CONSENTS, golden
+
+__all__ = ["UnknownCustomerError", "update_consents"]
+
+
+class UnknownCustomerError(CustgraphError):
+    def __init__(self, customer_id: str) -> None:
+        super().__init__(f"no customer {customer_id!r} in the store")
+
+
+def update_consents(store: Store, customer_id: str, changes: dict[str, bool], by: str) -> dict[str, bool | None]:
+    """Record ``changes`` (consent name → given or withdrawn) on every record of the customer and
+    update its golden attributes now; returns the customer's consents afterwards."""
+    unknown = set(changes) - set(CONSENTS)
+    if unknown:
+        raise CustgraphError(f"unknown consent(s) {', '.join(sorted(unknown))}; known: {', '.join(CONSENTS)}")
+    rows = store.run(named_query("customer_profile"), {"customer_id": customer_id})
+    if not rows:
+        raise UnknownCustomerError(customer_id)
+    identities = [i["identity_id"] for i in rows[0]["identities"]]
+    at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    store.upsert_nodes("Identity", [{"identity_id": identity, "consent_at": at, "consent_by": by,
+                                     **{f"consent_{name}": value for name, value in changes.items()}}
+                                    for identity in identities])
+    records = [store.get_node("Identity", identity) or {} for identity in identities]
+    consents = {name: golden(records)[name] for name in CONSENTS}
+    store.upsert_nodes("Customer", [{"customer_id": customer_id, **consents}])
+    return consents
