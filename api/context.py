@@ -63,19 +63,39 @@ def _loader(store: Store, name: str, params: Mapping[str, Any]) -> DataLoader[st
     return DataLoader(load_fn=load)
 
 
+def _sized_loader(store: Store, name: str, size: str) -> DataLoader[tuple[str, int], Rows]:
+    """Keys are (customer id, how many rows the field asked for): one batched run per distinct
+    size, so a field asking for 10 offers does not fetch and convert 50."""
+    query = batched(name)
+
+    async def load(keys: list[tuple[str, int]]) -> list[Rows]:
+        by_size: dict[int, list[str]] = {}
+        for customer, count in keys:
+            by_size.setdefault(count, []).append(customer)
+        found: dict[tuple[str, int], Rows] = {}
+        for count, customers in by_size.items():
+            rows = await asyncio.to_thread(store.run, query, {size: count, "keys": customers})
+            found.update({(customer, count): group for customer, group in
+                          zip(customers, _grouped(rows, customers), strict=True)})
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 @dataclass
 class RequestContext:
     store: Store
     caller: Caller
     resolve_config: ResolveConfig
     loaders: dict[str, DataLoader[str, Rows]] = field(default_factory=dict)
+    sized: dict[str, DataLoader[tuple[str, int], Rows]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = {
             "profile": _loader(self.store, "customer_profile", {}),
             "links": _loader(self.store, "customer_links", {}),
-            "journey": _loader(self.store, "journey", {"limit": JOURNEY_CAP}),
-            "cross_sell": _loader(self.store, "cross_sell", {"k": OFFERS_CAP}),
             "segment": _filtered(self.store, "segments", {}),
             "churn": _filtered(self.store, "churn_risk", {}),
         }
+        self.sized = {"journey": _sized_loader(self.store, "journey", "limit"),
+                      "cross_sell": _sized_loader(self.store, "cross_sell", "k")}

@@ -29,6 +29,9 @@ from .context import JOURNEY_CAP, OFFERS_CAP, RequestContext, run_query
 __all__ = ["build_schema", "sdl"]
 
 MAX_PAGE = 100
+# Fields of Customer served by a loader other than the profile's (sized ones take ``first``).
+LOADER_OF = {"links": "links", "segment": "segment", "churnRisk": "churn"}
+SIZED_OF = {"journey": ("journey", 100), "crossSell": ("cross_sell", 10)}
 
 
 class ApiError(CustgraphError):
@@ -312,8 +315,8 @@ class Customer:
 
     @strawberry.field(description=f"touchpoints in time order across all its records (at most {JOURNEY_CAP})")
     async def journey(self, info: Info[RequestContext, None], first: int = 100) -> list[Touchpoint]:
-        rows = await _context(info).loaders["journey"].load(self.id)
-        return [Touchpoint.of(row) for row in rows[: _page(first, JOURNEY_CAP)]]
+        rows = await _context(info).sized["journey"].load((self.id, _page(first, JOURNEY_CAP)))
+        return [Touchpoint.of(row) for row in rows]
 
     @strawberry.field
     async def products_bought(self, info: Info[RequestContext, None]) -> list[BoughtProduct]:
@@ -338,8 +341,8 @@ class Customer:
 
     @strawberry.field(description=f"products to offer next, with score and paths behind it (at most {OFFERS_CAP})")
     async def cross_sell(self, info: Info[RequestContext, None], first: int = 10) -> list[Offer]:
-        rows = await _context(info).loaders["cross_sell"].load(self.id)
-        return [Offer.of(row) for row in rows[: _page(first, OFFERS_CAP)]]
+        rows = await _context(info).sized["cross_sell"].load((self.id, _page(first, OFFERS_CAP)))
+        return [Offer.of(row) for row in rows]
 
 
 @strawberry.type
@@ -427,7 +430,21 @@ def _rows_to(kind: type, rows: Rows) -> list[Any]:
 class Query:
     @strawberry.field(description="one golden customer by id")
     async def customer(self, info: Info[RequestContext, None], id: str) -> Customer | None:
-        rows = await _context(info).loaders["profile"].load(id)
+        # The profile says whether the customer exists; the loaders of the other fields asked for
+        # start at the same time, so their round trips overlap instead of following each other.
+        context = _context(info)
+        starts = [context.loaders["profile"].load(id)]
+        for selected in info.selected_fields:
+            for field in selected.selections:
+                name = getattr(field, "name", None)
+                if name in LOADER_OF:
+                    starts.append(context.loaders[LOADER_OF[name]].load(id))
+                elif name in SIZED_OF:
+                    loader, default = SIZED_OF[name]
+                    first = getattr(field, "arguments", {}).get("first", default)
+                    if isinstance(first, int) and 0 < first <= (JOURNEY_CAP if name == "journey" else OFFERS_CAP):
+                        starts.append(context.sized[loader].load((id, first)))
+        rows, *_ = await asyncio.gather(*starts)
         return Customer(id=id) if rows else None
 
     @strawberry.field(description="customers by e-mail, +phone or part of a name (any script, width, case)")
