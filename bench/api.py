@@ -16,11 +16,9 @@ one run measures, for the same random customers:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import http.client
 import json
 import os
-import platform
 import random
 import socket
 import statistics
@@ -36,6 +34,7 @@ from custgraph.graph.neo4j_store import Neo4jStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
+from provenance import heading
 
 from custgraph import queries
 
@@ -170,15 +169,13 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=30)
             log.close()
-    heading = f"- Neo4j, {args.customers:,} persons, {len(customers)} customers timed, one uvicorn worker:"
-    print("\n".join([heading, *[f"  - {line}" for line in lines]]))
+    summary = f"- Neo4j, {args.customers:,} persons, {len(customers)} customers timed, one uvicorn worker:"
+    print("\n".join([summary, *[f"  - {line}" for line in lines]]))
     if args.record:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         with open(RESULTS, "a", encoding="utf-8") as results:
-            results.write(f"\n## API, {dt.date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} cores, "
-                          f"Python {platform.python_version()}\n\nCommit {commit}; seed 9; the same customers through "
-                          f"the driver and through GraphQL over loopback HTTP, interleaved.\n\n"
-                          + "\n".join([heading, *[f"  - {line}" for line in lines]]) + "\n")
+            results.write(heading("API") + "seed 9; the same customers through "
+                          "the driver and through GraphQL over loopback HTTP, interleaved.\n\n"
+                          + "\n".join([summary, *[f"  - {line}" for line in lines]]) + "\n")
     return 0
 
 

@@ -20,9 +20,7 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from custgraph.graph.neo4j_store import Neo4jStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
+from provenance import heading
 
 from custgraph import queries
 
@@ -165,12 +164,9 @@ def main() -> int:
             f"(**{ratio:.2f}x**); NDCG@10 {result['ndcg']:.3f} vs {result['baseline_ndcg']:.3f}")
     print(line)
     if args.record:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         with open(RESULTS, "a", encoding="utf-8") as results:
-            results.write(f"\n## Cross-sell quality, {dt.date.today().isoformat()}, {platform.machine()}, "
-                          f"{os.cpu_count()} cores, Python {platform.python_version()}\n\nCommit {commit}; "
-                          f"seed 7; each person's most recent purchase hidden; target: hit rate >= 2x the "
-                          f"popularity baseline's.\n\n{line}\n")
+            results.write(heading("Cross-sell quality") + "seed 7; each person's most recent purchase hidden; "
+                          f"target: hit rate >= 2x the popularity baseline's.\n\n{line}\n")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +28,7 @@ from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
 from custgraph.resolution.quality import pairwise_quality
+from provenance import heading
 
 from custgraph import queries
 
@@ -92,10 +90,7 @@ def main() -> int:
             lines.append(f"- {backend}, {line}, {interactions}")
             print(lines[-1], flush=True)
     if args.record:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        header = (f"\n## Identity resolution, {dt.date.today().isoformat()}, {platform.machine()}, "
-                  f"{os.cpu_count()} cores, Python {platform.python_version()}\n\n"
-                  f"Commit {commit}; default `ResolveConfig`; seed 42; targets: precision >= 0.99 and "
+        header = (heading("Identity resolution") + "default `ResolveConfig`; seed 42; targets: precision >= 0.99 and "
                   "recall >= 0.97 at 100k records, resolve < 60 s embedded and < 120 s on Neo4j at 100k.\n\n")
         with open(RESULTS, "a", encoding="utf-8") as results:
             results.write(header + "\n".join(lines) + "\n")

@@ -14,13 +14,10 @@ under 20 ms p50 on Neo4j at 100k customers.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +31,7 @@ from custgraph.graph.neo4j_store import Neo4jStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
+from provenance import heading
 
 from custgraph import queries
 
@@ -122,15 +120,13 @@ def main() -> int:
                     store.wipe()
                     store.init()
                     lines = measure(store, root, args.samples, args.repeat)
-            heading = (f"- {backend}, {size:,} persons ({sum(generated.records.values()):,} records, "
+            summary = (f"- {backend}, {size:,} persons ({sum(generated.records.values()):,} records, "
                        f"{generated.total_interactions:,} interactions):")
-            report += [heading, *[f"  - {line}" for line in lines]]
-            print("\n".join([heading, *[f"  - {line}" for line in lines]]), flush=True)
+            report += [summary, *[f"  - {line}" for line in lines]]
+            print("\n".join([summary, *[f"  - {line}" for line in lines]]), flush=True)
     if args.record:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         with open(RESULTS, "a", encoding="utf-8") as results:
-            results.write(f"\n## Query latency, {dt.date.today().isoformat()}, {platform.machine()}, "
-                          f"{os.cpu_count()} cores, Python {platform.python_version()}\n\nCommit {commit}; seed 3; "
+            results.write(heading("Query latency") + "seed 3; "
                           f"per-customer queries over {args.samples} random customers or products, whole-graph "
                           f"queries {args.repeat} times; target: per-customer p50 < 20 ms on Neo4j at 100k "
                           f"customers.\n\n" + "\n".join(report) + "\n")
