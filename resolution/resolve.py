@@ -41,6 +41,7 @@ class ResolveReport:
     records: int = 0
     dirty: int = 0
     compared: int = 0
+    customers_caught_up: int = 0  # derived relationships rebuilt for touchpoints loaded since
     links: int = 0  # SAME_AS links written or confirmed this run
     review: int = 0  # pairs in the review band (POSSIBLY_SAME_AS) written this run
     clusters: int = 0  # clusters formed in the components that held a new or changed record
@@ -164,8 +165,13 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
     old_customers = {current[i] for i in affected if current[i] is not None}
     new_customers = {customer["customer_id"] for customer in customers}
     store.rebuild_derived(sorted(old_customers | new_customers))
+    # Touchpoints loaded for records that did not change leave their customer's HAD / NEXT /
+    # BOUGHT behind; the consistency query finds those customers.
+    behind = sorted({str(row["customer_id"]) for row in store.run(named_query("derived_mismatches"))})
+    store.rebuild_derived(behind)
+    report.customers_caught_up = len(behind)
     phase("derived relationships")
-    if old_customers | new_customers:
+    if old_customers | new_customers or behind:
         store.rebuild_affinity()
     phase("product affinity")
     report.customers_removed = store.delete_nodes("Customer", sorted(old_customers - new_customers))

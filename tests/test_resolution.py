@@ -80,6 +80,25 @@ def test_a_second_run_changes_nothing(resolved: Store) -> None:
     assert _assignment(resolved) == before
 
 
+def test_touchpoints_loaded_for_unchanged_records_reach_their_customer_on_the_next_run(
+        resolved: Store, tmp_path: Path) -> None:
+    identity = next(r for r in resolved.run(queries.get("customer_identities")) if r["source"] == "crm")
+    customer = identity["customer_id"]
+    before = len(resolved.run(queries.get("journey"), {"customer_id": customer}))
+    extra = tmp_path / "crm"
+    extra.mkdir()
+    (extra / "mapping.toml").write_text('[source]\nname = "crm"\ntrust = 90\n', encoding="utf-8")
+    (extra / "interactions.csv").write_text(
+        "interaction_id,customer_id,type,at,channel_id\n"
+        f"LATE-1,{identity['source_id']},email_open,2026-10-30T10:00:00+00:00,email\n", encoding="utf-8")
+    _load(resolved, [extra])
+    assert resolved.run(queries.get("derived_mismatches")) != []
+    report = resolve(resolved, CONFIG)
+    assert report.dirty == 0 and report.customers_caught_up == 1
+    assert len(resolved.run(queries.get("journey"), {"customer_id": customer})) == before + 1
+    assert resolved.run(queries.get("derived_mismatches")) == []
+
+
 def test_incremental_resolution_equals_a_full_run_from_scratch(
     store: Store, open_test_store: StoreFactory, generated: Path, tmp_path: Path
 ) -> None:
