@@ -40,6 +40,19 @@ def _grouped(rows: Rows, keys: list[str]) -> list[Rows]:
     return [by_key[key] for key in keys]
 
 
+def _found(rows: Rows, keys: list[str]) -> list[Rows | None]:
+    """Rows of a batched query per customer: ``None`` for a customer that does not exist, and
+    without the all-null row that marks an existing customer with nothing to show."""
+    by_key: dict[str, Rows | None] = dict.fromkeys(keys)
+    for row in rows:
+        found = by_key[row["customer_id"]]
+        if found is None:
+            found = by_key[row["customer_id"]] = []
+        if any(value is not None for name, value in row.items() if name != "customer_id"):
+            found.append(row)
+    return [by_key[key] for key in keys]
+
+
 def _filtered(store: Store, name: str, params: Mapping[str, Any]) -> DataLoader[str, Rows]:
     """For whole-population queries that take ``customer_ids`` (RFM quintiles, churn windows): one
     run per request for every customer asked about."""
@@ -53,30 +66,30 @@ def _filtered(store: Store, name: str, params: Mapping[str, Any]) -> DataLoader[
     return DataLoader(load_fn=load)
 
 
-def _loader(store: Store, name: str, params: Mapping[str, Any]) -> DataLoader[str, Rows]:
+def _loader(store: Store, name: str, params: Mapping[str, Any]) -> DataLoader[str, Rows | None]:
     query = batched(name)
 
-    async def load(keys: list[str]) -> list[Rows]:
+    async def load(keys: list[str]) -> list[Rows | None]:
         rows = await asyncio.to_thread(store.run, query, {**params, "keys": list(keys)})
-        return _grouped(rows, list(keys))
+        return _found(rows, list(keys))
 
     return DataLoader(load_fn=load)
 
 
-def _sized_loader(store: Store, name: str, size: str) -> DataLoader[tuple[str, int], Rows]:
+def _sized_loader(store: Store, name: str, size: str) -> DataLoader[tuple[str, int], Rows | None]:
     """Keys are (customer id, how many rows the field asked for): one batched run per distinct
     size, so a field asking for 10 offers does not fetch and convert 50."""
     query = batched(name)
 
-    async def load(keys: list[tuple[str, int]]) -> list[Rows]:
+    async def load(keys: list[tuple[str, int]]) -> list[Rows | None]:
         by_size: dict[int, list[str]] = {}
         for customer, count in keys:
             by_size.setdefault(count, []).append(customer)
-        found: dict[tuple[str, int], Rows] = {}
+        found: dict[tuple[str, int], Rows | None] = {}
         for count, customers in by_size.items():
             rows = await asyncio.to_thread(store.run, query, {size: count, "keys": customers})
             found.update({(customer, count): group for customer, group in
-                          zip(customers, _grouped(rows, customers), strict=True)})
+                          zip(customers, _found(rows, customers), strict=True)})
         return [found[key] for key in keys]
 
     return DataLoader(load_fn=load)
@@ -87,15 +100,14 @@ class RequestContext:
     store: Store
     caller: Caller
     resolve_config: ResolveConfig
-    loaders: dict[str, DataLoader[str, Rows]] = field(default_factory=dict)
-    sized: dict[str, DataLoader[tuple[str, int], Rows]] = field(default_factory=dict)
+    loaders: dict[str, DataLoader[str, Rows | None]] = field(default_factory=dict)
+    filtered: dict[str, DataLoader[str, Rows]] = field(default_factory=dict)
+    sized: dict[str, DataLoader[tuple[str, int], Rows | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.loaders = {
-            "profile": _loader(self.store, "customer_profile", {}),
-            "links": _loader(self.store, "customer_links", {}),
-            "segment": _filtered(self.store, "segments", {}),
-            "churn": _filtered(self.store, "churn_risk", {}),
-        }
+        self.loaders = {"profile": _loader(self.store, "customer_profile", {}),
+                        "links": _loader(self.store, "customer_links", {})}
+        self.filtered = {"segment": _filtered(self.store, "segments", {}),
+                         "churn": _filtered(self.store, "churn_risk", {})}
         self.sized = {"journey": _sized_loader(self.store, "journey", "limit"),
                       "cross_sell": _sized_loader(self.store, "cross_sell", "k")}

@@ -30,8 +30,10 @@ __all__ = ["build_schema", "sdl"]
 
 MAX_PAGE = 100
 # Fields of Customer served by a loader other than the profile's (sized ones take ``first``).
-LOADER_OF = {"links": "links", "segment": "segment", "churnRisk": "churn"}
-SIZED_OF = {"journey": ("journey", 100), "crossSell": ("cross_sell", 10)}
+LOADER_OF = {"links": "links"}
+SIZED_OF = {"journey": ("journey", 100, JOURNEY_CAP), "crossSell": ("cross_sell", 10, OFFERS_CAP)}
+# Fields of Customer that need no loader of their own or a whole-population one.
+OTHER_FIELDS = {"id", "segment", "churnRisk", "__typename"}
 
 
 class ApiError(CustgraphError):
@@ -288,7 +290,7 @@ class Customer:
 
     @strawberry.field(description="the links that put its records together, with their evidence")
     async def links(self, info: Info[RequestContext, None]) -> list[Link]:
-        rows = await _context(info).loaders["links"].load(self.id)
+        rows = await _context(info).loaders["links"].load(self.id) or []
         return [Link(a=r["a"], b=r["b"], rule=r["rule"], score=r["score"], evidence=list(r["evidence"] or []))
                 for r in rows]
 
@@ -315,7 +317,7 @@ class Customer:
 
     @strawberry.field(description=f"touchpoints in time order across all its records (at most {JOURNEY_CAP})")
     async def journey(self, info: Info[RequestContext, None], first: int = 100) -> list[Touchpoint]:
-        rows = await _context(info).sized["journey"].load((self.id, _page(first, JOURNEY_CAP)))
+        rows = await _context(info).sized["journey"].load((self.id, _page(first, JOURNEY_CAP))) or []
         return [Touchpoint.of(row) for row in rows]
 
     @strawberry.field
@@ -331,17 +333,17 @@ class Customer:
 
     @strawberry.field(description="RFM segment (null for a customer who never purchased)")
     async def segment(self, info: Info[RequestContext, None]) -> Segment | None:
-        rows = await _context(info).loaders["segment"].load(self.id)
+        rows = await _context(info).filtered["segment"].load(self.id)
         return Segment(**{k: v for k, v in rows[0].items() if k != "customer_id"}) if rows else None
 
     @strawberry.field(description="churn risk now (null when nothing is falling)")
     async def churn_risk(self, info: Info[RequestContext, None]) -> ChurnRisk | None:
-        rows = await _context(info).loaders["churn"].load(self.id)
+        rows = await _context(info).filtered["churn"].load(self.id)
         return ChurnRisk(**{k: v for k, v in rows[0].items() if k not in ("customer_id", "name")}) if rows else None
 
     @strawberry.field(description=f"products to offer next, with score and paths behind it (at most {OFFERS_CAP})")
     async def cross_sell(self, info: Info[RequestContext, None], first: int = 10) -> list[Offer]:
-        rows = await _context(info).sized["cross_sell"].load((self.id, _page(first, OFFERS_CAP)))
+        rows = await _context(info).sized["cross_sell"].load((self.id, _page(first, OFFERS_CAP))) or []
         return [Offer.of(row) for row in rows]
 
 
@@ -430,22 +432,27 @@ def _rows_to(kind: type, rows: Rows) -> list[Any]:
 class Query:
     @strawberry.field(description="one golden customer by id")
     async def customer(self, info: Info[RequestContext, None], id: str) -> Customer | None:
-        # The profile says whether the customer exists; the loaders of the other fields asked for
-        # start at the same time, so their round trips overlap instead of following each other.
+        # Every batched loader also says whether the customer exists, so the loads of the fields
+        # asked for start here, at once: one round trip each, overlapping, and none extra.
         context = _context(info)
-        starts = [context.loaders["profile"].load(id)]
+        starts: list[Any] = []
+        profile = False
         for selected in info.selected_fields:
             for field in selected.selections:
                 name = getattr(field, "name", None)
                 if name in LOADER_OF:
                     starts.append(context.loaders[LOADER_OF[name]].load(id))
                 elif name in SIZED_OF:
-                    loader, default = SIZED_OF[name]
+                    loader, default, cap = SIZED_OF[name]
                     first = getattr(field, "arguments", {}).get("first", default)
-                    if isinstance(first, int) and 0 < first <= (JOURNEY_CAP if name == "journey" else OFFERS_CAP):
+                    if isinstance(first, int) and 0 < first <= cap:
                         starts.append(context.sized[loader].load((id, first)))
-        rows, *_ = await asyncio.gather(*starts)
-        return Customer(id=id) if rows else None
+                elif name not in OTHER_FIELDS:
+                    profile = True
+        if profile or not starts:
+            starts.append(context.loaders["profile"].load(id))
+        found = await asyncio.gather(*starts)
+        return Customer(id=id) if any(rows is not None for rows in found) else None
 
     @strawberry.field(description="customers by e-mail, +phone or part of a name (any script, width, case)")
     async def customers(self, info: Info[RequestContext, None], search: str, first: int = 20,

@@ -65,25 +65,30 @@ def get(name: str) -> NamedQuery:
 
 
 @cache
-def batched(name: str, key: str = "customer_id") -> NamedQuery:
-    """``name`` for many values of its ``key`` parameter in one round trip (for the API's
-    DataLoaders): ``$keys`` (a list) instead of ``$key``, and each row gains a ``key`` column.
+def batched(name: str) -> NamedQuery:
+    """A per-customer query for many customers in one round trip (for the API's DataLoaders):
+    ``$keys`` (customer ids) instead of ``$customer_id``; each row gains ``customer_id``.
 
-    The Cypher is the named query's own text inside ``UNWIND $keys AS key CALL (key) { ... }``
-    with ``$key`` read from the unwound variable, so there is one text to keep right.
+    Every existing customer gets at least one row: one whose other columns are all null when the
+    query has nothing for it, so a caller learns in the same round trip whether the customer
+    exists. The Cypher is the named query's own text inside ``UNWIND $keys AS customer_id MATCH
+    (the customer) OPTIONAL CALL (customer_id) { ... }``, so there is one text to keep right.
     """
+    key = "customer_id"
     single = get(name)
     if key not in {parameter.name for parameter in single.parameters}:
         raise UnknownQueryError(f"{name} has no parameter {key!r} to batch on")
     body = "\n".join(line for line in single.cypher.splitlines() if not line.startswith("//"))
     body = re.sub(rf"\${key}\b", key, body)
-    text = f"UNWIND $keys AS {key}\nCALL ({key}) {{\n{body}\n}}\nRETURN *\n"
+    text = (f"UNWIND $keys AS {key}\nMATCH (:Customer {{customer_id: {key}}})\n"
+            f"OPTIONAL CALL ({key}) {{\n{body}\n}}\nRETURN *\n")
     twin = single.embedded
 
     def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
         rows: Rows = []
         for value in params["keys"]:
-            rows += [{key: value, **row} for row in twin(graph, {**params, key: value})]
+            if graph.has_node("Customer", value):
+                rows += [{key: value, **row} for row in twin(graph, {**params, key: value})] or [{key: value}]
         return rows
 
     parameters = (*(p for p in single.parameters if p.name != key),
