@@ -34,6 +34,7 @@ from custgraph.graph.neo4j_store import Neo4jStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
+from neo4j_target import target
 from provenance import heading
 
 from custgraph import queries
@@ -131,15 +132,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each throughput run")
     parser.add_argument("--record", action="store_true", help="append the results to bench/RESULTS.md")
     args = parser.parse_args()
-    uri = os.environ.get("CUSTGRAPH_TEST_NEO4J_URI")
-    if not uri:
-        print("set CUSTGRAPH_TEST_NEO4J_URI (eval \"$(scripts/neo4j-local env)\")", file=sys.stderr)
+    neo4j = target()
+    if neo4j is None:
         return 2
-    user = os.environ.get("CUSTGRAPH_TEST_NEO4J_USER", "neo4j")
-    password = os.environ.get("CUSTGRAPH_TEST_NEO4J_PASSWORD", "")
     root = Path(tempfile.mkdtemp(prefix="custgraph-api-"))
     generate(root, args.customers, seed=9)
-    with Neo4jStore(uri, user, password, require_schema=False) as store:
+    with neo4j.store() as store:
         store.wipe()
         store.init()
         load_sources(store, [root / source for source in SOURCES], root / "rejects.jsonl")
@@ -147,7 +145,7 @@ def main() -> int:
         ids = sorted({r["customer_id"] for r in store.run(queries.get("customer_identities")) if r["customer_id"]})
         customers = random.Random(1).sample(ids, min(args.samples, len(ids)))
         port = _free_port()
-        env = {**os.environ, "CUSTGRAPH_STORE": uri, "NEO4J_USER": user, "NEO4J_PASSWORD": password,
+        env = {**os.environ, "CUSTGRAPH_STORE": neo4j.uri, "NEO4J_USER": neo4j.user, "NEO4J_PASSWORD": neo4j.password,
                "CUSTGRAPH_API_KEYS": f"bench:analyst:{KEY}"}
         log = open(root / "serve.log", "wb")  # noqa: SIM115 - closed below
         server = subprocess.Popen([sys.executable, "-m", "custgraph", "serve", "--port", str(port)], env=env,

@@ -19,7 +19,6 @@ import csv
 import datetime as dt
 import json
 import math
-import os
 import shutil
 import sys
 import tempfile
@@ -29,10 +28,10 @@ from typing import Any
 
 from custgraph.graph import Store
 from custgraph.graph.embedded_store import EmbeddedStore
-from custgraph.graph.neo4j_store import Neo4jStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
+from neo4j_target import target
 from provenance import heading
 
 from custgraph import queries
@@ -145,12 +144,10 @@ def main() -> int:
         store: Store = EmbeddedStore(work / "store")
         store.init()
     else:
-        uri = os.environ.get("CUSTGRAPH_TEST_NEO4J_URI")
-        if not uri:
-            print("set CUSTGRAPH_TEST_NEO4J_URI (eval \"$(scripts/neo4j-local env)\")", file=sys.stderr)
+        neo4j = target()
+        if neo4j is None:
             return 2
-        neo4j_store = Neo4jStore(uri, os.environ.get("CUSTGRAPH_TEST_NEO4J_USER", "neo4j"),
-                                 os.environ.get("CUSTGRAPH_TEST_NEO4J_PASSWORD", ""), require_schema=False)
+        neo4j_store = neo4j.store()
         neo4j_store.wipe()
         neo4j_store.init()
         store = neo4j_store

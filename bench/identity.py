@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 import tempfile
 import time
@@ -23,11 +22,11 @@ from pathlib import Path
 
 from custgraph.graph import Store
 from custgraph.graph.embedded_store import EmbeddedStore
-from custgraph.graph.neo4j_store import Neo4jStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
 from custgraph.resolution.quality import pairwise_quality
+from neo4j_target import target
 from provenance import heading
 
 from custgraph import queries
@@ -65,12 +64,9 @@ def main() -> int:
     parser.add_argument("--record", action="store_true", help="append the results to bench/RESULTS.md")
     args = parser.parse_args()
     backends = args.backends.split(",")
-    uri = os.environ.get("CUSTGRAPH_TEST_NEO4J_URI")
-    if "neo4j" in backends and not uri:
-        print("set CUSTGRAPH_TEST_NEO4J_URI (eval \"$(scripts/neo4j-local env)\")", file=sys.stderr)
+    neo4j = target() if "neo4j" in backends else None
+    if "neo4j" in backends and neo4j is None:
         return 2
-    user = os.environ.get("CUSTGRAPH_TEST_NEO4J_USER", "neo4j")
-    password = os.environ.get("CUSTGRAPH_TEST_NEO4J_PASSWORD", "")
     lines: list[str] = []
     for size in (int(s) for s in args.records.split(",")):
         root = Path(tempfile.mkdtemp(prefix="custgraph-identity-"))
@@ -82,8 +78,8 @@ def main() -> int:
                 with EmbeddedStore(Path(tempfile.mkdtemp()) / "store") as store:
                     line = measure(store, root)
             else:
-                assert uri is not None
-                with Neo4jStore(uri, user, password, require_schema=False) as store:
+                assert neo4j is not None
+                with neo4j.store() as store:
                     store.wipe()
                     store.init()
                     line = measure(store, root)

@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import json
-import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,13 +26,14 @@ from custgraph.graph.embedded_store import EmbeddedStore
 from custgraph.graph.neo4j_store import Neo4jStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import CRM_COLUMNS, SOURCES, generate
+from neo4j_target import Target, target
+from provenance import heading
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
-def wipe() -> None:
-    with Neo4jStore(os.environ["CUSTGRAPH_TEST_NEO4J_URI"], os.environ.get("CUSTGRAPH_TEST_NEO4J_USER", "neo4j"),
-                    os.environ.get("CUSTGRAPH_TEST_NEO4J_PASSWORD", ""), require_schema=False) as store:
+def wipe(neo4j: Target) -> None:
+    with neo4j.store() as store:
         store.wipe()
 
 
@@ -142,12 +139,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="alternating runs of ours and the baseline (median)")
     parser.add_argument("--record", action="store_true", help="append the results to bench/RESULTS.md")
     args = parser.parse_args()
-    uri = os.environ.get("CUSTGRAPH_TEST_NEO4J_URI")
-    if not uri:
-        print("set CUSTGRAPH_TEST_NEO4J_URI (eval \"$(scripts/neo4j-local env)\")", file=sys.stderr)
+    target_db = target()
+    if target_db is None:
         return 2
-    user = os.environ.get("CUSTGRAPH_TEST_NEO4J_USER", "neo4j")
-    password = os.environ.get("CUSTGRAPH_TEST_NEO4J_PASSWORD", "")
+    uri, user, password = target_db.uri, target_db.user, target_db.password
     root = Path(tempfile.mkdtemp(prefix="custgraph-bench-"))
     generated = generate(root, args.customers, seed=42)
     folders = [root / source for source in SOURCES]
@@ -156,7 +151,7 @@ def main() -> int:
         store.init()
 
     def neo4j_store(batch_size: int) -> Neo4jStore:
-        wipe()
+        wipe(target_db)
         return Neo4jStore(uri, user, password, batch_size=batch_size)
 
     def embedded_store(batch_size: int) -> EmbeddedStore:
@@ -176,7 +171,7 @@ def main() -> int:
     for _ in range(args.repeat):  # alternate, so both see the same machine noise
         rows, seconds = ours(neo4j_store, folders, 1000)
         ours_rates.append(rows / seconds)
-        wipe()
+        wipe(target_db)
         base_rows, base_seconds = baseline(driver, root, 1000)
         base_rates.append(base_rows / base_seconds)
     ratios = sorted(o / b for o, b in zip(ours_rates, base_rates, strict=True))
@@ -198,12 +193,10 @@ def main() -> int:
     if 1000 in sweep:
         say(f"- default batch 1000 at {sweep[1000] / best:.2f} of the best batch size "
             f"({max(sweep, key=sweep.__getitem__)}) (target >= 0.90)")
-    wipe()
+    wipe(target_db)
     driver.close()
     if args.record:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        header = (f"\n## Load, {dt.date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} cores, "
-                  f"Python {platform.python_version()}\n\nCode as of commit {commit}.\n\n")
+        header = heading("Load") + "code as of that commit.\n\n"
         with open(RESULTS, "a", encoding="utf-8") as results:
             results.write(header + "\n".join(lines) + "\n")
     return 0

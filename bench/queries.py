@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import random
 import statistics
 import sys
@@ -27,10 +26,10 @@ from typing import Any
 
 from custgraph.graph import Store
 from custgraph.graph.embedded_store import EmbeddedStore
-from custgraph.graph.neo4j_store import Neo4jStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
+from neo4j_target import target
 from provenance import heading
 
 from custgraph import queries
@@ -100,9 +99,8 @@ def main() -> int:
     args = parser.parse_args()
     logging.getLogger("neo4j").setLevel(logging.ERROR)  # notifications about unused labels are noise here
     backends = args.backends.split(",")
-    uri = os.environ.get("CUSTGRAPH_TEST_NEO4J_URI")
-    if "neo4j" in backends and not uri:
-        print("set CUSTGRAPH_TEST_NEO4J_URI (eval \"$(scripts/neo4j-local env)\")", file=sys.stderr)
+    neo4j = target() if "neo4j" in backends else None
+    if "neo4j" in backends and neo4j is None:
         return 2
     report: list[str] = []
     for size in (int(s) for s in args.customers.split(",")):
@@ -114,9 +112,8 @@ def main() -> int:
                     store.init()
                     lines = measure(store, root, args.samples, args.repeat)
             else:
-                assert uri is not None
-                with Neo4jStore(uri, os.environ.get("CUSTGRAPH_TEST_NEO4J_USER", "neo4j"),
-                                os.environ.get("CUSTGRAPH_TEST_NEO4J_PASSWORD", ""), require_schema=False) as store:
+                assert neo4j is not None
+                with neo4j.store() as store:
                     store.wipe()
                     store.init()
                     lines = measure(store, root, args.samples, args.repeat)
