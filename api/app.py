@@ -109,8 +109,10 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
             app.state.store.close()
 
     async def graphql_endpoint(request: Request) -> Response:
-        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
-            return await graphql.run(request)  # GraphiQL: the page itself needs no key
+        if (request.method == "GET" and "text/html" in request.headers.get("accept", "")
+                and "query" not in request.query_params):
+            request.state.caller = Caller("anonymous", "reader")  # the page runs nothing; its queries need a key
+            return await graphql.run(request)
         caller = keys.caller(_key(request))
         if caller is None:
             return JSONResponse({"errors": [{"message": "a valid API key is needed (Authorization: Bearer KEY)"}]},

@@ -107,6 +107,10 @@ def test_readers_see_masked_contact_data_and_cannot_change_anything(client: Test
         assert refused["data"] is None and "admin" in refused["errors"][0]["message"]
     no_key = client.post("/graphql", json={"query": "{ transitions { count } }"})
     assert no_key.status_code == 401
+    ide = client.get("/graphql", headers={"Accept": "text/html"})
+    assert ide.status_code == 200 and "graphiql" in ide.text.lower()
+    sneaky = client.get("/graphql", params={"query": "{ transitions { count } }"}, headers={"Accept": "text/html"})
+    assert sneaky.status_code == 401
     wrong = client.post("/graphql", json={"query": "{ transitions { count } }"},
                         headers={"Authorization": "Bearer not-a-key-at-all-000"})
     assert wrong.status_code == 401
