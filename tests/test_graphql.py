@@ -152,6 +152,8 @@ def test_search_pages_with_cursors(client: TestClient) -> None:
 def test_limits_and_bad_arguments_are_graphql_errors_not_500s(client: TestClient) -> None:
     deep = "{ customers(search: \"a\") { edges { node { crossSell { path { nodes { label } } } } } } }"
     assert "errors" not in _ask(client, deep)
+    tokens = "{ " + " ".join(f"t{n}: __typename" for n in range(1200)) + " }"
+    assert "token" in _ask(client, tokens)["errors"][0]["message"].lower()
     aliases = "{ " + " ".join(f"t{n}: transitions {{ count }}" for n in range(25)) + " }"
     assert "aliases" in _ask(client, aliases)["errors"][0]["message"].lower()
     assert "first must be" in _ask(client, "{ prospects(sku: \"X\", first: 5000) { score } }")["errors"][0]["message"]
