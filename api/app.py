@@ -106,6 +106,7 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
         try:
             yield
         finally:
+            await app.state.store.aclose()
             app.state.store.close()
 
     async def graphql_endpoint(request: Request) -> Response:

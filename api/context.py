@@ -10,7 +10,6 @@ loaders, whatever the page size.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +28,7 @@ OFFERS_CAP = 50  # cross-sell offers a customer field returns at most
 
 
 async def run_query(store: Store, name: str, params: Mapping[str, Any]) -> Rows:
-    """A named query, off the event loop (both stores block)."""
-    return await asyncio.to_thread(store.run, get(name), params)
+    return await store.arun(get(name), params)
 
 
 def _grouped(rows: Rows, keys: list[str]) -> list[Rows]:
@@ -60,7 +58,7 @@ def _filtered(store: Store, name: str, params: Mapping[str, Any]) -> DataLoader[
 
     async def load(keys: list[str]) -> list[Rows]:
         extra = {"limit": len(keys)} if "limit" in {p.name for p in query.parameters} else {}
-        rows = await asyncio.to_thread(store.run, query, {**params, **extra, "customer_ids": list(keys)})
+        rows = await store.arun(query, {**params, **extra, "customer_ids": list(keys)})
         return _grouped(rows, list(keys))
 
     return DataLoader(load_fn=load)
@@ -70,7 +68,7 @@ def _loader(store: Store, name: str, params: Mapping[str, Any]) -> DataLoader[st
     query = batched(name)
 
     async def load(keys: list[str]) -> list[Rows | None]:
-        rows = await asyncio.to_thread(store.run, query, {**params, "keys": list(keys)})
+        rows = await store.arun(query, {**params, "keys": list(keys)})
         return _found(rows, list(keys))
 
     return DataLoader(load_fn=load)
@@ -87,7 +85,7 @@ def _sized_loader(store: Store, name: str, size: str) -> DataLoader[tuple[str, i
             by_size.setdefault(count, []).append(customer)
         found: dict[tuple[str, int], Rows | None] = {}
         for count, customers in by_size.items():
-            rows = await asyncio.to_thread(store.run, query, {size: count, "keys": customers})
+            rows = await store.arun(query, {size: count, "keys": customers})
             found.update({(customer, count): group for customer, group in
                           zip(customers, _found(rows, customers), strict=True)})
         return [found[key] for key in keys]

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import neo4j
-from neo4j import GraphDatabase, ManagedTransaction
+from neo4j import AsyncGraphDatabase, GraphDatabase, ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
 from custgraph.errors import (
@@ -67,6 +67,10 @@ class Neo4jStore(Store):
         self._uri = uri
         self._user = user
         self._database = database
+        self._async_options: dict[str, Any] = {
+            "auth": (user, password) if password is not None else None, "connection_timeout": connection_timeout,
+            "max_transaction_retry_time": max_retry_time, "user_agent": "custgraph"}
+        self._async_driver: neo4j.AsyncDriver | None = None
         self.batch_size = batch_size
         auth = (user, password) if password is not None else None
         try:
@@ -207,12 +211,32 @@ class Neo4jStore(Store):
             records = session.execute_read(_read, query.cypher, bound)
         return [from_neo4j(record) for record in records]
 
+    async def arun(self, query: NamedQuery, params: Mapping[str, Any] | None = None) -> Rows:
+        """Through the async driver (opened on first use, on the caller's event loop): no thread
+        hop per query, which is a millisecond of an API request's few."""
+        bound = query.bind(params or {})
+        if self._async_driver is None:
+            self._async_driver = AsyncGraphDatabase.driver(self._uri, **self._async_options)
+        with self._errors():
+            async with self._async_driver.session(database=self._database) as session:
+                records = await session.execute_read(_aread, query.cypher, bound)
+        return [from_neo4j(record) for record in records]
+
+    async def aclose(self) -> None:
+        if self._async_driver is not None:
+            await self._async_driver.close()
+            self._async_driver = None
+
     def close(self) -> None:
         self._driver.close()
 
 
 def _read(tx: ManagedTransaction, statement: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
     return [record.data() for record in tx.run(statement, params)]
+
+
+async def _aread(tx: neo4j.AsyncManagedTransaction, statement: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [record.data() async for record in await tx.run(statement, params)]
 
 
 def _single_count(tx: ManagedTransaction, statement: Any, params: dict[str, Any], field: str) -> int:

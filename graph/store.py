@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
@@ -140,6 +141,14 @@ class Store(ABC):
     @abstractmethod
     def run(self, query: NamedQuery, params: Mapping[str, Any] | None = None) -> Rows:
         """Run a named read query from the catalogue."""
+
+    async def arun(self, query: NamedQuery, params: Mapping[str, Any] | None = None) -> Rows:
+        """``run`` for async callers (the API): here on a worker thread, so the event loop keeps
+        serving; a backend with an async client overrides it and skips the thread hop."""
+        return await asyncio.to_thread(self.run, query, params)
+
+    async def aclose(self) -> None:  # noqa: B027 - a hook: nothing to release unless arun opened something
+        """Release what ``arun`` opened (nothing here); ``close`` still releases the rest."""
 
     @abstractmethod
     def ping(self) -> None:

@@ -166,22 +166,22 @@ def test_limits_and_bad_arguments_are_graphql_errors_not_500s(client: TestClient
 def test_a_page_of_customers_costs_a_bounded_number_of_store_round_trips(client: TestClient) -> None:
     store = client.app.state.store  # type: ignore[attr-defined]
     calls: list[str] = []
-    original = store.run
+    original = store.arun  # the API reaches the store through arun only
 
-    def counting(query: Any, params: Any = None) -> Any:
+    async def counting(query: Any, params: Any = None) -> Any:
         calls.append(query.name)
-        return original(query, params)
+        return await original(query, params)
 
-    store.run = counting
+    store.arun = counting
     try:
         page = _ask(client, """{ customers(search: "a", first: 100) { edges { node {
             name identities { id } links { rule } journey(first: 20) { type } crossSell(first: 5) { sku }
             segment { segment } churnRisk { risk } } } } }""")
     finally:
-        store.run = original
+        store.arun = original
     assert "errors" not in page, page
     assert len(page["data"]["customers"]["edges"]) > 50
-    assert len(calls) <= 7, calls  # search + one run per loader, whatever the page size
+    assert 2 <= len(calls) <= 7, calls  # search + one run per loader, whatever the page size
 
 
 def test_metrics_count_operations(client: TestClient) -> None:
