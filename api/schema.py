@@ -424,6 +424,15 @@ class TouchpointScore:
     csat: float | None
 
 
+def _count(value: Any) -> int | None:
+    """An argument as strawberry's selected fields give it: literals arrive as text (``"10"``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
 def _rows_to(kind: type, rows: Rows) -> list[Any]:
     return [kind(**row) for row in rows]
 
@@ -444,8 +453,8 @@ class Query:
                     starts.append(context.loaders[LOADER_OF[name]].load(id))
                 elif name in SIZED_OF:
                     loader, default, cap = SIZED_OF[name]
-                    first = getattr(field, "arguments", {}).get("first", default)
-                    if isinstance(first, int) and 0 < first <= cap:
+                    first = _count(getattr(field, "arguments", {}).get("first", default))
+                    if first is not None and 0 < first <= cap:
                         starts.append(context.sized[loader].load((id, first)))
                 elif name not in OTHER_FIELDS:
                     profile = True

@@ -165,6 +165,7 @@ def test_limits_and_bad_arguments_are_graphql_errors_not_500s(client: TestClient
 
 def test_a_page_of_customers_costs_a_bounded_number_of_store_round_trips(client: TestClient) -> None:
     store = client.app.state.store  # type: ignore[attr-defined]
+    busy = _busy_customer(client)
     calls: list[str] = []
     original = store.arun  # the API reaches the store through arun only
 
@@ -177,11 +178,17 @@ def test_a_page_of_customers_costs_a_bounded_number_of_store_round_trips(client:
         page = _ask(client, """{ customers(search: "a", first: 100) { edges { node {
             name identities { id } links { rule } journey(first: 20) { type } crossSell(first: 5) { sku }
             segment { segment } churnRisk { risk } } } } }""")
+        page_calls = len(calls)
+        calls.clear()
+        for query in ("query($id: String!) { customer(id: $id) { crossSell(first: 10) { sku } } }",
+                      "query($id: String!, $n: Int = 4) { customer(id: $id) { crossSell(first: $n) { sku } } }"):
+            assert _ask(client, query, id=busy)["data"]["customer"]["crossSell"]  # a literal, then a variable
     finally:
         store.arun = original
     assert "errors" not in page, page
     assert len(page["data"]["customers"]["edges"]) > 50
-    assert 2 <= len(calls) <= 7, calls  # search + one run per loader, whatever the page size
+    assert 2 <= page_calls <= 7, page_calls  # search + one run per loader, whatever the page size
+    assert calls == ["cross_sell[batch]", "cross_sell[batch]"], calls  # the customer's existence comes with it
 
 
 def test_metrics_count_operations(client: TestClient) -> None:
