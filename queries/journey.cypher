@@ -3,7 +3,7 @@
 // @param customer_id: string — the golden customer's id
 // @param limit: integer = 1000 — at most this many touchpoints (the earliest)
 // Returns: interaction_id, at, type, source, identity_id (the record that did it), channel_id,
-// rep_id, skus (sorted), amount, score, score_kind, sentiment; by at, then interaction_id.
+// rep_id, skus (sorted), amount, quantity, score, score_kind, sentiment; by at, then interaction_id.
 MATCH (:Customer {customer_id: $customer_id})-[:HAD]->(x:Interaction)
 WITH x ORDER BY x.at, x.interaction_id LIMIT $limit
 CALL (x) {
@@ -16,5 +16,6 @@ OPTIONAL MATCH (x)-[:HANDLED_BY]->(r:Rep)
 OPTIONAL MATCH (i:Identity)-[:PERFORMED]->(x)
 RETURN x.interaction_id AS interaction_id, x.at AS at, x.type AS type, x.source AS source,
        i.identity_id AS identity_id, ch.channel_id AS channel_id, r.rep_id AS rep_id, skus,
-       x.amount AS amount, x.score AS score, x.score_kind AS score_kind, x.sentiment AS sentiment
+       x.amount AS amount, x.quantity AS quantity, x.score AS score, x.score_kind AS score_kind,
+       x.sentiment AS sentiment
 ORDER BY at, interaction_id

@@ -19,7 +19,7 @@ def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
             "interaction_id": x[1], "at": props.get("at"), "type": props.get("type"), "source": props.get("source"),
             "identity_id": identity[0][1] if identity else None, "channel_id": channel[0][1] if channel else None,
             "rep_id": rep[0][1] if rep else None, "skus": sorted(str(p[1]) for p, _ in graph.out(x, "ABOUT")),
-            "amount": props.get("amount"), "score": props.get("score"), "score_kind": props.get("score_kind"),
-            "sentiment": props.get("sentiment"),
+            "amount": props.get("amount"), "quantity": props.get("quantity"), "score": props.get("score"),
+            "score_kind": props.get("score_kind"), "sentiment": props.get("sentiment"),
         })
     return rows

@@ -41,9 +41,8 @@ def erase(store: Store, customer_id: str) -> ErasureReport:
     steps = store.run(named_query("journey"), {"customer_id": customer_id, "limit": 1_000_000})
     copies, via, handled, about = [], [], [], []
     for step in steps:
-        original = store.get_node("Interaction", step["interaction_id"]) or {}
         new_id = f"erased:{uuid.uuid4().hex}"
-        copies.append({"interaction_id": new_id, "erased": True, **{k: original.get(k) for k in KEPT}})
+        copies.append({"interaction_id": new_id, "erased": True, **{k: step[k] for k in KEPT}})
         if step["channel_id"] is not None:
             via.append(RelationshipRow(new_id, step["channel_id"]))
         if step["rep_id"] is not None:
