@@ -165,8 +165,12 @@ def interactions_written(backend: str, env: dict[str, str], request: pytest.Fixt
             if not database.exists():
                 time.sleep(0.05)
                 continue
-            with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as reader:
-                written = reader.execute("SELECT count(*) FROM nodes WHERE label = 'Interaction'").fetchone()[0]
+            try:
+                with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as reader:
+                    written = reader.execute("SELECT count(*) FROM nodes WHERE label = 'Interaction'").fetchone()[0]
+            except sqlite3.OperationalError:  # the file exists, its tables not yet: the loader is starting
+                time.sleep(0.05)
+                continue
         if written >= until:
             return written
         time.sleep(0.05)
