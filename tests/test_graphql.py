@@ -9,13 +9,16 @@ from typing import Any
 
 import pytest
 from custgraph.api import create_app
+from custgraph.api.app import CACHE_SIZE, MAX_ALIASES, MAX_DEPTH, served_schema
 from custgraph.api.auth import KeyRing
+from custgraph.api.metrics import Metrics
 from custgraph.api.schema import sdl
 from custgraph.graph import open_store
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
 from starlette.testclient import TestClient
+from strawberry.extensions import validation_cache
 
 from custgraph import queries
 from custgraph.config import Config
@@ -161,6 +164,24 @@ def test_limits_and_bad_arguments_are_graphql_errors_not_500s(client: TestClient
     assert typo["data"] is None and typo["errors"]
     empty = _ask(client, "{ customers(search: \"   \") { edges { cursor } } }")
     assert "nothing to search" in empty["errors"][0]["message"]
+
+
+def test_a_repeated_query_is_validated_once_with_the_limits_on() -> None:
+    """Validation is most of a small request's cost; the limits must not defeat its cache
+    (strawberry's limiters made a new rule class per request, so every request missed it)."""
+    schema = served_schema(Metrics())
+    cache = validation_cache._get_validate_cache(CACHE_SIZE)
+    query = "query Repeated { a: __typename b: __typename }"
+    schema.execute_sync(query)
+    before = cache.cache_info()
+    for _ in range(3):
+        assert schema.execute_sync(query).errors is None
+    after = cache.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (3, 0)
+    deep = "{ " + "a { " * (MAX_DEPTH + 1) + "b" + " }" * (MAX_DEPTH + 1) + " }"
+    assert "exceeds maximum operation depth" in str(schema.execute_sync(deep).errors)
+    too_many = "{ " + " ".join(f"t{n}: __typename" for n in range(MAX_ALIASES + 1)) + " }"
+    assert "aliases" in str(schema.execute_sync(too_many).errors)
 
 
 def test_a_page_of_customers_costs_a_bounded_number_of_store_round_trips(client: TestClient) -> None:
