@@ -67,20 +67,18 @@ class Neo4jStore(Store):
         self._uri = uri
         self._user = user
         self._database = database
-        self._async_options: dict[str, Any] = {
+        # UNRECOGNIZED notifications say a label or relationship type does not exist yet, which
+        # every query over an empty or freshly loaded store meets (no SAME_AS before the first
+        # resolve); the driver would log each one as a warning. Deprecations and performance
+        # notes still come through.
+        self._options: dict[str, Any] = {
             "auth": (user, password) if password is not None else None, "connection_timeout": connection_timeout,
-            "max_transaction_retry_time": max_retry_time, "user_agent": "custgraph"}
+            "max_transaction_retry_time": max_retry_time, "user_agent": "custgraph",
+            "notifications_disabled_classifications": ["UNRECOGNIZED"]}
         self._async_driver: neo4j.AsyncDriver | None = None
         self.batch_size = batch_size
-        auth = (user, password) if password is not None else None
         try:
-            self._driver = GraphDatabase.driver(
-                uri,
-                auth=auth,
-                connection_timeout=connection_timeout,
-                max_transaction_retry_time=max_retry_time,
-                user_agent="custgraph",
-            )
+            self._driver = GraphDatabase.driver(uri, **self._options)
         except (ValueError, neo4j_errors.ConfigurationError) as error:
             raise ConfigError("store", f"invalid Neo4j URI {uri!r}: {error}") from None
         try:
@@ -216,7 +214,7 @@ class Neo4jStore(Store):
         hop per query, which is a millisecond of an API request's few."""
         bound = query.bind(params or {})
         if self._async_driver is None:
-            self._async_driver = AsyncGraphDatabase.driver(self._uri, **self._async_options)
+            self._async_driver = AsyncGraphDatabase.driver(self._uri, **self._options)
         with self._errors():
             async with self._async_driver.session(database=self._database) as session:
                 records = await session.execute_read(_aread, query.cypher, bound)
