@@ -7,15 +7,20 @@ import datetime as dt
 import os
 import platform
 import subprocess
+from pathlib import Path
 
 __all__ = ["COMMIT", "heading"]
 
 
 def _commit() -> str:
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                           text=True).stdout.strip()
-    return f"{head} (with uncommitted changes)" if dirty else head
+    """Asked of the checkout this file is in, wherever the run was started from."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=Path(__file__).parent).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD")
+    if not head:
+        return "unknown (not a git checkout)"
+    return f"{head} (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else head
 
 
 COMMIT = _commit()
