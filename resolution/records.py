@@ -19,6 +19,7 @@ from custgraph.graph import normalise
 from custgraph.graph.romaji import fold, has_kana, romaji
 
 from .nicknames import FORMAL
+from .survivorship import GOLDEN
 
 __all__ = ["MatchRecord", "fingerprint", "match_record"]
 
@@ -47,10 +48,16 @@ class MatchRecord:
     family: frozenset[str]  # family-name candidates (tokens that may be the family name)
 
 
+# The fields survivorship reads besides the compared ones: a new street or a later timestamp
+# changes the golden customer even though no score changes.
+KEPT = tuple(name for name in (*GOLDEN, "updated_at", "created_at") if name not in COMPARED)
+
+
 def fingerprint(props: dict[str, Any], context: tuple[Any, ...] = ()) -> str:
-    """A short digest of the compared fields and the scoring context (``context``: the prior and
-    how common the record's name and e-mail stem are): a record whose digest changed is resolved again."""
-    values = [str(props.get(name)) for name in COMPARED] + [str(item) for item in context]
+    """A short digest of the compared fields, the fields the golden customer is made from, and the
+    scoring context (``context``: the prior and how common the record's name and e-mail stem are):
+    a record whose digest changed is resolved again and its customer rewritten."""
+    values = [str(props.get(name)) for name in (*COMPARED, *KEPT)] + [str(item) for item in context]
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:16]
 
 

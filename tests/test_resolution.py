@@ -99,6 +99,31 @@ def test_touchpoints_loaded_for_unchanged_records_reach_their_customer_on_the_ne
     assert resolved.run(queries.get("derived_mismatches")) == []
 
 
+def test_a_change_that_no_score_sees_still_reaches_the_golden_customer(
+        resolved: Store, generated: Path, tmp_path: Path) -> None:
+    """A new street (not compared) from the most trusted source must replace the customer's."""
+    with open(generated / "crm" / "customers.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assignment = _assignment(resolved)
+    row = next(r for r in rows if r["Street"] and assignment.get(f"crm:{r['CustomerNo']}"))
+    customer = assignment[f"crm:{row['CustomerNo']}"]
+    row.update({"Street": "1 Changed Street", "LastModified": "2026-11-01T09:00:00+00:00"})
+    update = tmp_path / "crm"
+    update.mkdir()
+    (update / "mapping.toml").write_text((generated / "crm" / "mapping.toml").read_text(encoding="utf-8"),
+                                         encoding="utf-8")
+    with open(update / "customers.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    _load(resolved, [update])
+    report = resolve(resolved, CONFIG)
+    assert report.dirty == 1 and report.customers_written >= 1
+    golden = resolved.get_node("Customer", customer)
+    assert golden is not None and golden["street"] == "1 Changed Street"
+    assert _assignment(resolved) == assignment
+
+
 def test_incremental_resolution_equals_a_full_run_from_scratch(
     store: Store, open_test_store: StoreFactory, generated: Path, tmp_path: Path
 ) -> None:
