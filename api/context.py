@@ -31,13 +31,6 @@ async def run_query(store: Store, name: str, params: Mapping[str, Any]) -> Rows:
     return await store.arun(get(name), params)
 
 
-def _grouped(rows: Rows, keys: list[str]) -> list[Rows]:
-    by_key: dict[str, Rows] = {key: [] for key in keys}
-    for row in rows:
-        by_key[row["customer_id"]].append(row)
-    return [by_key[key] for key in keys]
-
-
 def _found(rows: Rows, keys: list[str]) -> list[Rows | None]:
     """Rows of a batched query per customer: ``None`` for a customer that does not exist, and
     without the all-null row that marks an existing customer with nothing to show."""
@@ -49,19 +42,6 @@ def _found(rows: Rows, keys: list[str]) -> list[Rows | None]:
         if any(value is not None for name, value in row.items() if name != "customer_id"):
             found.append(row)
     return [by_key[key] for key in keys]
-
-
-def _filtered(store: Store, name: str, params: Mapping[str, Any]) -> DataLoader[str, Rows]:
-    """For whole-population queries that take ``customer_ids`` (RFM quintiles, churn windows): one
-    run per request for every customer asked about."""
-    query = get(name)
-
-    async def load(keys: list[str]) -> list[Rows]:
-        extra = {"limit": len(keys)} if "limit" in {p.name for p in query.parameters} else {}
-        rows = await store.arun(query, {**params, **extra, "customer_ids": list(keys)})
-        return _grouped(rows, list(keys))
-
-    return DataLoader(load_fn=load)
 
 
 def _loader(store: Store, name: str, params: Mapping[str, Any]) -> DataLoader[str, Rows | None]:
@@ -99,13 +79,10 @@ class RequestContext:
     caller: Caller
     resolve_config: ResolveConfig
     loaders: dict[str, DataLoader[str, Rows | None]] = field(default_factory=dict)
-    filtered: dict[str, DataLoader[str, Rows]] = field(default_factory=dict)
     sized: dict[str, DataLoader[tuple[str, int], Rows | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = {"profile": _loader(self.store, "customer_profile", {}),
                         "links": _loader(self.store, "customer_links", {})}
-        self.filtered = {"segment": _filtered(self.store, "segments", {}),
-                         "churn": _filtered(self.store, "churn_risk", {})}
         self.sized = {"journey": _sized_loader(self.store, "journey", "limit"),
                       "cross_sell": _sized_loader(self.store, "cross_sell", "k")}

@@ -19,6 +19,7 @@ from custgraph.graph import Rows
 from custgraph.resolution.consents import update_consents
 from custgraph.resolution.decisions import confirm, unmerge
 from custgraph.resolution.erasure import erase
+from custgraph.resolution.scores import CHURN_FIELDS, SEGMENT_FIELDS
 from strawberry.types import Info
 
 from custgraph.errors import CustgraphError
@@ -32,8 +33,8 @@ MAX_PAGE = 100
 # Fields of Customer served by a loader other than the profile's (sized ones take ``first``).
 LOADER_OF = {"links": "links"}
 SIZED_OF = {"journey": ("journey", 100, JOURNEY_CAP), "crossSell": ("cross_sell", 10, OFFERS_CAP)}
-# Fields of Customer that need no loader of their own or a whole-population one.
-OTHER_FIELDS = {"id", "segment", "churnRisk", "__typename"}
+# Fields of Customer that need no loader.
+OTHER_FIELDS = {"id", "__typename"}
 
 
 class ApiError(CustgraphError):
@@ -209,8 +210,10 @@ class Nps:
 
 @strawberry.type
 class Segment:
-    """RFM: recency, frequency and monetary value scored 1-5 by quintile among all buyers."""
+    """RFM: recency, frequency and monetary value scored 1-5 by quintile among all buyers, as of
+    the newest touchpoint when the store was last resolved."""
 
+    as_of: dt.datetime
     segment: str
     r: int
     f: int
@@ -222,8 +225,10 @@ class Segment:
 
 @strawberry.type
 class ChurnRisk:
-    """Touchpoints in the last 90 days against the 90 before, NPS trend, unhappy tickets."""
+    """Touchpoints in the last 90 days against the 90 before, NPS trend, unhappy tickets; the
+    windows end at the newest touchpoint when the store was last resolved."""
 
+    as_of: dt.datetime
     risk: float
     recent: int
     previous: int
@@ -331,15 +336,19 @@ class Customer:
         return [RepServing(id=r["rep_id"], name=r["name"], team=r["team"], times=r["times"])
                 for r in (await self._profile(info))["reps"]]
 
-    @strawberry.field(description="RFM segment (null for a customer who never purchased)")
+    @strawberry.field(description="RFM segment as of the last resolve (null for a customer who never purchased)")
     async def segment(self, info: Info[RequestContext, None]) -> Segment | None:
-        rows = await _context(info).filtered["segment"].load(self.id)
-        return Segment(**{k: v for k, v in rows[0].items() if k != "customer_id"}) if rows else None
+        golden = (await self._profile(info))["customer"]
+        if golden.get("rfm_segment") is None:
+            return None
+        return Segment(as_of=golden["scores_as_of"], **{name: golden[f"rfm_{name}"] for name in SEGMENT_FIELDS})
 
-    @strawberry.field(description="churn risk now (null when nothing is falling)")
+    @strawberry.field(description="churn risk as of the last resolve (null when nothing is falling)")
     async def churn_risk(self, info: Info[RequestContext, None]) -> ChurnRisk | None:
-        rows = await _context(info).filtered["churn"].load(self.id)
-        return ChurnRisk(**{k: v for k, v in rows[0].items() if k not in ("customer_id", "name")}) if rows else None
+        golden = (await self._profile(info))["customer"]
+        if golden.get("churn_risk") is None:
+            return None
+        return ChurnRisk(as_of=golden["scores_as_of"], **{name: golden.get(f"churn_{name}") for name in CHURN_FIELDS})
 
     @strawberry.field(description=f"products to offer next, with score and paths behind it (at most {OFFERS_CAP})")
     async def cross_sell(self, info: Info[RequestContext, None], first: int = 10) -> list[Offer]:

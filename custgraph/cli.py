@@ -228,7 +228,7 @@ def _resolution(config: Config, args: argparse.Namespace, environment: Mapping[s
     print(f"custgraph: {report.records:,} records ({report.dirty:,} new or changed), {report.compared:,} pairs "
           f"compared, {report.links:,} links, {report.review:,} pairs for review; "
           f"{report.customers_written:,} customers written, {report.customers_removed:,} removed, "
-          f"{report.customers:,} customers in all")
+          f"{report.customers:,} customers in all, {report.customers_scored:,} with an RFM segment")
     for key, size in report.skipped_blocks.items():
         print(f"  skipped blocking key {key!r}: {size:,} records share it (max_block)", file=sys.stderr)
     return 0

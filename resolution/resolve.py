@@ -10,7 +10,8 @@ Clustering depends only on a component's links, so the result equals a full
 run from scratch (``--full``), which a test checks.
 
 Writes go in this order: customers, memberships, links, derived relationships,
-removal of emptied customers, and last the records' digests. A run cut off
+removal of emptied customers, the records' digests, and last every customer's
+scores (segment and churn risk, which rank a customer among all of them). A run cut off
 half-way leaves its records dirty, so the next run redoes their components.
 """
 
@@ -29,6 +30,7 @@ from .cluster import Link, clusters
 from .compare import Context, compare, scoring_context
 from .config import ResolveConfig
 from .records import MatchRecord, fingerprint, match_record
+from .scores import score_customers
 from .survivorship import customer_id, golden
 
 __all__ = ["ResolveReport", "resolve"]
@@ -48,6 +50,7 @@ class ResolveReport:
     customers: int = 0  # customers in the store after the run
     customers_written: int = 0
     customers_removed: int = 0
+    customers_scored: int = 0  # customers with an RFM segment (stored on every customer, see scores.py)
     skipped_blocks: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -176,7 +179,9 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
     phase("product affinity")
     report.customers_removed = store.delete_nodes("Customer", sorted(old_customers - new_customers))
     store.upsert_nodes("Identity", [{"identity_id": i, "resolved": digests[i]} for i in sorted(dirty)])
-    report.customers = len(set(assignment.values()) | {c for i, c in current.items()
-                                                      if c is not None and i not in affected})
+    customers_after = set(assignment.values()) | {c for i, c in current.items() if c is not None and i not in affected}
+    report.customers = len(customers_after)
     phase("clean up")
+    report.customers_scored = score_customers(store, customers_after)
+    phase("scores")
     return report

@@ -83,6 +83,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "churn_risk": ("churn_risk", {"as_of": AS_OF, "limit": 40}),
         "product_popularity": ("product_popularity", {"limit": 30}),
         "customer_links": ("customer_links", {"customer_id": busy}),
+        "latest_touchpoint": ("latest_touchpoint", {}),
         "segments_some": ("segments", {"as_of": AS_OF, "customer_ids": [busy, *buyers[:3], "cust-nobody"]}),
         "churn_risk_some": ("churn_risk", {"as_of": AS_OF, "customer_ids": buyers[:40], "limit": 40}),
     }
@@ -96,7 +97,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
 CASE_NAMES = ["profile_busy", "profile_unknown", "search_name", "search_half_width_kana", "search_upper_case",
               "cross_sell", "cross_sell_paths", "prospects", "journey", "journey_variants", "transitions", "funnel",
               "touchpoint_scores", "segments", "churn_risk", "product_popularity", "customer_links",
-              "segments_some", "churn_risk_some",
+              "latest_touchpoint", "segments_some", "churn_risk_some",
               *[f"{kind}_{n}" for kind in ("profile", "cross_sell", "journey") for n in range(5)]]
 
 
@@ -152,7 +153,8 @@ def _case_names_to_queries() -> list[tuple[str, str]]:
              "cross_sell": "cross_sell", "prospects": "prospects_for_product", "journey_variants": "journey_variants",
              "journey": "journey", "transitions": "transitions", "funnel": "funnel",
              "touchpoint_scores": "touchpoint_scores", "segments": "segments", "churn_risk": "churn_risk",
-             "product_popularity": "product_popularity", "customer_links": "customer_links"}
+             "product_popularity": "product_popularity", "customer_links": "customer_links",
+             "latest_touchpoint": "latest_touchpoint"}
     found = []
     for case in CASE_NAMES:
         prefix = max((p for p in names if case.startswith(p)), key=len)

@@ -124,6 +124,24 @@ def test_a_change_that_no_score_sees_still_reaches_the_golden_customer(
     assert _assignment(resolved) == assignment
 
 
+def test_every_customer_keeps_the_scores_the_whole_graph_queries_give(resolved: Store) -> None:
+    customers = sorted({r["customer_id"] for r in resolved.run(queries.get("customer_identities"))})
+    stored = {c: resolved.get_node("Customer", c) or {} for c in customers}
+    as_of = {props["scores_as_of"] for props in stored.values()}
+    assert len(as_of) == 1 and None not in as_of
+    (moment,) = as_of
+    assert moment == resolved.run(queries.get("latest_touchpoint"))[0]["at"]
+    segments = {r["customer_id"]: r for r in resolved.run(queries.get("segments"), {"as_of": moment})}
+    churn = {r["customer_id"]: r for r in resolved.run(queries.get("churn_risk"), {"as_of": moment,
+                                                                                   "limit": len(customers)})}
+    assert 0 < len(segments) < len(customers) and churn
+    for customer, props in stored.items():
+        assert props.get("rfm_segment") == segments.get(customer, {}).get("segment"), customer
+        assert props.get("rfm_monetary") == segments.get(customer, {}).get("monetary"), customer
+        assert props.get("churn_risk") == churn.get(customer, {}).get("risk"), customer
+        assert props.get("churn_nps_drop") == churn.get(customer, {}).get("nps_drop"), customer
+
+
 def test_incremental_resolution_equals_a_full_run_from_scratch(
     store: Store, open_test_store: StoreFactory, generated: Path, tmp_path: Path
 ) -> None:
