@@ -8,7 +8,8 @@ label" from scanning the whole graph, as Neo4j's label scan would not either.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import networkx as nx
@@ -16,6 +17,7 @@ import networkx as nx
 __all__ = ["EmbeddedGraph", "NodeId"]
 
 NodeId = tuple[str, str | int]
+_NONE: dict[str, Any] = {}
 
 
 class EmbeddedGraph:
@@ -28,6 +30,7 @@ class EmbeddedGraph:
         # networkx's own adjacency dicts (node → neighbour → type → properties), for speed.
         self._succ: dict[NodeId, dict[NodeId, dict[str, dict[str, Any]]]] = self._graph._succ  # type: ignore[attr-defined]
         self._pred: dict[NodeId, dict[NodeId, dict[str, dict[str, Any]]]] = self._graph._pred  # type: ignore[attr-defined]
+        self._props: dict[NodeId, dict[str, Any]] = self._graph._node  # type: ignore[attr-defined]
 
     @property
     def nx(self) -> Any:
@@ -48,6 +51,11 @@ class EmbeddedGraph:
         if node_id not in self._graph:
             return None
         return dict(self._graph.nodes[node_id])
+
+    def props(self, node_id: NodeId) -> Mapping[str, Any]:
+        """A node's properties, read-only and not copied (``node`` copies): for twins that read a
+        property or two of every node they pass; empty for a missing node."""
+        return MappingProxyType(self._props.get(node_id, _NONE))
 
     def has_node(self, label: str, key: str | int) -> bool:
         return (label, key) in self._graph

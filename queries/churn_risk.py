@@ -17,7 +17,7 @@ def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     rows: list[dict[str, Any]] = []
     wanted = params.get("customer_ids")
     for key in graph.keys("Customer") if wanted is None else [k for k in wanted if graph.has_node("Customer", k)]:
-        steps = [graph.node(*x) or {} for x, _ in graph.out(("Customer", key), "HAD")]
+        steps = [graph.props(x) for x, _ in graph.out(("Customer", key), "HAD")]
         window = [x for x in steps if before <= x["at"] < now]
         if not window:
             continue

@@ -8,6 +8,6 @@ from custgraph.graph.embedded_graph import EmbeddedGraph
 
 
 def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
-    times = [at for at in ((graph.node("Interaction", key) or {}).get("at") for key in graph.keys("Interaction"))
+    times = [at for at in (graph.props(("Interaction", key)).get("at") for key in graph.keys("Interaction"))
              if at is not None]
     return [{"at": max(times, default=None)}]

@@ -28,7 +28,7 @@ def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     rows = []
     for key in graph.keys("Customer"):
         purchases = [props for x, _ in graph.out(("Customer", key), "HAD")
-                     if (props := graph.node(*x) or {}).get("type") == "purchase"]
+                     if (props := graph.props(x)).get("type") == "purchase"]
         if purchases:
             rows.append({"id": str(key), "recency": (now - max(p["at"] for p in purchases)).days,
                          "frequency": len(purchases),
