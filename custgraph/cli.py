@@ -308,7 +308,7 @@ def _demo(config: Config, args: argparse.Namespace, environment: Mapping[str, st
     examples = [
         f'{{ customer(id: "{example}") {{ name sources identities {{ id source }} '
         f'links {{ rule score evidence }} }} }}',
-        f'{{ customer(id: "{example}") {{ productsBought {{ sku }} '
+        f'{{ customer(id: "{example}") {{ productsBought {{ sku }} segment {{ segment asOf }} '
         f'crossSell(first: 3) {{ sku score because {{ sku customers buyers }} }} }} }}',
         '{ funnel(steps: ["web_visit", "add_to_cart", "purchase"]) { type customers conversion dropOff } }',
     ]

@@ -79,6 +79,11 @@ def test_demo_prepares_the_store_then_serve_answers_over_http(tmp_path: Path) ->
         query = f'query Example {{ customer(id: "{example.group(1)}") {{ name identities {{ id }} }} }}'
         status, body = _post(url, query, KEY)
         assert status == 200 and body["data"]["customer"]["identities"], body
+        printed = [line.strip() for line in demo.stdout.splitlines() if line.startswith("  {")]
+        assert len(printed) == 3, demo.stdout
+        for example_query in printed:  # what the demo tells a user to try must work
+            status, body = _post(url, example_query, KEY)
+            assert status == 200 and "errors" not in body and all(body["data"].values()), (example_query, body)
         status, _ = _post(url, "{ transitions { count } }")
         assert status == 401
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
