@@ -101,6 +101,7 @@ def _decode(value: object) -> Any:
     return value
 
 
+_AS_IS = (str, int, float, bool, type(None))  # JSON as they are; exact types, not subclasses
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, allow_nan=False)
 
 
@@ -109,7 +110,9 @@ def to_json(value: object) -> str:
     if isinstance(value, str | int) and not isinstance(value, bool):
         return _ENCODER.encode(value)  # keys: the common case, no walk needed
     if isinstance(value, Mapping):
-        return _ENCODER.encode({key: _encode(item) for key, item in value.items()})
+        if not value:
+            return "{}"  # most relationships (HAD, RESOLVES_TO, VIA...): the encoder costs 15x this
+        return _ENCODER.encode({key: item if type(item) in _AS_IS else _encode(item) for key, item in value.items()})
     return _ENCODER.encode(_encode(value))
 
 
