@@ -167,10 +167,13 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
     phase("write links")
     old_customers = {current[i] for i in affected if current[i] is not None}
     new_customers = {customer["customer_id"] for customer in customers}
+    customers_after = set(assignment.values()) | {c for i, c in current.items() if c is not None and i not in affected}
     store.rebuild_derived(sorted(old_customers | new_customers))
     # Touchpoints loaded for records that did not change leave their customer's HAD / NEXT /
-    # BOUGHT behind; the consistency query finds those customers.
-    behind = sorted({str(row["customer_id"]) for row in store.run(named_query("derived_mismatches"))})
+    # BOUGHT behind; the consistency query finds those customers (a whole-graph query, needless
+    # when this run has just rebuilt every customer, as a first or full run does).
+    behind = [] if customers_after <= new_customers else sorted(
+        {str(row["customer_id"]) for row in store.run(named_query("derived_mismatches"))})
     store.rebuild_derived(behind)
     report.customers_caught_up = len(behind)
     phase("derived relationships")
@@ -179,7 +182,6 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
     phase("product affinity")
     report.customers_removed = store.delete_nodes("Customer", sorted(old_customers - new_customers))
     store.upsert_nodes("Identity", [{"identity_id": i, "resolved": digests[i]} for i in sorted(dirty)])
-    customers_after = set(assignment.values()) | {c for i, c in current.items() if c is not None and i not in affected}
     report.customers = len(customers_after)
     phase("clean up")
     report.customers_scored = score_customers(store, customers_after)
