@@ -20,7 +20,9 @@ def _commit() -> str:
     head = git("rev-parse", "--short", "HEAD")
     if not head:
         return "unknown (not a git checkout)"
-    return f"{head} (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else head
+    # The results file itself is not a change to the code being measured.
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ":(top)", ":(top,exclude)bench/RESULTS.md")
+    return f"{head} (with uncommitted changes)" if changed else head
 
 
 COMMIT = _commit()
