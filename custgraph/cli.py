@@ -167,11 +167,13 @@ def _load(config: Config, args: argparse.Namespace) -> int:
         return 0
     for file in report.files:
         notes = f"  ({'; '.join(file.notes)})" if file.notes else ""
+        erased = f", {file.erased:,} of erased persons skipped" if file.erased else ""
         print(f"{file.source}/{Path(file.path).name}: {file.rows:,} rows, {file.created:,} loaded, "
-              f"{file.updated:,} updated, {file.unchanged:,} unchanged, {file.rejected:,} rejected{notes}")
+              f"{file.updated:,} updated, {file.unchanged:,} unchanged, {file.rejected:,} rejected{erased}{notes}")
     totals = report.as_dict()
+    erased = f", {totals['erased']:,} of erased persons skipped" if totals["erased"] else ""
     print(f"total: {totals['created']:,} loaded, {totals['updated']:,} updated, "
-          f"{totals['unchanged']:,} unchanged, {totals['rejected']:,} rejected")
+          f"{totals['unchanged']:,} unchanged, {totals['rejected']:,} rejected{erased}")
     if report.rejects_path:
         print(f"rejected rows: {report.rejects_path}")
     return 0

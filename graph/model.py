@@ -57,6 +57,8 @@ _NODES = (
     NodeKind("Channel", "channel_id", ("kind",), "web, store, phone, email, social, app..."),
     NodeKind("Rep", "rep_id", ("team",), "a sales or service representative"),
     NodeKind("Interaction", "interaction_id", ("type", "at"), "one touchpoint event"),
+    NodeKind("Erased", "erased_id", (), "a record erased on request, known only by a hash of its identity id "
+             "(graph/erased.py), so that later loads skip it"),
 )
 
 _RELATIONSHIPS = (

@@ -25,6 +25,7 @@ from typing import Any
 
 from custgraph.graph import DEFAULT_BATCH_SIZE, RelationshipRow, Store, WriteResult, normalise
 from custgraph.graph.batch import PreparedBatch, typed_batch
+from custgraph.graph.erased import erased_key
 from custgraph.graph.rows import NodeRow
 
 from custgraph.errors import SourceFileError
@@ -163,6 +164,7 @@ class _Loader:
         def submit(batch: list[_Pending]) -> None:
             """Write ``batch`` while the next one is parsed; a bounded number in flight bounds memory."""
             work = build(plan, batch, reject, counts)
+            file_report.erased += work.erased
             if work.batch is None:
                 return
             if len(in_flight) >= WRITERS:
@@ -266,10 +268,17 @@ class _Loader:
             replace_from={"IN_CATEGORY": skus},
         ))
 
+    def _erased(self, identities: set[str]) -> set[str]:
+        """Those of ``identities`` erased on request (graph/erased.py): their rows are skipped."""
+        by_key = {erased_key(identity): identity for identity in identities}
+        return {by_key[key] for key in self._existing("Erased", set(by_key))}
+
     def _customers(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> _Work:
         nodes = [identity_node(plan.mapping, pending.row, notes) for pending in batch]
+        erased = self._erased({str(node.key) for node in nodes})
+        nodes = [node for node in nodes if node.key not in erased]
         self._remember("Identity", [node.key for node in nodes])
-        return _Work("Identity", typed_batch([("Identity", nodes)]))
+        return _Work("Identity", typed_batch([("Identity", nodes)]) if nodes else None, len(erased))
 
     def _interactions(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> _Work:
         mapping = plan.mapping
@@ -278,12 +287,17 @@ class _Loader:
         channels = self._existing("Channel", {p.row["channel_id"] for p in batch if p.row["channel_id"]})
         reps = self._existing("Rep", {p.row["rep_id"] for p in batch if p.row["rep_id"]})
         products = self._existing("Product", {sku for p in batch for sku in (p.row["sku"] or [])})
+        erased = self._erased({f"{source}:{p.row['customer_id']}" for p in batch} - identities)
+        skipped = 0
         nodes: list[NodeRow] = []
         performed, via, handled_by, about = [], [], [], []
         for pending in batch:
             row = pending.row
             identity = f"{source}:{row['customer_id']}"
             problem = None
+            if identity in erased:
+                skipped += 1
+                continue
             if identity not in identities:
                 problem = ("customer_id", f"unknown customer {row['customer_id']!r} in source {source!r}")
             elif row["channel_id"] and row["channel_id"] not in channels:
@@ -306,14 +320,14 @@ class _Loader:
                 handled_by.append(RelationshipRow(node.key, row["rep_id"]))
             about += [RelationshipRow(node.key, sku) for sku in dict.fromkeys(row["sku"] or ())]
         if not nodes:
-            return _Work("Interaction", None)
+            return _Work("Interaction", None, skipped)
         keys = [node.key for node in nodes]
         return _Work("Interaction", typed_batch(
             [("Interaction", nodes)],
             [("PERFORMED", performed), ("VIA", via), ("HANDLED_BY", handled_by), ("ABOUT", about)],
             replace_from={"VIA": keys, "HANDLED_BY": keys, "ABOUT": keys},
             replace_to={"PERFORMED": keys},
-        ))
+        ), skipped)
 
 
 @dataclass(frozen=True)
@@ -322,6 +336,7 @@ class _Work:
 
     label: str
     batch: PreparedBatch | None
+    erased: int = 0  # rows skipped because their record was erased on request
 
 
 def interaction_node(source: str, row: dict[str, Any]) -> NodeRow:

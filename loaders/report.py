@@ -21,6 +21,7 @@ class FileReport:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    erased: int = 0  # rows of records erased on request (and their touchpoints): skipped
     notes: list[str] = field(default_factory=list)
 
 
@@ -36,7 +37,7 @@ class LoadReport:
         return sum(int(getattr(report, name)) for report in self.files)
 
     def as_dict(self) -> dict[str, Any]:
-        counts = {name: self.total(name) for name in ("rows", "created", "updated", "unchanged", "rejected")}
+        counts = {name: self.total(name) for name in ("rows", "created", "updated", "unchanged", "rejected", "erased")}
         return {
             **counts,
             "loaded": counts["created"],

@@ -7,16 +7,20 @@ identity (names, contacts, addresses, the source ids), the golden customer,
 every link between them, the touchpoints' free text and their source ids.
 Deleted nodes leave Neo4j's indexes and the embedded store's tables at once.
 
-The source systems still hold the person: erase them there too, or the next
-load brings them back.
+The source systems may still hold the person. Each erased record leaves an
+``Erased`` node holding only a hash of its identity id (``graph/erased.py``), and
+later loads skip that record's rows and its touchpoints' rows; erase the person
+in the source systems too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
 from custgraph.graph import RelationshipRow, Store
+from custgraph.graph.erased import erased_key
 from custgraph.queries import get as named_query
 
 from .consents import UnknownCustomerError
@@ -54,6 +58,10 @@ def erase(store: Store, customer_id: str) -> ErasureReport:
     store.upsert_relationships("VIA", via)
     store.upsert_relationships("HANDLED_BY", handled)
     store.upsert_relationships("ABOUT", about)
+    # Remembered before the deletions: a failure in between leaves a person that later loads
+    # skip and a second erase finishes.
+    now = dt.datetime.now(dt.UTC)
+    store.upsert_nodes("Erased", [{"erased_id": erased_key(identity), "erased_at": now} for identity in identities])
     store.delete_nodes("Interaction", [step["interaction_id"] for step in steps])
     store.delete_nodes("Identity", identities)
     store.delete_nodes("Customer", [customer_id])

@@ -242,7 +242,7 @@ def test_consents_set_by_hand_beat_the_sources_and_survive_a_full_resolve(client
     assert "admin" in _ask(client, update, key=ANALYST, id=busy, email=True)["errors"][0]["message"]
 
 
-def test_erasing_a_person_leaves_nothing_personal_and_keeps_the_totals(client: TestClient) -> None:
+def test_erasing_a_person_leaves_nothing_personal_and_keeps_the_totals(client: TestClient, generated: Path) -> None:
     store = client.app.state.store  # type: ignore[attr-defined]
     busy = _busy_customer(client)
     profile = store.run(queries.get("customer_profile"), {"customer_id": busy})[0]
@@ -266,3 +266,15 @@ def test_erasing_a_person_leaves_nothing_personal_and_keeps_the_totals(client: T
     again = _ask(client, "mutation($id: String!) { erasePerson(customerId: $id) { identities } }",
                  key=ADMIN, id=busy)
     assert "no customer" in again["errors"][0]["message"]
+
+    # The sources still hold the person: loading them again skips their rows and touchpoints.
+    anonymous = len(store.run(queries.get("interactions_without_identity")))
+    reload = load_sources(store, [generated / s for s in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    assert (reload.total("erased"), reload.total("rejected")) == (len(identities) + len(steps), 0)
+    assert reload.total("created") == 0
+    resolve(store, ResolveConfig())
+    assert all(store.get_node("Identity", identity) is None for identity in identities)
+    assert store.get_node("Customer", busy) is None
+    assert len(store.run(queries.get("interactions_without_identity"))) == anonymous
+    for email in emails:
+        assert store.run(queries.get("search_customers"), {"text": email}) == []
