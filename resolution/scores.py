@@ -22,13 +22,11 @@ from typing import Any
 from custgraph.graph import Store
 from custgraph.queries import get as named_query
 
-__all__ = ["SCORE_PROPERTIES", "score_customers"]
+__all__ = ["CHURN_FIELDS", "SEGMENT_FIELDS", "score_customers"]
 
-CHURN_WINDOW_DAYS = 90  # the churn_risk query's default: the last 90 days against the 90 before
+# What is kept of each query's row, as rfm_<name> and churn_<name> on the customer.
 SEGMENT_FIELDS = ("segment", "r", "f", "m", "recency_days", "frequency", "monetary")
 CHURN_FIELDS = ("risk", "recent", "previous", "nps_drop", "unhappy_tickets")
-SCORE_PROPERTIES = ("scores_as_of", *(f"rfm_{name}" for name in SEGMENT_FIELDS),
-                    *(f"churn_{name}" for name in CHURN_FIELDS))
 
 
 def scores_as_of(store: Store) -> dt.datetime | None:
@@ -46,9 +44,9 @@ def score_customers(store: Store, customers: Collection[str]) -> int:
     churn: dict[str, dict[str, Any]] = {}
     if as_of is not None:
         segments = {row["customer_id"]: row for row in store.run(named_query("segments"), {"as_of": as_of})}
+        # window_days: the query's own default (the last 90 days against the 90 before)
         churn = {row["customer_id"]: row for row in store.run(
-            named_query("churn_risk"),
-            {"as_of": as_of, "window_days": CHURN_WINDOW_DAYS, "limit": max(len(customers), 1)})}
+            named_query("churn_risk"), {"as_of": as_of, "limit": max(len(customers), 1)})}
     store.upsert_nodes("Customer", [
         {"customer_id": customer, "scores_as_of": as_of,
          **{f"rfm_{name}": segments.get(customer, {}).get(name) for name in SEGMENT_FIELDS},
