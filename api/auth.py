@@ -57,11 +57,15 @@ class KeyRing:
                     name, role, key = [*line.split(), "", ""][:3]
                     entries.append((f"{path}:{number}", name, role, key))
         callers = []
+        first_seen: dict[str, str] = {}
         for where, name, role, key in entries:
             if role not in ROLES:
                 raise ConfigError(where, f"role must be one of {', '.join(ROLES)}, not {role!r}")
             if len(key) < 16:
                 raise ConfigError(where, "an API key needs at least 16 characters")
+            if key in first_seen:  # which role would win is a guess nobody should have to make
+                raise ConfigError(where, f"this API key is also given in {first_seen[key]}; give each key once")
+            first_seen[key] = where
             callers.append((key, Caller(name or role, role)))
         return cls(tuple(callers))
 

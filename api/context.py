@@ -78,6 +78,7 @@ class RequestContext:
     store: Store
     caller: Caller
     resolve_config: ResolveConfig
+    pseudonym_key: bytes  # the process's key for the record ids readers see (api/masking.py)
     loaders: dict[str, DataLoader[str, Rows | None]] = field(default_factory=dict)
     sized: dict[str, DataLoader[tuple[str, int], Rows | None]] = field(default_factory=dict)
 

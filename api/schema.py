@@ -24,8 +24,8 @@ from strawberry.types import Info
 
 from custgraph.errors import CustgraphError
 
-from .auth import Caller
 from .context import JOURNEY_CAP, OFFERS_CAP, RequestContext, run_query
+from .masking import contact, record_id, searches_contact
 
 __all__ = ["build_schema", "sdl"]
 
@@ -49,28 +49,6 @@ def _page(first: int, cap: int = MAX_PAGE) -> int:
     if not 0 < first <= cap:
         raise ApiError(f"first must be between 1 and {cap}")
     return first
-
-
-def _mask_email(value: str | None) -> str | None:
-    if not value or "@" not in value:
-        return None if not value else "***"
-    local, domain = value.split("@", 1)
-    return f"{local[:1]}***@{domain}"
-
-
-def _mask_phone(value: str | None) -> str | None:
-    return None if not value else f"***{value[-2:]}"
-
-
-def _contact(caller: Caller, kind: str, value: Any) -> Any:
-    """Contact data for analysts and admins, masked for readers."""
-    if caller.may("analyst") or value is None:
-        return value
-    if kind == "email":
-        return _mask_email(str(value))
-    if kind == "phone":
-        return _mask_phone(str(value))
-    return None  # street, postcode, birth date: withheld
 
 
 @strawberry.type
@@ -133,9 +111,10 @@ class Touchpoint:
     sentiment: float | None
 
     @staticmethod
-    def of(row: dict[str, Any]) -> Touchpoint:
+    def of(row: dict[str, Any], context: RequestContext) -> Touchpoint:
+        identity_id = record_id(context.caller, context.pseudonym_key, row["identity_id"])
         return Touchpoint(id=row["interaction_id"], at=row["at"], type=row["type"], source=row["source"],
-                          identity_id=row["identity_id"], channel_id=row["channel_id"], rep_id=row["rep_id"],
+                          identity_id=identity_id, channel_id=row["channel_id"], rep_id=row["rep_id"],
                           skus=row["skus"], amount=row["amount"], score=row["score"], score_kind=row["score_kind"],
                           sentiment=row["sentiment"])
 
@@ -247,7 +226,7 @@ class Customer:
 
     async def _golden(self, info: Info[RequestContext, None], name: str, kind: str = "") -> Any:
         value = (await self._profile(info))["customer"].get(name)
-        return _contact(_context(info).caller, kind, value) if kind else value
+        return contact(_context(info).caller, kind, value) if kind else value
 
     @strawberry.field(description="golden name (most trusted, then most recent source)")
     async def name(self, info: Info[RequestContext, None]) -> str | None:
@@ -288,16 +267,20 @@ class Customer:
 
     @strawberry.field(description="the source records resolved to this customer")
     async def identities(self, info: Info[RequestContext, None]) -> list[Identity]:
-        caller = _context(info).caller
-        return [Identity(id=i["identity_id"], source=i["source"], name=i["name"],
-                         email=_contact(caller, "email", i["email"]), phone=_contact(caller, "phone", i["phone"]))
+        context = _context(info)
+        caller = context.caller
+        return [Identity(id=record_id(caller, context.pseudonym_key, i["identity_id"]) or "", source=i["source"],
+                         name=i["name"],
+                         email=contact(caller, "email", i["email"]), phone=contact(caller, "phone", i["phone"]))
                 for i in (await self._profile(info))["identities"]]
 
     @strawberry.field(description="the links that put its records together, with their evidence")
     async def links(self, info: Info[RequestContext, None]) -> list[Link]:
-        rows = await _context(info).loaders["links"].load(self.id) or []
-        return [Link(a=r["a"], b=r["b"], rule=r["rule"], score=r["score"], evidence=list(r["evidence"] or []))
-                for r in rows]
+        context = _context(info)
+        rows = await context.loaders["links"].load(self.id) or []
+        caller, key = context.caller, context.pseudonym_key
+        return [Link(a=record_id(caller, key, r["a"]) or "", b=record_id(caller, key, r["b"]) or "", rule=r["rule"],
+                     score=r["score"], evidence=list(r["evidence"] or [])) for r in rows]
 
     @strawberry.field(description="touchpoints by type")
     async def interactions(self, info: Info[RequestContext, None]) -> list[Count]:
@@ -322,8 +305,9 @@ class Customer:
 
     @strawberry.field(description=f"touchpoints in time order across all its records (at most {JOURNEY_CAP})")
     async def journey(self, info: Info[RequestContext, None], first: int = 100) -> list[Touchpoint]:
-        rows = await _context(info).sized["journey"].load((self.id, _page(first, JOURNEY_CAP))) or []
-        return [Touchpoint.of(row) for row in rows]
+        context = _context(info)
+        rows = await context.sized["journey"].load((self.id, _page(first, JOURNEY_CAP))) or []
+        return [Touchpoint.of(row, context) for row in rows]
 
     @strawberry.field
     async def products_bought(self, info: Info[RequestContext, None]) -> list[BoughtProduct]:
@@ -475,8 +459,11 @@ class Query:
     @strawberry.field(description="customers by e-mail, +phone or part of a name (any script, width, case)")
     async def customers(self, info: Info[RequestContext, None], search: str, first: int = 20,
                         after: str | None = None) -> CustomerConnection:
+        context = _context(info)
+        if not context.caller.may("analyst") and searches_contact(search):
+            raise ApiError("searching by e-mail or phone needs an analyst or admin key; readers search by name")
         start = _offset(after)
-        rows = await run_query(_context(info).store, "search_customers",
+        rows = await run_query(context.store, "search_customers",
                                {"text": search, "limit": start + _page(first) + 1})
         page = rows[start: start + first]
         edges = [CustomerEdge(cursor=_cursor(start + n), node=Customer(id=row["customer_id"]))
@@ -600,8 +587,9 @@ class Mutation:
                        interactions=report.interactions)
 
 
-def build_schema(extensions: list[Any] | None = None) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions or [])
+def build_schema(extensions: list[Any] | None = None,
+                 schema_class: type[strawberry.Schema] = strawberry.Schema) -> strawberry.Schema:
+    return schema_class(query=Query, mutation=Mutation, extensions=extensions or [])
 
 
 def sdl() -> str:

@@ -350,7 +350,10 @@ def _serve(config: Config, args: argparse.Namespace, environment: Mapping[str, s
     rules_path = environment.get("CUSTGRAPH_RESOLVE_CONFIG")
     rules = read_config(Path(rules_path) if rules_path else None)
     if workers == 1:
-        uvicorn.run(create_app(config, keys, rules), host=host, port=port, log_level="info")
+        from custgraph.graph import open_store
+
+        store = open_store(config)  # a locked or unreachable store is a one-line error here, not a traceback
+        uvicorn.run(create_app(config, keys, rules, store=store), host=host, port=port, log_level="info")
         return 0
     os.environ["CUSTGRAPH_STORE"] = config.store  # the worker processes build the app from the environment
     uvicorn.run("custgraph.api:from_environment", factory=True, host=host, port=port, workers=workers,

@@ -13,6 +13,7 @@ from custgraph.errors import ConfigError
 __all__ = ["DEFAULT_STORE", "NEO4J_SCHEMES", "Config"]
 
 DEFAULT_STORE = "./custgraph-data"
+DEFAULT_API_DEADLINE_S = 30.0
 NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
 
 
@@ -28,6 +29,7 @@ class Config:
     neo4j_user: str = "neo4j"
     neo4j_password: str | None = None
     neo4j_database: str | None = None
+    api_deadline_s: float = DEFAULT_API_DEADLINE_S  # a GraphQL request still running then gets a 503
 
     @property
     def uses_neo4j(self) -> bool:
@@ -48,4 +50,18 @@ class Config:
         user = env.get("NEO4J_USER", "").strip() or "neo4j"
         password = env.get("NEO4J_PASSWORD") or None
         database = env.get("NEO4J_DATABASE", "").strip() or None
-        return cls(store=chosen, neo4j_user=user, neo4j_password=password, neo4j_database=database)
+        return cls(store=chosen, neo4j_user=user, neo4j_password=password, neo4j_database=database,
+                   api_deadline_s=_seconds(env, "CUSTGRAPH_API_DEADLINE", DEFAULT_API_DEADLINE_S))
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(name, f"must be a number of seconds, not {text!r}") from None
+    if not 0 < value < 86_400:
+        raise ConfigError(name, "must be more than 0 and less than a day (in seconds)")
+    return value

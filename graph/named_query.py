@@ -61,7 +61,7 @@ class NamedQuery:
             raise QueryParameterError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}")
         bound: dict[str, Any] = {}
         for parameter in self.parameters:
-            if parameter.name not in params:
+            if params.get(parameter.name) is None:  # absent, or null: an optional one takes its default
                 if parameter.required:
                     raise QueryParameterError(f"{self.name}: missing parameter {parameter.name}")
                 bound[parameter.name] = parameter.default

@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -88,6 +89,39 @@ def test_demo_prepares_the_store_then_serve_answers_over_http(tmp_path: Path) ->
         assert status == 401
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
             assert 'operation="Example",outcome="ok"' in response.read().decode()
+        health = _health_while(url, KEY, _NEAR_THE_COST_LIMIT, port)
+        assert health and max(health) < 1.0 and sorted(health)[len(health) // 2] < 0.1, health
+
+        second = subprocess.run([*command, "serve", "--port", str(_free_port())], env=env, capture_output=True,
+                                text=True, timeout=120)
+        assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1, second.stderr
+        assert "another custgraph process" in second.stderr
+
+
+# Whole-graph analytics next to pages of customers with their journeys: just under MAX_COST.
+_NEAR_THE_COST_LIMIT = (
+    '{ jv: journeyVariants(steps: 10, first: 100) { variant customers } tr: transitions { count } '
+    'fu: funnel(steps: ["web_visit", "add_to_cart", "purchase"]) { customers } ts: touchpointScores { month nps } '
+    + " ".join(f'c{n}: customers(search: "{letter}", first: 35) {{ edges {{ node {{ name email '
+               'journey(first: 10) { id at type channelId skus amount } } } }'
+               for n, letter in enumerate("aeio")) + " }")
+
+
+def _health_while(url: str, key: str, query: str, port: int) -> list[float]:
+    """Seconds each /healthz took while ``query`` ran: the event loop must not wait for it."""
+    answered: list[dict[str, Any]] = []
+    worker = threading.Thread(target=lambda: answered.append(_post(url, query, key)[1]))
+    worker.start()
+    took = []
+    while worker.is_alive():
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as response:
+            response.read()
+        took.append(time.perf_counter() - started)
+        time.sleep(0.01)
+    worker.join()
+    assert answered and "errors" not in answered[0], answered
+    return took
 
 
 def test_demo_serves_on_loopback_without_keys(tmp_path: Path) -> None:

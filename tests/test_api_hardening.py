@@ -1,0 +1,223 @@
+"""The API against a careless or hostile client: every malformed request is a 4xx that says
+what to fix, no document can make the server work exponentially, readers learn no contact data.
+
+The cases are the ones found by probing a served store (issue: hardening); each failed before
+the fix with a 500, an exponential validation or a leak.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from custgraph.api import create_app
+from custgraph.api.auth import KeyRing
+from custgraph.api.limits import MAX_COST
+from custgraph.api.request_checks import MAX_BODY_BYTES
+from custgraph.graph import RelationshipRow, open_store
+from custgraph.loaders import load_sources
+from custgraph.loaders.generate import SOURCES, generate
+from custgraph.resolution import ResolveConfig, resolve
+from starlette.testclient import TestClient
+
+from custgraph import queries
+from custgraph.config import Config
+from custgraph.errors import ConfigError
+
+KEYS = {"CUSTGRAPH_API_KEYS": "rita:reader:reader-key-0123456789,ana:analyst:analyst-key-0123456789"}
+READER, ANALYST = "reader-key-0123456789", "analyst-key-0123456789"
+JSON = {"content-type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hardening-data")
+    generate(root, customers=120, seed=11)
+    return root
+
+
+@pytest.fixture
+def client(store_env: dict[str, str], generated: Path) -> Iterator[TestClient]:
+    config = Config.from_env(store_env)
+    with open_store(config, require_schema=False) as store:
+        store.init()
+        load_sources(store, [generated / s for s in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+        resolve(store, ResolveConfig())
+    with TestClient(create_app(config, KeyRing.from_env(KEYS))) as test_client:
+        yield test_client
+
+
+def _post(client: TestClient, key: str = ANALYST, **request: Any) -> tuple[int, dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {key}", **request.pop("headers", {})}
+    response = client.post("/graphql", headers=headers, **request)
+    body = response.json()
+    return response.status_code, body
+
+
+def _message(body: dict[str, Any]) -> str:
+    return str(body["errors"][0]["message"])
+
+
+MALFORMED: list[tuple[str, dict[str, Any], int, str]] = [
+    ("text/plain", {"content": b'{"query":"{ __typename }"}', "headers": {"content-type": "text/plain"}}, 415,
+     "application/json"),
+    ("form-encoded", {"data": {"query": "{ __typename }"}}, 415, "application/json"),
+    ("multipart", {"files": {"query": ("q", b"{ __typename }")}}, 415, "application/json"),
+    ("application/graphql", {"content": b"{ __typename }", "headers": {"content-type": "application/graphql"}},
+     415, "application/json"),
+    ("no content type", {"content": b'{"query":"{ __typename }"}'}, 415, "no Content-Type"),
+    ("a JSON array (batching)", {"json": [{"query": "{ __typename }"}]}, 400, "one operation per request"),
+    ("cut-off JSON", {"content": b'{"query":', "headers": JSON}, 400, "not valid JSON"),
+    ("an empty body", {"content": b"", "headers": JSON}, 400, "not valid JSON"),
+    ("null", {"content": b"null", "headers": JSON}, 400, "JSON object"),
+    ("query is a number", {"json": {"query": 5}}, 400, '"query"'),
+    ("variables as a string", {"json": {"query": "{ __typename }", "variables": "{}"}}, 400, '"variables"'),
+    ("operationName not in the document", {"json": {"query": "query A { __typename }", "operationName": "B"}}, 400,
+     '"B"'),
+    ("two operations, no operationName", {"json": {"query": "query A { __typename } query B { __typename }"}},
+     400, "operationName"),
+    ("variables nested 5,000 deep",
+     {"content": b'{"query":"{ __typename }","variables":{"a":' + b"[" * 5000 + b"]" * 5000 + b"}}",
+      "headers": JSON}, 400, "nested too deeply"),
+    ("a raw 0xff byte", {"content": b'{"query":"{ __typename \xff }"}', "headers": JSON}, 400, "UTF-8"),
+    ("an integer of 5,000 digits",
+     {"content": b'{"query":"{ __typename }","variables":{"a":' + b"9" * 5000 + b"}}", "headers": JSON}, 400,
+     "not valid JSON"),
+    ("a body over the limit", {"content": b'{"query":"' + b" " * (MAX_BODY_BYTES + 1) + b'{ __typename }"}',
+                               "headers": JSON}, 413, "larger than"),
+]
+
+
+@pytest.mark.parametrize(("case", "request_", "status", "says"), MALFORMED, ids=[case[0] for case in MALFORMED])
+@pytest.mark.embedded
+def test_a_malformed_request_is_a_4xx_that_says_what_to_fix(
+        tmp_path: Path, case: str, request_: dict[str, Any], status: int, says: str) -> None:
+    app = create_app(Config.from_env({"CUSTGRAPH_STORE": str(tmp_path / "store")}), KeyRing.from_env(KEYS))
+    with TestClient(app) as client:
+        got, body = _post(client, **dict(request_))
+    assert (got, body["data"]) == (status, None), (case, body)
+    assert says in _message(body), (case, body)
+
+
+@pytest.mark.embedded
+def test_a_mutation_over_get_and_a_get_without_a_query_are_4xx(tmp_path: Path) -> None:
+    app = create_app(Config.from_env({"CUSTGRAPH_STORE": str(tmp_path / "store")}), KeyRing.from_env(KEYS))
+    with TestClient(app) as client:
+        headers = {"Authorization": f"Bearer {ANALYST}"}
+        mutation = client.get("/graphql", headers=headers, params={
+            "query": 'mutation { unmerge(a: "x", b: "y", reason: "z") { customerA } }'})
+        assert mutation.status_code == 400 and "GET" in _message(mutation.json())
+        bare = client.get("/graphql", headers=headers)
+        assert bare.status_code == 400 and "query" in _message(bare.json())
+        works = client.get("/graphql", headers=headers, params={"query": "{ __typename }"})
+        assert works.json() == {"data": {"__typename": "Query"}}
+
+
+def _fragment_bomb(levels: int) -> str:
+    fragments = ["fragment F0 on Transition { count }"]
+    fragments += [f"fragment F{n} on Transition {{ ...F{n - 1} ...F{n - 1} }}" for n in range(1, levels + 1)]
+    return " ".join(fragments) + f" {{ transitions {{ ...F{levels} }} }}"
+
+
+@pytest.mark.embedded
+def test_nested_fragments_are_measured_once_and_refused_at_once(tmp_path: Path) -> None:
+    """2^39 fields written out in 1.9 KB: strawberry's limiters never finished; ours must refuse
+    in well under a second (this is a bound on work, generous for any machine)."""
+    app = create_app(Config.from_env({"CUSTGRAPH_STORE": str(tmp_path / "store")}), KeyRing.from_env(KEYS))
+    with TestClient(app) as client:
+        started = time.perf_counter()
+        status, body = _post(client, json={"query": _fragment_bomb(39)})
+        took = time.perf_counter() - started
+        assert status == 200 and body["data"] is None
+        assert "maximum number of fields" in _message(body) and "549,755,813,889" in _message(body)
+        assert took < 5, took
+        _, small = _post(client, json={"query": _fragment_bomb(3)})
+        assert "errors" not in small, small  # 8 spreads of one field: allowed
+
+
+def test_the_cost_counts_lists_at_the_size_they_may_reach(client: TestClient) -> None:
+    node = "name journey(first: 500) { id at type channelId skus amount score }"
+    _, big = _post(client, json={"query": f'{{ customers(search: "a", first: 100) {{ edges {{ node {{ {node} }} }} }} }}'})
+    assert "maximum cost" in _message(big) and f"{MAX_COST:,}" in _message(big), big
+    variable = "query($n: Int!) { customers(search: \"a\", first: $n) { edges { node { " + node + " } } } }"
+    _, by_variable = _post(client, json={"query": variable, "variables": {"n": 1}})
+    assert "maximum cost" in _message(by_variable)  # a variable counts at its cap: one document, any value
+    small = '{ customers(search: "a", first: 10) { edges { node { name journey(first: 20) { id type } } } } }'
+    _, fine = _post(client, json={"query": small})
+    assert "errors" not in fine and fine["data"]["customers"]["edges"], fine
+
+
+def test_bad_variable_values_get_the_message_of_bad_literals(client: TestClient) -> None:
+    for literal, variable, type_, value in (
+        ("transitions(minCount: 1099511627776)", "transitions(minCount: $v)", "Int!", 1099511627776),
+        ("transitions(minCount: 1.5)", "transitions(minCount: $v)", "Int!", 1.5),
+        ('touchpointScores(since: "yesterday")', "touchpointScores(since: $v)", "DateTime", "yesterday"),
+    ):
+        _, by_literal = _post(client, json={"query": f"{{ {literal} {{ __typename }} }}"})
+        _, by_variable = _post(client, json={"query": f"query($v: {type_}) {{ {variable} {{ __typename }} }}",
+                                             "variables": {"v": value}})
+        said = _message(by_literal)
+        assert "internal error" not in said and "internal error" not in _message(by_variable)
+        assert said.split(":")[0] in _message(by_variable), (said, _message(by_variable))
+
+
+def test_optional_arguments_may_be_left_out(client: TestClient) -> None:
+    _, body = _post(client, json={"query": "{ touchpointScores { month nps csat } }"})
+    assert "errors" not in body and body["data"]["touchpointScores"], body
+
+
+def test_client_errors_are_logged_in_one_line_without_values(client: TestClient,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="custgraph.api"):
+        _post(client, json={"query": 'query($v: Int!) { transitions(minCount: $v) { count } }',
+                            "variables": {"v": "someone@private.example"}})
+        _post(client, json={"query": "{ nope }"})
+        _post(client, content=b"{", headers=JSON)
+    lines = [record for record in caplog.records if record.name == "custgraph.api"]
+    assert len(lines) == 3, [record.getMessage() for record in lines]
+    for record in lines:
+        assert record.exc_info is None and "\n" not in record.getMessage()
+        assert "someone@private.example" not in record.getMessage()
+
+
+def test_readers_search_by_name_only_and_see_no_record_id_with_contact_data(client: TestClient) -> None:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    # A source keyed by e-mail, linked to an existing customer's record.
+    row = next(r for r in store.run(queries.get("customer_identities")) if r["customer_id"])
+    customer = row["customer_id"]
+    keyed = "mailshop:someone@private.example"
+    store.upsert_nodes("Identity", [{"identity_id": keyed, "source": "mailshop", "email": "someone@private.example",
+                                     "email_norm": "someone@private.example"}])
+    store.upsert_relationships("RESOLVES_TO", [RelationshipRow(keyed, customer)])
+    store.upsert_relationships("SAME_AS", [RelationshipRow(f"{row['source']}:{row['source_id']}", keyed,
+                                                           {"rule": "email", "score": 1.0})])
+    query = """query($id: String!) { customer(id: $id) { identities { id email } links { a b }
+               journey(first: 500) { identityId } } }"""
+    variables = {"id": customer}
+    _, analyst = _post(client, json={"query": query, "variables": variables})
+    _, reader = _post(client, READER, json={"query": query, "variables": variables})
+    assert keyed in str(analyst["data"]), analyst
+    assert "someone" not in str(reader["data"]), reader  # masked e-mails keep their domain, no more
+    ids = [i["id"] for i in reader["data"]["customer"]["identities"]]
+    assert len(set(ids)) == len(ids) and all(":~" in i for i in ids)
+    linked = {end for link in reader["data"]["customer"]["links"] for end in (link["a"], link["b"])}
+    assert linked <= set(ids)  # the same pseudonym in every field
+
+    for contact in ("someone@private.example", "+81 90-1234-5678"):
+        search = '{ customers(search: "%s") { edges { node { id } } } }' % contact
+        _, refused = _post(client, READER, json={"query": search})
+        assert refused["data"] is None and "analyst" in _message(refused)
+        _, allowed = _post(client, json={"query": search})
+        assert "errors" not in allowed
+    _, by_name = _post(client, READER, json={"query": '{ customers(search: "a") { edges { node { id } } } }'})
+    assert by_name["data"]["customers"]["edges"]
+
+
+def test_a_key_listed_twice_is_a_start_up_error() -> None:
+    with pytest.raises(ConfigError, match="also given"):
+        KeyRing.from_env({"CUSTGRAPH_API_KEYS": "a:reader:same-key-0123456789,b:admin:same-key-0123456789"})
