@@ -142,7 +142,8 @@ def test_nested_fragments_are_measured_once_and_refused_at_once(tmp_path: Path) 
 
 def test_the_cost_counts_lists_at_the_size_they_may_reach(client: TestClient) -> None:
     node = "name journey(first: 500) { id at type channelId skus amount score }"
-    _, big = _post(client, json={"query": f'{{ customers(search: "a", first: 100) {{ edges {{ node {{ {node} }} }} }} }}'})
+    page = f'{{ customers(search: "a", first: 100) {{ edges {{ node {{ {node} }} }} }} }}'
+    _, big = _post(client, json={"query": page})
     assert "maximum cost" in _message(big) and f"{MAX_COST:,}" in _message(big), big
     variable = "query($n: Int!) { customers(search: \"a\", first: $n) { edges { node { " + node + " } } } }"
     _, by_variable = _post(client, json={"query": variable, "variables": {"n": 1}})
@@ -209,7 +210,7 @@ def test_readers_search_by_name_only_and_see_no_record_id_with_contact_data(clie
     assert linked <= set(ids)  # the same pseudonym in every field
 
     for contact in ("someone@private.example", "+81 90-1234-5678"):
-        search = '{ customers(search: "%s") { edges { node { id } } } }' % contact
+        search = '{ customers(search: "' + contact + '") { edges { node { id } } } }'
         _, refused = _post(client, READER, json={"query": search})
         assert refused["data"] is None and "analyst" in _message(refused)
         _, allowed = _post(client, json={"query": search})
