@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--json", action="store_true", help="print the counts as one JSON object")
     load.add_argument("--quiet", action="store_true", help="no progress bars")
     load.add_argument("--batch-size", type=int, default=None, help="rows per store transaction (default 1000)")
+    load.add_argument("--strict", action="store_true",
+                      help="an invalid optional field rejects its whole row (default: the field is dropped and "
+                           "reported in the rejects file, and the row loads)")
     generate = commands.add_parser("generate", help="write realistic multi-source sample data with truth.csv")
     generate.add_argument("out", metavar="OUT_DIR")
     generate.add_argument("--customers", type=int, default=1000, help="real persons to generate (default 1000)")
@@ -161,22 +164,28 @@ def _load(config: Config, args: argparse.Namespace) -> int:
     with open_store(config, require_schema=not config.uses_neo4j, batch_size=batch_size) as store:
         if not config.uses_neo4j:
             store.init()
-        report = load_sources(store, [Path(s) for s in args.sources], Path(args.rejects), progress, batch_size)
+        report = load_sources(store, [Path(s) for s in args.sources], Path(args.rejects), progress, batch_size,
+                              whole_rows=args.strict)
     if args.json:
         print(report.to_json())
         return 0
     for file in report.files:
         notes = f"  ({'; '.join(file.notes)})" if file.notes else ""
-        erased = f", {file.erased:,} of erased persons skipped" if file.erased else ""
         print(f"{file.source}/{Path(file.path).name}: {file.rows:,} rows, {file.created:,} loaded, "
-              f"{file.updated:,} updated, {file.unchanged:,} unchanged, {file.rejected:,} rejected{erased}{notes}")
+              f"{file.updated:,} updated, {file.unchanged:,} unchanged, {file.rejected:,} rejected"
+              f"{_extra(file.dropped, file.erased)}{notes}")
     totals = report.as_dict()
-    erased = f", {totals['erased']:,} of erased persons skipped" if totals["erased"] else ""
+    extra = _extra(totals["dropped"], totals["erased"])
     print(f"total: {totals['created']:,} loaded, {totals['updated']:,} updated, "
-          f"{totals['unchanged']:,} unchanged, {totals['rejected']:,} rejected{erased}")
+          f"{totals['unchanged']:,} unchanged, {totals['rejected']:,} rejected{extra}")
     if report.rejects_path:
-        print(f"rejected rows: {report.rejects_path}")
+        print(f"rejected rows and dropped fields: {report.rejects_path}")
     return 0
+
+
+def _extra(dropped: int, erased: int) -> str:
+    return ((f", {dropped:,} invalid optional fields dropped" if dropped else "")
+            + (f", {erased:,} of erased persons skipped" if erased else ""))
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -237,17 +246,14 @@ def _resolution(config: Config, args: argparse.Namespace, environment: Mapping[s
 
 
 def _export(config: Config) -> int:
-    import csv
-
+    from custgraph.csv_output import write_csv
     from custgraph.graph import open_store
     from custgraph.queries import get as named_query
 
     with open_store(config) as store:
         rows = store.run(named_query("customer_identities"))
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["source", "source_id", "customer_id"])
-    for row in rows:
-        writer.writerow([row["source"], row["source_id"], row["customer_id"] or ""])
+    write_csv(sys.stdout, ["source", "source_id", "customer_id"],
+              ([row["source"], row["source_id"], row["customer_id"] or ""] for row in rows))
     return 0
 
 

@@ -7,7 +7,6 @@ wrong value is a one-line error naming the parameter), not in every query.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import sys
@@ -15,6 +14,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import IO, Any
 
+from custgraph.csv_output import write_csv
 from custgraph.errors import QueryParameterError
 from custgraph.graph import NamedQuery, Rows
 
@@ -94,9 +94,7 @@ def write_rows(rows: Rows, fmt: str, out: IO[str] = sys.stdout) -> None:
         return
     columns = list(dict.fromkeys(key for row in rows for key in row))
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([_cell(row.get(column)) for column in columns] for row in rows)
+        write_csv(out, columns, ([_cell(row.get(column)) for column in columns] for row in rows))
         return
     cells = [[_cell(row.get(column)) for column in columns] for row in rows]
     widths = [min(60, max([len(column)] + [len(line[i]) for line in cells])) for i, column in enumerate(columns)]

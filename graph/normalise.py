@@ -26,6 +26,7 @@ __all__ = [
     "search_key",
     "text",
     "timestamp",
+    "zoned_timestamp",
 ]
 
 _SPACE = re.compile(r"\s+")
@@ -114,22 +115,28 @@ def date(value: str) -> dt.date:
     raise ValueError("not a date (use YYYY-MM-DD)")
 
 
-def timestamp(value: str, zone: str = "UTC") -> dt.datetime:
-    """ISO 8601 date-time; one without an offset is read in ``zone``. Returned in UTC."""
+def zoned_timestamp(value: str, zone: str = "UTC") -> dt.datetime:
+    """ISO 8601 date-time with its own offset; one without an offset is read in ``zone``."""
     raw = _nfkc(value).strip().replace(" ", "T", 1)
     try:
         parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError("not a timestamp (use ISO 8601, e.g. 2024-03-07T14:05:00+09:00)") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(zone))
-    return parsed.astimezone(dt.UTC)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=ZoneInfo(zone))
+
+
+def timestamp(value: str, zone: str = "UTC") -> dt.datetime:
+    """ISO 8601 date-time; one without an offset is read in ``zone``. Returned in UTC."""
+    try:
+        return zoned_timestamp(value, zone).astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 has no UTC time
+        raise ValueError("out of the range of times") from None
 
 
 def number(value: str) -> float:
     """A plain decimal number; thousands separators are refused as ambiguous (1,234 vs 1.234)."""
     raw = _nfkc(value).strip().replace(" ", "")
-    if "," in raw:
+    if "," in raw or "_" in raw:
         raise ValueError("not a number (no thousands separators or decimal commas)")
     try:
         result = float(raw)

@@ -97,7 +97,10 @@ def load_sources(
     rejects_path: Path,
     progress: FileProgress | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    whole_rows: bool = False,
 ) -> LoadReport:
+    """``whole_rows``: an invalid optional field rejects its row (by default the field is dropped,
+    reported in the rejects file, and the row loads)."""
     plans = plan_sources(folders)
     report = LoadReport(rejects_path=str(rejects_path))
     with (
@@ -105,7 +108,7 @@ def load_sources(
         (progress or FileProgress(enabled=False)) as bars,
         ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="custgraph-writer") as writer,
     ):
-        loader = _Loader(store, rejects, bars, batch_size, report, writer)
+        loader = _Loader(store, rejects, bars, batch_size, report, writer, whole_rows)
         for plan in plans:
             loader.load_file(plan)
     if rejects.count == 0:
@@ -131,6 +134,7 @@ class _Loader:
     batch_size: int
     report: LoadReport
     writer: ThreadPoolExecutor
+    whole_rows: bool = False
     known: dict[str, set[Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -147,7 +151,7 @@ class _Loader:
             if ignored:
                 file_report.notes.append(f"ignored columns: {', '.join(ignored)}")
         build = self._builder(entity.name)
-        parse = RowParser(entity, mapping)
+        parse = RowParser(entity, mapping, self.whole_rows)
         key_column = mapping.column(entity.name, entity.key)
         seen: dict[Any, int] = {}
         pending: list[_Pending] = []
@@ -158,6 +162,11 @@ class _Loader:
             with self.lock:  # called by the parsing and the writing thread
                 file_report.rejected += 1
                 self.rejects.write(mapping.name, str(plan.path), line, column, reason)
+
+        def drop(line: int, column: str, reason: str) -> None:
+            with self.lock:
+                file_report.dropped += 1
+                self.rejects.write(mapping.name, str(plan.path), line, column, reason, action="field dropped")
 
         in_flight: deque[Future[WriteResult]] = deque()
 
@@ -181,6 +190,8 @@ class _Loader:
                 except RowReject as bad:
                     reject(raw.line, bad.field, bad.reason)
                 else:
+                    for column, reason in parse.dropped:
+                        drop(raw.line, column, reason)
                     key = row[entity.key]
                     if key in seen:
                         reject(raw.line, key_column, f"duplicate {entity.key} {key!r} (first on line {seen[key]})")

@@ -2,7 +2,13 @@
 
 Readers never stop at a bad row: a row they cannot decode is yielded as a
 ``RawRow`` with ``problem`` set, so the loader rejects it and goes on. Only a
-file that cannot be opened, or a CSV without the required columns, is fatal.
+file that cannot be opened, or a CSV whose header cannot be trusted (blank, with
+a column named twice or not at all, lines ended by CR alone), is fatal.
+
+A CSV quote that is never closed would make the rest of the file one field. A
+record spanning several lines that does not fit the header is therefore taken
+back: its first line is rejected and reading starts again on the next line, so
+one bad line costs one row and never silently swallows the rows after it.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +27,8 @@ from custgraph.errors import SourceFileError
 __all__ = ["MAX_FIELD_CHARS", "RawRow", "SourceFile", "read_rows"]
 
 MAX_FIELD_CHARS = 65_536  # longer fields are rejected: no real attribute is that long
-_CSV_HARD_LIMIT = 16 * 1024 * 1024
+# Past this a field is unreadable, not merely too long: an unclosed quote stops here, not at 16 MiB.
+_CSV_HARD_LIMIT = 4 * MAX_FIELD_CHARS
 csv.field_size_limit(_CSV_HARD_LIMIT)
 
 
@@ -79,40 +87,91 @@ def _undecodable(value: str) -> bool:
 def _csv(path: Path) -> tuple[list[str] | None, Iterator[RawRow]]:
     """The header is read on its own, so checking it leaves no file open."""
     with open(path, "rb") as handle:
-        try:
-            header = next(csv.reader(_decoded_lines(handle, [0])))
-        except StopIteration:
+        first = handle.readline()
+        more = bool(handle.read(1))
+    if not first:
+        return [], iter(())
+    line = first.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
+    if "\r" in line.rstrip("\r\n"):
+        raise SourceFileError(str(path), 1, "", "lines end in CR alone (old Mac style): save the file with LF or "
+                                                  "CRLF line ends")
+    if not line.strip():
+        if not more:
             return [], iter(())
-        except csv.Error as error:
-            raise SourceFileError(str(path), 1, "", f"unreadable header: {error}") from None
+        raise SourceFileError(str(path), 1, "", "line 1 is blank: the header must be the first line")
+    try:
+        header = next(csv.reader([line]))
+    except csv.Error as error:
+        raise SourceFileError(str(path), 1, "", f"unreadable header: {error}") from None
     header = [column.strip() for column in header]
     if any(_undecodable(column) for column in header):
         raise SourceFileError(str(path), 1, "", "the header is not UTF-8 text")
+    seen: dict[str, int] = {}
+    for number, column in enumerate(header, start=1):
+        if not column:
+            raise SourceFileError(str(path), 1, "", f"column {number} of the header has no name")
+        if column in seen:
+            raise SourceFileError(str(path), 1, column, f"column {column!r} is named twice in the header "
+                                                        f"(columns {seen[column]} and {number})")
+        seen[column] = number
     return header, _csv_rows(path, header)
+
+
+class _Lines:
+    """A file's lines for ``csv.reader``, numbered, remembering those the current record took, so a
+    record that turns out wrong can be given back and read again from its second line."""
+
+    def __init__(self, handle: BinaryIO, counter: list[int]) -> None:
+        self._lines = enumerate(_decoded_lines(handle, counter), start=1)
+        self._returned: deque[tuple[int, str]] = deque()
+        self.taken: list[tuple[int, str]] = []
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        item = self._returned.popleft() if self._returned else next(self._lines)
+        self.taken.append(item)
+        return item[1]
+
+    def give_back(self, lines: list[tuple[int, str]]) -> None:
+        self._returned.extendleft(reversed(lines))
 
 
 def _csv_rows(path: Path, header: list[str]) -> Iterator[RawRow]:
     with open(path, "rb") as handle:
         counter = [0]
-        reader = csv.reader(_decoded_lines(handle, counter))
-        next(reader)
-        last_line = reader.line_num
+        lines = _Lines(handle, counter)
+        next(lines)  # the header, checked already
+        reader = csv.reader(lines, strict=True)
         while True:
-            start = last_line + 1
+            lines.taken = []
+            cells: list[str] = []
             try:
                 cells = next(reader)
             except StopIteration:
                 return
             except csv.Error as error:
-                last_line = reader.line_num
-                yield RawRow(start, problem=("-", f"unreadable CSV: {error}"), position=counter[0])
+                problem: str | None = f"unreadable CSV: {error}"
+            else:
+                if not cells:
+                    continue  # a blank line
+                problem = None if len(cells) == len(header) else \
+                    f"{len(cells)} fields where the header has {len(header)}"
+            if not lines.taken:
+                return
+            start = lines.taken[0][0]
+            if problem is not None and len(lines.taken) > 1:
+                # A quote left open took the lines after it: reject this line alone and read on.
+                lines.give_back(lines.taken[1:])
+                reader = csv.reader(lines, strict=True)
+                yield RawRow(start, problem=("-", f"{problem}; a quote opened on this line is not closed where "
+                                                   "it should be (the next lines are read on their own)"),
+                             position=counter[0])
                 continue
-            last_line = reader.line_num
-            if not cells:
-                continue  # a blank line
             row = RawRow(start, position=counter[0])
-            if len(cells) != len(header):
-                row.problem = ("-", f"{len(cells)} fields where the header has {len(header)}")
+            if problem is not None:
+                row.problem = ("-", problem)
             else:
                 row.values = dict(zip(header, cells, strict=True))
                 for column, value in row.values.items():

@@ -21,6 +21,7 @@ class FileReport:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    dropped: int = 0  # invalid optional fields left out of rows that loaded
     erased: int = 0  # rows of records erased on request (and their touchpoints): skipped
     notes: list[str] = field(default_factory=list)
 
@@ -37,7 +38,8 @@ class LoadReport:
         return sum(int(getattr(report, name)) for report in self.files)
 
     def as_dict(self) -> dict[str, Any]:
-        counts = {name: self.total(name) for name in ("rows", "created", "updated", "unchanged", "rejected", "erased")}
+        counts = {name: self.total(name) for name in ("rows", "created", "updated", "unchanged", "rejected", "dropped",
+                                                   "erased")}
         return {
             **counts,
             "loaded": counts["created"],
@@ -55,7 +57,8 @@ class LoadReport:
 
 
 class RejectWriter:
-    """Appends one JSON object per rejected row: file, line, field, reason.
+    """Appends one JSON object per rejected row or dropped field: file, line, field, reason and
+    ``action`` ("row rejected": the row was not loaded; "field dropped": it loaded without it).
 
     The file is created on the first reject only, so a clean load leaves none behind;
     an older file at that path is replaced when the load starts.
@@ -67,11 +70,13 @@ class RejectWriter:
         self._handle: IO[str] | None = None
         path.unlink(missing_ok=True)
 
-    def write(self, source: str, file: str, line: int, field_name: str, reason: str) -> None:
+    def write(self, source: str, file: str, line: int, field_name: str, reason: str,
+              action: str = "row rejected") -> None:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
-        record = {"source": source, "file": file, "line": line, "field": field_name, "reason": reason}
+        record = {"source": source, "file": file, "line": line, "field": field_name, "reason": reason,
+                  "action": action}
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.count += 1
 

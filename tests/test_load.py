@@ -50,9 +50,10 @@ def full_source(root: Path, **overrides: str | bytes) -> Path:
     return write_source(root, "crm", **files)
 
 
-def load(store: Store, tmp_path: Path, *folders: Path) -> tuple[LoadReport, list[dict[str, object]]]:
+def load(store: Store, tmp_path: Path, *folders: Path,
+         whole_rows: bool = False) -> tuple[LoadReport, list[dict[str, object]]]:
     rejects = tmp_path / "rejects.jsonl"
-    report = load_sources(store, list(folders), rejects)
+    report = load_sources(store, list(folders), rejects, whole_rows=whole_rows)
     lines = rejects.read_text(encoding="utf-8").splitlines() if rejects.exists() else []
     return report, [json.loads(line) for line in lines]
 
@@ -132,43 +133,69 @@ def test_a_new_file_adds_only_what_is_new(store: Store, tmp_path: Path) -> None:
     assert counts(store)[0]["Interaction"] == 4
 
 
+# (case, file, content, line, field, reason, what happens by default: the row is rejected, or only
+# the field is dropped and the row loads; with whole_rows=True every case rejects its row)
 BAD_INPUTS = [
-    ("missing key", "customers.csv", CUSTOMERS + ",No Key,,,,,,\n", 4, "source_id", "required"),
-    ("bad date", "customers.csv", CUSTOMERS + "C3,Bad Date,,,,1990-13-45,,\n", 4, "birth_date", "not a date"),
+    ("missing key", "customers.csv", CUSTOMERS + ",No Key,,,,,,\n", 4, "source_id", "required", "row"),
+    ("bad date", "customers.csv", CUSTOMERS + "C3,Bad Date,,,,1990-13-45,,\n", 4, "birth_date", "not a date", "field"),
+    ("impossible date", "customers.csv", CUSTOMERS + "C3,Bad Date,,,,19551192,,\n", 4, "birth_date", "not a date",
+     "field"),
+    ("birth date 0001", "customers.csv", CUSTOMERS + "C3,Old,,,,0001-01-01,,\n", 4, "birth_date", "1900", "field"),
     ("bad number", "interactions.csv", INTERACTIONS + "i9,C1,purchase,2026-10-05T08:00:00Z,,,,\"12,50\",,,\n",
-     5, "amount", "not a number"),
+     5, "amount", "not a number", "field"),
+    ("underscore number", "interactions.csv", INTERACTIONS + "i9,C1,purchase,2026-10-05T08:00:00Z,,,,1_000,,,\n",
+     5, "amount", "not a number", "field"),
     ("unknown customer", "interactions.csv", INTERACTIONS + "i9,C404,purchase,2026-10-05T08:00:00Z,,,,,,,\n",
-     5, "customer_id", "unknown customer 'C404'"),
+     5, "customer_id", "unknown customer 'C404'", "row"),
     ("unknown product", "interactions.csv", INTERACTIONS + "i9,C1,purchase,2026-10-05T08:00:00Z,,,NOPE,,,,\n",
-     5, "sku", "unknown product 'NOPE'"),
+     5, "sku", "unknown product 'NOPE'", "row"),
     ("huge quantity", "interactions.csv", INTERACTIONS + "i9,C1,purchase,2026-10-05T08:00:00Z,,,,,1e30,,\n",
-     5, "quantity", "64-bit"),
+     5, "quantity", "64-bit", "field"),
     ("bad timestamp", "interactions.csv", INTERACTIONS + "i9,C1,purchase,yesterday,,,,,,,\n", 5, "at",
-     "not a timestamp"),
+     "not a timestamp", "row"),
+    ("timestamp before year 1", "interactions.csv",
+     INTERACTIONS + "i9,C1,purchase,0001-01-01T00:00:00+01:00,,,,,,,\n", 5, "at", "out of range", "row"),
+    ("timestamp after 9999", "interactions.csv",
+     INTERACTIONS + "i9,C1,purchase,9999-12-31T23:59:59-01:00,,,,,,,\n", 5, "at", "out of range", "row"),
+    ("timestamp in 9999", "interactions.csv", INTERACTIONS + "i9,C1,purchase,9999-01-01T00:00:00Z,,,,,,,\n",
+     5, "at", "between 1900 and now", "row"),
+    ("offset +23:59", "interactions.csv", INTERACTIONS + "i9,C1,purchase,2026-10-05T08:00:00+23:59,,,,,,,\n",
+     5, "at", "-12:00 and +14:00", "row"),
     ("score out of range", "interactions.csv", INTERACTIONS + "i9,C2,survey_response,2026-10-05T08:00:00Z,,,,,,11,\n",
-     5, "score", "NPS 0-10"),
-    ("duplicate key", "customers.csv", CUSTOMERS + "C1,Someone Else,,,,,,\n", 4, "source_id", "first on line 2"),
+     5, "score", "NPS 0-10", "field"),
+    ("duplicate key", "customers.csv", CUSTOMERS + "C1,Someone Else,,,,,,\n", 4, "source_id", "first on line 2",
+     "row"),
     ("wrong encoding", "customers.csv", CUSTOMERS.encode() + "C3,Jos\u00e9 Garc\u00eda,,,,,,\n".encode("latin-1"),
-     4, "name", "not UTF-8"),
-    ("huge field", "customers.csv", CUSTOMERS + "C3," + "x" * 70_000 + ",,,,,,\n", 4, "name", "longer than"),
-    ("wrong field count", "customers.csv", CUSTOMERS + "C3,Too,Few\n", 4, "-", "3 fields where the header has 8"),
+     4, "name", "not UTF-8", "row"),
+    ("huge field", "customers.csv", CUSTOMERS + "C3," + "x" * 70_000 + ",,,,,,\n", 4, "name", "longer than", "field"),
+    ("wrong field count", "customers.csv", CUSTOMERS + "C3,Too,Few\n", 4, "-", "3 fields where the header has 8",
+     "row"),
 ]
 
 
-@pytest.mark.parametrize(("file_name", "content", "line", "field", "reason"),
+@pytest.mark.parametrize("whole_rows", [False, True], ids=["fields dropped", "whole rows"])
+@pytest.mark.parametrize(("file_name", "content", "line", "field", "reason", "kind"),
                          [case[1:] for case in BAD_INPUTS], ids=[case[0] for case in BAD_INPUTS])
-def test_a_bad_row_is_rejected_with_file_line_and_field_and_good_rows_load(
-    store: Store, tmp_path: Path, file_name: str, content: str | bytes, line: int, field: str, reason: str
+def test_a_bad_value_is_reported_with_file_line_and_field_and_good_rows_load(
+    store: Store, tmp_path: Path, file_name: str, content: str | bytes, line: int, field: str, reason: str,
+    kind: str, whole_rows: bool,
 ) -> None:
-    report, rejects = load(store, tmp_path, full_source(tmp_path, **{file_name: content}))
+    report, rejects = load(store, tmp_path, full_source(tmp_path, **{file_name: content}), whole_rows=whole_rows)
 
     assert len(rejects) == 1, rejects
     assert rejects[0]["file"].endswith(file_name)
     assert (rejects[0]["line"], rejects[0]["field"], rejects[0]["source"]) == (line, field, "crm")
-    assert reason in rejects[0]["reason"]
-    assert report.total("rejected") == 1
+    assert reason in str(rejects[0]["reason"])
     nodes, _ = counts(store)
-    assert (nodes["Identity"], nodes["Interaction"]) == (2, 3)
+    if kind == "row" or whole_rows:
+        assert (rejects[0]["action"], report.total("rejected"), report.total("dropped")) == ("row rejected", 1, 0)
+        assert (nodes["Identity"], nodes["Interaction"]) == (2, 3)
+    else:  # the row loads without the field
+        assert (rejects[0]["action"], report.total("rejected"), report.total("dropped")) == ("field dropped", 0, 1)
+        label, key = ("Identity", "crm:C3") if file_name == "customers.csv" else ("Interaction", "crm:i9")
+        loaded = store.get_node(label, key)
+        assert loaded is not None and rejects[0]["field"] not in loaded, loaded
+        assert nodes["Identity"] + nodes["Interaction"] == 6
 
 
 @pytest.mark.parametrize(("content", "note"), [("", "empty file"), ("sku,name,category,brand,price\n", "no rows")])
