@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("what", choices=["identities"], help="identities: source,source_id,customer_id")
     query = commands.add_parser("query", help="run a named query from the catalogue (see --list)")
     query.add_argument("name", nargs="?", metavar="NAME", help="the query, e.g. customer_profile")
+    query.add_argument("bare", nargs="*", metavar="KEY=VALUE", help="parameters may also follow the name without -p")
     query.add_argument("--list", action="store_true", help="list the queries with their parameters")
     query.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
                        help="a parameter (repeat for more); lists as JSON or comma-separated")
@@ -95,6 +96,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     try:
         config = Config.from_env(environment, store=args.store)
+        if _opens_store(args) and args.command not in STORE_MAKERS:
+            _require_existing_store(config, "--store" if args.store is not None else "CUSTGRAPH_STORE")
         if args.command == "init":
             return _init(config)
         if args.command == "demo":
@@ -124,6 +127,23 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         sys.stderr.close()
         return 0
     return 0
+
+
+STORE_MAKERS = ("init", "load", "demo")  # the commands that may create an embedded store directory
+
+
+def _opens_store(args: argparse.Namespace) -> bool:
+    return args.command != "generate" and not (args.command == "query" and (args.list or not args.name))
+
+
+def _require_existing_store(config: Config, setting: str) -> None:
+    """A mistyped path must not become a new, empty store that answers every question with nothing."""
+    from pathlib import Path
+
+    if config.uses_neo4j:
+        return
+    if not (Path(config.store) / "graph.sqlite").exists():
+        raise ConfigError(setting, f"no custgraph store at {config.store} (custgraph init or load makes one)")
 
 
 def _init(config: Config) -> int:
@@ -267,7 +287,7 @@ def _query(config: Config, args: argparse.Namespace) -> int:
         print("\n".join(describe(named_query(name)) for name in names()))
         return 0
     query = named_query(args.name)
-    params = parse_params(query, args.param)
+    params = parse_params(query, [*args.param, *args.bare])
     query.bind(params)  # a wrong or missing parameter fails before the store is opened
     with open_store(config) as store:
         rows = store.run(query, params)
@@ -306,8 +326,10 @@ def _demo(config: Config, args: argparse.Namespace, environment: Mapping[str, st
             print(f"custgraph: loaded into {store.target}: {totals['created']:,} created, "
                   f"{totals['updated']:,} updated, {totals['unchanged']:,} unchanged")
             resolved = resolve(store, ResolveConfig())
+            waiting = {row["type"]: row["count"] for row in store.run(named_query("relationship_counts"))}
             print(f"custgraph: {resolved.records:,} records resolved to {resolved.customers:,} customers "
-                  f"({resolved.links:,} new links, {resolved.review:,} in the review queue)")
+                  f"({resolved.links:,} links made now, {waiting.get('POSSIBLY_SAME_AS', 0):,} pair(s) in the "
+                  "review queue)")
             ids = sorted(row["customer_id"] for row in store.run(named_query("customer_identities"))
                          if row["customer_id"])
             example = max(ids[:200], key=lambda c: (len(store.run(named_query("cross_sell"),
@@ -322,7 +344,12 @@ def _demo(config: Config, args: argparse.Namespace, environment: Mapping[str, st
     ]
     curl = ("curl -s " + url + " -H 'Content-Type: application/json' "
             """-d '{"query": "{ transitions { fromType toType count medianHours } }"}'""")
-    print(f"\nGraphQL API: {url}  (GraphiQL in a browser; /healthz, /readyz, /metrics)\nThree queries to try:\n")
+    if args.no_serve:
+        print(f"\nThe store is ready. `custgraph --store {config.store} serve --port {args.port}` serves the "
+              f"GraphQL API at {url} (GraphiQL in a browser; /healthz, /readyz, /metrics).\n"
+              "Three queries to try there:\n")
+    else:
+        print(f"\nGraphQL API: {url}  (GraphiQL in a browser; /healthz, /readyz, /metrics)\nThree queries to try:\n")
     print("\n\n".join(f"  {query}" for query in examples))
     print(f"\nFrom a shell: {curl}\n")
     if args.no_serve:

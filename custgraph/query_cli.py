@@ -87,7 +87,8 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def write_rows(rows: Rows, fmt: str, out: IO[str] = sys.stdout) -> None:
+def write_rows(rows: Rows, fmt: str, out: IO[str] | None = None) -> None:
+    out = out if out is not None else sys.stdout  # looked up now: a default bound at import goes stale
     if fmt == "json":
         json.dump(_plain(rows), out, ensure_ascii=False, indent=2)
         out.write("\n")

@@ -18,6 +18,7 @@ import phonenumbers
 __all__ = [
     "boolean",
     "date",
+    "display_name",
     "email",
     "kana_fold",
     "name",
@@ -32,6 +33,7 @@ __all__ = [
 _SPACE = re.compile(r"\s+")
 # Punctuation in names (NFKC has already turned full-width brackets into ASCII ones).
 _NAME_PUNCTUATION = re.compile("[.,'\"`\\-_()\u2019\u2010\u30fb\uff65]+")
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _GMAIL = ("gmail.com", "googlemail.com")
 
@@ -55,6 +57,16 @@ def name(value: str) -> str:
     """A person's name for comparison: ``text`` + kana folding, without punctuation."""
     folded = kana_fold(text(value))
     return _SPACE.sub(" ", _NAME_PUNCTUATION.sub(" ", folded)).strip()
+
+
+def display_name(value: str) -> str:
+    """One written form per script for a name shown to people: a Latin-script ``Family, Given``
+    (as many CRMs export it) becomes ``Given Family``; CJK names keep family name first, as given."""
+    if value.count(",") == 1 and not _CJK.search(value):
+        family, given = (part.strip() for part in value.split(","))
+        if family and given:
+            return f"{given} {family}"
+    return value
 
 
 def email(value: str) -> str:

@@ -49,6 +49,8 @@ def golden(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         if stated:
             latest = max(stated, key=lambda r: (r["consent_at"], str(r["identity_id"])))
             result[attribute] = latest[f"consent_{attribute}"]
+    if result["name"]:
+        result["name"] = normalise.display_name(result["name"])
     result["name_norm"] = result["name_norm"] or (normalise.name(result["name"]) if result["name"] else None)
     result["identities"] = len(records)
     result["sources"] = sorted({str(r.get("source")) for r in records})

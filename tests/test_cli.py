@@ -24,6 +24,33 @@ def test_demo_loads_generated_data_resolves_it_and_a_second_run_changes_nothing(
     assert f"0 created, 0 updated, {created:,} unchanged" in second
     assert "customers" in first and "http://127.0.0.1:8000/graphql" in first
     assert len(re.findall(r"^  \{ ", first, flags=re.MULTILINE)) == 3  # three example queries
+    assert "The store is ready" in first and "GraphQL API: http" not in first  # --no-serve serves nothing
+    queued = [re.search(r"([\d,]+) pair\(s\) in the review queue", out).group(1)  # type: ignore[union-attr]
+              for out in (first, second)]
+    assert queued[0] == queued[1]  # the queue as it stands, not what this run added
+
+
+def test_reading_commands_refuse_a_store_that_does_not_exist(tmp_path: os.PathLike[str],
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    missing = f"{tmp_path}/typo/store"
+    for command in (["stats"], ["query", "journey", "customer_id=x"], ["resolve"], ["export", "identities"],
+                    ["explain", "a:1", "b:2"], ["serve"]):
+        assert main(["--store", missing, *command], env={}) == 2, command
+        error = capsys.readouterr().err
+        assert error.strip().splitlines() == [f"custgraph: error: --store: no custgraph store at {missing} "
+                                              "(custgraph init or load makes one)"], error
+    assert not os.path.exists(f"{tmp_path}/typo")  # nothing was created on the way
+    assert main(["query", "--list"], env={"CUSTGRAPH_STORE": missing}) == 0  # needs no store
+
+
+def test_query_parameters_may_follow_the_name_without_p(store_env: dict[str, str],
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"], env=store_env) == 0
+    capsys.readouterr()
+    assert main(["query", "funnel", "steps=web_visit,purchase", "--format", "json"], env=store_env) == 0
+    assert '"type": "purchase"' in capsys.readouterr().out
+    assert main(["query", "funnel", "web_visit"], env=store_env) == 2
+    assert "use key=value" in capsys.readouterr().err
 
 
 def test_init_then_stats_on_an_empty_store(store_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -372,3 +372,13 @@ def test_generated_names_have_a_long_tail(tmp_path: Path) -> None:
     assert sum(1 for p in people if full[(p.given, p.family)] == 1) / len(people) > 0.6
     assert family.most_common(1)[0][1] / len(people) < 0.03
     assert len(family) > 600
+
+
+def test_golden_names_take_one_form_per_script() -> None:
+    from custgraph.resolution.survivorship import golden
+
+    crm = {"identity_id": "crm:1", "trust": 90, "name": "Stewart, Emily", "name_norm": "stewart emily"}
+    shop = {"identity_id": "shop:1", "trust": 50, "name": "Elizabeth Stewart", "name_norm": "elizabeth stewart"}
+    assert golden([crm, shop])["name"] == "Emily Stewart"
+    japanese = {"identity_id": "crm:2", "trust": 90, "name": "山田 花子", "name_norm": "山田 花子"}
+    assert golden([japanese])["name"] == "山田 花子"  # family name first, as written
