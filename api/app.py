@@ -99,16 +99,17 @@ def _metrics_extension(metrics: Metrics) -> type[SchemaExtension]:
 
 
 class _GraphQL(GraphQL[RequestContext, None]):
-    def __init__(self, keys: KeyRing, resolve_config: ResolveConfig, **options: Any) -> None:
+    def __init__(self, keys: KeyRing, resolve_config: ResolveConfig, erasure_key_file: str, **options: Any) -> None:
         super().__init__(**options)
         self.keys = keys
         self.resolve_config = resolve_config
+        self.erasure_key_file = erasure_key_file
         self.pseudonym_key = secrets.token_bytes(32)  # made per process: nothing to keep, nothing to leak
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         caller: Caller = request.state.caller
         return RequestContext(store=request.app.state.store, caller=caller, resolve_config=self.resolve_config,
-                              pseudonym_key=self.pseudonym_key)
+                              pseudonym_key=self.pseudonym_key, erasure_key_file=self.erasure_key_file)
 
 
 def _key(request: Request) -> str | None:
@@ -143,7 +144,8 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
     deadline_s = config.api_deadline_s
     metrics = Metrics()
     schema = served_schema(metrics)
-    graphql = _GraphQL(keys, resolve_config or ResolveConfig(), schema=schema, graphql_ide="graphiql")
+    graphql = _GraphQL(keys, resolve_config or ResolveConfig(), config.erasure_key_file, schema=schema,
+                       graphql_ide="graphiql")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -79,6 +79,7 @@ class RequestContext:
     caller: Caller
     resolve_config: ResolveConfig
     pseudonym_key: bytes  # the process's key for the record ids readers see (api/masking.py)
+    erasure_key_file: str  # where erasures find (or make) their key: graph/erased.py
     loaders: dict[str, DataLoader[str, Rows | None]] = field(default_factory=dict)
     sized: dict[str, DataLoader[tuple[str, int], Rows | None]] = field(default_factory=dict)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import strawberry
 from custgraph.graph import Rows
+from custgraph.graph.erased import ErasureKey
 from custgraph.resolution.consents import update_consents
 from custgraph.resolution.decisions import confirm, unmerge
 from custgraph.resolution.erasure import erase
@@ -544,9 +545,11 @@ class Consents:
 
 @strawberry.type
 class Erasure:
-    """What was erased: the customer's records, and how many touchpoints were anonymised."""
+    """What was erased: the person's records over every customer they were split over, and how
+    many touchpoints were anonymised."""
 
     customer_id: str
+    customers: list[str] = strawberry.field(description="every golden customer erased, the one named first")
     identities: int
     interactions: int
 
@@ -578,13 +581,17 @@ class Mutation:
         return Consents(customer_id=customer_id, email_opt_in=consents["email_opt_in"],
                         sms_opt_in=consents["sms_opt_in"])
 
-    @strawberry.mutation(description="right to erasure: the person's records and customer deleted, touchpoints "
-                                     "anonymised; erase them in the source systems too (admin)")
-    async def erase_person(self, info: Info[RequestContext, None], customer_id: str) -> Erasure:
+    @strawberry.mutation(description="right to erasure: the person's records and customers deleted (the one "
+                                     "named, those holding one of their e-mail addresses, those of the records "
+                                     "named), touchpoints anonymised; erase them in the source systems too (admin)")
+    async def erase_person(self, info: Info[RequestContext, None], customer_id: str,
+                           records: list[str] | None = None) -> Erasure:
         context = _admin(info)
-        report = await asyncio.to_thread(erase, context.store, customer_id)
-        return Erasure(customer_id=report.customer_id, identities=report.identities,
-                       interactions=report.interactions)
+        key = ErasureKey.read(context.erasure_key_file, create=True)
+        assert key is not None
+        report = await asyncio.to_thread(erase, context.store, customer_id, key, records or [])
+        return Erasure(customer_id=report.customer_id, customers=list(report.customers),
+                       identities=report.identities, interactions=report.interactions)
 
 
 def build_schema(extensions: list[Any] | None = None,

@@ -175,6 +175,7 @@ def _load(config: Config, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from custgraph.graph import DEFAULT_BATCH_SIZE, open_store
+    from custgraph.graph.erased import ErasureKey
     from custgraph.loaders import FileProgress, load_sources
 
     batch_size = args.batch_size or DEFAULT_BATCH_SIZE
@@ -185,7 +186,7 @@ def _load(config: Config, args: argparse.Namespace) -> int:
         if not config.uses_neo4j:
             store.init()
         report = load_sources(store, [Path(s) for s in args.sources], Path(args.rejects), progress, batch_size,
-                              whole_rows=args.strict)
+                              whole_rows=args.strict, erasure_key=ErasureKey.read(config.erasure_key_file))
     if args.json:
         print(report.to_json())
         return 0
@@ -306,6 +307,7 @@ def _demo(config: Config, args: argparse.Namespace, environment: Mapping[str, st
     from pathlib import Path
 
     from custgraph.graph import open_store
+    from custgraph.graph.erased import ErasureKey
     from custgraph.loaders import FileProgress, load_sources
     from custgraph.loaders.generate import SOURCES, generate
     from custgraph.queries import get as named_query
@@ -321,7 +323,7 @@ def _demo(config: Config, args: argparse.Namespace, environment: Mapping[str, st
         with open_store(config, require_schema=False) as store:
             store.init()
             report = load_sources(store, [data / source for source in SOURCES], data / "rejects.jsonl",
-                                  FileProgress(enabled=False))
+                                  FileProgress(enabled=False), erasure_key=ErasureKey.read(config.erasure_key_file))
             totals = report.as_dict()
             print(f"custgraph: loaded into {store.target}: {totals['created']:,} created, "
                   f"{totals['updated']:,} updated, {totals['unchanged']:,} unchanged")

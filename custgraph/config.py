@@ -30,6 +30,7 @@ class Config:
     neo4j_password: str | None = None
     neo4j_database: str | None = None
     api_deadline_s: float = DEFAULT_API_DEADLINE_S  # a GraphQL request still running then gets a 503
+    erasure_key_file: str = "~/.config/custgraph/erasure.key"  # outside the store: see graph/erased.py
 
     @property
     def uses_neo4j(self) -> bool:
@@ -50,8 +51,11 @@ class Config:
         user = env.get("NEO4J_USER", "").strip() or "neo4j"
         password = env.get("NEO4J_PASSWORD") or None
         database = env.get("NEO4J_DATABASE", "").strip() or None
+        config_home = env.get("XDG_CONFIG_HOME", "").strip() or "~/.config"
+        key_file = env.get("CUSTGRAPH_ERASURE_KEY_FILE", "").strip() or f"{config_home}/custgraph/erasure.key"
         return cls(store=chosen, neo4j_user=user, neo4j_password=password, neo4j_database=database,
-                   api_deadline_s=_seconds(env, "CUSTGRAPH_API_DEADLINE", DEFAULT_API_DEADLINE_S))
+                   api_deadline_s=_seconds(env, "CUSTGRAPH_API_DEADLINE", DEFAULT_API_DEADLINE_S),
+                   erasure_key_file=key_file)
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:

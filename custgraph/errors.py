@@ -12,6 +12,7 @@ from collections.abc import Sequence
 __all__ = [
     "ConfigError",
     "CustgraphError",
+    "ErasureScopeError",
     "InvalidRowError",
     "MissingEndpointError",
     "QueryParameterError",
@@ -105,6 +106,11 @@ class MissingEndpointError(CustgraphError):
         super().__init__(
             f"{rel_type}: {total} relationship(s) point at missing nodes ({shown}{more}); nothing was written"
         )
+
+
+class ErasureScopeError(CustgraphError):
+    """Whose records an erasure takes cannot be settled: an unknown or unresolved record named,
+    or a person spread over too many customers to be one person."""
 
 
 class UnknownQueryError(CustgraphError):

@@ -128,6 +128,9 @@ class EmbeddedStore(Store):
         self._db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        # Deleted rows are overwritten with zeros, not left in free pages: an erased person must
+        # leave the file (SQLite's own default keeps them, and builds differ).
+        self._db.execute("PRAGMA secure_delete=ON")
         self.init()
 
     @_locked
@@ -248,6 +251,12 @@ class EmbeddedStore(Store):
         for node_id in present:
             self._graph._remove_node(node_id)
         return len(present)
+
+    @_locked
+    def forget_deleted(self) -> None:
+        """Copy the write-ahead log into the database (whose freed pages secure_delete has zeroed)
+        and empty it, so no deleted byte stays in either file."""
+        self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @_locked
     def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:

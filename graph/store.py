@@ -150,6 +150,11 @@ class Store(ABC):
     async def aclose(self) -> None:  # noqa: B027 - a hook: nothing to release unless arun opened something
         """Release what ``arun`` opened (nothing here); ``close`` still releases the rest."""
 
+    def forget_deleted(self) -> None:  # noqa: B027 - a hook: a backend that can do more says so
+        """Make what was deleted leave the store's files now (erasure). The embedded store overwrites
+        freed pages as it deletes and empties its write-ahead log here; Neo4j reuses the space of
+        deleted records later, and keeps them in its transaction logs until they rotate."""
+
     @abstractmethod
     def ping(self) -> None:
         """Raise ``StoreUnavailableError`` unless the store answers now."""

@@ -25,10 +25,10 @@ from typing import Any
 
 from custgraph.graph import DEFAULT_BATCH_SIZE, RelationshipRow, Store, WriteResult, normalise
 from custgraph.graph.batch import PreparedBatch, typed_batch
-from custgraph.graph.erased import erased_key
+from custgraph.graph.erased import KEY_NODE, ErasureKey, legacy_tombstone
 from custgraph.graph.rows import NodeRow
 
-from custgraph.errors import SourceFileError
+from custgraph.errors import ConfigError, SourceFileError
 
 from .contract import ENTITIES, FORMATS, LOAD_ORDER, Entity
 from .mapping import SourceMapping, read_mapping
@@ -98,9 +98,11 @@ def load_sources(
     progress: FileProgress | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     whole_rows: bool = False,
+    erasure_key: ErasureKey | None = None,
 ) -> LoadReport:
     """``whole_rows``: an invalid optional field rejects its row (by default the field is dropped,
-    reported in the rejects file, and the row loads)."""
+    reported in the rejects file, and the row loads). ``erasure_key``: the key the store's
+    erasures were made with (graph/erased.py); a store with keyed erasures needs it."""
     plans = plan_sources(folders)
     report = LoadReport(rejects_path=str(rejects_path))
     with (
@@ -108,7 +110,8 @@ def load_sources(
         (progress or FileProgress(enabled=False)) as bars,
         ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="custgraph-writer") as writer,
     ):
-        loader = _Loader(store, rejects, bars, batch_size, report, writer, whole_rows)
+        loader = _Loader(store, rejects, bars, batch_size, report, writer, whole_rows, erasure_key)
+        loader.tombstones = loader._tombstone_functions()  # a key problem stops the load before any write
         for plan in plans:
             loader.load_file(plan)
     if rejects.count == 0:
@@ -135,6 +138,8 @@ class _Loader:
     report: LoadReport
     writer: ThreadPoolExecutor
     whole_rows: bool = False
+    erasure_key: ErasureKey | None = None
+    tombstones: list[Callable[[str], str]] | None = None  # how erased ids are hashed in this store
     known: dict[str, set[Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -279,9 +284,26 @@ class _Loader:
             replace_from={"IN_CATEGORY": skus},
         ))
 
+    def _tombstone_functions(self) -> list[Callable[[str], str]]:
+        """Unkeyed tombstones of older versions always; keyed ones when the store has them, with
+        the key they were made with (a load with another key would let erased persons back)."""
+        functions: list[Callable[[str], str]] = [legacy_tombstone]
+        marker = self.store.get_node("Erased", KEY_NODE)
+        if marker is not None:
+            key = self.erasure_key
+            if key is None:
+                raise ConfigError("CUSTGRAPH_ERASURE_KEY_FILE", "this store holds erasures made with a key that is not "
+                                  "here: copy the erasure key file from the machine that erased, or set the variable")
+            if marker.get("fingerprint") != key.fingerprint:
+                raise ConfigError("CUSTGRAPH_ERASURE_KEY_FILE", f"the erasure key in {key.path} is not the one this "
+                                  "store's erasures were made with; loading with it would bring erased persons back")
+            functions.append(key.tombstone)
+        return functions
+
     def _erased(self, identities: set[str]) -> set[str]:
         """Those of ``identities`` erased on request (graph/erased.py): their rows are skipped."""
-        by_key = {erased_key(identity): identity for identity in identities}
+        assert self.tombstones is not None
+        by_key = {tombstone(identity): identity for identity in identities for tombstone in self.tombstones}
         return {by_key[key] for key in self._existing("Erased", set(by_key))}
 
     def _customers(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> _Work:

@@ -122,9 +122,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture
 def store_env(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
-    """An environment selecting an empty store on the current backend, as a user would set it."""
+    """An environment selecting an empty store on the current backend, as a user would set it
+    (with the erasure key in the test's own folder, never the user's home)."""
+    key = {"CUSTGRAPH_ERASURE_KEY_FILE": str(tmp_path / "keys" / "erasure.key")}
     if backend == "neo4j":
         server: Neo4jServer = request.getfixturevalue("neo4j_server")
         server.wipe()
-        return {"CUSTGRAPH_STORE": server.uri, "NEO4J_USER": server.user, "NEO4J_PASSWORD": server.password}
-    return {"CUSTGRAPH_STORE": str(tmp_path / "cli-store")}
+        return {"CUSTGRAPH_STORE": server.uri, "NEO4J_USER": server.user, "NEO4J_PASSWORD": server.password, **key}
+    return {"CUSTGRAPH_STORE": str(tmp_path / "cli-store"), **key}

@@ -20,9 +20,11 @@ from custgraph.api.auth import KeyRing
 from custgraph.api.limits import MAX_COST
 from custgraph.api.request_checks import MAX_BODY_BYTES
 from custgraph.graph import RelationshipRow, open_store
+from custgraph.graph.erased import ErasureKey, legacy_tombstone
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
+from custgraph.resolution.decisions import unmerge
 from starlette.testclient import TestClient
 
 from custgraph import queries
@@ -222,3 +224,88 @@ def test_readers_search_by_name_only_and_see_no_record_id_with_contact_data(clie
 def test_a_key_listed_twice_is_a_start_up_error() -> None:
     with pytest.raises(ConfigError, match="also given"):
         KeyRing.from_env({"CUSTGRAPH_API_KEYS": "a:reader:same-key-0123456789,b:admin:same-key-0123456789"})
+
+
+ERASE = """mutation($id: String!, $records: [String!]) { erasePerson(customerId: $id, records: $records) {
+    customers identities interactions } }"""
+ADMIN_KEYS = {"CUSTGRAPH_API_KEYS": KEYS["CUSTGRAPH_API_KEYS"] + ",adam:admin:admin-key-0123456789abc"}
+ADMIN = "admin-key-0123456789abc"
+
+
+def _profiles(store: Any) -> dict[str, list[dict[str, Any]]]:
+    ids = sorted({r["customer_id"] for r in store.run(queries.get("customer_identities")) if r["customer_id"]})
+    return {c: store.run(queries.get("customer_profile"), {"customer_id": c})[0]["identities"] for c in ids}
+
+
+@pytest.fixture
+def admin_client(store_env: dict[str, str], generated: Path) -> Iterator[TestClient]:
+    config = Config.from_env(store_env)
+    with open_store(config, require_schema=False) as store:
+        store.init()
+        load_sources(store, [generated / s for s in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+        resolve(store, ResolveConfig())
+    with TestClient(create_app(config, KeyRing.from_env(ADMIN_KEYS))) as test_client:
+        yield test_client
+
+
+def test_erasure_takes_every_customer_the_person_was_split_over(admin_client: TestClient,
+                                                                store_env: dict[str, str]) -> None:
+    store = admin_client.app.state.store  # type: ignore[attr-defined]
+    profiles = _profiles(store)
+    # Split a person whose records share an e-mail address (as a mistyped birth date would).
+    customer, a, b = next((c, x, y) for c, rows in profiles.items() for x in rows for y in rows
+                          if x["identity_id"] < y["identity_id"] and x["email"] and y["email"]
+                          and x["email"].lower() == y["email"].lower())
+    unmerge(store, ResolveConfig(), a["identity_id"], b["identity_id"], "test", "split on purpose")
+    split = {c for c, rows in _profiles(store).items()
+             for row in rows if row["identity_id"] in (a["identity_id"], b["identity_id"])}
+    assert len(split) == 2
+    # Someone else entirely, named by one record id.
+    other, rows = next((c, rows) for c, rows in _profiles(store).items() if c not in split)
+    named = rows[0]["identity_id"]
+    personal = [row[field] for c in (*split, other) for row in _profiles(store)[c]
+                for field in ("identity_id", "email") if row[field]]
+
+    _, erased = _post(admin_client, ADMIN, json={"query": ERASE, "variables": {"id": customer, "records": [named]}})
+    assert "errors" not in erased, erased
+    assert set(erased["data"]["erasePerson"]["customers"]) == {*split, other}
+    assert erased["data"]["erasePerson"]["customers"][0] == customer
+    left = _profiles(store)
+    assert not ({*split, other} & set(left))
+    assert not {row["identity_id"] for rows in left.values() for row in rows} & set(personal)
+
+    key = ErasureKey.read(store_env["CUSTGRAPH_ERASURE_KEY_FILE"])
+    assert key is not None  # made by the first erasure, outside the store
+    for identity in (a["identity_id"], b["identity_id"], named):
+        assert store.get_node("Erased", key.tombstone(identity)) is not None
+        assert store.get_node("Erased", legacy_tombstone(identity)) is None  # keyed, not a plain hash
+
+    if store_env["CUSTGRAPH_STORE"].startswith("bolt"):
+        return
+    # The embedded store's files hold none of it once the mutation has answered.
+    files = [path for path in Path(store_env["CUSTGRAPH_STORE"]).iterdir() if path.is_file()]
+    still = {value for value in personal for path in files
+             if value.encode() in path.read_bytes() and not _held_elsewhere(left, value)}
+    assert not still, still
+
+
+def _held_elsewhere(profiles: dict[str, list[dict[str, Any]]], value: str) -> bool:
+    """A value another (kept) person also has, such as a shared e-mail domain's address."""
+    return any(value in (row["identity_id"], row["email"]) for rows in profiles.values() for row in rows)
+
+
+def test_loads_after_an_erasure_need_its_key(admin_client: TestClient, store_env: dict[str, str],
+                                             generated: Path, tmp_path: Path) -> None:
+    store = admin_client.app.state.store  # type: ignore[attr-defined]
+    customer = next(iter(_profiles(store)))
+    _, erased = _post(admin_client, ADMIN, json={"query": ERASE, "variables": {"id": customer}})
+    assert erased["data"]["erasePerson"]["identities"] >= 1
+    folders = [generated / s for s in SOURCES]
+    with pytest.raises(ConfigError, match="not here"):
+        load_sources(store, folders, tmp_path / "r.jsonl")
+    other = ErasureKey.read(str(tmp_path / "other.key"), create=True)
+    with pytest.raises(ConfigError, match="not the one"):
+        load_sources(store, folders, tmp_path / "r.jsonl", erasure_key=other)
+    report = load_sources(store, folders, tmp_path / "r.jsonl",
+                          erasure_key=ErasureKey.read(store_env["CUSTGRAPH_ERASURE_KEY_FILE"]))
+    assert report.total("erased") >= 1 and report.total("created") == 0

@@ -14,6 +14,7 @@ from custgraph.api.auth import KeyRing
 from custgraph.api.metrics import Metrics
 from custgraph.api.schema import sdl
 from custgraph.graph import open_store
+from custgraph.graph.erased import ErasureKey
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
@@ -242,7 +243,8 @@ def test_consents_set_by_hand_beat_the_sources_and_survive_a_full_resolve(client
     assert "admin" in _ask(client, update, key=ANALYST, id=busy, email=True)["errors"][0]["message"]
 
 
-def test_erasing_a_person_leaves_nothing_personal_and_keeps_the_totals(client: TestClient, generated: Path) -> None:
+def test_erasing_a_person_leaves_nothing_personal_and_keeps_the_totals(client: TestClient, generated: Path,
+                                                                       store_env: dict[str, str]) -> None:
     store = client.app.state.store  # type: ignore[attr-defined]
     busy = _busy_customer(client)
     profile = store.run(queries.get("customer_profile"), {"customer_id": busy})[0]
@@ -251,8 +253,8 @@ def test_erasing_a_person_leaves_nothing_personal_and_keeps_the_totals(client: T
     purchases_before = sum(r["buyers"] for r in store.run(queries.get("product_popularity")))
     steps = store.run(queries.get("journey"), {"customer_id": busy})
     erased = _ask(client, """mutation($id: String!) { erasePerson(customerId: $id) {
-        customerId identities interactions } }""", key=ADMIN, id=busy)
-    assert erased["data"]["erasePerson"] == {"customerId": busy, "identities": len(identities),
+        customerId customers identities interactions } }""", key=ADMIN, id=busy)
+    assert erased["data"]["erasePerson"] == {"customerId": busy, "customers": [busy], "identities": len(identities),
                                              "interactions": len(steps)}
     assert store.get_node("Customer", busy) is None
     assert all(store.get_node("Identity", identity) is None for identity in identities)
@@ -269,7 +271,9 @@ def test_erasing_a_person_leaves_nothing_personal_and_keeps_the_totals(client: T
 
     # The sources still hold the person: loading them again skips their rows and touchpoints.
     anonymous = len(store.run(queries.get("interactions_without_identity")))
-    reload = load_sources(store, [generated / s for s in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    key = ErasureKey.read(store_env["CUSTGRAPH_ERASURE_KEY_FILE"])
+    reload = load_sources(store, [generated / s for s in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl",
+                          erasure_key=key)
     assert (reload.total("erased"), reload.total("rejected")) == (len(identities) + len(steps), 0)
     assert reload.total("created") == 0
     resolve(store, ResolveConfig())
