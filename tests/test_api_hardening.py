@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import schemathesis
 from custgraph.api import create_app
 from custgraph.api.auth import KeyRing
 from custgraph.api.limits import MAX_COST
@@ -25,6 +26,8 @@ from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
 from custgraph.resolution.decisions import unmerge
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from custgraph import queries
@@ -309,3 +312,40 @@ def test_loads_after_an_erasure_need_its_key(admin_client: TestClient, store_env
     report = load_sources(store, folders, tmp_path / "r.jsonl",
                           erasure_key=ErasureKey.read(store_env["CUSTGRAPH_ERASURE_KEY_FILE"]))
     assert report.total("erased") >= 1 and report.total("created") == 0
+
+
+_SCHEMA = schemathesis.graphql.from_path(Path(__file__).parents[1] / "api" / "schema.graphql")
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(case=_SCHEMA.as_strategy(), role=st.sampled_from([READER, ANALYST]))
+def _fuzz(client: TestClient, case: Any, role: str) -> None:
+    body = case.body if isinstance(case.body, dict) else {"query": case.body}
+    response = client.post("/graphql", json=body, headers={"Authorization": f"Bearer {role}"})
+    assert response.status_code < 500, (body, response.text)
+    answer = response.json()
+    assert "data" in answer or "errors" in answer, answer
+    masked = [e for e in answer.get("errors") or [] if e["message"].startswith("internal error")]
+    assert not masked, (body, answer)  # every error a generated request meets must say what to fix
+
+
+def test_generated_operations_never_get_a_5xx_or_an_internal_error(client: TestClient) -> None:
+    """Schemathesis writes operations from the schema (any field, argument and value); 150 of
+    them, the same ones on every run, in a bounded time."""
+    _fuzz(client)
+
+
+def test_a_request_past_its_deadline_is_a_503_and_the_server_goes_on(store_env: dict[str, str],
+                                                                     generated: Path) -> None:
+    config = Config.from_env({**store_env, "CUSTGRAPH_API_DEADLINE": "0.000001"})
+    with open_store(config, require_schema=False) as store:
+        store.init()
+        load_sources(store, [generated / s for s in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    with TestClient(create_app(config, KeyRing.from_env(KEYS))) as client:
+        status, body = _post(client, json={"query": "{ journeyVariants(steps: 10) { variant customers } }"})
+        assert status == 503 and "deadline" in _message(body), body
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert _post(client, json={"query": "{ __typename }"}) == (200, {"data": {"__typename": "Query"}})
+    with pytest.raises(ConfigError, match="CUSTGRAPH_API_DEADLINE"):
+        Config.from_env({"CUSTGRAPH_API_DEADLINE": "soon"})
