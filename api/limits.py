@@ -34,10 +34,11 @@ from graphql import (
     ValidationRule,
     get_named_type,
     get_nullable_type,
+    parse,
 )
 
 __all__ = ["MAX_ALIASES", "MAX_COST", "MAX_DEPTH", "MAX_FIELDS", "MAX_TOKENS", "PAGED", "OperationSize", "SizeLimit",
-           "measure"]
+           "measure", "size_of"]
 
 MAX_DEPTH = 8  # nested fields with selections (introspection fields, ``__*``, do not count)
 MAX_ALIASES = 20
@@ -122,18 +123,26 @@ def measure(selection_set: SelectionSetNode | None, parent: GraphQLNamedType | N
     return total
 
 
+def _sizes(node: DocumentNode, schema: GraphQLSchema) -> list[tuple[OperationDefinitionNode, OperationSize]]:
+    fragments = {d.name.value: d for d in node.definitions if isinstance(d, FragmentDefinitionNode)}
+    document = _Document(schema, fragments, {})
+    return [(o, measure(o.selection_set, schema.get_root_type(o.operation), document))
+            for o in node.definitions if isinstance(o, OperationDefinitionNode)]
+
+
+def size_of(query: str, schema: GraphQLSchema) -> list[OperationSize]:
+    """The size of each operation in ``query``, as ``SizeLimit`` measures it (for benchmarks
+    and tests that build the largest query allowed)."""
+    return [size for _, size in _sizes(parse(query), schema)]
+
+
 class SizeLimit(ValidationRule):
     """Refuses an operation deeper than ``MAX_DEPTH``, with more than ``MAX_ALIASES`` aliases
-    or more than ``MAX_FIELDS`` fields, all counted after fragment expansion."""
+    more than ``MAX_FIELDS`` fields, or costing more than ``MAX_COST``, all counted after fragment
+    expansion."""
 
     def enter_document(self, node: DocumentNode, *_: Any) -> None:
-        schema = self.context.schema
-        fragments = {d.name.value: d for d in node.definitions if isinstance(d, FragmentDefinitionNode)}
-        document = _Document(schema, fragments, {})
-        for operation in node.definitions:
-            if not isinstance(operation, OperationDefinitionNode):
-                continue
-            size = measure(operation.selection_set, schema.get_root_type(operation.operation), document)
+        for operation, size in _sizes(node, self.context.schema):
             name = operation.name.value if operation.name else "anonymous"
             for figure, limit, what in ((size.depth, MAX_DEPTH, "maximum operation depth"),
                                         (size.aliases, MAX_ALIASES, "maximum number of aliases"),
