@@ -1,13 +1,16 @@
 """Right to erasure: a person's records and golden customers gone, their touchpoints anonymised.
 
-Who the person is: the golden customer named, every other customer holding a record with
-one of the person's e-mail addresses (identity resolution may have split the person, for
-instance over a mistyped birth date: 26 of 2,000 people in a sample were), followed
-until no new customer turns up, and the customers of any record ids the caller names
-(for splits no shared identifier shows). E-mail and not phone: a household shares a
-phone, and the deterministic rules need a family name with it for the same reason. More
-than ``MAX_CUSTOMERS`` customers is refused: an address shared that widely (``info@…``)
-is not one person's, and the caller should name the records instead.
+Who the person is: the golden customer named; every other customer holding a record that
+the deterministic rules would tie to one of the person's records by what it carries (the
+same e-mail address, or the same phone number with a family name in common; identity
+resolution may have split the person, for instance over a mistyped birth date, which the
+rules refuse to link across: 26 of 2,000 people in a sample were split), followed until no
+new customer turns up; and the customers of any record ids the caller names (for splits
+that no shared identifier shows). Stored links between customers are not followed: one
+joins two customers only where a human said "different people" or where the chaining
+guard refused a weak link, and neither is evidence enough to erase someone. More than
+``MAX_CUSTOMERS`` customers is refused: an address shared that widely (``info@…``) is
+not one person's, and the caller should name the records instead.
 
 What stays: each touchpoint's type, time, amount, quantity, scores and its channel, rep
 and products, under a new random id and attached to no one, so that funnels, product and
@@ -36,6 +39,7 @@ from custgraph.queries import get as named_query
 from custgraph.errors import ErasureScopeError
 
 from .consents import UnknownCustomerError
+from .records import match_record
 
 __all__ = ["MAX_CUSTOMERS", "ErasureReport", "erase", "person_customers"]
 
@@ -92,6 +96,27 @@ def person_customers(store: Store, customer_id: str, records: Sequence[str] = ()
                 searched.add(email)
                 hits = store.run(named_query("search_customers"), {"text": email, "limit": MAX_CUSTOMERS + 1})
                 todo += [hit["customer_id"] for hit in hits]
+            todo += _same_phone_and_family(store, identity["identity_id"], searched)
+    return found
+
+
+def _same_phone_and_family(store: Store, identity_id: str, searched: set[str]) -> list[str]:
+    """Customers with a record of the same phone number and a family name in common with this one
+    (the deterministic rule's test; the phone alone may be a household's)."""
+    props = store.get_node("Identity", identity_id)
+    phone = (props or {}).get("phone_norm")
+    if props is None or not phone or phone in searched:
+        return []
+    searched.add(phone)
+    mine = match_record({**props, "identity_id": identity_id})
+    hits = store.run(named_query("search_customers"), {"text": phone, "limit": MAX_CUSTOMERS + 1})
+    found = []
+    for hit in hits:
+        for other in hit["matched"]:
+            theirs = store.get_node("Identity", other)
+            if theirs is not None and match_record({**theirs, "identity_id": other}).family & mine.family:
+                found.append(hit["customer_id"])
+                break
     return found
 
 

@@ -266,12 +266,23 @@ def test_erasure_takes_every_customer_the_person_was_split_over(admin_client: Te
     # Someone else entirely, named by one record id.
     other, rows = next((c, rows) for c, rows in _profiles(store).items() if c not in split)
     named = rows[0]["identity_id"]
+    # Two more customers with the person's phone: one of the family (a name in common), one not.
+    phoned = next(store.get_node("Identity", row["identity_id"]) for c in split for row in _profiles(store)[c]
+                  if (store.get_node("Identity", row["identity_id"]) or {}).get("phone_norm"))
+    assert phoned is not None
+    family = phoned["name_norm"].split()[-1]
+    for key, name in (("kin:1", f"zed {family}"), ("neighbour:1", "zed qqqxyz")):
+        store.upsert_nodes("Identity", [{"identity_id": key, "source": key.split(":")[0], "name": name,
+                                         "name_norm": name, "phone_norm": phoned["phone_norm"]}])
+        store.upsert_nodes("Customer", [{"customer_id": f"cust-{key}", "name": name}])
+        store.upsert_relationships("RESOLVES_TO", [RelationshipRow(key, f"cust-{key}")])
     personal = [row[field] for c in (*split, other) for row in _profiles(store)[c]
                 for field in ("identity_id", "email") if row[field]]
 
     _, erased = _post(admin_client, ADMIN, json={"query": ERASE, "variables": {"id": customer, "records": [named]}})
     assert "errors" not in erased, erased
-    assert set(erased["data"]["erasePerson"]["customers"]) == {*split, other}
+    assert set(erased["data"]["erasePerson"]["customers"]) == {*split, other, "cust-kin:1"}
+    assert store.get_node("Identity", "neighbour:1") is not None  # a shared phone alone is not the person
     assert erased["data"]["erasePerson"]["customers"][0] == customer
     left = _profiles(store)
     assert not ({*split, other} & set(left))
