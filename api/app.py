@@ -61,10 +61,13 @@ log = logging.getLogger("custgraph.api")
 def _told(error: GraphQLError) -> bool:
     """Errors the client may read: its own mistakes (validation, limits, bad arguments or
     variable values, unknown ids) and ours that say what to fix; anything else is an internal
-    error, masked. graphql-core wraps a bad variable value's cause (a TypeError from a scalar's
-    parser) in an error with no path: it never reached a resolver, so it is the client's."""
+    error, masked. A bad variable value is the client's too: graphql-core wraps its cause (the
+    scalar parser's TypeError or ValueError) in an error that says "Variable '$name' ...", where
+    the same value given as a literal is a plain validation error."""
     original = error.original_error
-    return original is None or isinstance(original, CustgraphError | GraphQLError) or not error.path
+    if original is None or isinstance(original, CustgraphError | GraphQLError):
+        return True
+    return not error.path and error.message.startswith("Variable '$")
 
 
 _VALUE = re.compile(r"\bvalue\b.*", re.DOTALL)  # graphql-core says "... value <the value>..."
@@ -178,9 +181,10 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
         if caller is None:
             return _error(401, "a valid API key is needed (Authorization: Bearer KEY)")
         request.state.caller = caller
+        deadline = asyncio.timeout(deadline_s)
         try:
             await check_request(request)
-            async with asyncio.timeout(deadline_s):
+            async with deadline:
                 return await graphql.run(request)
         except BadRequest as bad:
             log.info("GraphQL request refused (%d): %s", bad.status, bad.message)
@@ -189,6 +193,8 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
             log.info("GraphQL request refused (%d): %s", refused.status_code, refused.reason)
             return _error(refused.status_code, refused.reason)
         except TimeoutError:
+            if not deadline.expired():
+                raise  # a timeout of something inside, not ours: an internal error
             log.warning("GraphQL request stopped at its %.0f s deadline", deadline_s)
             return _error(503, f"the request ran past the {deadline_s:g} s deadline; ask for less at once")
 
