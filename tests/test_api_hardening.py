@@ -24,18 +24,20 @@ from custgraph.graph import RelationshipRow, open_store
 from custgraph.graph.erased import ErasureKey, legacy_tombstone
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
-from custgraph.resolution import ResolveConfig, resolve
+from custgraph.resolution import ResolveConfig
 from custgraph.resolution.decisions import unmerge
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from served import served
 from starlette.testclient import TestClient
 
 from custgraph import queries
 from custgraph.config import Config
 from custgraph.errors import ConfigError
 
-KEYS = {"CUSTGRAPH_API_KEYS": "rita:reader:reader-key-0123456789,ana:analyst:analyst-key-0123456789"}
-READER, ANALYST = "reader-key-0123456789", "analyst-key-0123456789"
+KEYS = {"CUSTGRAPH_API_KEYS": "rita:reader:reader-key-0123456789,ana:analyst:analyst-key-0123456789,"
+                              "adam:admin:admin-key-0123456789abc"}
+READER, ANALYST, ADMIN = "reader-key-0123456789", "analyst-key-0123456789", "admin-key-0123456789abc"
 JSON = {"content-type": "application/json"}
 
 
@@ -48,12 +50,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def client(store_env: dict[str, str], generated: Path) -> Iterator[TestClient]:
-    config = Config.from_env(store_env)
-    with open_store(config, require_schema=False) as store:
-        store.init()
-        load_sources(store, [generated / s for s in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
-        resolve(store, ResolveConfig())
-    with TestClient(create_app(config, KeyRing.from_env(KEYS))) as test_client:
+    with served(store_env, generated, KEYS) as test_client:
         yield test_client
 
 
@@ -231,8 +228,6 @@ def test_a_key_listed_twice_is_a_start_up_error() -> None:
 
 ERASE = """mutation($id: String!, $records: [String!]) { erasePerson(customerId: $id, records: $records) {
     customers identities interactions } }"""
-ADMIN_KEYS = {"CUSTGRAPH_API_KEYS": KEYS["CUSTGRAPH_API_KEYS"] + ",adam:admin:admin-key-0123456789abc"}
-ADMIN = "admin-key-0123456789abc"
 
 
 def _profiles(store: Any) -> dict[str, list[dict[str, Any]]]:
@@ -240,20 +235,9 @@ def _profiles(store: Any) -> dict[str, list[dict[str, Any]]]:
     return {c: store.run(queries.get("customer_profile"), {"customer_id": c})[0]["identities"] for c in ids}
 
 
-@pytest.fixture
-def admin_client(store_env: dict[str, str], generated: Path) -> Iterator[TestClient]:
-    config = Config.from_env(store_env)
-    with open_store(config, require_schema=False) as store:
-        store.init()
-        load_sources(store, [generated / s for s in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
-        resolve(store, ResolveConfig())
-    with TestClient(create_app(config, KeyRing.from_env(ADMIN_KEYS))) as test_client:
-        yield test_client
-
-
-def test_erasure_takes_every_customer_the_person_was_split_over(admin_client: TestClient,
+def test_erasure_takes_every_customer_the_person_was_split_over(client: TestClient,
                                                                 store_env: dict[str, str]) -> None:
-    store = admin_client.app.state.store  # type: ignore[attr-defined]
+    store = client.app.state.store  # type: ignore[attr-defined]
     profiles = _profiles(store)
     # Split a person whose records share an e-mail address (as a mistyped birth date would).
     customer, a, b = next((c, x, y) for c, rows in profiles.items() for x in rows for y in rows
@@ -279,7 +263,7 @@ def test_erasure_takes_every_customer_the_person_was_split_over(admin_client: Te
     personal = [row[field] for c in (*split, other) for row in _profiles(store)[c]
                 for field in ("identity_id", "email") if row[field]]
 
-    _, erased = _post(admin_client, ADMIN, json={"query": ERASE, "variables": {"id": customer, "records": [named]}})
+    _, erased = _post(client, ADMIN, json={"query": ERASE, "variables": {"id": customer, "records": [named]}})
     assert "errors" not in erased, erased
     assert set(erased["data"]["erasePerson"]["customers"]) == {*split, other, "cust-kin:1"}
     assert store.get_node("Identity", "neighbour:1") is not None  # a shared phone alone is not the person
@@ -308,11 +292,11 @@ def _held_elsewhere(profiles: dict[str, list[dict[str, Any]]], value: str) -> bo
     return any(value in (row["identity_id"], row["email"]) for rows in profiles.values() for row in rows)
 
 
-def test_loads_after_an_erasure_need_its_key(admin_client: TestClient, store_env: dict[str, str],
+def test_loads_after_an_erasure_need_its_key(client: TestClient, store_env: dict[str, str],
                                              generated: Path, tmp_path: Path) -> None:
-    store = admin_client.app.state.store  # type: ignore[attr-defined]
+    store = client.app.state.store  # type: ignore[attr-defined]
     customer = next(iter(_profiles(store)))
-    _, erased = _post(admin_client, ADMIN, json={"query": ERASE, "variables": {"id": customer}})
+    _, erased = _post(client, ADMIN, json={"query": ERASE, "variables": {"id": customer}})
     assert erased["data"]["erasePerson"]["identities"] >= 1
     folders = [generated / s for s in SOURCES]
     with pytest.raises(ConfigError, match="not here"):

@@ -8,21 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from custgraph.api import create_app
 from custgraph.api.app import CACHE_SIZE, MAX_ALIASES, MAX_DEPTH, served_schema
-from custgraph.api.auth import KeyRing
 from custgraph.api.metrics import Metrics
 from custgraph.api.schema import sdl
-from custgraph.graph import open_store
 from custgraph.graph.erased import ErasureKey
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
+from served import served
 from starlette.testclient import TestClient
 from strawberry.extensions import validation_cache
 
 from custgraph import queries
-from custgraph.config import Config
 
 KEYS = {"CUSTGRAPH_API_KEYS": "rita:reader:reader-key-0123456789,ana:analyst:analyst-key-0123456789,"
                               "adam:admin:admin-key-0123456789abc"}
@@ -39,13 +36,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def client(store_env: dict[str, str], generated: Path) -> Iterator[TestClient]:
-    config = Config.from_env(store_env)
-    with open_store(config, require_schema=False) as store:
-        store.init()
-        load_sources(store, [generated / s for s in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
-        resolve(store, ResolveConfig())
-    app = create_app(config, KeyRing.from_env(KEYS))
-    with TestClient(app) as test_client:
+    with served(store_env, generated, KEYS) as test_client:
         yield test_client
 
 
