@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from custgraph.graph.neo4j_store import Neo4jStore
+from custgraph.graph.neo4j import Neo4jStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve

@@ -32,7 +32,7 @@ from typing import Any
 
 from custgraph.api.limits import MAX_COST, size_of
 from custgraph.api.schema import build_schema
-from custgraph.graph.embedded_store import EmbeddedStore
+from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve

@@ -22,8 +22,8 @@ from statistics import median
 from typing import Any
 
 import neo4j
-from custgraph.graph.embedded_store import EmbeddedStore
-from custgraph.graph.neo4j_store import Neo4jStore
+from custgraph.graph.embedded import EmbeddedStore
+from custgraph.graph.neo4j import Neo4jStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import CRM_COLUMNS, SOURCES, generate
 from neo4j_target import Target, target

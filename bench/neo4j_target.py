@@ -6,7 +6,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from custgraph.graph.neo4j_store import Neo4jStore
+from custgraph.graph.neo4j import Neo4jStore
 
 __all__ = ["Target", "target"]
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from custgraph.graph import Store
-from custgraph.graph.embedded_store import EmbeddedStore
+from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve

@@ -1,23 +1,21 @@
-"""A named, parameterised read query: Cypher text plus its embedded twin.
+"""A named, parameterised read query: its name, Cypher text and parameters.
 
-The catalogue (``custgraph.queries``) builds these; a store runs one by
-executing ``cypher`` (Neo4j) or calling ``embedded`` (embedded store). Keeping
-the type here lets the store run queries without importing the catalogue.
+The catalogue (``custgraph.queries``) builds these; each backend answers one in
+its own way: Neo4j runs ``cypher``, the embedded store runs its implementation
+of the name (``graph/embedded/queries/NAME.py``). Keeping the type here lets a
+store run queries without importing the catalogue above it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, LiteralString
+from typing import Any, LiteralString
 
 from custgraph.errors import QueryParameterError
 
 from . import normalise
-
-if TYPE_CHECKING:
-    from .embedded_graph import EmbeddedGraph
 
 __all__ = ["NamedQuery", "QueryParameter", "Rows"]
 
@@ -45,13 +43,22 @@ class QueryParameter:
 
 @dataclass(frozen=True)
 class NamedQuery:
-    """``cypher`` is the analyst-facing text; ``embedded`` gives the same rows in memory."""
+    """``cypher`` is the analyst-facing text. ``batched_on`` names the parameter of a
+    per-customer query run for many values at once (``$keys``): every row gains that
+    parameter's column, and each existing customer gets at least one row, all-null but for
+    that column when the query has nothing for it (so a caller learns in the same round trip
+    whether it exists). Each backend owns how it batches."""
 
     name: str
     cypher: LiteralString
-    embedded: Callable[[EmbeddedGraph, Mapping[str, Any]], Rows]
     parameters: tuple[QueryParameter, ...] = ()
     description: str = ""
+    batched_on: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How logs, metrics and tests name a run: ``cross_sell[batch]`` for a batched one."""
+        return f"{self.name}[batch]" if self.batched_on else self.name
 
     def bind(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Check ``params`` against the declared parameters and fill in defaults."""

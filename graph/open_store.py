@@ -15,7 +15,7 @@ def open_store(config: Config, *, require_schema: bool = True, batch_size: int =
     ``require_schema=False`` is for ``custgraph init``, which creates the schema.
     """
     if config.uses_neo4j:
-        from .neo4j_store import Neo4jStore
+        from .neo4j import Neo4jStore
 
         return Neo4jStore(
             config.store,
@@ -25,6 +25,6 @@ def open_store(config: Config, *, require_schema: bool = True, batch_size: int =
             batch_size=batch_size,
             require_schema=require_schema,
         )
-    from .embedded_store import EmbeddedStore
+    from .embedded import EmbeddedStore
 
     return EmbeddedStore(config.store, batch_size=batch_size)

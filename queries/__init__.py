@@ -1,4 +1,4 @@
-"""Named, parameterised read queries: Cypher for Neo4j and analysts, twins for the embedded store."""
+"""Named, parameterised read queries: the Cypher files analysts run and the names every backend answers."""
 
 from .catalogue import batched, get, names
 

@@ -1,4 +1,4 @@
-"""The named query catalogue: ``NAME.cypher`` plus its embedded twin ``NAME.py``.
+"""The named query catalogue: every ``NAME.cypher`` here, its parameters and description.
 
 The ``.cypher`` file is the source of truth for analysts: its header comment
 names the query, its parameters and what it returns, so it can be pasted into
@@ -10,16 +10,13 @@ Neo4j Browser after ``:param``. Parameter lines look like::
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
 import json
 import re
-from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any, cast
 
-from custgraph.graph import NamedQuery, QueryParameter, Rows
-from custgraph.graph.embedded_graph import EmbeddedGraph
+from custgraph.graph import NamedQuery, QueryParameter
 
 from custgraph.errors import UnknownQueryError
 
@@ -41,7 +38,6 @@ def get(name: str) -> NamedQuery:
     if name not in names():
         raise UnknownQueryError(f"no query named {name!r}; known: {', '.join(names())}")
     text = (resources.files(__package__) / f"{name}.cypher").read_text(encoding="utf-8")
-    twin = importlib.import_module(f"{__package__}.{name}")
     header = [line for line in text.splitlines() if line.startswith("//")]
     summary: list[str] = []
     for line in header:  # the comment lines before "Parameters:"
@@ -60,38 +56,18 @@ def get(name: str) -> NamedQuery:
                 required=default is None, description=about or "",
             ))
     # The file's text is ours, shipped with the package: it is literal query text.
-    return NamedQuery(name=name, cypher=text, embedded=twin.embedded,
-                      parameters=tuple(parameters), description=description)
+    return NamedQuery(name=name, cypher=text, parameters=tuple(parameters), description=description)
 
 
 @cache
 def batched(name: str) -> NamedQuery:
     """A per-customer query for many customers in one round trip (for the API's DataLoaders):
-    ``$keys`` (customer ids) instead of ``$customer_id``; each row gains ``customer_id``.
-
-    Every existing customer gets at least one row: one whose other columns are all null when the
-    query has nothing for it, so a caller learns in the same round trip whether the customer
-    exists. The Cypher is the named query's own text inside ``UNWIND $keys AS customer_id MATCH
-    (the customer) OPTIONAL CALL (customer_id) { ... }``, so there is one text to keep right.
-    """
+    ``$keys`` (customer ids) instead of ``$customer_id``; each row gains ``customer_id`` (see
+    ``NamedQuery.batched_on``; each backend owns how it runs it)."""
     key = "customer_id"
     single = get(name)
     if key not in {parameter.name for parameter in single.parameters}:
         raise UnknownQueryError(f"{name} has no parameter {key!r} to batch on")
-    body = "\n".join(line for line in single.cypher.splitlines() if not line.startswith("//"))
-    body = re.sub(rf"\${key}\b", key, body)
-    text = (f"UNWIND $keys AS {key}\nMATCH (:Customer {{customer_id: {key}}})\n"
-            f"OPTIONAL CALL ({key}) {{\n{body}\n}}\nRETURN *\n")
-    twin = single.embedded
-
-    def embedded(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
-        rows: Rows = []
-        for value in params["keys"]:
-            if graph.has_node("Customer", value):
-                rows += [{key: value, **row} for row in twin(graph, {**params, key: value})] or [{key: value}]
-        return rows
-
     parameters = (*(p for p in single.parameters if p.name != key),
                   QueryParameter(name="keys", type="list", description=f"values of {key}"))
-    return NamedQuery(name=f"{name}[batch]", cypher=cast(Any, text), embedded=embedded, parameters=parameters,
-                      description=single.description)
+    return dataclasses.replace(single, parameters=parameters, batched_on=key)

@@ -16,8 +16,8 @@ from pathlib import Path
 import neo4j
 import pytest
 from custgraph.graph import Store
-from custgraph.graph.embedded_store import EmbeddedStore
-from custgraph.graph.neo4j_store import Neo4jStore
+from custgraph.graph.embedded import EmbeddedStore
+from custgraph.graph.neo4j import Neo4jStore
 
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 

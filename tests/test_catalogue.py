@@ -1,4 +1,4 @@
-"""The named query catalogue: every .cypher file has a twin and a readable header."""
+"""The named query catalogue: every .cypher file has a readable header and an embedded answer."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ from custgraph import queries
 from custgraph.errors import QueryParameterError, UnknownQueryError
 
 
-def test_every_query_has_a_header_and_an_embedded_twin() -> None:
+def test_every_query_has_a_header_and_the_embedded_store_answers_it() -> None:
+    from custgraph.graph.embedded.queries import implementation
+
     assert {"node_counts", "relationship_counts"} <= set(queries.names())
     for name in queries.names():
         query = queries.get(name)
         assert query.cypher.startswith(f"// {name}: ")
         assert "Parameters:" in query.cypher and "Returns:" in query.cypher
         assert query.description
-        assert callable(query.embedded)
+        assert callable(implementation(name))
+    with pytest.raises(UnknownQueryError):
+        implementation("support")  # what the implementations share is not a query
 
 
 def test_unknown_query_lists_the_known_ones() -> None:
@@ -25,7 +29,7 @@ def test_unknown_query_lists_the_known_ones() -> None:
 
 
 def _query(*parameters: QueryParameter) -> NamedQuery:
-    return NamedQuery(name="q", cypher="RETURN 1", embedded=lambda graph, params: [], parameters=parameters)
+    return NamedQuery(name="q", cypher="RETURN 1", parameters=parameters)
 
 
 def test_bind_fills_defaults_and_checks_types() -> None:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from custgraph.graph.embedded_store import EmbeddedStore
+from custgraph.graph.embedded import EmbeddedStore
 
 from custgraph import queries
 from custgraph.errors import StoreError, StoreLockedError
@@ -24,7 +24,7 @@ BATCH = 2000
 # only after upsert_nodes returned (i.e. after the store reported it written).
 WRITER = textwrap.dedent(f"""
     import sys
-    from custgraph.graph.embedded_store import EmbeddedStore
+    from custgraph.graph.embedded import EmbeddedStore
 
     store = EmbeddedStore(sys.argv[1], batch_size={BATCH})
     batch = 0

@@ -185,7 +185,7 @@ def test_a_page_of_customers_costs_a_bounded_number_of_store_round_trips(client:
     original = store.arun  # the API reaches the store through arun only
 
     async def counting(query: Any, params: Any = None) -> Any:
-        calls.append(query.name)
+        calls.append(query.label)
         return await original(query, params)
 
     store.arun = counting

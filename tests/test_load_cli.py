@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from custgraph.graph import Store, open_store
-from custgraph.graph.embedded_store import EmbeddedStore
+from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from neo4j import GraphDatabase

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from custgraph.graph.neo4j_store import Neo4jStore
+from custgraph.graph.neo4j import Neo4jStore
 
 from custgraph.errors import SchemaNotInitialisedError, StoreAuthError, StoreUnavailableError
 from tests.conftest import Neo4jServer

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 from custgraph.graph import Store
-from custgraph.graph.embedded_store import EmbeddedStore
-from custgraph.graph.neo4j_store import Neo4jStore
+from custgraph.graph.embedded import EmbeddedStore
+from custgraph.graph.neo4j import Neo4jStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from custgraph.graph import Store
-from custgraph.graph.embedded_store import EmbeddedStore
+from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, read_config, resolve

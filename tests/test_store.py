@@ -274,7 +274,7 @@ def test_a_graph_batch_with_a_missing_endpoint_writes_nothing(store: Store) -> N
 @pytest.mark.parametrize("name", INJECTIONS)
 def test_statement_builders_take_only_model_names(name: str) -> None:
     """Labels and types are spliced into Neo4j statements; anything outside the model is refused first."""
-    from custgraph.graph import neo4j_statements as statements
+    from custgraph.graph.neo4j import statements
 
     for build in (statements.upsert_nodes, statements.get_node, statements.existing_keys):
         with pytest.raises(UnknownLabelError):

@@ -1,0 +1,270 @@
+"""Write and schema statements of the Neo4j backend, built from the graph model.
+
+These are the store's internals, not named queries (those live in ``queries/``).
+Labels, types and property keys are spliced in from the model's allow-list only
+(``node_kind`` / ``relationship_kind`` refuse anything else); every value
+travels as a parameter. Each statement is built once per kind and cached.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import LiteralString
+
+from ..model import NODE_KINDS, NodeKind, RelationshipKind, node_kind, relationship_kind
+
+__all__ = [
+    "check_endpoints",
+    "constraint_statements",
+    "create_relationships",
+    "create_star",
+    "delete_nodes",
+    "delete_stale",
+    "existing_keys",
+    "get_node",
+    "get_relationship",
+    "index_statements",
+    "upsert_nodes",
+    "upsert_relationships",
+]
+
+# Rows unchanged by a write are skipped (no write locks, no transaction log);
+# the outcome rule matches graph.rows.outcome so both backends count alike.
+#
+# Dates and datetimes travel as ISO text in row.temporal ([{k, t, v}]) and are
+# converted by the server: the driver's own temporal encoding costs ~100 us per
+# value in Python, ~50 times what the text costs, and dominated load time.
+_TEMPORAL = (
+    "CASE t.t WHEN 'datetime' THEN datetime(t.v) WHEN 'localdatetime' THEN localdatetime(t.v) ELSE date(t.v) END"
+)
+_OUTCOME = f"""
+CASE WHEN old IS NULL THEN 'created'
+     WHEN all(k IN keys(row.props) WHERE old[k] = row.props[k] OR (old[k] IS NULL AND row.props[k] IS NULL))
+      AND all(t IN row.temporal WHERE old[t.k] = {_TEMPORAL})
+     THEN 'unchanged'
+     ELSE 'updated' END"""
+_SET_TEMPORAL = f"FOREACH (t IN {{source}}.temporal | SET {{var}}[t.k] = {_TEMPORAL})"
+
+
+def _literal(text: str) -> LiteralString:
+    """Mark text built only from the model's allow-listed names as query text.
+
+    (mypy treats ``LiteralString`` as ``str``; the name documents the promise.)
+    """
+    return text
+
+
+def constraint_statements() -> list[LiteralString]:
+    return [
+        _literal(
+            f"CREATE CONSTRAINT custgraph_{kind.label}_key IF NOT EXISTS "
+            f"FOR (n:{kind.label}) REQUIRE n.{kind.key} IS UNIQUE"
+        )
+        for kind in NODE_KINDS.values()
+    ]
+
+
+def index_statements() -> list[LiteralString]:
+    return [
+        _literal(
+            f"CREATE INDEX custgraph_{kind.label}_{prop} IF NOT EXISTS FOR (n:{kind.label}) ON (n.{prop})"
+        )
+        for kind in NODE_KINDS.values()
+        for prop in kind.indexed
+    ] + [
+        _literal(
+            f"CREATE TEXT INDEX custgraph_{kind.label}_{prop}_text IF NOT EXISTS FOR (n:{kind.label}) ON (n.{prop})"
+        )
+        for kind in NODE_KINDS.values()
+        for prop in kind.text_indexed
+    ]
+
+
+@cache
+def upsert_nodes(label: str) -> LiteralString:
+    kind: NodeKind = node_kind(label)
+    return _literal(f"""
+UNWIND $rows AS row
+OPTIONAL MATCH (old:{kind.label} {{{kind.key}: row.key}})
+WITH row, {_OUTCOME} AS outcome
+WHERE outcome <> 'unchanged'
+MERGE (n:{kind.label} {{{kind.key}: row.key}})
+SET n += row.props
+{_SET_TEMPORAL.format(var="n", source="row")}
+RETURN outcome, count(*) AS rows, CASE outcome WHEN 'created' THEN collect(row.key) ELSE [] END AS created""")
+
+
+def _endpoints(kind: RelationshipKind, match: str) -> str:
+    """``a`` and ``b``: the start and end nodes of each row, found by their keys."""
+    start, end = node_kind(kind.start), node_kind(kind.end)
+    return (f"{match} (a:{start.label} {{{start.key}: row.start}})\n"
+            f"{match} (b:{end.label} {{{end.key}: row.end}})")
+
+
+@cache
+def check_endpoints(rel_type: str) -> LiteralString:
+    kind: RelationshipKind = relationship_kind(rel_type)
+    return _literal(f"""
+UNWIND $rows AS row
+{_endpoints(kind, "OPTIONAL MATCH")}
+WITH row, a IS NULL AS no_start, b IS NULL AS no_end
+WHERE no_start OR no_end
+RETURN row.start AS start, row.end AS end, no_start, no_end""")
+
+
+@cache
+def upsert_relationships(rel_type: str) -> LiteralString:
+    """Rows whose endpoints are missing come back as outcome 'missing' (the caller rolls back)."""
+    kind: RelationshipKind = relationship_kind(rel_type)
+    return _literal(f"""
+UNWIND $rows AS row
+{_endpoints(kind, "OPTIONAL MATCH")}
+OPTIONAL MATCH (a)-[old:{kind.type}]->(b)
+WITH a, b, row, CASE WHEN a IS NULL OR b IS NULL THEN 'missing' ELSE {_OUTCOME} END AS outcome
+CALL (a, b, row, outcome) {{
+  WITH * WHERE outcome IN ['created', 'updated']
+  MERGE (a)-[r:{kind.type}]->(b)
+  SET r += row.props
+  {_SET_TEMPORAL.format(var="r", source="row")}
+}}
+RETURN outcome, count(*) AS rows,
+       collect(CASE WHEN a IS NULL THEN row.start END)[..5] AS no_start,
+       collect(CASE WHEN b IS NULL THEN row.end END)[..5] AS no_end""")
+
+
+@cache
+def create_relationships(rel_type: str) -> LiteralString:
+    """For rows with an endpoint created in the same transaction: no old link can exist,
+    so CREATE skips MERGE's search. Returns how many rows found both endpoints."""
+    kind: RelationshipKind = relationship_kind(rel_type)
+    return _literal(f"""
+UNWIND $rows AS row
+{_endpoints(kind, "MATCH")}
+CREATE (a)-[r:{kind.type}]->(b)
+SET r += row.props
+{_SET_TEMPORAL.format(var="r", source="row")}
+RETURN count(*) AS rows""")
+
+
+@cache
+def create_star(label: str, links: tuple[tuple[str, bool, bool], ...]) -> LiteralString:
+    """Nodes known to be new, each with its links, in one statement.
+
+    ``links`` names each attached relationship type, whether the node is its
+    start, and whether its links are bare (no properties). Row ``l{i}`` holds that
+    type's links: the other node's keys when bare, else ``{o: key, props, temporal}``.
+    One statement binds the node once for all its links, where separate
+    statements would look it up again per type (the loader's common case: an
+    interaction with its identity, channel, rep and products). Returns how many
+    links of each type found their other node, so the caller can detect missing ones.
+    """
+    kind = node_kind(label)
+    lines = [
+        "UNWIND $rows AS row",
+        f"MERGE (n:{kind.label} {{{kind.key}: row.key}})",
+        "SET n += row.props",
+        _SET_TEMPORAL.format(var="n", source="row"),
+        "WITH n, row",
+    ]
+    for index, (rel_type, node_is_start, bare) in enumerate(links):
+        link_kind = relationship_kind(rel_type)
+        other = node_kind(link_kind.end if node_is_start else link_kind.start)
+        pattern = f"(n)-[r:{link_kind.type}]->(o)" if node_is_start else f"(o)-[r:{link_kind.type}]->(n)"
+        if bare:
+            body = f"UNWIND row.l{index} AS key MATCH (o:{other.label} {{{other.key}: key}}) CREATE {pattern}"
+        else:
+            body = (f"UNWIND row.l{index} AS link MATCH (o:{other.label} {{{other.key}: link.o}}) "
+                    f"CREATE {pattern} SET r += link.props {_SET_TEMPORAL.format(var='r', source='link')}")
+        lines.append(f"CALL (n, row) {{ {body} RETURN count(*) AS c{index} }}")
+    sums = "".join(f", sum(c{index}) AS c{index}" for index in range(len(links)))
+    lines.append(f"RETURN count(*) AS nodes{sums}")
+    return _literal("\n".join(lines))
+
+
+@cache
+def get_node(label: str) -> LiteralString:
+    kind = node_kind(label)
+    return _literal(f"MATCH (n:{kind.label} {{{kind.key}: $key}}) RETURN properties(n) AS props")
+
+
+@cache
+def get_relationship(rel_type: str) -> LiteralString:
+    kind = relationship_kind(rel_type)
+    start, end = node_kind(kind.start), node_kind(kind.end)
+    return _literal(
+        f"MATCH (:{start.label} {{{start.key}: $start}})-[r:{kind.type}]->(:{end.label} {{{end.key}: $end}}) "
+        "RETURN properties(r) AS props"
+    )
+
+
+@cache
+def delete_stale(rel_type: str, from_start: bool) -> LiteralString:
+    """Delete ``rel_type`` links of each anchor (``g.anchor``) to nodes not in ``g.keep``.
+
+    The other end carries no label: the type implies it, and with a label the
+    planner may start from a label scan of it when its statistics are stale
+    (right after a load), which cost 1,000 times more than the anchor's index.
+    """
+    kind = relationship_kind(rel_type)
+    start, end = node_kind(kind.start), node_kind(kind.end)
+    anchor, other_kind = (start, end) if from_start else (end, start)
+    pattern = f"(anchor)-[r:{kind.type}]->(other)" if from_start else f"(other)-[r:{kind.type}]->(anchor)"
+    return _literal(f"""
+UNWIND $groups AS g
+MATCH (anchor:{anchor.label} {{{anchor.key}: g.anchor}})
+MATCH {pattern}
+WHERE NOT other.{other_kind.key} IN g.keep
+DELETE r
+RETURN count(*) AS deleted""")
+
+
+@cache
+def delete_nodes(label: str) -> LiteralString:
+    kind = node_kind(label)
+    return _literal(f"UNWIND $keys AS key MATCH (n:{kind.label} {{{kind.key}: key}}) DETACH DELETE n "
+                    "RETURN count(*) AS deleted")
+
+
+# Everything, relationships first: deleting a dense node (a channel with 200,000 VIA
+# links) with DETACH DELETE puts all its links in one transaction's state.
+WIPE: tuple[LiteralString, ...] = (
+    "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS",
+    "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS",
+)
+
+# Derived relationships of customers (``$ids``): cleared, then built from their identities'
+# interactions. graph/embedded/derived.py computes the same in Python.
+# Each starts from the customer's unique index (the hint keeps a planner with stale
+# statistics, right after a load, from starting at Interaction.type instead).
+_CUSTOMER = "UNWIND $ids AS id MATCH (c:Customer {customer_id: id}) USING INDEX c:Customer(customer_id) "
+CLEAR_DERIVED: tuple[LiteralString, ...] = (
+    _CUSTOMER + "MATCH (c)-[:HAD]->(:Interaction)-[n:NEXT]->() DELETE n",
+    _CUSTOMER + "CALL (c) { MATCH (c)-[r:HAD|BOUGHT]->() DELETE r } CALL (c) { MATCH (c)<-[r:SERVES]-() DELETE r }",
+)
+BUILD_DERIVED: tuple[LiteralString, ...] = (
+    _CUSTOMER + "MATCH (c)<-[:RESOLVES_TO]-(:Identity)-[:PERFORMED]->(x) CREATE (c)-[:HAD]->(x)",
+    _CUSTOMER + "MATCH (c)-[:HAD]->(x) "
+    "WITH c, x ORDER BY x.at, x.interaction_id WITH c, collect(x) AS xs "
+    "UNWIND range(0, size(xs) - 2) AS k WITH xs[k] AS a, xs[k + 1] AS b CREATE (a)-[:NEXT]->(b)",
+    _CUSTOMER + "MATCH (c)-[:HAD]->(x:Interaction)-[:ABOUT]->(p:Product) WHERE x.type = 'purchase' "
+    "WITH c, x, p, COUNT { (x)-[:ABOUT]->() } AS n "
+    "WITH c, p, count(x) AS times, sum(coalesce(x.amount, 0.0) / n) AS amount, min(x.at) AS first_at, "
+    "max(x.at) AS last_at "
+    "CREATE (c)-[:BOUGHT {times: times, amount: round(amount, 2), first_at: first_at, last_at: last_at}]->(p)",
+    _CUSTOMER + "MATCH (c)-[:HAD]->(x)-[:HANDLED_BY]->(r:Rep) WITH c, r, count(x) AS times "
+    "CREATE (r)-[:SERVES {times: times}]->(c)",
+)
+
+# Product affinity (Store.rebuild_affinity); graph/embedded/derived.py computes the same.
+REBUILD_AFFINITY: tuple[LiteralString, ...] = (
+    "MATCH (:Product)-[r:ALSO_BOUGHT]->(:Product) DELETE r",
+    "MATCH (p:Product) SET p.buyers = COUNT { (p)<-[:BOUGHT]-(:Customer) }",
+    "MATCH (x:Product)<-[:BOUGHT]-(c:Customer)-[:BOUGHT]->(y:Product) WHERE x <> y "
+    "WITH x, y, count(c) AS customers CREATE (x)-[:ALSO_BOUGHT {customers: customers}]->(y)",
+)
+
+
+@cache
+def existing_keys(label: str) -> LiteralString:
+    kind = node_kind(label)
+    return _literal(f"UNWIND $keys AS key MATCH (n:{kind.label} {{{kind.key}: key}}) RETURN key")
