@@ -22,6 +22,11 @@ from custgraph.graph.neo4j import Neo4jStore
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--record-parity", action="store_true",
+                     help="write Neo4j's answers to tests/parity/answers.json (tests/test_queries.py)")
+
+
 @dataclass(frozen=True)
 class Neo4jServer:
     uri: str
