@@ -15,12 +15,8 @@ import datetime as dt
 from typing import Any
 
 import strawberry
-from custgraph.graph import Rows
-from custgraph.graph.erased import ErasureKey
-from custgraph.resolution.consents import update_consents
-from custgraph.resolution.decisions import confirm, unmerge
-from custgraph.resolution.erasure import erase
-from custgraph.resolution.scores import CHURN_FIELDS, SEGMENT_FIELDS
+from custgraph.graph import ErasureKey, Rows
+from custgraph.resolution import CHURN_FIELDS, SEGMENT_FIELDS, confirm, erase, unmerge, update_consents
 from strawberry.types import Info
 
 from custgraph.errors import CustgraphError

@@ -174,8 +174,7 @@ def _print_stats(config: Config) -> None:
 def _load(config: Config, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from custgraph.graph import DEFAULT_BATCH_SIZE, open_store
-    from custgraph.graph.erased import ErasureKey
+    from custgraph.graph import DEFAULT_BATCH_SIZE, ErasureKey, open_store
     from custgraph.loaders import FileProgress, load_sources
 
     batch_size = args.batch_size or DEFAULT_BATCH_SIZE
@@ -212,7 +211,7 @@ def _extra(dropped: int, erased: int) -> str:
 def _generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from custgraph.loaders.generate import generate
+    from custgraph.loaders import generate
 
     if args.customers < 1:
         raise ConfigError("--customers", "must be at least 1")
@@ -232,9 +231,7 @@ def _resolution(config: Config, args: argparse.Namespace, environment: Mapping[s
     from pathlib import Path
 
     from custgraph.graph import open_store
-    from custgraph.resolution import read_config, resolve
-    from custgraph.resolution.decisions import unmerge
-    from custgraph.resolution.explain import explain
+    from custgraph.resolution import explain, read_config, resolve, unmerge
 
     config_path = args.config or environment.get("CUSTGRAPH_RESOLVE_CONFIG")
     rules = read_config(Path(config_path) if config_path else None)
@@ -306,10 +303,8 @@ def _demo(config: Config, args: argparse.Namespace, environment: Mapping[str, st
     import tempfile
     from pathlib import Path
 
-    from custgraph.graph import open_store
-    from custgraph.graph.erased import ErasureKey
-    from custgraph.loaders import FileProgress, load_sources
-    from custgraph.loaders.generate import SOURCES, generate
+    from custgraph.graph import ErasureKey, open_store
+    from custgraph.loaders import SOURCES, FileProgress, generate, load_sources
     from custgraph.queries import get as named_query
     from custgraph.resolution import ResolveConfig, resolve
 
@@ -366,8 +361,7 @@ def _serve(config: Config, args: argparse.Namespace, environment: Mapping[str, s
 
     import uvicorn
 
-    from custgraph.api import create_app
-    from custgraph.api.auth import KeyRing
+    from custgraph.api import KeyRing, create_app
     from custgraph.resolution import read_config
 
     host = args.host or environment.get("CUSTGRAPH_HOST", "127.0.0.1")

@@ -1,27 +1,36 @@
 """The graph store: the model, one ``Store`` interface and its two backends."""
 
-from .batch import BatchResult, GraphBatch
+from . import normalise
+from .batch import BatchResult, GraphBatch, PreparedBatch, typed_batch
+from .erased import KEY_NODE, ErasureKey, legacy_tombstone
 from .model import NODE_KINDS, RELATIONSHIP_KINDS, NodeKind, RelationshipKind, node_kind, relationship_kind
 from .named_query import NamedQuery, QueryParameter, Rows
 from .open_store import open_store
-from .rows import RelationshipRow, WriteResult
+from .rows import NodeRow, RelationshipRow, WriteResult
 from .store import DEFAULT_BATCH_SIZE, Store
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "KEY_NODE",
     "NODE_KINDS",
     "RELATIONSHIP_KINDS",
     "BatchResult",
+    "ErasureKey",
     "GraphBatch",
     "NamedQuery",
     "NodeKind",
+    "NodeRow",
+    "PreparedBatch",
     "QueryParameter",
     "RelationshipKind",
     "RelationshipRow",
     "Rows",
     "Store",
     "WriteResult",
+    "legacy_tombstone",
     "node_kind",
+    "normalise",
     "open_store",
     "relationship_kind",
+    "typed_batch",
 ]

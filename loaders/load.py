@@ -23,10 +23,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from custgraph.graph import DEFAULT_BATCH_SIZE, RelationshipRow, Store, WriteResult, normalise
-from custgraph.graph.batch import PreparedBatch, typed_batch
-from custgraph.graph.erased import KEY_NODE, ErasureKey, legacy_tombstone
-from custgraph.graph.rows import NodeRow
+from custgraph.graph import (
+    DEFAULT_BATCH_SIZE,
+    KEY_NODE,
+    ErasureKey,
+    NodeRow,
+    PreparedBatch,
+    RelationshipRow,
+    Store,
+    WriteResult,
+    legacy_tombstone,
+    normalise,
+    typed_batch,
+)
 
 from custgraph.errors import ConfigError, SourceFileError
 

@@ -32,8 +32,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from custgraph.graph import RelationshipRow, Store, normalise
-from custgraph.graph.erased import KEY_NODE, ErasureKey
+from custgraph.graph import KEY_NODE, ErasureKey, RelationshipRow, Store, normalise
 from custgraph.queries import get as named_query
 
 from custgraph.errors import ErasureScopeError
