@@ -41,13 +41,13 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from custgraph.config import Config
-from custgraph.errors import CustgraphError
+from custgraph.errors import BadRequestError, CustgraphError
 
 from .auth import Caller, KeyRing
 from .context import RequestContext
 from .limits import MAX_ALIASES, MAX_DEPTH, MAX_FIELDS, MAX_TOKENS, SizeLimit
 from .metrics import Metrics
-from .request_checks import BadRequest, check_request
+from .request_checks import check_request
 from .schema import build_schema
 
 __all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_FIELDS", "create_app", "from_environment", "served_schema"]
@@ -186,7 +186,7 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
             await check_request(request)
             async with deadline:
                 return await graphql.run(request)
-        except BadRequest as bad:
+        except BadRequestError as bad:
             log.info("GraphQL request refused (%d): %s", bad.status, bad.message)
             return _error(bad.status, bad.message)
         except HTTPException as refused:  # strawberry's own checks (operation type, operation name...)

@@ -10,39 +10,32 @@ error that says what to fix, and the body is read with a size limit.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from graphql import GraphQLSyntaxError, OperationDefinitionNode, parse
 from starlette.requests import Request
 
+from custgraph.errors import BadRequestError
+
 from .limits import MAX_TOKENS
 
-__all__ = ["MAX_BODY_BYTES", "BadRequest", "check_request"]
+__all__ = ["MAX_BODY_BYTES", "check_request"]
 
 MAX_BODY_BYTES = 256 * 1024  # a GraphQL document with variables; MAX_FIELDS bounds what it may ask
 _JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
-@dataclass(frozen=True)
-class BadRequest(Exception):
-    """A request the client must change: ``status`` is its HTTP status."""
-
-    status: int
-    message: str
-
-
 async def _body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise BadRequest(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
+        raise BadRequestError(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise BadRequest(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
+            raise BadRequestError(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
         chunks.append(chunk)
     body = b"".join(chunks)
     request._body = body  # starlette's own cache: strawberry reads the body through it
@@ -53,28 +46,28 @@ def _parsed(text: str | bytes, what: str) -> Any:
     try:
         return json.loads(text)
     except RecursionError:
-        raise BadRequest(400, f"{what} is nested too deeply") from None
+        raise BadRequestError(400, f"{what} is nested too deeply") from None
     except UnicodeDecodeError:
-        raise BadRequest(400, f"{what} is not UTF-8 text") from None
+        raise BadRequestError(400, f"{what} is not UTF-8 text") from None
     except ValueError as error:  # JSONDecodeError, and integers past Python's digit limit
-        raise BadRequest(400, f"{what} is not valid JSON ({str(error).split(':')[0]})") from None
+        raise BadRequestError(400, f"{what} is not valid JSON ({str(error).split(':')[0]})") from None
 
 
 def _check_fields(data: Any) -> None:
     if isinstance(data, list):
-        raise BadRequest(400, "batched requests are not supported: send one operation per request")
+        raise BadRequestError(400, "batched requests are not supported: send one operation per request")
     if not isinstance(data, dict):
-        raise BadRequest(400, 'the body must be a JSON object: {"query": "...", "variables": {...}}')
+        raise BadRequestError(400, 'the body must be a JSON object: {"query": "...", "variables": {...}}')
     if not isinstance(data.get("query"), str) or not data["query"].strip():
-        raise BadRequest(400, '"query" must be a GraphQL document as a string')
+        raise BadRequestError(400, '"query" must be a GraphQL document as a string')
     if not isinstance(data.get("variables"), dict | None):
-        raise BadRequest(400, '"variables" must be a JSON object (or null)')
+        raise BadRequestError(400, '"variables" must be a JSON object (or null)')
     if not isinstance(data.get("operationName"), str | None):
-        raise BadRequest(400, '"operationName" must be a string (or null)')
+        raise BadRequestError(400, '"operationName" must be a string (or null)')
     if data.get("operationName") is None and _operations(data["query"]) > 1:
-        raise BadRequest(400, "the document has several operations: name the one to run in operationName")
+        raise BadRequestError(400, "the document has several operations: name the one to run in operationName")
     if not isinstance(data.get("extensions"), dict | None):
-        raise BadRequest(400, '"extensions" must be a JSON object (or null)')
+        raise BadRequestError(400, '"extensions" must be a JSON object (or null)')
 
 
 @lru_cache(maxsize=256)
@@ -89,11 +82,11 @@ def _operations(query: str) -> int:
 
 
 async def check_request(request: Request) -> None:
-    """Raise ``BadRequest`` unless the request is one well-formed GraphQL operation."""
+    """Raise ``BadRequestError`` unless the request is one well-formed GraphQL operation."""
     if request.method == "GET":
         params = request.query_params
         if "query" not in params:
-            raise BadRequest(400, "send the operation as ?query=... (or POST it as JSON)")
+            raise BadRequestError(400, "send the operation as ?query=... (or POST it as JSON)")
         variables = params.get("variables")
         data: dict[str, Any] = {"query": params["query"], "operationName": params.get("operationName")}
         if variables is not None:
@@ -103,5 +96,5 @@ async def check_request(request: Request) -> None:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _JSON_TYPES:
         shown = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
-        raise BadRequest(415, f"send the operation as JSON with Content-Type: application/json ({shown} given)")
+        raise BadRequestError(415, f"send the operation as JSON with Content-Type: application/json ({shown} given)")
     _check_fields(_parsed(await _body(request), "the request body"))

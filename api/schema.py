@@ -19,7 +19,7 @@ from custgraph.graph import ErasureKey, Rows
 from custgraph.resolution import CHURN_FIELDS, SEGMENT_FIELDS, confirm, erase, unmerge, update_consents
 from strawberry.types import Info
 
-from custgraph.errors import CustgraphError
+from custgraph.errors import ApiError
 
 from .context import JOURNEY_CAP, OFFERS_CAP, RequestContext, run_query
 from .masking import contact, record_id, searches_contact
@@ -32,10 +32,6 @@ LOADER_OF = {"links": "links"}
 SIZED_OF = {"journey": ("journey", 100, JOURNEY_CAP), "crossSell": ("cross_sell", 10, OFFERS_CAP)}
 # Fields of Customer that need no loader.
 OTHER_FIELDS = {"id", "__typename"}
-
-
-class ApiError(CustgraphError):
-    """A client-side problem with a request, told to the client as is."""
 
 
 def _context(info: Info[RequestContext, None]) -> RequestContext:

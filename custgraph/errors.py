@@ -10,18 +10,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "ApiError",
+    "BadRequestError",
     "ConfigError",
     "CustgraphError",
     "ErasureScopeError",
     "InvalidRowError",
     "MissingEndpointError",
     "QueryParameterError",
+    "RowRejectedError",
     "SchemaNotInitialisedError",
     "SourceFileError",
     "StoreAuthError",
     "StoreError",
     "StoreLockedError",
     "StoreUnavailableError",
+    "UnknownCustomerError",
+    "UnknownIdentityError",
     "UnknownLabelError",
     "UnknownQueryError",
 ]
@@ -119,3 +124,42 @@ class UnknownQueryError(CustgraphError):
 
 class QueryParameterError(CustgraphError):
     """A named query was given missing, unknown or ill-typed parameters."""
+
+
+class UnknownCustomerError(CustgraphError):
+    """No golden customer of that id."""
+
+    def __init__(self, customer_id: str) -> None:
+        self.customer_id = customer_id
+        super().__init__(f"no customer {customer_id!r} in the store")
+
+
+class UnknownIdentityError(CustgraphError):
+    """No identity record of that id."""
+
+    def __init__(self, identity_id: str) -> None:
+        self.identity_id = identity_id
+        super().__init__(f"no identity {identity_id!r} (identity ids are source:source_id, e.g. crm:C-0000001)")
+
+
+class RowRejectedError(CustgraphError):
+    """A loaded row cannot be stored: ``field`` is the source's column name. The loader writes it
+    to the rejects file with the row's line and goes on."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class ApiError(CustgraphError):
+    """A client-side problem with a GraphQL request, told to the client as is."""
+
+
+class BadRequestError(CustgraphError):
+    """An HTTP request that is not one well-formed GraphQL operation; ``status`` is its 4xx."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message

@@ -37,14 +37,14 @@ from custgraph.graph import (
     typed_batch,
 )
 
-from custgraph.errors import ConfigError, SourceFileError
+from custgraph.errors import ConfigError, RowRejectedError, SourceFileError
 
 from .contract import ENTITIES, FORMATS, LOAD_ORDER, Entity
 from .mapping import SourceMapping, read_mapping
 from .progress import FileProgress
 from .readers import read_rows
 from .report import FileReport, LoadReport, RejectWriter
-from .validate import RowParser, RowReject
+from .validate import RowParser
 
 __all__ = ["PlannedFile", "load_sources", "plan_sources"]
 
@@ -201,7 +201,7 @@ class _Loader:
             else:
                 try:
                     row = parse(raw.values)
-                except RowReject as bad:
+                except RowRejectedError as bad:
                     reject(raw.line, bad.field, bad.reason)
                 else:
                     for column, reason in parse.dropped:

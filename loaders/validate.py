@@ -16,25 +16,18 @@ from zoneinfo import ZoneInfo
 
 from custgraph.graph import normalise
 
+from custgraph.errors import RowRejectedError
+
 from .contract import INTERACTION_TYPE, Entity, Field
 from .mapping import SourceMapping
 from .readers import MAX_FIELD_CHARS
 
-__all__ = ["BIRTH_DATES_FROM", "FUTURE_SLACK", "RowParser", "RowReject"]
+__all__ = ["BIRTH_DATES_FROM", "FUTURE_SLACK", "RowParser"]
 
 BIRTH_DATES_FROM = dt.date(1900, 1, 1)
 FUTURE_SLACK = dt.timedelta(days=1)  # a touchpoint "in the future" by less than this is a clock or zone slip
 TIMESTAMPS_FROM = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 _OFFSETS = (dt.timedelta(hours=-12), dt.timedelta(hours=14))  # every zone in use lies in UTC-12:00..+14:00
-
-
-class RowReject(Exception):
-    """The row cannot be loaded: ``field`` is the source's column name."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 class RowParser:
@@ -68,7 +61,7 @@ class RowParser:
                     continue
             if value is None:
                 if strict and name in self._required:
-                    raise RowReject(column, "a value is required")
+                    raise RowRejectedError(column, "a value is required")
                 row[name] = None
                 continue
             try:
@@ -76,7 +69,7 @@ class RowParser:
             except (ValueError, ArithmeticError, TypeError) as error:  # OverflowError is an ArithmeticError
                 reason = str(error) if isinstance(error, ValueError) else f"out of range ({error})"
                 if strict:
-                    raise RowReject(column, reason) from None
+                    raise RowRejectedError(column, reason) from None
                 self.dropped.append((column, reason))
                 row[name] = None
         return row

@@ -13,16 +13,11 @@ import datetime as dt
 from custgraph.graph import Store
 from custgraph.queries import get as named_query
 
-from custgraph.errors import CustgraphError
+from custgraph.errors import CustgraphError, UnknownCustomerError
 
 from .survivorship import CONSENTS, golden
 
-__all__ = ["UnknownCustomerError", "update_consents"]
-
-
-class UnknownCustomerError(CustgraphError):
-    def __init__(self, customer_id: str) -> None:
-        super().__init__(f"no customer {customer_id!r} in the store")
+__all__ = ["update_consents"]
 
 
 def update_consents(store: Store, customer_id: str, changes: dict[str, bool], by: str) -> dict[str, bool | None]:

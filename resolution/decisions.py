@@ -7,8 +7,9 @@ import datetime as dt
 from custgraph.graph import RelationshipRow, Store
 from custgraph.queries import get as named_query
 
+from custgraph.errors import UnknownIdentityError
+
 from .config import ResolveConfig
-from .explain import UnknownIdentityError
 from .resolve import ResolveReport, resolve
 
 __all__ = ["confirm", "unmerge"]

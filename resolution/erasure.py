@@ -35,9 +35,8 @@ from dataclasses import dataclass
 from custgraph.graph import KEY_NODE, ErasureKey, RelationshipRow, Store, normalise
 from custgraph.queries import get as named_query
 
-from custgraph.errors import ErasureScopeError
+from custgraph.errors import ErasureScopeError, UnknownCustomerError
 
-from .consents import UnknownCustomerError
 from .records import match_record
 
 __all__ = ["MAX_CUSTOMERS", "ErasureReport", "erase", "person_customers"]

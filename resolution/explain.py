@@ -8,7 +8,7 @@ from typing import Any
 from custgraph.graph import Store
 from custgraph.queries import get as named_query
 
-from custgraph.errors import CustgraphError
+from custgraph.errors import UnknownIdentityError
 
 from .blocking import blocking_keys
 from .compare import Comparison, compare
@@ -16,12 +16,7 @@ from .config import ResolveConfig
 from .records import match_record
 from .resolve import score_basis
 
-__all__ = ["Explanation", "UnknownIdentityError", "explain"]
-
-
-class UnknownIdentityError(CustgraphError):
-    def __init__(self, identity_id: str) -> None:
-        super().__init__(f"no identity {identity_id!r} (identity ids are source:source_id, e.g. crm:C-0000001)")
+__all__ = ["Explanation", "explain"]
 
 
 @dataclass

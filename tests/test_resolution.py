@@ -15,14 +15,13 @@ from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
-from custgraph.resolution import ResolveConfig, read_config, resolve
+from custgraph.resolution import ResolveConfig, explain, read_config, resolve
 from custgraph.resolution.cluster import Link, clusters
 from custgraph.resolution.decisions import confirm, unmerge
-from custgraph.resolution.explain import UnknownIdentityError, explain
 from custgraph.resolution.quality import pairwise_quality
 
 from custgraph import queries
-from custgraph.errors import ConfigError
+from custgraph.errors import ConfigError, UnknownIdentityError
 from tests.conftest import StoreFactory
 
 CONFIG = ResolveConfig()
