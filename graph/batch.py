@@ -1,7 +1,8 @@
-"""One atomic write: nodes of several labels and relationships of several types.
+"""One atomic write: nodes of several labels and relationships of several types, and deletions.
 
 Why: a loaded interaction and its links (who did it, via which channel, about
-which products) belong together. ``Store.write`` puts a ``GraphBatch`` in one
+which products) belong together; so do an erased person's tombstones, their
+anonymised touchpoints and the deletion of their records. ``Store.write`` puts a ``GraphBatch`` in one
 transaction on either backend, so a failure leaves the whole batch or none of it,
 and Neo4j pays one commit per batch instead of one per label and type.
 """
@@ -27,6 +28,8 @@ class GraphBatch:
     # rel_type → start keys whose other links of that type are deleted (see Store.upsert_relationships)
     replace_from: dict[str, Iterable[Key]] = field(default_factory=dict)
     replace_to: dict[str, Iterable[Key]] = field(default_factory=dict)
+    # label → keys of nodes deleted with all their relationships, after everything above is written
+    delete_nodes: dict[str, Iterable[Key]] = field(default_factory=dict)
 
     def prepare(self) -> PreparedBatch:
         """Check every row before anything is written; raises ``InvalidRowError``."""
@@ -51,7 +54,8 @@ class GraphBatch:
                 kept_neighbours([], self.replace_from.get(rel_type, ()), True),
                 kept_neighbours([], self.replace_to.get(rel_type, ()), False),
             ))
-        return PreparedBatch(nodes, relationships)
+        deletions = [(node_kind(label), list(dict.fromkeys(keys))) for label, keys in self.delete_nodes.items()]
+        return PreparedBatch(nodes, relationships, deletions)
 
 
 @dataclass
@@ -66,6 +70,7 @@ class PreparedRelationships:
 class PreparedBatch:
     nodes: list[tuple[NodeKind, list[NodeRow]]]
     relationships: list[PreparedRelationships]
+    deletions: list[tuple[NodeKind, list[Key]]] = field(default_factory=list)  # after the writes
 
 
 def typed_batch(

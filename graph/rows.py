@@ -52,7 +52,7 @@ class WriteResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    deleted: int = 0  # relationships removed by upsert_relationships(replace_from=...)
+    deleted: int = 0  # relationships removed by replace_from/_to; for a label, nodes deleted
     batches: int = 0
 
     @property

@@ -45,7 +45,8 @@ class Store(ABC):
         """Write ``batch`` in one transaction: all of it, or (on any error) none of it.
 
         Relationships may point at nodes written earlier in the same batch. A missing
-        endpoint raises ``MissingEndpointError`` and nothing is written. A batch
+        endpoint raises ``MissingEndpointError`` and nothing is written. Nodes in
+        ``delete_nodes`` go last, with every relationship they have. A batch
         prepared beforehand (``GraphBatch.prepare``, e.g. on another thread) is not
         checked again.
         """

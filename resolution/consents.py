@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from custgraph.graph import Store
+from custgraph.graph import GraphBatch, Store
 from custgraph.queries import get as named_query
 
 from custgraph.errors import CustgraphError, UnknownCustomerError
@@ -31,10 +31,10 @@ def update_consents(store: Store, customer_id: str, changes: dict[str, bool], by
         raise UnknownCustomerError(customer_id)
     identities = [i["identity_id"] for i in rows[0]["identities"]]
     at = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    store.upsert_nodes("Identity", [{"identity_id": identity, "consent_at": at, "consent_by": by,
-                                     **{f"consent_{name}": value for name, value in changes.items()}}
-                                    for identity in identities])
-    records = [store.get_node("Identity", identity) or {} for identity in identities]
+    said = [{"identity_id": identity, "consent_at": at, "consent_by": by,
+             **{f"consent_{name}": value for name, value in changes.items()}} for identity in identities]
+    records = [{**(store.get_node("Identity", row["identity_id"]) or {}), **row} for row in said]
     consents = {name: golden(records)[name] for name in CONSENTS}
-    store.upsert_nodes("Customer", [{"customer_id": customer_id, **consents}])
+    # One transaction: the records and the golden customer agree at every moment.
+    store.write(GraphBatch(nodes=[("Identity", said), ("Customer", [{"customer_id": customer_id, **consents}])]))
     return consents

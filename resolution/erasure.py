@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from custgraph.graph import KEY_NODE, ErasureKey, RelationshipRow, Store, normalise
+from custgraph.graph import KEY_NODE, ErasureKey, GraphBatch, RelationshipRow, Store, normalise
 from custgraph.queries import get as named_query
 
 from custgraph.errors import ErasureScopeError, UnknownCustomerError
@@ -132,21 +132,17 @@ def erase(store: Store, customer_id: str, key: ErasureKey, records: Sequence[str
         if step["rep_id"] is not None:
             handled.append(RelationshipRow(new_id, step["rep_id"]))
         about += [RelationshipRow(new_id, sku) for sku in step["skus"]]
-    # Copies first: a failure before the deletions leaves the person as they were plus unattached
-    # anonymous touchpoints, never a person with touchpoints missing.
-    store.upsert_nodes("Interaction", copies)
-    store.upsert_relationships("VIA", via)
-    store.upsert_relationships("HANDLED_BY", handled)
-    store.upsert_relationships("ABOUT", about)
-    # Remembered before the deletions: a failure in between leaves a person that later loads
-    # skip and a second erase finishes. The key's fingerprint lets loads check their key.
+    # One transaction: the anonymous copies, the tombstones (with the key's fingerprint, which
+    # lets loads check their key) and the deletions land together or not at all.
     now = dt.datetime.now(dt.UTC)
-    store.upsert_nodes("Erased", [{"erased_id": KEY_NODE, "fingerprint": key.fingerprint},
-                                  *({"erased_id": key.tombstone(identity), "erased_at": now}
-                                    for identity in identities)])
-    store.delete_nodes("Interaction", [step["interaction_id"] for step in steps])
-    store.delete_nodes("Identity", identities)
-    store.delete_nodes("Customer", list(customers))
-    store.rebuild_affinity()
+    store.write(GraphBatch(
+        nodes=[("Interaction", copies),
+               ("Erased", [{"erased_id": KEY_NODE, "fingerprint": key.fingerprint},
+                           *({"erased_id": key.tombstone(identity), "erased_at": now} for identity in identities)])],
+        relationships=[("VIA", via), ("HANDLED_BY", handled), ("ABOUT", about)],
+        delete_nodes={"Interaction": [step["interaction_id"] for step in steps], "Identity": identities,
+                      "Customer": list(customers)},
+    ))
+    store.rebuild_affinity()  # derived product totals: a later resolve rebuilds them as well
     store.forget_deleted()
     return ErasureReport(customer_id, tuple(customers), len(identities), len(steps))

@@ -109,3 +109,61 @@ def test_a_foreign_directory_is_not_taken_over(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="is not a custgraph store"):
         EmbeddedStore(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+# Opens the store, says so, then erases one customer (one transaction) and says so again.
+ERASER = textwrap.dedent("""
+    import sys
+    from custgraph.graph import ErasureKey
+    from custgraph.graph.embedded import EmbeddedStore
+    from custgraph.resolution import erase
+
+    store = EmbeddedStore(sys.argv[1])
+    key = ErasureKey.read(sys.argv[3], create=True)
+    print("open", flush=True)
+    erase(store, sys.argv[2], key)
+    print("erased", flush=True)
+""")
+
+
+def _personal(path: Path) -> tuple[int, ...]:
+    """What an erasure changes: the records, customers, touchpoints and tombstones."""
+    with EmbeddedStore(path) as store:
+        counts = {row["label"]: row["count"] for row in store.run(queries.get("node_counts"))}
+        links = {row["type"]: row["count"] for row in store.run(queries.get("relationship_counts"))}
+    return (counts.get("Identity", 0), counts.get("Customer", 0), counts.get("Interaction", 0),
+            counts.get("Erased", 0), links.get("PERFORMED", 0), links.get("RESOLVES_TO", 0))
+
+
+@pytest.mark.parametrize("trial", range(6))
+def test_kill_9_during_an_erasure_leaves_all_of_it_or_none(tmp_path: Path, trial: int) -> None:
+    import random
+    import shutil
+
+    from custgraph.loaders import SOURCES, generate, load_sources
+    from custgraph.resolution import ResolveConfig, resolve
+
+    data, before_path = tmp_path / "data", tmp_path / "before"
+    generate(data, customers=60, seed=5)
+    with EmbeddedStore(before_path) as store:
+        load_sources(store, [data / s for s in SOURCES], tmp_path / "rejects.jsonl")
+        resolve(store, ResolveConfig())
+        busy = max(store.run(queries.get("segments")), key=lambda row: (row["frequency"], row["customer_id"]))
+    customer, key = busy["customer_id"], str(tmp_path / "erasure.key")
+    after_path = tmp_path / "after"
+    shutil.copytree(before_path, after_path)
+    done = subprocess.run([sys.executable, "-c", ERASER, str(after_path), customer, key], capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split() == ["open", "erased"], done.stderr
+    before, after = _personal(before_path), _personal(after_path)
+    assert before != after
+
+    path = tmp_path / "killed"
+    shutil.copytree(before_path, path)
+    with subprocess.Popen([sys.executable, "-c", ERASER, str(path), customer, key], stdout=subprocess.PIPE,
+                          text=True) as eraser:
+        assert eraser.stdout is not None and eraser.stdout.readline().strip() == "open"
+        time.sleep(random.Random(trial).uniform(0, 0.05))  # somewhere in the erasure (it takes ~10-40 ms)
+        os.kill(eraser.pid, signal.SIGKILL)
+        eraser.wait()
+    assert _personal(path) in (before, after)

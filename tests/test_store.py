@@ -271,6 +271,33 @@ def test_a_graph_batch_with_a_missing_endpoint_writes_nothing(store: Store) -> N
     assert node_counts(store) == {}
 
 
+def test_a_graph_batch_deletes_nodes_with_their_links_after_its_writes(open_test_store: StoreFactory) -> None:
+    store = open_test_store()
+    store.write(GraphBatch(
+        nodes=[("Identity", [{"identity_id": "crm:1"}, {"identity_id": "crm:2"}]),
+               ("Interaction", [{"interaction_id": "crm:i1"}, {"interaction_id": "crm:i2"}])],
+        relationships=[("PERFORMED", [("crm:1", "crm:i1"), ("crm:2", "crm:i2")]), ("SAME_AS", [("crm:1", "crm:2")])],
+    ))
+    result = store.write(GraphBatch(
+        nodes=[("Interaction", [{"interaction_id": "erased:1"}])],
+        relationships=[("PERFORMED", [("crm:2", "erased:1")])],
+        delete_nodes={"Identity": ["crm:1", "crm:404"], "Interaction": ["crm:i1"]},
+    ))
+    assert (result["Identity"].deleted, result["Interaction"].deleted) == (1, 1)  # crm:404 was never there
+    assert store.get_node("Identity", "crm:1") is None and store.get_node("Interaction", "crm:i1") is None
+    assert store.get_relationship("SAME_AS", "crm:1", "crm:2") is None
+    assert store.get_relationship("PERFORMED", "crm:2", "erased:1") == {}
+    assert node_counts(store) == {"Identity": 1, "Interaction": 2}
+    store.close()
+    reopened = open_test_store()  # what the files hold, not only what the process remembers
+    assert node_counts(reopened) == {"Identity": 1, "Interaction": 2}
+    assert reopened.run(queries.get("relationship_counts")) == [{"type": "PERFORMED", "count": 2}]
+    failing = GraphBatch(relationships=[("PERFORMED", [("crm:404", "crm:i2")])], delete_nodes={"Identity": ["crm:2"]})
+    with pytest.raises(MissingEndpointError):
+        reopened.write(failing)
+    assert reopened.get_node("Identity", "crm:2") is not None  # a failed batch deletes nothing either
+
+
 @pytest.mark.parametrize("name", INJECTIONS)
 def test_statement_builders_take_only_model_names(name: str) -> None:
     """Labels and types are spliced into Neo4j statements; anything outside the model is refused first."""

@@ -213,7 +213,18 @@ class EmbeddedStore(Store):
                 if verdict != "unchanged":
                     links[(rel_type, start, end)] = _merged(old, row.properties)
 
-        self._apply(nodes, deleted, links)
+        removed: list[NodeId] = []
+        for kind, keys in batch.deletions:
+            present = [(kind.label, key) for key in keys if exists(kind.label, key)]
+            results.setdefault(kind.label, WriteResult(batches=1)).deleted += len(present)
+            removed += present
+        if removed:
+            gone = set(removed)
+            deleted = list(dict.fromkeys([*deleted, *(link for node_id in removed
+                                                       for link in self._graph.incident(node_id))]))
+            links = {link: props for link, props in links.items() if link[1] not in gone and link[2] not in gone}
+            nodes = {node_id: props for node_id, props in nodes.items() if node_id not in gone}
+        self._apply(nodes, deleted, links, removed)
         return results
 
     def _apply(
@@ -221,8 +232,10 @@ class EmbeddedStore(Store):
         nodes: dict[NodeId, dict[str, Any]],
         deleted: list[tuple[str, NodeId, NodeId]],
         links: dict[tuple[str, NodeId, NodeId], dict[str, Any]],
+        removed: list[NodeId] | None = None,
     ) -> None:
-        """Commit node writes, link deletions and link writes in one transaction, then mirror them in memory."""
+        """Commit node writes, link deletions, link writes and node deletions in one transaction, then
+        mirror them in memory."""
         self._commit([
             ("INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
              "ON CONFLICT (label, key) DO UPDATE SET props = excluded.props",
@@ -232,6 +245,7 @@ class EmbeddedStore(Store):
              "ON CONFLICT (type, start_key, end_key) DO UPDATE SET props = excluded.props",
              [(rel_type, to_json(start[1]), to_json(end[1]), to_json(props))
               for (rel_type, start, end), props in links.items()]),
+            ("DELETE FROM nodes WHERE label = ? AND key = ?", [(label, to_json(key)) for label, key in removed or ()]),
         ])
         for (label, key), props in nodes.items():
             self._graph._set_node(label, key, props)
@@ -239,6 +253,8 @@ class EmbeddedStore(Store):
             self._graph._remove_relationship(rel_type, start, end)
         for (rel_type, start, end), props in links.items():
             self._graph._set_relationship(rel_type, start, end, props)
+        for node_id in removed or ():
+            self._graph._remove_node(node_id)
 
     @_locked
     def delete_nodes(self, label: str, keys: Iterable[str | int]) -> int:

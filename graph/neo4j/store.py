@@ -366,6 +366,10 @@ def _write_batch(tx: ManagedTransaction, batch: PreparedBatch) -> BatchResult:
             missing += [(kind.end, key) for record in records for key in record["no_end"]]
             if missing:
                 _raise_missing(kind, missing, sum(r["rows"] for r in records if r["outcome"] == "missing"))
+    for node_kind, keys in batch.deletions:
+        if keys:
+            deleted = tx.run(statements.delete_nodes(node_kind.label), keys=_Rows(keys)).single(strict=True)
+            results.setdefault(node_kind.label, WriteResult(batches=1)).deleted += int(deleted["deleted"])
     return results
 
 
