@@ -1,4 +1,4 @@
-"""The ``custgraph`` command.
+"""The ``custgraph`` command: its arguments, and which module of ``custgraph/commands`` runs each.
 
 Every expected failure is a ``CustgraphError`` and is printed as one line
 (``custgraph: error: ...``) with exit status 2; tracebacks are for bugs only.
@@ -7,16 +7,24 @@ Every expected failure is a ``CustgraphError`` and is printed as one line
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from custgraph import __version__
 from custgraph.config import Config
 from custgraph.errors import ConfigError, CustgraphError
 
 __all__ = ["main"]
+
+
+# Which module of custgraph/commands runs each command (imported only when one of its commands runs).
+GROUPS = {"init": "store", "stats": "store", "export": "store", "load": "loading", "generate": "loading",
+          "resolve": "resolution", "explain": "resolution", "unmerge": "resolution", "query": "query",
+          "serve": "serving", "demo": "serving"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,24 +106,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         config = Config.from_env(environment, store=args.store)
         if _opens_store(args) and args.command not in STORE_MAKERS:
             _require_existing_store(config, "--store" if args.store is not None else "CUSTGRAPH_STORE")
-        if args.command == "init":
-            return _init(config)
-        if args.command == "demo":
-            return _demo(config, args, environment)
-        if args.command == "stats":
-            return _stats(config)
-        if args.command == "load":
-            return _load(config, args)
-        if args.command == "generate":
-            return _generate(args)
-        if args.command in ("resolve", "explain", "unmerge"):
-            return _resolution(config, args, environment)
-        if args.command == "export":
-            return _export(config)
-        if args.command == "query":
-            return _query(config, args)
-        if args.command == "serve":
-            return _serve(config, args, environment)
+        group = importlib.import_module(f"custgraph.commands.{GROUPS[args.command]}")
+        return int(group.COMMANDS[args.command](config, args, environment))
     except CustgraphError as error:
         print(f"custgraph: error: {error}", file=sys.stderr)
         return 2
@@ -126,7 +118,6 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         # The reader went away (`custgraph stats | head`); not an error worth a traceback.
         sys.stderr.close()
         return 0
-    return 0
 
 
 STORE_MAKERS = ("init", "load", "demo")  # the commands that may create an embedded store directory
@@ -138,272 +129,7 @@ def _opens_store(args: argparse.Namespace) -> bool:
 
 def _require_existing_store(config: Config, setting: str) -> None:
     """A mistyped path must not become a new, empty store that answers every question with nothing."""
-    from pathlib import Path
-
     if config.uses_neo4j:
         return
     if not (Path(config.store) / "graph.sqlite").exists():
         raise ConfigError(setting, f"no custgraph store at {config.store} (custgraph init or load makes one)")
-
-
-def _init(config: Config) -> int:
-    from custgraph.graph import open_store
-
-    with open_store(config, require_schema=False) as store:
-        store.init()
-        print(f"custgraph: schema ready in {store.target}")
-    return 0
-
-
-def _print_stats(config: Config) -> None:
-    from custgraph.graph import open_store
-    from custgraph.queries import get as named_query
-
-    with open_store(config) as store:
-        nodes = store.run(named_query("node_counts"))
-        relationships = store.run(named_query("relationship_counts"))
-    width = max([len(r["label"]) for r in nodes] + [len(r["type"]) for r in relationships] + [5])
-    print("nodes")
-    for row in nodes:
-        print(f"  {row['label']:<{width}} {row['count']:>9,}")
-    print("relationships")
-    for row in relationships:
-        print(f"  {row['type']:<{width}} {row['count']:>9,}")
-
-
-def _load(config: Config, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from custgraph.graph import DEFAULT_BATCH_SIZE, ErasureKey, open_store
-    from custgraph.loaders import FileProgress, load_sources
-
-    batch_size = args.batch_size or DEFAULT_BATCH_SIZE
-    if batch_size < 1:
-        raise ConfigError("--batch-size", "must be at least 1")
-    progress = FileProgress(enabled=False if (args.quiet or args.json) else None)
-    with open_store(config, require_schema=not config.uses_neo4j, batch_size=batch_size) as store:
-        if not config.uses_neo4j:
-            store.init()
-        report = load_sources(store, [Path(s) for s in args.sources], Path(args.rejects), progress, batch_size,
-                              whole_rows=args.strict, erasure_key=ErasureKey.read(config.erasure_key_file))
-    if args.json:
-        print(report.to_json())
-        return 0
-    for file in report.files:
-        notes = f"  ({'; '.join(file.notes)})" if file.notes else ""
-        print(f"{file.source}/{Path(file.path).name}: {file.rows:,} rows, {file.created:,} loaded, "
-              f"{file.updated:,} updated, {file.unchanged:,} unchanged, {file.rejected:,} rejected"
-              f"{_extra(file.dropped, file.erased)}{notes}")
-    totals = report.as_dict()
-    extra = _extra(totals["dropped"], totals["erased"])
-    print(f"total: {totals['created']:,} loaded, {totals['updated']:,} updated, "
-          f"{totals['unchanged']:,} unchanged, {totals['rejected']:,} rejected{extra}")
-    if report.rejects_path:
-        print(f"rejected rows and dropped fields: {report.rejects_path}")
-    return 0
-
-
-def _extra(dropped: int, erased: int) -> str:
-    return ((f", {dropped:,} invalid optional fields dropped" if dropped else "")
-            + (f", {erased:,} of erased persons skipped" if erased else ""))
-
-
-def _generate(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from custgraph.loaders import generate
-
-    if args.customers < 1:
-        raise ConfigError("--customers", "must be at least 1")
-    if args.interactions_per_customer <= 0:
-        raise ConfigError("--interactions-per-customer", "must be positive")
-    out = Path(args.out)
-    report = generate(out, args.customers, args.seed, args.interactions_per_customer)
-    records = ", ".join(f"{source} {n:,}" for source, n in report.records.items())
-    print(f"custgraph: {report.persons:,} persons as {sum(report.records.values()):,} records ({records}), "
-          f"{report.total_interactions:,} interactions in {out}; truth in {out / 'truth.csv'}")
-    print(f"load them with: custgraph load {' '.join(str(out / s) for s in ('crm', 'webshop', 'support', 'survey'))}")
-    return 0
-
-
-def _resolution(config: Config, args: argparse.Namespace, environment: Mapping[str, str]) -> int:
-    import json
-    from pathlib import Path
-
-    from custgraph.graph import open_store
-    from custgraph.resolution import explain, read_config, resolve, unmerge
-
-    config_path = args.config or environment.get("CUSTGRAPH_RESOLVE_CONFIG")
-    rules = read_config(Path(config_path) if config_path else None)
-    with open_store(config) as store:
-        if args.command == "explain":
-            explanation = explain(store, rules, args.a, args.b)
-            if args.json:
-                print(json.dumps({"a": args.a, "b": args.b, "together": explanation.together,
-                                  "lines": explanation.lines()}, ensure_ascii=False))
-            else:
-                print("\n".join(explanation.lines()))
-            return 0
-        if args.command == "unmerge":
-            report = unmerge(store, rules, args.a, args.b, args.by, args.reason)
-            print(f"custgraph: {args.a} and {args.b} recorded as different people by {args.by}; "
-                  f"{report.customers_written} customer(s) rebuilt")
-            return 0
-        report = resolve(store, rules, full=args.full,
-                         say=None if args.json else lambda line: print(f"  {line}", file=sys.stderr))
-    if args.json:
-        print(json.dumps(report.as_dict()))
-        return 0
-    print(f"custgraph: {report.records:,} records ({report.dirty:,} new or changed), {report.compared:,} pairs "
-          f"compared, {report.links:,} links, {report.review:,} pairs for review; "
-          f"{report.customers_written:,} customers written, {report.customers_removed:,} removed, "
-          f"{report.customers:,} customers in all, {report.customers_scored:,} with an RFM segment")
-    for key, size in report.skipped_blocks.items():
-        print(f"  skipped blocking key {key!r}: {size:,} records share it (max_block)", file=sys.stderr)
-    return 0
-
-
-def _export(config: Config) -> int:
-    from custgraph.csv_output import write_csv
-    from custgraph.graph import open_store
-    from custgraph.queries import get as named_query
-
-    with open_store(config) as store:
-        rows = store.run(named_query("customer_identities"))
-    write_csv(sys.stdout, ["source", "source_id", "customer_id"],
-              ([row["source"], row["source_id"], row["customer_id"] or ""] for row in rows))
-    return 0
-
-
-def _query(config: Config, args: argparse.Namespace) -> int:
-    from custgraph.graph import open_store
-    from custgraph.queries import get as named_query
-    from custgraph.queries import names
-    from custgraph.query_cli import describe, parse_params, write_rows
-
-    if args.list or not args.name:
-        print("\n".join(describe(named_query(name)) for name in names()))
-        return 0
-    query = named_query(args.name)
-    params = parse_params(query, [*args.param, *args.bare])
-    query.bind(params)  # a wrong or missing parameter fails before the store is opened
-    with open_store(config) as store:
-        rows = store.run(query, params)
-    write_rows(rows, args.format)
-    return 0
-
-
-def _stats(config: Config) -> int:
-    _print_stats(config)
-    return 0
-
-
-def _demo(config: Config, args: argparse.Namespace, environment: Mapping[str, str]) -> int:
-    """The main job: sample data in, identities resolved, the API up, and what to ask it."""
-    import tempfile
-    from pathlib import Path
-
-    from custgraph.graph import ErasureKey, open_store
-    from custgraph.loaders import SOURCES, FileProgress, generate, load_sources
-    from custgraph.queries import get as named_query
-    from custgraph.resolution import ResolveConfig, resolve
-
-    if args.customers < 1:
-        raise ConfigError("--customers", "must be at least 1")
-    with tempfile.TemporaryDirectory(prefix="custgraph-demo-") as folder:
-        data = Path(folder)
-        generated = generate(data, args.customers, args.seed)
-        print(f"custgraph: generated {generated.persons:,} persons as {sum(generated.records.values()):,} records "
-              f"in {len(SOURCES)} sources, {generated.total_interactions:,} interactions")
-        with open_store(config, require_schema=False) as store:
-            store.init()
-            report = load_sources(store, [data / source for source in SOURCES], data / "rejects.jsonl",
-                                  FileProgress(enabled=False), erasure_key=ErasureKey.read(config.erasure_key_file))
-            totals = report.as_dict()
-            print(f"custgraph: loaded into {store.target}: {totals['created']:,} created, "
-                  f"{totals['updated']:,} updated, {totals['unchanged']:,} unchanged")
-            resolved = resolve(store, ResolveConfig())
-            waiting = {row["type"]: row["count"] for row in store.run(named_query("relationship_counts"))}
-            print(f"custgraph: {resolved.records:,} records resolved to {resolved.customers:,} customers "
-                  f"({resolved.links:,} links made now, {waiting.get('POSSIBLY_SAME_AS', 0):,} pair(s) in the "
-                  "review queue)")
-            ids = sorted(row["customer_id"] for row in store.run(named_query("customer_identities"))
-                         if row["customer_id"])
-            example = max(ids[:200], key=lambda c: (len(store.run(named_query("cross_sell"),
-                                                                   {"customer_id": c, "k": 3})), c))
-    url = f"http://{args.host}:{args.port}/graphql"
-    examples = [
-        f'{{ customer(id: "{example}") {{ name sources identities {{ id source }} '
-        f'links {{ rule score evidence }} }} }}',
-        f'{{ customer(id: "{example}") {{ productsBought {{ sku }} segment {{ segment asOf }} '
-        f'crossSell(first: 3) {{ sku score because {{ sku customers buyers }} }} }} }}',
-        '{ funnel(steps: ["web_visit", "add_to_cart", "purchase"]) { type customers conversion dropOff } }',
-    ]
-    curl = ("curl -s " + url + " -H 'Content-Type: application/json' "
-            """-d '{"query": "{ transitions { fromType toType count medianHours } }"}'""")
-    if args.no_serve:
-        print(f"\nThe store is ready. `custgraph --store {config.store} serve --port {args.port}` serves the "
-              f"GraphQL API at {url} (GraphiQL in a browser; /healthz, /readyz, /metrics).\n"
-              "Three queries to try there:\n")
-    else:
-        print(f"\nGraphQL API: {url}  (GraphiQL in a browser; /healthz, /readyz, /metrics)\nThree queries to try:\n")
-    print("\n\n".join(f"  {query}" for query in examples))
-    print(f"\nFrom a shell: {curl}\n")
-    if args.no_serve:
-        return 0
-    serve = argparse.Namespace(host=args.host, port=args.port, workers=1)
-    return _serve(config, serve, environment)
-
-
-def _serve(config: Config, args: argparse.Namespace, environment: Mapping[str, str]) -> int:
-    import ipaddress
-    from pathlib import Path
-
-    import uvicorn
-
-    from custgraph.api import KeyRing, create_app
-    from custgraph.resolution import read_config
-
-    host = args.host or environment.get("CUSTGRAPH_HOST", "127.0.0.1")
-    port = args.port or _integer(environment, "CUSTGRAPH_PORT", 8000)
-    workers = args.workers or _integer(environment, "CUSTGRAPH_WORKERS", 1)
-    keys = KeyRing.from_env(environment)  # a bad key file fails here, not at the first request
-    loopback = host == "localhost" or (_is_ip(host) and ipaddress.ip_address(host).is_loopback)
-    if keys.empty and not loopback:
-        raise ConfigError("--host", f"serving on {host} needs API keys: set CUSTGRAPH_API_KEYS or "
-                                    "CUSTGRAPH_API_KEYS_FILE (without keys the API serves this machine only)")
-    if workers < 1:
-        raise ConfigError("--workers", "must be at least 1")
-    if workers > 1 and not config.uses_neo4j:
-        raise ConfigError("--workers", "the embedded store is opened by one process; use Neo4j for several workers")
-    rules_path = environment.get("CUSTGRAPH_RESOLVE_CONFIG")
-    rules = read_config(Path(rules_path) if rules_path else None)
-    if workers == 1:
-        from custgraph.graph import open_store
-
-        store = open_store(config)  # a locked or unreachable store is a one-line error here, not a traceback
-        uvicorn.run(create_app(config, keys, rules, store=store), host=host, port=port, log_level="info")
-        return 0
-    os.environ["CUSTGRAPH_STORE"] = config.store  # the worker processes build the app from the environment
-    uvicorn.run("custgraph.api:from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
-    return 0
-
-
-def _is_ip(text: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _integer(environment: Mapping[str, str], name: str, default: int) -> int:
-    value = environment.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isdigit():
-        raise ConfigError(name, f"must be a whole number, not {value!r}")
-    return int(value)

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from test_load import INTERACTIONS, counts, full_source, load, write_source
 
 from custgraph import queries
+from custgraph.commands.query_text import write_rows
 from custgraph.csv_output import spreadsheet_safe
 from custgraph.errors import SourceFileError
-from custgraph.query_cli import write_rows
 
 HEADER = "source_id,name,email,birth_date,country\n"
 

@@ -1,0 +1,119 @@
+"""``custgraph serve`` and ``demo``: the API, and the main job that ends in it."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import uvicorn
+
+from custgraph.api import KeyRing, create_app
+from custgraph.config import Config
+from custgraph.errors import ConfigError
+from custgraph.graph import ErasureKey, open_store
+from custgraph.loaders import SOURCES, FileProgress, generate, load_sources
+from custgraph.queries import get as named_query
+from custgraph.resolution import ResolveConfig, read_config, resolve
+
+__all__ = ["COMMANDS"]
+
+
+def demo(config: Config, args: argparse.Namespace, environment: Mapping[str, str]) -> int:
+    """The main job: sample data in, identities resolved, the API up, and what to ask it."""
+    if args.customers < 1:
+        raise ConfigError("--customers", "must be at least 1")
+    with tempfile.TemporaryDirectory(prefix="custgraph-demo-") as folder:
+        data = Path(folder)
+        generated = generate(data, args.customers, args.seed)
+        print(f"custgraph: generated {generated.persons:,} persons as {sum(generated.records.values()):,} records "
+              f"in {len(SOURCES)} sources, {generated.total_interactions:,} interactions")
+        with open_store(config, require_schema=False) as store:
+            store.init()
+            report = load_sources(store, [data / source for source in SOURCES], data / "rejects.jsonl",
+                                  FileProgress(enabled=False), erasure_key=ErasureKey.read(config.erasure_key_file))
+            totals = report.as_dict()
+            print(f"custgraph: loaded into {store.target}: {totals['created']:,} created, "
+                  f"{totals['updated']:,} updated, {totals['unchanged']:,} unchanged")
+            resolved = resolve(store, ResolveConfig())
+            waiting = {row["type"]: row["count"] for row in store.run(named_query("relationship_counts"))}
+            print(f"custgraph: {resolved.records:,} records resolved to {resolved.customers:,} customers "
+                  f"({resolved.links:,} links made now, {waiting.get('POSSIBLY_SAME_AS', 0):,} pair(s) in the "
+                  "review queue)")
+            ids = sorted(row["customer_id"] for row in store.run(named_query("customer_identities"))
+                         if row["customer_id"])
+            example = max(ids[:200], key=lambda c: (len(store.run(named_query("cross_sell"),
+                                                                   {"customer_id": c, "k": 3})), c))
+    url = f"http://{args.host}:{args.port}/graphql"
+    examples = [
+        f'{{ customer(id: "{example}") {{ name sources identities {{ id source }} '
+        f'links {{ rule score evidence }} }} }}',
+        f'{{ customer(id: "{example}") {{ productsBought {{ sku }} segment {{ segment asOf }} '
+        f'crossSell(first: 3) {{ sku score because {{ sku customers buyers }} }} }} }}',
+        '{ funnel(steps: ["web_visit", "add_to_cart", "purchase"]) { type customers conversion dropOff } }',
+    ]
+    curl = ("curl -s " + url + " -H 'Content-Type: application/json' "
+            """-d '{"query": "{ transitions { fromType toType count medianHours } }"}'""")
+    if args.no_serve:
+        print(f"\nThe store is ready. `custgraph --store {config.store} serve --port {args.port}` serves the "
+              f"GraphQL API at {url} (GraphiQL in a browser; /healthz, /readyz, /metrics).\n"
+              "Three queries to try there:\n")
+    else:
+        print(f"\nGraphQL API: {url}  (GraphiQL in a browser; /healthz, /readyz, /metrics)\nThree queries to try:\n")
+    print("\n\n".join(f"  {query}" for query in examples))
+    print(f"\nFrom a shell: {curl}\n")
+    if args.no_serve:
+        return 0
+    serve_args = argparse.Namespace(host=args.host, port=args.port, workers=1)
+    return serve(config, serve_args, environment)
+
+
+def serve(config: Config, args: argparse.Namespace, environment: Mapping[str, str]) -> int:
+    host = args.host or environment.get("CUSTGRAPH_HOST", "127.0.0.1")
+    port = args.port or _integer(environment, "CUSTGRAPH_PORT", 8000)
+    workers = args.workers or _integer(environment, "CUSTGRAPH_WORKERS", 1)
+    keys = KeyRing.from_env(environment)  # a bad key file fails here, not at the first request
+    loopback = host == "localhost" or (_is_ip(host) and ipaddress.ip_address(host).is_loopback)
+    if keys.empty and not loopback:
+        raise ConfigError("--host", f"serving on {host} needs API keys: set CUSTGRAPH_API_KEYS or "
+                                    "CUSTGRAPH_API_KEYS_FILE (without keys the API serves this machine only)")
+    if workers < 1:
+        raise ConfigError("--workers", "must be at least 1")
+    if workers > 1 and not config.uses_neo4j:
+        raise ConfigError("--workers", "the embedded store is opened by one process; use Neo4j for several workers")
+    rules_path = environment.get("CUSTGRAPH_RESOLVE_CONFIG")
+    rules = read_config(Path(rules_path) if rules_path else None)
+    if workers == 1:
+        from custgraph.graph import open_store
+
+        store = open_store(config)  # a locked or unreachable store is a one-line error here, not a traceback
+        uvicorn.run(create_app(config, keys, rules, store=store), host=host, port=port, log_level="info")
+        return 0
+    os.environ["CUSTGRAPH_STORE"] = config.store  # the worker processes build the app from the environment
+    uvicorn.run("custgraph.api:from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="info")
+    return 0
+
+
+def _is_ip(text: str) -> bool:
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _integer(environment: Mapping[str, str], name: str, default: int) -> int:
+    value = environment.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(name, f"must be a whole number, not {value!r}")
+    return int(value)
+
+
+COMMANDS = {"serve": serve, "demo": demo}
