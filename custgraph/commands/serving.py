@@ -87,8 +87,6 @@ def serve(config: Config, args: argparse.Namespace, environment: Mapping[str, st
     rules_path = environment.get("CUSTGRAPH_RESOLVE_CONFIG")
     rules = read_config(Path(rules_path) if rules_path else None)
     if workers == 1:
-        from custgraph.graph import open_store
-
         store = open_store(config)  # a locked or unreachable store is a one-line error here, not a traceback
         uvicorn.run(create_app(config, keys, rules, store=store), host=host, port=port, log_level="info")
         return 0
