@@ -102,6 +102,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "customer_identities": ("customer_identities", {}),
         "derived_mismatches": ("derived_mismatches", {}),
         "identity_links": ("identity_links", {}),
+        "identity_neighbourhood": ("identity_neighbourhood", {"ids": [members[-1], members[0], "crm:nobody"]}),
         "identity_pair": ("identity_pair", {"a": members[0], "b": members[-1]}),
         "identity_path": ("identity_path", {"a": members[0], "b": members[-1]}),
         "identity_records": ("identity_records", {}),
@@ -234,8 +235,8 @@ def test_record_parity(with_neo4j: Loaded, request: pytest.FixtureRequest) -> No
     """With ``--record-parity``: writes Neo4j's answers to every case (a no-op otherwise)."""
     if not request.config.getoption("--record-parity"):
         return
-    cases = {case: {"query": name, "params": params, "rows": with_neo4j.answer("neo4j", case)}
-             for case, (name, params) in sorted(with_neo4j.cases.items())}
+    cases = {case: {"query": name, "params": params, "rows": _comparable(name, with_neo4j.answer("neo4j", case))}
+             for case, (name, params) in sorted(with_neo4j.cases.items())}  # unordered rows sorted: stable diffs
     ANSWERS.parent.mkdir(exist_ok=True)
     ANSWERS.write_text(json.dumps(_encode({"data": DATA, "cases": cases}), ensure_ascii=False, indent=1,
                                   sort_keys=True) + "\n", encoding="utf-8")

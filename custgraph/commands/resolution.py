@@ -28,9 +28,9 @@ def _run(config: Config, args: argparse.Namespace, environment: Mapping[str, str
                 print("\n".join(explanation.lines()))
             return 0
         if args.command == "unmerge":
-            report = unmerge(store, rules, args.a, args.b, args.by, args.reason)
+            decided = unmerge(store, rules, args.a, args.b, args.by, args.reason)
             print(f"custgraph: {args.a} and {args.b} recorded as different people by {args.by}; "
-                  f"{report.customers_written} customer(s) rebuilt")
+                  f"{decided.records} record(s) re-clustered, {decided.customers_written} customer(s) written")
             return 0
         report = resolve(store, rules, full=args.full,
                          say=None if args.json else lambda line: print(f"  {line}", file=sys.stderr))
