@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Value", "check_value", "from_json", "from_neo4j", "same_value", "to_json"]
+__all__ = ["Value", "check_value", "from_json", "from_neo4j", "same_value", "tagged", "to_json", "untagged"]
 
 Scalar = str | int | float | bool | dt.date | dt.datetime
 Value = Scalar | list[Scalar] | None
@@ -79,25 +79,29 @@ def same_value(old: object, new: object) -> bool:
     return bool(old == new)
 
 
-def _encode(value: object) -> object:
+def tagged(value: object) -> object:
+    """JSON-ready: datetimes and dates as ``{"$datetime": iso}`` / ``{"$date": iso}``, in lists and
+    maps too (query rows hold both), so that ``untagged`` gives them back as themselves."""
     if isinstance(value, dt.datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, dt.date):
         return {"$date": value.isoformat()}
     if isinstance(value, list):
-        return [_encode(item) for item in value]
+        return [tagged(item) for item in value]
+    if isinstance(value, dict):
+        return {key: tagged(item) for key, item in value.items()}
     return value
 
 
-def _decode(value: object) -> Any:
+def untagged(value: object) -> Any:
     if isinstance(value, dict):
         if "$datetime" in value:
             return dt.datetime.fromisoformat(value["$datetime"])
         if "$date" in value:
             return dt.date.fromisoformat(value["$date"])
-        return {key: _decode(item) for key, item in value.items()}
+        return {key: untagged(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_decode(item) for item in value]
+        return [untagged(item) for item in value]
     return value
 
 
@@ -112,12 +116,12 @@ def to_json(value: object) -> str:
     if isinstance(value, Mapping):
         if not value:
             return "{}"  # most relationships (HAD, RESOLVES_TO, VIA...): the encoder costs 15x this
-        return _ENCODER.encode({key: item if type(item) in _AS_IS else _encode(item) for key, item in value.items()})
-    return _ENCODER.encode(_encode(value))
+        return _ENCODER.encode({key: item if type(item) in _AS_IS else tagged(item) for key, item in value.items()})
+    return _ENCODER.encode(tagged(value))
 
 
 def from_json(text: str) -> Any:
-    return _decode(json.loads(text))
+    return untagged(json.loads(text))
 
 
 def from_neo4j(value: Any) -> Any:

@@ -10,7 +10,6 @@ with ``scripts/test tests/test_queries.py --record-parity`` and review the diff.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import json
 import math
@@ -26,6 +25,7 @@ import pytest
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.graph.neo4j import Neo4jStore
+from custgraph.graph.values import tagged, untagged
 from custgraph.loaders import load_sources
 from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, resolve
@@ -117,35 +117,10 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
     return cases
 
 
-def _encode(value: Any) -> Any:
-    """Rows as JSON: datetimes and dates tagged, so that they come back as themselves."""
-    if isinstance(value, dt.datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, dt.date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, dict):
-        return {key: _encode(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_encode(item) for item in value]
-    return value
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if "$datetime" in value:
-            return dt.datetime.fromisoformat(value["$datetime"])
-        if "$date" in value:
-            return dt.date.fromisoformat(value["$date"])
-        return {key: _decode(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_decode(item) for item in value]
-    return value
-
-
 def _recorded() -> dict[str, Any]:
     if not ANSWERS.exists():
         return {"data": DATA, "cases": {}}
-    return _decode(json.loads(ANSWERS.read_text(encoding="utf-8")))  # type: ignore[no-any-return]
+    return untagged(json.loads(ANSWERS.read_text(encoding="utf-8")))  # type: ignore[no-any-return]
 
 
 RECORDED = _recorded()
@@ -182,7 +157,7 @@ def with_neo4j(loaded: Loaded, request: pytest.FixtureRequest) -> Loaded:
 
 def _comparable(name: str, rows: list[dict[str, Any]]) -> list[Any]:
     if name in UNORDERED:
-        return sorted(rows, key=lambda row: json.dumps(_encode(row), sort_keys=True))
+        return sorted(rows, key=lambda row: json.dumps(tagged(row), sort_keys=True))
     return rows
 
 
@@ -199,7 +174,7 @@ def _same(a: Any, b: Any) -> bool:
 def _check_against_the_record(loaded: Loaded, backend: str, case: str) -> None:
     recorded = RECORDED["cases"][case]
     name, params = loaded.cases[case]
-    assert (name, _encode(params)) == (recorded["query"], _encode(recorded["params"])), (
+    assert (name, tagged(params)) == (recorded["query"], tagged(recorded["params"])), (
         f"{case}: the data set or the case changed since the answers were recorded; record them again")
     rows = loaded.answer(backend, case)
     assert rows or case in MAY_BE_EMPTY, f"{case} has no rows: it tests nothing"
@@ -238,7 +213,7 @@ def test_record_parity(with_neo4j: Loaded, request: pytest.FixtureRequest) -> No
     cases = {case: {"query": name, "params": params, "rows": _comparable(name, with_neo4j.answer("neo4j", case))}
              for case, (name, params) in sorted(with_neo4j.cases.items())}  # unordered rows sorted: stable diffs
     ANSWERS.parent.mkdir(exist_ok=True)
-    ANSWERS.write_text(json.dumps(_encode({"data": DATA, "cases": cases}), ensure_ascii=False, indent=1,
+    ANSWERS.write_text(json.dumps(tagged({"data": DATA, "cases": cases}), ensure_ascii=False, indent=1,
                                   sort_keys=True) + "\n", encoding="utf-8")
 
 
