@@ -86,8 +86,8 @@ def person_customers(store: Store, customer_id: str, records: Sequence[str] = ()
             raise UnknownCustomerError(current)
         found[current] = rows[0]["identities"]
         if len(found) > MAX_CUSTOMERS:
-            raise ErasureScopeError(f"the person's e-mail addresses and phone reach more than {MAX_CUSTOMERS} customers; "
-                                    "name the records to erase instead")
+            raise ErasureScopeError(f"the person's e-mail addresses and phone reach more than {MAX_CUSTOMERS} "
+                                    "customers; name the records to erase instead")
         for identity in found[current]:
             email = _email(identity.get("email"))
             if email and email not in searched:
