@@ -229,6 +229,6 @@ def from_environment() -> Starlette:
 
     from custgraph.resolution import read_config
 
-    rules = os.environ.get("CUSTGRAPH_RESOLVE_CONFIG")
-    return create_app(Config.from_env(os.environ), KeyRing.from_env(os.environ),
-                      read_config(Path(rules) if rules else None))
+    config = Config.from_env(os.environ)
+    return create_app(config, KeyRing.from_env(os.environ),
+                      read_config(Path(config.resolve_config) if config.resolve_config else None))

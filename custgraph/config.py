@@ -30,6 +30,10 @@ class Config:
     neo4j_password: str | None = None
     neo4j_database: str | None = None
     api_deadline_s: float = DEFAULT_API_DEADLINE_S  # a GraphQL request still running then gets a 503
+    host: str = "127.0.0.1"  # where ``serve`` listens (CUSTGRAPH_HOST; --host wins)
+    port: int = 8000  # CUSTGRAPH_PORT; --port wins
+    workers: int = 1  # CUSTGRAPH_WORKERS; --workers wins
+    resolve_config: str | None = None  # matching rules TOML (CUSTGRAPH_RESOLVE_CONFIG; --config wins)
     erasure_key_file: str = "~/.config/custgraph/erasure.key"  # outside the store: see graph/erased.py
 
     @property
@@ -55,7 +59,18 @@ class Config:
         key_file = env.get("CUSTGRAPH_ERASURE_KEY_FILE", "").strip() or f"{config_home}/custgraph/erasure.key"
         return cls(store=chosen, neo4j_user=user, neo4j_password=password, neo4j_database=database,
                    api_deadline_s=_seconds(env, "CUSTGRAPH_API_DEADLINE", DEFAULT_API_DEADLINE_S),
-                   erasure_key_file=key_file)
+                   erasure_key_file=key_file, host=env.get("CUSTGRAPH_HOST", "").strip() or "127.0.0.1",
+                   port=_whole(env, "CUSTGRAPH_PORT", 8000), workers=_whole(env, "CUSTGRAPH_WORKERS", 1),
+                   resolve_config=env.get("CUSTGRAPH_RESOLVE_CONFIG", "").strip() or None)
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ConfigError(name, f"must be a whole number, not {text!r}")
+    return int(text)
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:

@@ -16,7 +16,7 @@ __all__ = ["COMMANDS"]
 
 
 def _run(config: Config, args: argparse.Namespace, environment: Mapping[str, str]) -> int:
-    config_path = args.config or environment.get("CUSTGRAPH_RESOLVE_CONFIG")
+    config_path = args.config or config.resolve_config
     rules = read_config(Path(config_path) if config_path else None)
     with open_store(config) as store:
         if args.command == "explain":

@@ -72,9 +72,9 @@ def demo(config: Config, args: argparse.Namespace, environment: Mapping[str, str
 
 
 def serve(config: Config, args: argparse.Namespace, environment: Mapping[str, str]) -> int:
-    host = args.host or environment.get("CUSTGRAPH_HOST", "127.0.0.1")
-    port = args.port or _integer(environment, "CUSTGRAPH_PORT", 8000)
-    workers = args.workers or _integer(environment, "CUSTGRAPH_WORKERS", 1)
+    host = args.host or config.host
+    port = args.port or config.port
+    workers = args.workers or config.workers
     keys = KeyRing.from_env(environment)  # a bad key file fails here, not at the first request
     loopback = host == "localhost" or (_is_ip(host) and ipaddress.ip_address(host).is_loopback)
     if keys.empty and not loopback:
@@ -84,8 +84,7 @@ def serve(config: Config, args: argparse.Namespace, environment: Mapping[str, st
         raise ConfigError("--workers", "must be at least 1")
     if workers > 1 and not config.uses_neo4j:
         raise ConfigError("--workers", "the embedded store is opened by one process; use Neo4j for several workers")
-    rules_path = environment.get("CUSTGRAPH_RESOLVE_CONFIG")
-    rules = read_config(Path(rules_path) if rules_path else None)
+    rules = read_config(Path(config.resolve_config) if config.resolve_config else None)
     if workers == 1:
         store = open_store(config)  # a locked or unreachable store is a one-line error here, not a traceback
         uvicorn.run(create_app(config, keys, rules, store=store), host=host, port=port, log_level="info")
@@ -103,15 +102,6 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _integer(environment: Mapping[str, str], name: str, default: int) -> int:
-    value = environment.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isdigit():
-        raise ConfigError(name, f"must be a whole number, not {value!r}")
-    return int(value)
 
 
 COMMANDS = {"serve": serve, "demo": demo}
