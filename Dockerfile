@@ -7,6 +7,8 @@ COPY graph ./graph
 COPY loaders ./loaders
 COPY api ./api
 COPY queries ./queries
+COPY resolution ./resolution
+COPY samples ./samples
 RUN pip install --no-cache-dir .
 ENV CUSTGRAPH_HOST=0.0.0.0 CUSTGRAPH_PORT=8000
 EXPOSE 8000

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
-from custgraph.loaders import SOURCES, generate, load_sources
+from custgraph.loaders import load_sources
 from custgraph.resolution import ResolveConfig, confirm, resolve, unmerge
+from custgraph.samples import SOURCES, generate
 from neo4j_target import target
 from provenance import heading
 

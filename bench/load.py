@@ -25,7 +25,7 @@ import neo4j
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.graph.neo4j import Neo4jStore
 from custgraph.loaders import load_sources
-from custgraph.loaders.generate import CRM_COLUMNS, SOURCES, generate
+from custgraph.samples.generate import CRM_COLUMNS, SOURCES, generate
 from neo4j_target import Target, target
 from provenance import heading
 

@@ -23,9 +23,9 @@ from custgraph.api.request_checks import MAX_BODY_BYTES
 from custgraph.graph import RelationshipRow, open_store
 from custgraph.graph.erased import ErasureKey, legacy_tombstone
 from custgraph.loaders import load_sources
-from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig
 from custgraph.resolution.decisions import unmerge
+from custgraph.samples.generate import SOURCES, generate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from served import served

@@ -34,3 +34,15 @@ def test_compose_runs_neo4j_5_26_with_health_check_and_volume_and_the_api() -> N
     assert [v["target"] for v in neo4j["volumes"]] == ["/data"]
     assert api["environment"]["CUSTGRAPH_STORE"] == "neo4j://neo4j:7687"
     assert api["depends_on"]["neo4j"]["condition"] == "service_healthy"
+
+
+def test_the_image_copies_every_package_it_installs() -> None:
+    """The Dockerfile copies folders one by one; a package added to pyproject.toml must be copied
+    too, or `pip install .` in the image fails (resolution/ was missing until this test)."""
+    import tomllib
+
+    folders = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                  ["tool"]["setuptools"]["package-dir"].values())
+    copied = {line.split()[1] for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
+              if line.startswith("COPY ")}
+    assert folders <= copied, f"Dockerfile does not COPY {sorted(folders - copied)}"

@@ -140,8 +140,9 @@ def test_kill_9_during_an_erasure_leaves_all_of_it_or_none(tmp_path: Path, trial
     import random
     import shutil
 
-    from custgraph.loaders import SOURCES, generate, load_sources
+    from custgraph.loaders import load_sources
     from custgraph.resolution import ResolveConfig, resolve
+    from custgraph.samples import SOURCES, generate
 
     data, before_path = tmp_path / "data", tmp_path / "before"
     generate(data, customers=60, seed=5)

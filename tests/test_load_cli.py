@@ -22,7 +22,7 @@ import pytest
 from custgraph.graph import Store, open_store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
-from custgraph.loaders.generate import SOURCES, generate
+from custgraph.samples.generate import SOURCES, generate
 from neo4j import GraphDatabase
 
 from custgraph import queries

@@ -14,11 +14,11 @@ import pytest
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
-from custgraph.loaders.generate import SOURCES, generate
 from custgraph.resolution import ResolveConfig, explain, read_config, resolve
 from custgraph.resolution.cluster import Link, clusters
 from custgraph.resolution.decisions import confirm, unmerge
 from custgraph.resolution.quality import pairwise_quality
+from custgraph.samples.generate import SOURCES, generate
 
 from custgraph import queries
 from custgraph.errors import ConfigError, UnknownIdentityError
@@ -363,7 +363,7 @@ def test_generated_names_have_a_long_tail(tmp_path: Path) -> None:
     """Most people's full name is theirs alone, a few names are common: as in a real population."""
     from collections import Counter
 
-    from custgraph.loaders.generate import _Generator
+    from custgraph.samples.generate import _Generator
 
     gen = _Generator(tmp_path, 3000, seed=5, interactions_per_customer=1)
     people = [gen.person(n) for n in range(3000)]

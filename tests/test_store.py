@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from custgraph.graph import GraphBatch, RelationshipRow, Store
-from custgraph.loaders.sample import SAMPLE_NODES, SAMPLE_RELATIONSHIPS, load_sample
+from custgraph.samples.builtin import SAMPLE_NODES, SAMPLE_RELATIONSHIPS, load_sample
 
 from custgraph import queries
 from custgraph.errors import InvalidRowError, MissingEndpointError, UnknownLabelError

@@ -9,7 +9,8 @@ from pathlib import Path
 from custgraph.config import Config
 from custgraph.errors import ConfigError
 from custgraph.graph import DEFAULT_BATCH_SIZE, ErasureKey, open_store
-from custgraph.loaders import FileProgress, generate, load_sources
+from custgraph.loaders import FileProgress, load_sources
+from custgraph.samples import generate
 
 __all__ = ["COMMANDS"]
 
