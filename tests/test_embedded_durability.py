@@ -168,3 +168,61 @@ def test_kill_9_during_an_erasure_leaves_all_of_it_or_none(tmp_path: Path, trial
         os.kill(eraser.pid, signal.SIGKILL)
         eraser.wait()
     assert _personal(path) in (before, after)
+
+
+# Opens the store, says so, then unmerges two records (decision and memberships: one transaction).
+UNMERGER = textwrap.dedent("""
+    import sys
+    from custgraph.graph.embedded import EmbeddedStore
+    from custgraph.resolution import ResolveConfig, unmerge
+
+    store = EmbeddedStore(sys.argv[1])
+    print("open", flush=True)
+    unmerge(store, ResolveConfig(), sys.argv[2], sys.argv[3], "test", "kill test")
+    print("decided", flush=True)
+""")
+
+
+def _decided(path: Path, a: str, b: str) -> tuple[bool, tuple[tuple[str, str | None], ...]]:
+    """Whether the decision is there, and every record's customer."""
+    with EmbeddedStore(path) as store:
+        assignment = tuple((f"{r['source']}:{r['source_id']}", r["customer_id"])
+                           for r in store.run(queries.get("customer_identities")))
+        return store.get_relationship("NOT_SAME_AS", *sorted((a, b))) is not None, assignment
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_kill_9_during_a_decision_leaves_it_and_its_customers_whole_or_not_at_all(tmp_path: Path,
+                                                                                 trial: int) -> None:
+    import random
+    import shutil
+
+    from custgraph.loaders import load_sources
+    from custgraph.resolution import ResolveConfig, resolve
+    from custgraph.samples import SOURCES, generate
+
+    data, before_path = tmp_path / "data", tmp_path / "before"
+    generate(data, customers=60, seed=5)
+    with EmbeddedStore(before_path) as store:
+        load_sources(store, [data / s for s in SOURCES], tmp_path / "rejects.jsonl")
+        resolve(store, ResolveConfig())
+        link = min((row for row in store.run(queries.get("identity_links")) if row["type"] == "SAME_AS"),
+                   key=lambda row: (str(row["a"]), str(row["b"])))
+    a, b = str(link["a"]), str(link["b"])
+    after_path = tmp_path / "after"
+    shutil.copytree(before_path, after_path)
+    done = subprocess.run([sys.executable, "-c", UNMERGER, str(after_path), a, b], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.split() == ["open", "decided"], done.stderr
+    before, after = _decided(before_path, a, b), _decided(after_path, a, b)
+    assert not before[0] and after[0] and before[1] != after[1]
+
+    path = tmp_path / "killed"
+    shutil.copytree(before_path, path)
+    with subprocess.Popen([sys.executable, "-c", UNMERGER, str(path), a, b], stdout=subprocess.PIPE,
+                          text=True) as decider:
+        assert decider.stdout is not None and decider.stdout.readline().strip() == "open"
+        time.sleep(random.Random(trial).uniform(0, 0.03))
+        os.kill(decider.pid, signal.SIGKILL)
+        decider.wait()
+    assert _decided(path, a, b) in (before, after)
