@@ -9,6 +9,7 @@ COPY api ./api
 COPY queries ./queries
 COPY resolution ./resolution
 COPY samples ./samples
+COPY services ./services
 RUN pip install --no-cache-dir .
 ENV CUSTGRAPH_HOST=0.0.0.0 CUSTGRAPH_PORT=8000
 EXPOSE 8000

@@ -22,7 +22,7 @@ from typing import Any
 import strawberry
 from cross_web import HTTPException
 from custgraph.graph import Store, open_store
-from custgraph.resolution import ResolveConfig
+from custgraph.services import ResolveConfig
 from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -227,7 +227,7 @@ def from_environment() -> Starlette:
     import os
     from pathlib import Path
 
-    from custgraph.resolution import read_config
+    from custgraph.services import read_config
 
     config = Config.from_env(os.environ)
     return create_app(config, KeyRing.from_env(os.environ),

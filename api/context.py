@@ -16,7 +16,7 @@ from typing import Any
 
 from custgraph.graph import Rows, Store
 from custgraph.queries import batched, get
-from custgraph.resolution import ResolveConfig
+from custgraph.services import ResolveConfig
 from strawberry.dataloader import DataLoader
 
 from .auth import Caller

@@ -16,7 +16,7 @@ from typing import Any
 
 import strawberry
 from custgraph.graph import ErasureKey, Rows
-from custgraph.resolution import CHURN_FIELDS, SEGMENT_FIELDS, confirm, erase, unmerge, update_consents
+from custgraph.services import CHURN_FIELDS, SEGMENT_FIELDS, confirm, erase, reject, unmerge, update_consents
 from strawberry.types import Info
 
 from custgraph.errors import ApiError
@@ -554,7 +554,7 @@ class Mutation:
 
     @strawberry.mutation(description="a review-queue pair is two people: keep it apart for good (admin)")
     async def reject_review(self, info: Info[RequestContext, None], a: str, b: str, reason: str) -> Decision:
-        return await _decide(info, unmerge, a, b, reason)
+        return await _decide(info, reject, a, b, reason)
 
     @strawberry.mutation(description="two records of one customer are different people: split them (admin)")
     async def unmerge(self, info: Info[RequestContext, None], a: str, b: str, reason: str) -> Decision:

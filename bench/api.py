@@ -32,8 +32,8 @@ from typing import Any
 
 from custgraph.graph.neo4j import Neo4jStore
 from custgraph.loaders import load_sources
-from custgraph.resolution import ResolveConfig, resolve
 from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import ResolveConfig, resolve
 from neo4j_target import target
 from provenance import heading
 

@@ -34,8 +34,8 @@ from custgraph.api.limits import MAX_COST, size_of
 from custgraph.api.schema import build_schema
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
-from custgraph.resolution import ResolveConfig, resolve
 from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import ResolveConfig, resolve
 from provenance import heading
 
 RESULTS = Path(__file__).with_name("RESULTS.md")

@@ -24,8 +24,8 @@ from pathlib import Path
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
-from custgraph.resolution import ResolveConfig, confirm, resolve, unmerge
 from custgraph.samples import SOURCES, generate
+from custgraph.services import ResolveConfig, confirm, resolve, unmerge
 from neo4j_target import target
 from provenance import heading
 
@@ -96,7 +96,7 @@ def main() -> int:
         print(out[-1], flush=True)
     if args.record:
         with open(RESULTS, "a", encoding="utf-8") as handle:
-            handle.write(heading("Decisions") + "decisions are local (resolution/decisions.py); target < 1 s "
+            handle.write(heading("Decisions") + "decisions are local (services/decisions.py); target < 1 s "
                          "each at 100,000 records.\n\n")
             handle.write("".join(f"- {line}\n" for line in out))
     return 0

@@ -27,8 +27,8 @@ from typing import Any
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
-from custgraph.resolution import ResolveConfig, resolve
 from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import ResolveConfig, resolve
 from neo4j_target import target
 from provenance import heading
 

@@ -1,12 +1,15 @@
-"""Identity resolution (名寄せ): link the records of one person, keep one golden Customer each."""
+"""Identity resolution (名寄せ): link the records of one person, keep one golden Customer each.
 
+The engine: comparing, clustering and survivorship. The user actions built on it (resolve
+with scores, decisions, consents, erasure) are in ``custgraph.services``.
+"""
+
+from .cluster import Link, clusters
 from .config import ResolveConfig, read_config
-from .consents import update_consents
-from .decisions import confirm, unmerge
-from .erasure import erase
 from .explain import explain
+from .records import match_record
 from .resolve import ResolveReport, resolve
-from .scores import CHURN_FIELDS, SEGMENT_FIELDS
+from .survivorship import CONSENTS, customer_id, golden
 
-__all__ = ["CHURN_FIELDS", "SEGMENT_FIELDS", "ResolveConfig", "ResolveReport", "confirm", "erase", "explain",
-           "read_config", "resolve", "unmerge", "update_consents"]
+__all__ = ["CONSENTS", "Link", "ResolveConfig", "ResolveReport", "clusters", "customer_id", "explain", "golden",
+           "match_record", "read_config", "resolve"]

@@ -10,9 +10,10 @@ Clustering depends only on a component's links, so the result equals a full
 run from scratch (``--full``), which a test checks.
 
 Writes go in this order: customers, memberships, links, derived relationships,
-removal of emptied customers, the records' digests, and last every customer's
-scores (segment and churn risk, which rank a customer among all of them). A run cut off
+removal of emptied customers, and last the records' digests. A run cut off
 half-way leaves its records dirty, so the next run redoes their components.
+Customers' scores (RFM, churn) are not identity resolution: the ``resolve`` use
+case (``custgraph.services``) writes them after this.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from .cluster import Link, clusters
 from .compare import Context, compare, scoring_context
 from .config import ResolveConfig
 from .records import MatchRecord, fingerprint, match_record
-from .scores import score_customers
 from .survivorship import customer_id, golden
 
 __all__ = ["ResolveReport", "resolve"]
@@ -50,12 +50,14 @@ class ResolveReport:
     customers: int = 0  # customers in the store after the run
     customers_written: int = 0
     customers_removed: int = 0
-    customers_scored: int = 0  # customers with an RFM segment (stored on every customer, see scores.py)
+    customers_scored: int = 0  # customers with an RFM segment (services/scoring.py)
     skipped_blocks: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    # Every customer id after the run, for what follows it (scores); not part of the report.
+    customer_ids: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "customer_ids"}
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
@@ -183,7 +185,6 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
     report.customers_removed = store.delete_nodes("Customer", sorted(old_customers - new_customers))
     store.upsert_nodes("Identity", [{"identity_id": i, "resolved": digests[i]} for i in sorted(dirty)])
     report.customers = len(customers_after)
+    report.customer_ids = frozenset(customers_after)
     phase("clean up")
-    report.customers_scored = score_customers(store, customers_after)
-    phase("scores")
     return report

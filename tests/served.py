@@ -11,8 +11,8 @@ from custgraph.api import create_app
 from custgraph.api.auth import KeyRing
 from custgraph.graph import open_store
 from custgraph.loaders import load_sources
-from custgraph.resolution import ResolveConfig, resolve
 from custgraph.samples.generate import SOURCES
+from custgraph.services import ResolveConfig, resolve
 from starlette.testclient import TestClient
 
 from custgraph.config import Config

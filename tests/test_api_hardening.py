@@ -24,8 +24,8 @@ from custgraph.graph import RelationshipRow, open_store
 from custgraph.graph.erased import ErasureKey, legacy_tombstone
 from custgraph.loaders import load_sources
 from custgraph.resolution import ResolveConfig
-from custgraph.resolution.decisions import unmerge
 from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import unmerge
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from served import served

@@ -116,7 +116,7 @@ ERASER = textwrap.dedent("""
     import sys
     from custgraph.graph import ErasureKey
     from custgraph.graph.embedded import EmbeddedStore
-    from custgraph.resolution import erase
+    from custgraph.services import erase
 
     store = EmbeddedStore(sys.argv[1])
     key = ErasureKey.read(sys.argv[3], create=True)
@@ -141,8 +141,8 @@ def test_kill_9_during_an_erasure_leaves_all_of_it_or_none(tmp_path: Path, trial
     import shutil
 
     from custgraph.loaders import load_sources
-    from custgraph.resolution import ResolveConfig, resolve
     from custgraph.samples import SOURCES, generate
+    from custgraph.services import ResolveConfig, resolve
 
     data, before_path = tmp_path / "data", tmp_path / "before"
     generate(data, customers=60, seed=5)
@@ -174,7 +174,7 @@ def test_kill_9_during_an_erasure_leaves_all_of_it_or_none(tmp_path: Path, trial
 UNMERGER = textwrap.dedent("""
     import sys
     from custgraph.graph.embedded import EmbeddedStore
-    from custgraph.resolution import ResolveConfig, unmerge
+    from custgraph.services import ResolveConfig, unmerge
 
     store = EmbeddedStore(sys.argv[1])
     print("open", flush=True)
@@ -198,8 +198,8 @@ def test_kill_9_during_a_decision_leaves_it_and_its_customers_whole_or_not_at_al
     import shutil
 
     from custgraph.loaders import load_sources
-    from custgraph.resolution import ResolveConfig, resolve
     from custgraph.samples import SOURCES, generate
+    from custgraph.services import ResolveConfig, resolve
 
     data, before_path = tmp_path / "data", tmp_path / "before"
     generate(data, customers=60, seed=5)

@@ -13,8 +13,8 @@ from custgraph.api.metrics import Metrics
 from custgraph.api.schema import sdl
 from custgraph.graph.erased import ErasureKey
 from custgraph.loaders import load_sources
-from custgraph.resolution import ResolveConfig, resolve
 from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import ResolveConfig, resolve
 from served import served
 from starlette.testclient import TestClient
 from strawberry.extensions import validation_cache

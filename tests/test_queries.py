@@ -27,8 +27,8 @@ from custgraph.graph.embedded import EmbeddedStore
 from custgraph.graph.neo4j import Neo4jStore
 from custgraph.graph.values import tagged, untagged
 from custgraph.loaders import load_sources
-from custgraph.resolution import ResolveConfig, resolve
 from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import ResolveConfig, resolve
 
 from custgraph import queries
 from custgraph.errors import QueryParameterError

@@ -14,11 +14,11 @@ import pytest
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
-from custgraph.resolution import ResolveConfig, explain, read_config, resolve
+from custgraph.resolution import explain, read_config
 from custgraph.resolution.cluster import Link, clusters
-from custgraph.resolution.decisions import confirm, unmerge
 from custgraph.resolution.quality import pairwise_quality
 from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import ResolveConfig, confirm, resolve, unmerge
 
 from custgraph import queries
 from custgraph.errors import ConfigError, UnknownIdentityError

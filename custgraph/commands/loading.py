@@ -9,8 +9,7 @@ from pathlib import Path
 from custgraph.config import Config
 from custgraph.errors import ConfigError
 from custgraph.graph import DEFAULT_BATCH_SIZE, ErasureKey, open_store
-from custgraph.loaders import FileProgress, load_sources
-from custgraph.samples import generate
+from custgraph.services import FileProgress, generate, load_sources
 
 __all__ = ["COMMANDS"]
 

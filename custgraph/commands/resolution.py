@@ -10,7 +10,7 @@ from pathlib import Path
 
 from custgraph.config import Config
 from custgraph.graph import open_store
-from custgraph.resolution import explain, read_config, resolve, unmerge
+from custgraph.services import explain, read_config, resolve, unmerge
 
 __all__ = ["COMMANDS"]
 

@@ -15,10 +15,8 @@ from custgraph.api import KeyRing, create_app
 from custgraph.config import Config
 from custgraph.errors import ConfigError
 from custgraph.graph import ErasureKey, open_store
-from custgraph.loaders import FileProgress, load_sources
 from custgraph.queries import get as named_query
-from custgraph.resolution import ResolveConfig, read_config, resolve
-from custgraph.samples import SOURCES, generate
+from custgraph.services import SOURCES, FileProgress, ResolveConfig, generate, load_sources, read_config, resolve
 
 __all__ = ["COMMANDS"]
 

@@ -3,7 +3,7 @@
 Why stored: both rank or window a customer against the whole population, so
 asking for one customer costs the whole-graph query (134 ms per customer at
 10,000 persons on Neo4j for the segment, growing with the store). Computed once
-at the end of every resolve and kept as properties, they cost an API request
+at the end of every resolve (``services.resolving``) and kept as properties, they cost an API request
 nothing beyond the customer's own node.
 
 They are measured as of the newest touchpoint in the store (never later than

@@ -34,10 +34,9 @@ from dataclasses import dataclass
 
 from custgraph.graph import KEY_NODE, ErasureKey, GraphBatch, RelationshipRow, Store, normalise
 from custgraph.queries import get as named_query
+from custgraph.resolution import match_record
 
 from custgraph.errors import ErasureScopeError, UnknownCustomerError
-
-from .records import match_record
 
 __all__ = ["MAX_CUSTOMERS", "ErasureReport", "erase", "person_customers"]
 

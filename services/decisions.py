@@ -19,14 +19,11 @@ from typing import Any
 
 from custgraph.graph import GraphBatch, RelationshipRow, Store
 from custgraph.queries import get as named_query
+from custgraph.resolution import Link, ResolveConfig, clusters, customer_id, golden
 
 from custgraph.errors import UnknownIdentityError
 
-from .cluster import Link, clusters
-from .config import ResolveConfig
-from .survivorship import customer_id, golden
-
-__all__ = ["DecisionReport", "confirm", "unmerge"]
+__all__ = ["DecisionReport", "confirm", "reject", "unmerge"]
 
 DECISIONS = ("NOT_SAME_AS", "CONFIRMED_SAME_AS")
 TIES = ("SAME_AS", "CONFIRMED_SAME_AS")  # links along which a decision's effect can travel
@@ -52,6 +49,12 @@ def confirm(store: Store, config: ResolveConfig, a: str, b: str, by: str, reason
     """Record that ``a`` and ``b`` are one person (a review-queue pair a human checked): the
     decision links them like a deterministic rule now and in every later run."""
     return _decide(store, config, "CONFIRMED_SAME_AS", a, b, by, reason)
+
+
+def reject(store: Store, config: ResolveConfig, a: str, b: str, by: str, reason: str) -> DecisionReport:
+    """Answer a review-queue pair with "two people": the same ``NOT_SAME_AS`` decision as an
+    unmerge (the pair may or may not share a customer now), and the pair leaves the queue."""
+    return _decide(store, config, "NOT_SAME_AS", a, b, by, reason)
 
 
 def _neighbourhood(store: Store, start: list[str]) -> dict[str, dict[str, Any]]:

@@ -12,10 +12,9 @@ import datetime as dt
 
 from custgraph.graph import GraphBatch, Store
 from custgraph.queries import get as named_query
+from custgraph.resolution import CONSENTS, golden
 
 from custgraph.errors import CustgraphError, UnknownCustomerError
-
-from .survivorship import CONSENTS, golden
 
 __all__ = ["update_consents"]
 

@@ -1,0 +1,51 @@
+"""The use cases: one function per user action, each owning its writes.
+
+The API and the CLI call these (and the query catalogue for reads), never the engines below:
+
+- load: ``load_sources`` (``plan_sources`` to check first); each batch is one transaction
+  and a re-run is idempotent; ``generate`` writes sample exports to load.
+- resolve: ``resolve`` (identity resolution, then scores); ``explain`` says why two records
+  are or are not one customer.
+- decisions: ``unmerge``, ``confirm``, ``reject``: one transaction each, touching only the
+  records the decision can move.
+- ``update_consents`` and ``erase``: one transaction each.
+- scores: ``score_customers`` (run by ``resolve``).
+
+Loading and sample generation are re-exported from their packages: they are already one
+function per action, and a wrapper would only repeat their signatures.
+"""
+
+from custgraph.loaders import FileProgress, FileReport, LoadReport, load_sources, plan_sources
+from custgraph.resolution import ResolveConfig, ResolveReport, explain, read_config
+from custgraph.samples import SOURCES, generate
+
+from .consents import update_consents
+from .decisions import DecisionReport, confirm, reject, unmerge
+from .erasure import ErasureReport, erase
+from .resolving import resolve
+from .scoring import CHURN_FIELDS, SEGMENT_FIELDS, score_customers
+
+__all__ = [
+    "CHURN_FIELDS",
+    "SEGMENT_FIELDS",
+    "SOURCES",
+    "DecisionReport",
+    "ErasureReport",
+    "FileProgress",
+    "FileReport",
+    "LoadReport",
+    "ResolveConfig",
+    "ResolveReport",
+    "confirm",
+    "erase",
+    "explain",
+    "generate",
+    "load_sources",
+    "plan_sources",
+    "read_config",
+    "reject",
+    "resolve",
+    "score_customers",
+    "unmerge",
+    "update_consents",
+]

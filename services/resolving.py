@@ -1,0 +1,32 @@
+"""The ``resolve`` use case: identity resolution, then the scores kept on every customer.
+
+Why two steps here rather than one in ``custgraph.resolution``: the engine links records
+and keeps golden customers; RFM and churn scores rank a customer among all of them and are
+not identity resolution. Both steps are incremental and idempotent: a run cut off between
+them leaves scores that the next run writes again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from custgraph.graph import Store
+from custgraph.resolution import ResolveConfig, ResolveReport
+from custgraph.resolution import resolve as resolve_identities
+
+from .scoring import score_customers
+
+__all__ = ["resolve"]
+
+
+def resolve(store: Store, config: ResolveConfig, full: bool = False,
+            say: Callable[[str], None] | None = None) -> ResolveReport:
+    """Resolve new and changed records (all of them with ``full``), then score every customer."""
+    report = resolve_identities(store, config, full=full, say=say)
+    started = time.perf_counter()
+    report.customers_scored = score_customers(store, report.customer_ids)
+    report.seconds["scores"] = round(time.perf_counter() - started, 3)
+    if say:
+        say(f"scores: {report.seconds['scores']:.1f} s")
+    return report
