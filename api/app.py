@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import re
 import secrets
 import sys
 import time
@@ -23,7 +22,6 @@ import strawberry
 from cross_web import HTTPException
 from custgraph.graph import Store, open_store
 from custgraph.services import ResolveConfig
-from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -38,13 +36,13 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.types import ExecutionContext
 
 from custgraph.config import Config
 from custgraph.errors import BadRequestError, CustgraphError
 
 from .auth import Caller, KeyRing
 from .context import RequestContext
+from .errors import ErrorLoggingSchema, told
 from .limits import MAX_ALIASES, MAX_DEPTH, MAX_FIELDS, MAX_TOKENS, SizeLimit
 from .metrics import Metrics
 from .request_checks import check_request
@@ -56,34 +54,6 @@ CACHE_SIZE = 256  # distinct query texts whose parse and validation are kept
 SWITCH_INTERVAL_S = 0.001
 READY_WAIT_S = 5.0  # how long /readyz waits for a busy store before it says unavailable
 log = logging.getLogger("custgraph.api")
-
-
-def _told(error: GraphQLError) -> bool:
-    """Errors the client may read: its own mistakes (validation, limits, bad arguments or
-    variable values, unknown ids) and ours that say what to fix; anything else is an internal
-    error, masked. A bad variable value is the client's too: graphql-core wraps its cause (the
-    scalar parser's TypeError or ValueError) in an error that says "Variable '$name' ...", where
-    the same value given as a literal is a plain validation error."""
-    original = error.original_error
-    if original is None or isinstance(original, CustgraphError | GraphQLError):
-        return True
-    return not error.path and error.message.startswith("Variable '$")
-
-
-_VALUE = re.compile(r"\bvalue\b.*", re.DOTALL)  # graphql-core says "... value <the value>..."
-
-
-class _Schema(strawberry.Schema):
-    """Logs a client's mistake as one line, its values left out (they may be personal data);
-    only errors of ours get a traceback."""
-
-    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        operation = (execution_context.operation_name if execution_context else None) or "anonymous"
-        for error in errors:
-            if _told(error):
-                log.info("GraphQL client error in %s: %s", operation, _VALUE.sub("value …", error.message)[:300])
-            else:
-                super().process_errors([error], execution_context)
 
 
 # Our size rule is a class made once: the validation cache is keyed by the rules, so rules made
@@ -127,12 +97,12 @@ def _key(request: Request) -> str | None:
 
 def served_schema(metrics: Metrics) -> strawberry.Schema:
     """The schema with what a served request goes through: caches, limits, masking, metrics."""
-    return build_schema(schema_class=_Schema, extensions=[
+    return build_schema(schema_class=ErrorLoggingSchema, extensions=[
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(list(LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaskErrors(should_mask_error=lambda error: not _told(error),
+        lambda: MaskErrors(should_mask_error=lambda error: not told(error),
                            error_message="internal error; the server log has the details"),
         _metrics_extension(metrics),
     ])

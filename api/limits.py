@@ -46,10 +46,12 @@ MAX_FIELDS = 2000  # fields after expansion; GraphiQL's introspection query has 
 MAX_TOKENS = 2000  # tokens in the document (strawberry's MaxTokensLimiter)
 MAX_COST = 10_000  # values the answer may hold: fields, each list counted at the size it may reach
 # Fields with a ``first`` argument: (default, cap). A variable ``first`` counts at the cap, since
-# one validated document serves every value. ``customers`` pages a connection: its ``edges``
-# list holds what ``first`` says. Other lists count as UNPAGED items.
+# one validated document serves every value. ``customers`` and the ``...Page`` fields page a
+# connection: its ``edges`` list holds what ``first`` says. Other lists count as UNPAGED items.
 PAGED = {"customers": (20, 100), "journey": (100, 500), "crossSell": (10, 50), "crossSellPaths": (5, 20),
-         "prospects": (20, 100), "journeyVariants": (20, 100)}
+         "prospects": (20, 100), "journeyVariants": (20, 100),
+         **{name: (20, 100) for name in ("identitiesPage", "linksPage", "journeyPage", "productsBoughtPage",
+                                         "repsPage", "prospectsPage", "touchpointScoresPage")}}
 COUNTED_BY_PARENT = {"edges"}
 UNPAGED = 10
 

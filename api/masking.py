@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
 
 from custgraph.graph import normalise
 
@@ -26,14 +25,14 @@ def _mask_email(value: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
-def contact(caller: Caller, kind: str, value: Any) -> Any:
+def contact(caller: Caller, kind: str, value: str | None) -> str | None:
     """Contact data for analysts and admins, masked for readers."""
     if caller.may("analyst") or value is None:
         return value
     if kind == "email":
-        return _mask_email(str(value)) if value else None
+        return _mask_email(value) if value else None
     if kind == "phone":
-        return f"***{str(value)[-2:]}" if value else None
+        return f"***{value[-2:]}" if value else None
     return None  # street, postcode, birth date: withheld
 
 

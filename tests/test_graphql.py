@@ -146,6 +146,92 @@ def test_search_pages_with_cursors(client: TestClient) -> None:
     assert bad["data"] is None and "cursor" in bad["errors"][0]["message"]
 
 
+# List fields bounded by what they are (a vocabulary, a top-k with a small cap, an argument's
+# size): every other list field of the schema must have a cursor-paged twin, NAME + "Page".
+BOUNDED_LISTS = {"sources", "interactions", "channels", "evidence", "skus", "because", "nodes", "relationships",
+                 "variant", "via", "customers", "crossSell", "crossSellPaths", "journeyVariants", "transitions",
+                 "funnel", "edges"}
+
+
+def test_every_list_that_grows_has_a_paged_twin() -> None:
+    import strawberry
+    from custgraph.api.schema import build_schema
+    from graphql import GraphQLList, GraphQLObjectType, get_nullable_type
+
+    schema = build_schema()
+    assert isinstance(schema, strawberry.Schema)
+    unpaged = []
+    for type_ in schema._schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for name, field in type_.fields.items():
+            if isinstance(get_nullable_type(field.type), GraphQLList) and name not in BOUNDED_LISTS:
+                twin = type_.fields.get(name + "Page")
+                if twin is None or not str(twin.type).endswith("Connection!"):
+                    unpaged.append(f"{type_.name}.{name}")
+    assert unpaged == []
+
+
+PAGED_CUSTOMER_LISTS = [("identitiesPage", "identities", "id"), ("linksPage", "links", "a b"),
+                        ("journeyPage", "journey(first: 500)", "id"), ("productsBoughtPage", "productsBought", "sku"),
+                        ("repsPage", "reps", "id")]
+
+
+def _walk(client: TestClient, query: str, path: list[str], first: int, **variables: Any) -> list[Any]:
+    """Every node of a connection, page by page; checks each page's size and cursors."""
+    nodes: list[Any] = []
+    after = None
+    for _ in range(200):
+        data = _ask(client, query, first=first, after=after, **variables)
+        assert "errors" not in data, data
+        page = data["data"]
+        for step in path:
+            page = page[step]
+        edges = page["edges"]
+        assert len(edges) <= first
+        assert page["pageInfo"]["endCursor"] == (edges[-1]["cursor"] if edges else None)
+        nodes += [edge["node"] for edge in edges]
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes
+        assert len(edges) == first
+        after = page["pageInfo"]["endCursor"]
+    raise AssertionError("more than 200 pages")
+
+
+@pytest.mark.parametrize(("paged", "listed", "fields"), PAGED_CUSTOMER_LISTS)
+def test_a_customers_growing_lists_page_with_cursors(client: TestClient, paged: str, listed: str,
+                                                      fields: str) -> None:
+    busy = _busy_customer(client)
+    whole = _ask(client, f"query($id: String!) {{ customer(id: $id) {{ {listed} {{ {fields} }} }} }}", id=busy)
+    expected = whole["data"]["customer"][listed.split("(")[0]]
+    assert len(expected) > 2, "the busy customer should need several pages of 2"
+    query = (f"query($id: String!, $first: Int!, $after: String) {{ customer(id: $id) {{ {paged}(first: $first, "
+             f"after: $after) {{ edges {{ cursor node {{ {fields} }} }} pageInfo {{ hasNextPage endCursor }} }} }} }}")
+    assert _walk(client, query, ["customer", paged], 2, id=busy) == expected
+
+
+def test_query_lists_page_with_cursors(client: TestClient) -> None:
+    sku = _ask(client, "query($id: String!) { customer(id: $id) { productsBought { sku } } }",
+               id=_busy_customer(client))["data"]["customer"]["productsBought"][0]["sku"]
+    prospects = _ask(client, "query($sku: String!) { prospects(sku: $sku, first: 100) { customer { id } score } }",
+                     sku=sku)["data"]["prospects"]
+    assert len(prospects) > 5
+    paged = _walk(client, """query($sku: String!, $first: Int!, $after: String) {
+        prospectsPage(sku: $sku, first: $first, after: $after) {
+          edges { cursor node { customer { id } score } } pageInfo { hasNextPage endCursor } } }""",
+                  ["prospectsPage"], 5, sku=sku)
+    assert paged[:len(prospects)] == prospects
+    scores = _ask(client, "{ touchpointScores { month channelId type nps csat } }")["data"]["touchpointScores"]
+    assert len(scores) > 10
+    assert _walk(client, """query($first: Int!, $after: String) { touchpointScoresPage(first: $first, after: $after) {
+        edges { cursor node { month channelId type nps csat } } pageInfo { hasNextPage endCursor } } }""",
+                 ["touchpointScoresPage"], 10) == scores
+    bad = _ask(client, "{ touchpointScoresPage(after: \"bm90LWEtY3Vyc29y\") { edges { cursor } } }")
+    assert bad["data"] is None and "cursor" in bad["errors"][0]["message"]
+    too_many = _ask(client, "{ touchpointScoresPage(first: 101) { edges { cursor } } }")
+    assert "first must be" in too_many["errors"][0]["message"]
+
+
 def test_limits_and_bad_arguments_are_graphql_errors_not_500s(client: TestClient) -> None:
     deep = "{ customers(search: \"a\") { edges { node { crossSell { path { nodes { label } } } } } } }"
     assert "errors" not in _ask(client, deep)

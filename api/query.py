@@ -1,0 +1,153 @@
+"""The Query root: thin resolvers over the query catalogue."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
+
+import strawberry
+from custgraph.graph import Rows
+from strawberry.types import Info
+
+from custgraph.errors import ApiError
+
+from .context import JOURNEY_CAP, OFFERS_CAP, RequestContext, run_query
+from .masking import searches_contact
+from .pagination import Connection, connection, page_of, page_size, start_of
+from .rows import OfferPathRow, ProspectRow, as_rows
+from .types.customer import Customer, Prospect
+from .types.journey import FunnelStep, JourneyVariant, TouchpointScore, Transition
+from .types.offers import OfferPath
+
+__all__ = ["Query"]
+
+T = TypeVar("T")
+PROSPECTS_CAP = 1000  # prospects a product's pages reach at most: the ranking's tail says little
+# Fields of Customer served by the links loader, and by sized loaders (name, default first, cap).
+LINK_FIELDS = {"links", "linksPage"}
+SIZED_OF = {"journey": ("journey", 100, JOURNEY_CAP), "crossSell": ("cross_sell", 10, OFFERS_CAP)}
+OTHER_FIELDS = {"id", "__typename"}  # need no loader
+
+
+def _count(value: Any) -> int | None:
+    """An argument as strawberry's selected fields give it: literals arrive as text (``"10"``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _journey_page_size(arguments: Mapping[str, Any]) -> int | None:
+    """How many touchpoints a ``journeyPage`` selection fetches, or None when its arguments are
+    not ones it would serve (the field itself then says what is wrong)."""
+    first = _count(arguments.get("first", 20))
+    after = arguments.get("after")
+    try:
+        return start_of(after if isinstance(after, str) else None) + page_size(first or 0) + 1
+    except ApiError:
+        return None
+
+
+def _rows_to(kind: type[T], rows: Rows) -> list[T]:
+    return [kind(**row) for row in rows]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="one golden customer by id")
+    async def customer(self, info: Info[RequestContext, None], id: str) -> Customer | None:
+        # Every batched loader also says whether the customer exists, so the loads of the fields
+        # asked for start here, at once: one round trip each, overlapping, and none extra.
+        context = info.context
+        starts: list[Awaitable[Rows | None]] = []
+        profile = False
+        for selected in info.selected_fields:
+            for field in selected.selections:
+                name = getattr(field, "name", None)
+                arguments: Mapping[str, Any] = getattr(field, "arguments", {})
+                if name in LINK_FIELDS:
+                    starts.append(context.loaders["links"].load(id))
+                elif name in SIZED_OF:
+                    loader, default, cap = SIZED_OF[name]
+                    first = _count(arguments.get("first", default))
+                    if first is not None and 0 < first <= cap:
+                        starts.append(context.sized[loader].load((id, first)))
+                elif name == "journeyPage":
+                    fetched = _journey_page_size(arguments)
+                    if fetched is not None:
+                        starts.append(context.sized["journey"].load((id, fetched)))
+                elif name not in OTHER_FIELDS:
+                    profile = True
+        if profile or not starts:
+            starts.append(context.loaders["profile"].load(id))
+        found = await asyncio.gather(*starts)
+        return Customer(id=id) if any(rows is not None for rows in found) else None
+
+    @strawberry.field(description="customers by e-mail, +phone or part of a name (any script, width, case)")
+    async def customers(self, info: Info[RequestContext, None], search: str, first: int = 20,
+                        after: str | None = None) -> Connection[Customer]:
+        context = info.context
+        if not context.caller.may("analyst") and searches_contact(search):
+            raise ApiError("searching by e-mail or phone needs an analyst or admin key; readers search by name")
+        start = start_of(after)
+        rows = await run_query(context.store, "search_customers",
+                               {"text": search, "limit": start + page_size(first) + 1})
+        return connection(rows[start:], start, first, lambda row: Customer(id=row["customer_id"]))
+
+    @strawberry.field(description="paths customer → product X ← another customer → the product")
+    async def cross_sell_paths(self, info: Info[RequestContext, None], customer_id: str, sku: str,
+                               first: int = 5) -> list[OfferPath]:
+        rows = await run_query(info.context.store, "cross_sell_paths",
+                               {"customer_id": customer_id, "sku": sku, "first": page_size(first, 20)})
+        return [OfferPath.of(row) for row in as_rows(OfferPathRow, rows)]
+
+    @strawberry.field(description="customers most likely to buy a product they do not own")
+    async def prospects(self, info: Info[RequestContext, None], sku: str, first: int = 20) -> list[Prospect]:
+        rows = await run_query(info.context.store, "prospects_for_product", {"sku": sku, "k": page_size(first)})
+        return [Prospect(customer=Customer(id=r["customer_id"]), score=r["score"], via=r["via"])
+                for r in as_rows(ProspectRow, rows)]
+
+    @strawberry.field(description=f"customers most likely to buy a product they do not own, a page at a time "
+                                  f"(best first; the first {PROSPECTS_CAP})")
+    async def prospects_page(self, info: Info[RequestContext, None], sku: str, first: int = 20,
+                             after: str | None = None) -> Connection[Prospect]:
+        start = start_of(after)
+        fetched = min(start + page_size(first) + 1, PROSPECTS_CAP)
+        rows = as_rows(ProspectRow, await run_query(info.context.store, "prospects_for_product",
+                                                    {"sku": sku, "k": fetched}))
+        return connection(rows[start:], start, first,
+                          lambda r: Prospect(customer=Customer(id=r["customer_id"]), score=r["score"], via=r["via"]))
+
+    @strawberry.field(description="the most common journey openings with conversion")
+    async def journey_variants(self, info: Info[RequestContext, None], steps: int = 4,
+                               first: int = 20) -> list[JourneyVariant]:
+        if not 1 <= steps <= 10:
+            raise ApiError("steps must be between 1 and 10")
+        rows = await run_query(info.context.store, "journey_variants", {"steps": steps, "limit": page_size(first)})
+        return _rows_to(JourneyVariant, rows)
+
+    @strawberry.field(description="directly-follows counts between touchpoint types")
+    async def transitions(self, info: Info[RequestContext, None], min_count: int = 1) -> list[Transition]:
+        return _rows_to(Transition, await run_query(info.context.store, "transitions", {"min_count": min_count}))
+
+    @strawberry.field(description="customers reaching each step in order, with conversion and drop-off")
+    async def funnel(self, info: Info[RequestContext, None], steps: list[str]) -> list[FunnelStep]:
+        if not 1 <= len(steps) <= 20:
+            raise ApiError("give between 1 and 20 steps")
+        return _rows_to(FunnelStep, await run_query(info.context.store, "funnel", {"steps": steps}))
+
+    @strawberry.field(description="NPS and CSAT by month per touchpoint (channel and type)")
+    async def touchpoint_scores(self, info: Info[RequestContext, None], since: dt.datetime | None = None,
+                                until: dt.datetime | None = None) -> list[TouchpointScore]:
+        rows = await run_query(info.context.store, "touchpoint_scores", {"since": since, "until": until})
+        return _rows_to(TouchpointScore, rows)
+
+    @strawberry.field(description="NPS and CSAT by month per touchpoint, a page at a time (by month, channel, type)")
+    async def touchpoint_scores_page(self, info: Info[RequestContext, None], since: dt.datetime | None = None,
+                                     until: dt.datetime | None = None, first: int = 20,
+                                     after: str | None = None) -> Connection[TouchpointScore]:
+        rows = await run_query(info.context.store, "touchpoint_scores", {"since": since, "until": until})
+        return page_of(_rows_to(TouchpointScore, rows), first, after, lambda score: score)

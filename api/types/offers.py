@@ -1,0 +1,76 @@
+"""Cross-sell: offers, the reasons behind them and the paths that exist in the graph."""
+
+from __future__ import annotations
+
+import strawberry
+
+from ..rows import OfferPathRow, OfferRow, PathLinkRow, PathNodeRow
+
+__all__ = ["Offer", "OfferPath", "Path", "PathLink", "PathNode", "Reason"]
+
+
+@strawberry.type
+class PathNode:
+    label: str
+    key: str
+
+
+@strawberry.type
+class PathLink:
+    type: str
+    start: str
+    end: str
+
+
+@strawberry.type
+class Path:
+    """A path that exists in the graph, node by node."""
+
+    nodes: list[PathNode]
+    relationships: list[PathLink]
+
+    @staticmethod
+    def of(nodes: list[PathNodeRow], relationships: list[PathLinkRow]) -> Path:
+        return Path(nodes=[PathNode(label=n["label"], key=str(n["key"])) for n in nodes],
+                    relationships=[PathLink(type=r["type"], start=str(r["start"]), end=str(r["end"]))
+                                   for r in relationships])
+
+
+@strawberry.type
+class Reason:
+    """``customers`` of the ``buyers`` of product ``sku`` also bought the offer."""
+
+    sku: str
+    name: str | None
+    customers: int
+    buyers: int
+
+
+@strawberry.type
+class Offer:
+    sku: str
+    name: str | None
+    category: str | None
+    score: float
+    because: list[Reason]
+    path: Path
+
+    @staticmethod
+    def of(row: OfferRow) -> Offer:
+        return Offer(sku=row["sku"], name=row["name"], category=row["category"], score=row["score"],
+                     because=[Reason(sku=r["sku"], name=r["name"], customers=r["customers"], buyers=r["buyers"])
+                              for r in row["because"]],
+                     path=Path.of(row["path"]["nodes"], row["path"]["relationships"]))
+
+
+@strawberry.type
+class OfferPath:
+    via_sku: str
+    other_customer: str
+    share: float
+    path: Path
+
+    @staticmethod
+    def of(row: OfferPathRow) -> OfferPath:
+        return OfferPath(via_sku=row["via_sku"], other_customer=row["other"], share=row["share"],
+                         path=Path.of(row["nodes"], row["relationships"]))
