@@ -42,12 +42,15 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 
 # Runs in a fresh process: argv[1] the store, argv[2] what to measure, argv[3] samples.
 PROBE = textwrap.dedent("""
-    import json, random, resource, statistics, sys, time
+    import json, random, statistics, sys, time
     from custgraph import queries
     from custgraph.graph.embedded import EmbeddedStore
 
     def peak_mib():
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # VmHWM, not getrusage's ru_maxrss: that one survives exec, so it would report the
+        # benchmark's own peak (it loads and resolves in process) for every probe it starts.
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
     path, what, samples = sys.argv[1], sys.argv[2], int(sys.argv[3])
     started = time.perf_counter()
@@ -156,13 +159,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--customers", default="10000,46000", help="person counts, comma-separated")
     parser.add_argument("--samples", type=int, default=200, help="runs of each per-customer query")
-    parser.add_argument("--store", type=Path, help="measure this existing store instead of generating")
+    parser.add_argument("--store", type=Path, action="append", help="measure this existing store instead of "
+                        "generating (repeatable)")
     parser.add_argument("--record", action="store_true", help="append the results to bench/RESULTS.md")
     args = parser.parse_args()
     report: list[str] = []
     targets: list[tuple[str, Path]] = []
     if args.store:
-        targets.append((f"store {args.store.name}", args.store))
+        targets += [(f"store {path}", path) for path in args.store]
     else:
         for size in (int(s) for s in args.customers.split(",")):
             path = Path(tempfile.mkdtemp(prefix="custgraph-embedded-")) / "store"
