@@ -1,0 +1,38 @@
+"""Stored values come back as themselves: ``from_json`` (with its shortcuts for keys and empty
+maps) gives what the plain JSON parser and ``untagged`` give, for any key or property map."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from custgraph.graph.values import from_json, to_json, untagged
+from hypothesis import given
+from hypothesis import strategies as st
+
+KEYS = st.one_of(st.text(), st.integers(min_value=-(2**63), max_value=2**63 - 1))
+SCALARS = st.one_of(
+    st.text(), st.integers(min_value=-(2**63), max_value=2**63 - 1), st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False), st.dates(),
+    st.datetimes(timezones=st.just(dt.UTC)), st.datetimes(),
+)
+PROPERTIES = st.dictionaries(st.text(), st.one_of(SCALARS, st.lists(SCALARS, max_size=4)), max_size=6)
+
+
+@given(KEYS)
+def test_a_key_comes_back_as_itself(key: str | int) -> None:
+    text = to_json(key)
+    assert from_json(text) == untagged(json.loads(text)) == key
+    assert type(from_json(text)) is type(key)
+
+
+@given(PROPERTIES)
+def test_a_property_map_comes_back_as_itself(properties: dict[str, object]) -> None:
+    text = to_json(properties)
+    assert from_json(text) == untagged(json.loads(text)) == properties
+
+
+def test_the_shortcuts_only_take_what_they_can() -> None:
+    assert from_json("{}") == {} and from_json("{}") is not from_json("{}")  # a new map each time
+    assert from_json(to_json('say "hi"\\')) == 'say "hi"\\'
+    assert from_json(to_json("名寄せ\n")) == "名寄せ\n"
