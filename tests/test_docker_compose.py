@@ -46,3 +46,19 @@ def test_the_image_copies_every_package_it_installs() -> None:
     copied = {line.split()[1] for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
               if line.startswith("COPY ")}
     assert folders <= copied, f"Dockerfile does not COPY {sorted(folders - copied)}"
+
+
+def test_an_install_holds_every_package_folder() -> None:
+    """``pip install .`` (the image, a user) installs only the packages pyproject.toml lists; an
+    editable install finds sub-folders anyway, so a missing one (api/types/ was) shows nowhere
+    else. Every folder with an ``__init__.py`` under a package folder must be listed."""
+    import tomllib
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    listed = set(setuptools["packages"])
+    found = set()
+    for name, folder in setuptools["package-dir"].items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            inside = init.parent.relative_to(ROOT / folder).parts
+            found.add(".".join((name, *inside)))
+    assert found <= listed, f"pyproject.toml [tool.setuptools] packages lacks {sorted(found - listed)}"
