@@ -7,7 +7,7 @@ from .model import NODE_KINDS, RELATIONSHIP_KINDS, NodeKind, RelationshipKind, n
 from .named_query import NamedQuery, QueryParameter, Rows
 from .open_store import open_store
 from .rows import NodeRow, RelationshipRow, WriteResult
-from .store import DEFAULT_BATCH_SIZE, Store
+from .store import DEFAULT_BATCH_SIZE, Store, one_writer
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -30,6 +30,7 @@ __all__ = [
     "legacy_tombstone",
     "node_kind",
     "normalise",
+    "one_writer",
     "open_store",
     "relationship_kind",
     "typed_batch",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from custgraph.errors import MissingEndpointError
 
@@ -15,9 +17,11 @@ from .model import RelationshipKind, node_kind, relationship_kind
 from .named_query import NamedQuery, Rows
 from .rows import Key, RelationshipRow, WriteResult, batches, coalesce_nodes, coalesce_relationships
 
-__all__ = ["DEFAULT_BATCH_SIZE", "Store"]
+__all__ = ["DEFAULT_BATCH_SIZE", "Store", "one_writer"]
 
 DEFAULT_BATCH_SIZE = 1000
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Store(ABC):
@@ -90,6 +94,14 @@ class Store(ABC):
             part = PreparedRelationships(kind, chunk, keep_from.get(index, {}), keep_to.get(index, {}))
             result += self._write(PreparedBatch([], [part])).get(rel_type, WriteResult())
         return result
+
+    @contextmanager
+    def writing(self, action: str) -> Iterator[None]:
+        """Hold the store for one user action that writes (a load, a resolve, a decision), so that
+        actions of several processes take turns instead of interleaving their batches. The
+        embedded store waits for another process's action to end; Neo4j serialises each
+        transaction itself, and this is a no-op there."""
+        yield
 
     @abstractmethod
     def _write(self, batch: PreparedBatch) -> BatchResult:
@@ -174,6 +186,20 @@ class Store(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def one_writer(action: str) -> Callable[[Callable[Concatenate[Store, P], R]], Callable[Concatenate[Store, P], R]]:
+    """Run a use case whose first argument is the store as one writing action (``Store.writing``)."""
+
+    def decorate(use_case: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+        @functools.wraps(use_case)
+        def wrapper(store: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            with store.writing(action):
+                return use_case(store, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def _by_chunk(

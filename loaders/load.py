@@ -34,6 +34,7 @@ from custgraph.graph import (
     WriteResult,
     legacy_tombstone,
     normalise,
+    one_writer,
     typed_batch,
 )
 
@@ -100,6 +101,7 @@ def _check_header(plan: PlannedFile) -> None:
             raise SourceFileError(str(plan.path), 1, column, "required column is missing from the header")
 
 
+@one_writer("load")
 def load_sources(
     store: Store,
     folders: Sequence[Path],

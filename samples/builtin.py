@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from custgraph.graph import RelationshipRow, Store, WriteResult
+from custgraph.graph import RelationshipRow, Store, WriteResult, one_writer
 
 __all__ = ["SAMPLE_NODES", "SAMPLE_RELATIONSHIPS", "load_sample"]
 
@@ -81,6 +81,7 @@ SAMPLE_RELATIONSHIPS: dict[str, list[RelationshipRow]] = {
 }
 
 
+@one_writer("load sample")
 def load_sample(store: Store) -> WriteResult:
     """Write the sample; running it again changes nothing."""
     total = WriteResult()

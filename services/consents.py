@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from custgraph.graph import GraphBatch, Store
+from custgraph.graph import GraphBatch, Store, one_writer
 from custgraph.queries import get as named_query
 from custgraph.resolution import CONSENTS, golden
 
@@ -19,6 +19,7 @@ from custgraph.errors import CustgraphError, UnknownCustomerError
 __all__ = ["update_consents"]
 
 
+@one_writer("update consents")
 def update_consents(store: Store, customer_id: str, changes: dict[str, bool], by: str) -> dict[str, bool | None]:
     """Record ``changes`` (consent name → given or withdrawn) on every record of the customer and
     update its golden attributes now; returns the customer's consents afterwards."""

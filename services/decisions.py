@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from custgraph.graph import GraphBatch, RelationshipRow, Store
+from custgraph.graph import GraphBatch, RelationshipRow, Store, one_writer
 from custgraph.queries import get as named_query
 from custgraph.resolution import Link, ResolveConfig, clusters, customer_id, golden
 
@@ -36,6 +36,7 @@ class DecisionReport:
     customers_removed: int
 
 
+@one_writer("unmerge")
 def unmerge(store: Store, config: ResolveConfig, a: str, b: str, by: str, reason: str) -> DecisionReport:
     """Record that ``a`` and ``b`` are different people and re-cluster the records this can move.
 
@@ -45,12 +46,14 @@ def unmerge(store: Store, config: ResolveConfig, a: str, b: str, by: str, reason
     return _decide(store, config, "NOT_SAME_AS", a, b, by, reason)
 
 
+@one_writer("confirm")
 def confirm(store: Store, config: ResolveConfig, a: str, b: str, by: str, reason: str) -> DecisionReport:
     """Record that ``a`` and ``b`` are one person (a review-queue pair a human checked): the
     decision links them like a deterministic rule now and in every later run."""
     return _decide(store, config, "CONFIRMED_SAME_AS", a, b, by, reason)
 
 
+@one_writer("reject")
 def reject(store: Store, config: ResolveConfig, a: str, b: str, by: str, reason: str) -> DecisionReport:
     """Answer a review-queue pair with "two people": the same ``NOT_SAME_AS`` decision as an
     unmerge (the pair may or may not share a customer now), and the pair leaves the queue."""

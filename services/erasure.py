@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from custgraph.graph import KEY_NODE, ErasureKey, GraphBatch, RelationshipRow, Store, normalise
+from custgraph.graph import KEY_NODE, ErasureKey, GraphBatch, RelationshipRow, Store, normalise, one_writer
 from custgraph.queries import get as named_query
 from custgraph.resolution import match_record
 
@@ -117,6 +117,7 @@ def _same_phone_and_family(store: Store, identity_id: str, searched: set[str]) -
     return found
 
 
+@one_writer("erase")
 def erase(store: Store, customer_id: str, key: ErasureKey, records: Sequence[str] = ()) -> ErasureReport:
     customers = person_customers(store, customer_id, records)
     identities = [row["identity_id"] for members in customers.values() for row in members]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from custgraph.graph import Store
+from custgraph.graph import Store, one_writer
 from custgraph.resolution import ResolveConfig, ResolveReport
 from custgraph.resolution import resolve as resolve_identities
 
@@ -20,6 +20,7 @@ from .scoring import score_customers
 __all__ = ["resolve"]
 
 
+@one_writer("resolve")
 def resolve(store: Store, config: ResolveConfig, full: bool = False,
             say: Callable[[str], None] | None = None) -> ResolveReport:
     """Resolve new and changed records (all of them with ``full``), then score every customer."""

@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from custgraph.graph import Store
+from custgraph.graph import Store, one_writer
 from custgraph.queries import get as named_query
 
 __all__ = ["CHURN_FIELDS", "SEGMENT_FIELDS", "score_customers"]
@@ -36,6 +36,7 @@ def scores_as_of(store: Store) -> dt.datetime | None:
     return min(latest, dt.datetime.now(dt.UTC))
 
 
+@one_writer("score customers")
 def score_customers(store: Store, customers: Collection[str]) -> int:
     """Write every customer's segment and churn risk (null where it has none); returns how many
     customers have a segment."""

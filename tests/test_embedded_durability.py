@@ -9,12 +9,15 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from custgraph.graph.embedded import EmbeddedStore
+from custgraph.graph.embedded.graph import decoded
+from custgraph.graph.model import NODE_KINDS, RELATIONSHIP_KINDS
 
 from custgraph import queries
-from custgraph.errors import StoreError, StoreLockedError
+from custgraph.errors import StoreError
 
 pytestmark = pytest.mark.embedded
 
@@ -70,6 +73,19 @@ def test_kill_9_keeps_reported_batches_and_no_half_batch(tmp_path: Path, phase: 
     assert max(sizes) <= max(reported) + 1, "more than the one unreported batch in flight"
 
 
+def _everything(store: EmbeddedStore) -> list[tuple[Any, ...]]:
+    """Every node and relationship with its properties, by keys."""
+    graph, found = store.graph, []
+    keys: dict[int, Any] = {}
+    for label in NODE_KINDS:
+        for node_id, key, props in graph.nodes(label):
+            keys[node_id] = key
+            found.append((label, key, props))
+    for rel_type in RELATIONSHIP_KINDS:
+        found += [(rel_type, keys[start], keys[end], decoded(props)) for start, end, props in graph.links(rel_type)]
+    return sorted(found, key=repr)
+
+
 def test_reopen_restores_the_graph_exactly(tmp_path: Path) -> None:
     path = tmp_path / "store"
     with EmbeddedStore(path) as store:
@@ -77,31 +93,60 @@ def test_reopen_restores_the_graph_exactly(tmp_path: Path) -> None:
         store.upsert_nodes("Customer", [{"customer_id": 10}])
         store.upsert_relationships("RESOLVES_TO", [("a", 10, {"score": 0.97}), ("b", 10)])
         store.upsert_nodes("Identity", [{"identity_id": "b", "n": None, "m": [1, 2]}])
-        before = store.graph.nx.copy()
+        before = _everything(store)
+    assert len(before) == 5
 
     with EmbeddedStore(path) as store:
-        after = store.graph.nx
-        assert sorted(after.nodes(data=True)) == sorted(before.nodes(data=True))
-        assert sorted(after.edges(keys=True, data=True)) == sorted(before.edges(keys=True, data=True))
+        assert _everything(store) == before
         assert store.run(queries.get("node_counts")) == [
             {"label": "Customer", "count": 1}, {"label": "Identity", "count": 2},
         ]
 
 
-def test_a_second_process_cannot_open_the_same_store(tmp_path: Path) -> None:
-    with EmbeddedStore(tmp_path / "store"):
-        probe = subprocess.run(
-            [sys.executable, "-m", "custgraph", "--store", str(tmp_path / "store"), "stats"],
-            capture_output=True, text=True,
-        )
-    assert probe.returncode == 2
-    assert "another custgraph process has this store open" in probe.stderr
-    assert "Traceback" not in probe.stderr
+_WRITE_ONE = textwrap.dedent("""
+    import sys
+    from custgraph.graph.embedded import EmbeddedStore
+    with EmbeddedStore(sys.argv[1]) as store:
+        store.upsert_nodes("Rep", [{"rep_id": sys.argv[2]}])
+    print("written", flush=True)
+""")
 
 
-def test_same_process_second_open_is_refused_too(tmp_path: Path) -> None:
-    with EmbeddedStore(tmp_path / "store"), pytest.raises(StoreLockedError):
-        EmbeddedStore(tmp_path / "store")
+def test_other_processes_read_and_write_while_one_has_the_store_open(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "store") as store:
+        store.upsert_nodes("Rep", [{"rep_id": "r1"}])
+        probe = subprocess.run([sys.executable, "-m", "custgraph", "--store", str(tmp_path / "store"), "stats"],
+                               capture_output=True, text=True, timeout=60)
+        assert probe.returncode == 0, probe.stderr
+        assert "Rep" in probe.stdout
+        other = subprocess.run([sys.executable, "-c", _WRITE_ONE, str(tmp_path / "store"), "r2"],
+                               capture_output=True, text=True, timeout=60)
+        assert other.returncode == 0, other.stderr
+        assert store.existing_keys("Rep", ["r1", "r2"]) == {"r1", "r2"}  # seen at once, no reopening
+
+
+def test_writing_actions_of_two_processes_take_turns(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "store") as store:
+        with store.writing("a test action"):
+            store.upsert_nodes("Rep", [{"rep_id": "r1"}])
+            waiting = subprocess.Popen([sys.executable, "-c", _WRITE_ONE, str(tmp_path / "store"), "r2"],
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(2.0)
+            assert waiting.poll() is None, "a second writer went ahead during another process's action"
+            assert store.existing_keys("Rep", ["r2"]) == set()
+        out, err = waiting.communicate(timeout=60)
+        assert waiting.returncode == 0 and "written" in out, err
+        assert "waiting for another custgraph process (a test action (pid" in err
+        assert store.existing_keys("Rep", ["r2"]) == {"r2"}
+
+
+def test_a_writer_that_waits_too_long_is_told_who_holds_the_store(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "store") as store, store.writing("a long action"):
+        refused = subprocess.run([sys.executable, "-c", _WRITE_ONE, str(tmp_path / "store"), "r2"],
+                                 capture_output=True, text=True, timeout=60,
+                                 env={**os.environ, "CUSTGRAPH_WRITER_WAIT_S": "0.5"})
+    assert refused.returncode != 0
+    assert "StoreLockedError" in refused.stderr and "a long action (pid" in refused.stderr
 
 
 def test_a_foreign_directory_is_not_taken_over(tmp_path: Path) -> None:

@@ -167,7 +167,9 @@ def interactions_written(backend: str, env: dict[str, str], request: pytest.Fixt
                 continue
             try:
                 with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as reader:
-                    written = reader.execute("SELECT count(*) FROM nodes WHERE label = 'Interaction'").fetchone()[0]
+                    written = reader.execute(
+                            "SELECT count(*) FROM nodes JOIN names ON names.code = nodes.label "
+                            "WHERE names.name = 'Interaction'").fetchone()[0]
             except sqlite3.OperationalError:  # the file exists, its tables not yet: the loader is starting
                 time.sleep(0.05)
                 continue

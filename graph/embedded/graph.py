@@ -1,114 +1,195 @@
-"""The in-memory graph behind the embedded store, as the embedded implementations of the named queries see it.
+"""The embedded graph as the named queries see it: read straight from the SQLite file.
 
-Nodes of the networkx ``MultiDiGraph`` are ``(label, key)`` tuples with the node's
-properties as their attributes; an edge's networkx key is its relationship type
-and its attributes are its properties. A label index keeps "all nodes of a
-label" from scanning the whole graph, as Neo4j's label scan would not either.
+Why no copy in memory: every process (``serve``, a ``load`` next to it, a
+one-off ``query``) opens the store in milliseconds and sees each committed
+batch at once, and ``serve`` stays small. A node is ``(label, key)`` to the
+queries; inside, nodes have integer ids, and a relationship is followed from
+its start by the primary key and from its end by ``relationships_by_end``
+(see ``database.py``). Per-customer queries follow a few dozen links; the
+whole-graph analytics read a label or a type in one pass (``nodes``,
+``links``) and join in Python on the integer ids.
+
+Callers hold a read transaction (``EmbeddedStore.run``) so that every read of
+one answer sees the same committed state.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Mapping
-from types import MappingProxyType
 from typing import Any
 
-import networkx as nx
+from ..model import NODE_KINDS, RELATIONSHIP_KINDS, relationship_kind
+from ..values import from_json, to_json
+from .database import Names
+from .search_terms import candidates
 
-__all__ = ["EmbeddedGraph", "NodeId"]
+__all__ = ["EmbeddedGraph", "NodeId", "decoded"]
 
 NodeId = tuple[str, str | int]
-_NONE: dict[str, Any] = {}
+Props = dict[str, Any]
+_CHUNK = 500  # keys per IN (...) list, under SQLite's parameter limit
+
+
+def decoded(props: str | None) -> Props:
+    return {} if props is None else from_json(props)  # type: ignore[no-any-return]
 
 
 class EmbeddedGraph:
-    """Read access for the query implementations; only the embedded store mutates it."""
+    """Read access for the query implementations and for the store's own write planning."""
 
-    def __init__(self) -> None:
-        self._graph: nx.MultiDiGraph[NodeId] = nx.MultiDiGraph()
-        self._by_label: dict[str, dict[str | int, None]] = {}
-        self._readonly: Any = self._graph.copy(as_view=True)
-        # networkx's own adjacency dicts (node → neighbour → type → properties), for speed.
-        self._succ: dict[NodeId, dict[NodeId, dict[str, dict[str, Any]]]] = self._graph._succ  # type: ignore[attr-defined]
-        self._pred: dict[NodeId, dict[NodeId, dict[str, dict[str, Any]]]] = self._graph._pred  # type: ignore[attr-defined]
-        self._props: dict[NodeId, dict[str, Any]] = self._graph._node  # type: ignore[attr-defined]
-
-    @property
-    def nx(self) -> Any:
-        """A read-only networkx view, for algorithms (paths, components...)."""
-        return self._readonly
+    def __init__(self, db: sqlite3.Connection, names: Names) -> None:
+        self._db = db
+        self._code = names.code
 
     def labels(self) -> list[str]:
-        return sorted(label for label, keys in self._by_label.items() if keys)
+        """Labels that have at least one node."""
+        return sorted(label for label in NODE_KINDS if self._db.execute(
+            "SELECT 1 FROM nodes WHERE label = ? LIMIT 1", (self._code[label],)).fetchone())
 
-    def keys(self, label: str) -> Iterator[str | int]:
-        yield from self._by_label.get(label, {})
+    def keys(self, label: str) -> list[str | int]:
+        return [from_json(key) for (key,) in self._db.execute(
+            "SELECT key FROM nodes WHERE label = ?", (self._code[label],))]
 
     def count(self, label: str) -> int:
-        return len(self._by_label.get(label, {}))
+        return int(self._db.execute("SELECT count(*) FROM nodes WHERE label = ?", (self._code[label],)).fetchone()[0])
 
-    def node(self, label: str, key: str | int) -> dict[str, Any] | None:
-        node_id = (label, key)
-        if node_id not in self._graph:
-            return None
-        return dict(self._graph.nodes[node_id])
+    def node(self, label: str, key: str | int) -> Props | None:
+        found = self._db.execute("SELECT props FROM nodes WHERE label = ? AND key = ?",
+                                 (self._code[label], to_json(key))).fetchone()
+        return None if found is None else decoded(found[0])
 
     def props(self, node_id: NodeId) -> Mapping[str, Any]:
-        """A node's properties, read-only and not copied (``node`` copies): for implementations that read a
-        property or two of every node they pass; empty for a missing node."""
-        return MappingProxyType(self._props.get(node_id, _NONE))
+        """A node's properties; empty for a missing node."""
+        return self.node(*node_id) or {}
 
     def has_node(self, label: str, key: str | int) -> bool:
-        return (label, key) in self._graph
+        return self.node_id(label, key) is not None
 
-    def relationship(self, rel_type: str, start: NodeId, end: NodeId) -> dict[str, Any] | None:
-        data = self._graph.get_edge_data(start, end, key=rel_type)
-        return None if data is None else dict(data)
+    def node_id(self, label: str, key: str | int) -> int | None:
+        found = self._db.execute("SELECT id FROM nodes WHERE label = ? AND key = ?",
+                                 (self._code[label], to_json(key))).fetchone()
+        return None if found is None else int(found[0])
 
-    def out(self, node_id: NodeId, rel_type: str) -> Iterator[tuple[NodeId, dict[str, Any]]]:
-        # The adjacency dicts directly: networkx's edge views cost ~10x more per call.
-        for end, by_type in self._succ.get(node_id, {}).items():
-            if rel_type in by_type:
-                yield end, by_type[rel_type]
+    def ids_by_key(self, label: str, keys: list[str | int]) -> dict[str | int, int]:
+        """The id of each of ``keys`` that exists, in a few statements."""
+        found: dict[str | int, int] = {}
+        code = self._code[label]
+        texts = list(dict.fromkeys(to_json(key) for key in keys))
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start:start + _CHUNK]
+            found.update((from_json(key), node_id) for node_id, key in self._db.execute(
+                f"SELECT id, key FROM nodes WHERE label = ? AND key IN ({','.join('?' * len(chunk))})",
+                (code, *chunk)))
+        return found
 
-    def into(self, node_id: NodeId, rel_type: str) -> Iterator[tuple[NodeId, dict[str, Any]]]:
-        for start, by_type in self._pred.get(node_id, {}).items():
-            if rel_type in by_type:
-                yield start, by_type[rel_type]
+    def nodes_by_key(self, label: str, keys: list[str | int]) -> dict[str | int, tuple[int, Props]]:
+        """Id and properties of each of ``keys`` that exists, in a few statements."""
+        found: dict[str | int, tuple[int, Props]] = {}
+        code = self._code[label]
+        texts = list(dict.fromkeys(to_json(key) for key in keys))
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start:start + _CHUNK]
+            for node_id, key, props in self._db.execute(
+                    f"SELECT id, key, props FROM nodes WHERE label = ? AND key IN ({','.join('?' * len(chunk))})",
+                    (code, *chunk)):
+                found[from_json(key)] = (node_id, decoded(props))
+        return found
+
+    def relationship(self, rel_type: str, start: NodeId, end: NodeId) -> Props | None:
+        found = self._db.execute(
+            "SELECT r.props FROM relationships r, nodes s, nodes e "
+            "WHERE s.label = ? AND s.key = ? AND e.label = ? AND e.key = ? "
+            "AND r.type = ? AND r.start_id = s.id AND r.end_id = e.id",
+            (self._code[start[0]], to_json(start[1]), self._code[end[0]], to_json(end[1]), self._code[rel_type]),
+        ).fetchone()
+        return None if found is None else decoded(found[0])
+
+    def out(self, node_id: NodeId, rel_type: str) -> Iterator[tuple[NodeId, Props]]:
+        """The relationships of ``rel_type`` leaving ``node_id``: (end, relationship properties)."""
+        end_label = relationship_kind(rel_type).end
+        rows = self._db.execute(
+            "SELECT e.key, r.props FROM nodes s, relationships r, nodes e "
+            "WHERE s.label = ? AND s.key = ? AND r.type = ? AND r.start_id = s.id AND e.id = r.end_id",
+            (self._code[node_id[0]], to_json(node_id[1]), self._code[rel_type])).fetchall()
+        return iter([((end_label, from_json(key)), decoded(props)) for key, props in rows])
+
+    def into(self, node_id: NodeId, rel_type: str) -> Iterator[tuple[NodeId, Props]]:
+        """The relationships of ``rel_type`` arriving at ``node_id``: (start, relationship properties)."""
+        start_label = relationship_kind(rel_type).start
+        rows = self._db.execute(
+            "SELECT s.key, r.props FROM nodes e, relationships r INDEXED BY relationships_by_end, nodes s "
+            "WHERE e.label = ? AND e.key = ? AND r.type = ? AND r.end_id = e.id AND s.id = r.start_id",
+            (self._code[node_id[0]], to_json(node_id[1]), self._code[rel_type])).fetchall()
+        return iter([((start_label, from_json(key)), decoded(props)) for key, props in rows])
+
+    def out_nodes(self, node_id: NodeId, rel_type: str) -> list[tuple[NodeId, Props]]:
+        """The ends of ``rel_type`` leaving ``node_id`` with their node properties, in one statement."""
+        end_label = relationship_kind(rel_type).end
+        rows = self._db.execute(
+            "SELECT e.key, e.props FROM nodes s, relationships r, nodes e "
+            "WHERE s.label = ? AND s.key = ? AND r.type = ? AND r.start_id = s.id AND e.id = r.end_id",
+            (self._code[node_id[0]], to_json(node_id[1]), self._code[rel_type])).fetchall()
+        return [((end_label, from_json(key)), decoded(props)) for key, props in rows]
 
     def incident(self, node_id: NodeId) -> list[tuple[str, NodeId, NodeId]]:
         """Every relationship of the node, as (type, start, end)."""
-        links = [(rel_type, node_id, end) for end, by_type in self._succ.get(node_id, {}).items()
-                 for rel_type in by_type]
-        links += [(rel_type, start, node_id) for start, by_type in self._pred.get(node_id, {}).items()
-                  for rel_type in by_type if start != node_id]
+        label = node_id[0]
+        links: list[tuple[str, NodeId, NodeId]] = []
+        for rel_type, kind in RELATIONSHIP_KINDS.items():
+            if kind.start == label:
+                links += [(rel_type, node_id, end) for end, _ in self.out(node_id, rel_type)]
+            if kind.end == label:
+                links += [(rel_type, start, node_id) for start, _ in self.into(node_id, rel_type)
+                          if start != node_id]
         return links
 
     def relationship_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for _, _, key in self._graph.edges(keys=True):
-            counts[key] = counts.get(key, 0) + 1
-        return counts
+        name = {code: rel_type for rel_type, code in self._code.items() if rel_type in RELATIONSHIP_KINDS}
+        return {name[code]: count for code, count in self._db.execute(
+            "SELECT type, count(*) FROM relationships GROUP BY type")}
 
-    # Mutation, for EmbeddedStore only.
+    # Whole-graph reads, for the analytics: one pass per label or type, joined on ids by the caller.
 
-    def _set_node(self, label: str, key: str | int, properties: dict[str, Any]) -> None:
-        self._graph.add_node((label, key))
-        attributes = self._graph.nodes[(label, key)]
-        attributes.clear()
-        attributes.update(properties)
-        self._by_label.setdefault(label, {})[key] = None
+    def nodes(self, label: str) -> Iterator[tuple[int, str | int, Props]]:
+        """Every node of ``label`` as (id, key, properties)."""
+        for node_id, key, props in self._db.execute(
+                "SELECT id, key, props FROM nodes WHERE label = ?", (self._code[label],)):
+            yield node_id, from_json(key), decoded(props)
 
-    def _set_relationship(self, rel_type: str, start: NodeId, end: NodeId, properties: dict[str, Any]) -> None:
-        if self._graph.has_edge(start, end, key=rel_type):
-            attributes = self._graph.edges[start, end, rel_type]
-            attributes.clear()
-            attributes.update(properties)
+    def ids(self, label: str) -> dict[int, str | int]:
+        """Id → key of every node of ``label``."""
+        return {node_id: from_json(key) for node_id, key in self._db.execute(
+            "SELECT id, key FROM nodes WHERE label = ?", (self._code[label],))}
+
+    def links(self, rel_type: str) -> Iterator[tuple[int, int, str | None]]:
+        """Every relationship of ``rel_type`` as (start id, end id, properties as stored: ``decoded``
+        them when needed), in start-id order."""
+        yield from self._db.execute(
+            "SELECT start_id, end_id, props FROM relationships WHERE type = ?", (self._code[rel_type],))
+
+    def search(self, text: str) -> list[tuple[str | int, str | int, Any, int]]:
+        """Identities with a customer whose e-mail or phone is ``text`` (rank 0) or whose name or kana
+        name holds it (rank 1), as (identity key, customer key, customer name, rank). The index
+        names the candidates (``search_terms``); the rule is checked here, in SQL, so that
+        thousands of matches of a common name cost no decoding."""
+        ids = candidates(self._db, text)
+        statement = (
+            "SELECT i.key, c.key, json_extract(c.props, '$.name'), "
+            "CASE WHEN json_extract(i.props, '$.email_norm') = :t OR json_extract(i.props, '$.phone_norm') = :t "
+            "THEN 0 ELSE 1 END "
+            "FROM nodes i, relationships r, nodes c "
+            "WHERE i.label = :identity AND r.type = :resolves AND r.start_id = i.id AND c.id = r.end_id "
+            "AND (json_extract(i.props, '$.email_norm') = :t OR json_extract(i.props, '$.phone_norm') = :t "
+            "OR instr(json_extract(i.props, '$.name_norm'), :t) > 0 "
+            "OR instr(json_extract(i.props, '$.name_kana_norm'), :t) > 0)")
+        params = {"t": text, "identity": self._code["Identity"], "resolves": self._code["RESOLVES_TO"]}
+        if ids is None:
+            rows = self._db.execute(statement, params).fetchall()
         else:
-            self._graph.add_edge(start, end, key=rel_type, **properties)
-
-    def _remove_relationship(self, rel_type: str, start: NodeId, end: NodeId) -> None:
-        self._graph.remove_edge(start, end, key=rel_type)
-
-    def _remove_node(self, node_id: NodeId) -> None:
-        self._graph.remove_node(node_id)
-        self._by_label.get(node_id[0], {}).pop(node_id[1], None)
+            wanted, rows = sorted(ids), []
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start:start + _CHUNK]
+                rows += self._db.execute(
+                    statement + f" AND i.id IN ({','.join(str(int(i)) for i in chunk)})", params).fetchall()
+        return [(from_json(identity), from_json(customer), name, rank) for identity, customer, name, rank in rows]

@@ -1,64 +1,58 @@
-"""The embedded default: networkx in memory, SQLite on disk.
+"""The embedded default: SQLite on disk, read in place by every process.
 
 Why SQLite: it is in the standard library, its transactions are atomic and,
 with ``synchronous=FULL``, durable once ``COMMIT`` returns, even after
-``kill -9`` or power loss. Each batch is one transaction, committed before the
-in-memory graph changes, so what a call reported as written survives and a
-batch cut off half-way leaves nothing of itself. Opening the store replays the
-tables into networkx.
+``kill -9`` or power loss; in WAL mode readers in other processes go on while
+one writer commits, and each sees whole batches only. Each batch is one
+transaction, so what a call reported as written survives and a batch cut off
+half-way leaves nothing of itself. Nothing is copied into memory: opening a
+store reads a few rows (``database.py``), and the named queries read the
+file (``graph.py``).
 
 Layout of a store directory::
 
-    graph.sqlite   nodes(label, key, props) and relationships(type, start, end, props),
-                   keys and props as canonical JSON (see ``values.to_json``)
-    lock           held (flock) by the one process that has the store open
+    graph.sqlite   the tables (``database.py``)
+    lock           held (flock) by the one process writing (``writer_lock.py``)
 """
 
 from __future__ import annotations
 
-import fcntl
 import functools
+import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from custgraph.errors import MissingEndpointError, StoreError, StoreLockedError
+from custgraph.errors import MissingEndpointError, StoreError
 
 from ..batch import BatchResult, PreparedBatch, PreparedRelationships
 from ..model import RelationshipKind, node_kind, relationship_kind
 from ..named_query import NamedQuery, Rows
 from ..rows import Key, RelationshipRow, WriteResult, outcome
 from ..store import DEFAULT_BATCH_SIZE, Store
-from ..values import from_json, to_json
+from ..values import to_json
+from .database import Names, connect, current_names, prepare_schema
 from .derived import affinity_changes, derived_changes
 from .graph import EmbeddedGraph, NodeId
 from .queries import implementation
+from .search_terms import identity_terms
+from .writer_lock import WriterLock
 
 __all__ = ["EmbeddedStore"]
 
-SCHEMA_VERSION = "1"
+log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS nodes (
-    label TEXT NOT NULL, key TEXT NOT NULL, props TEXT NOT NULL,
-    PRIMARY KEY (label, key)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS relationships (
-    type TEXT NOT NULL, start_key TEXT NOT NULL, end_key TEXT NOT NULL, props TEXT NOT NULL,
-    PRIMARY KEY (type, start_key, end_key)
-) WITHOUT ROWID;
-"""
-
-_DELETE_LINK = "DELETE FROM relationships WHERE type = ? AND start_key = ? AND end_key = ?"
+WRITER_WAIT_S = float(os.environ.get("CUSTGRAPH_WRITER_WAIT_S", "3600"))
+Link = tuple[str, NodeId, NodeId]
 
 
 def _locked(method: Callable[P, R]) -> Callable[P, R]:
-    """Run a store method under the store's lock."""
+    """Run a store method under the store's thread lock."""
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -82,22 +76,23 @@ def _merged(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, 
 
 
 class EmbeddedStore(Store):
-    """A store in one local directory; one process at a time, any number of threads.
+    """A store in one local directory, shared by any number of processes and threads.
 
-    One lock serialises calls: SQLite's connection and networkx's dicts are not
-    safe to use from several threads at once, and the embedded store is the
-    single-machine default, not the one for heavy concurrent traffic.
+    Readers never wait. Writers take turns: a whole action (``writing``) at a
+    time per directory, each batch one SQLite transaction. Within a process one
+    lock serialises calls, as a SQLite connection must not be used by two
+    threads at once.
     """
 
     def __init__(self, path: str | os.PathLike[str], batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self._dir = Path(path)
         self.batch_size = batch_size
-        self._lock_file: IO[str] | None = None
         self._db: sqlite3.Connection | None = None
         self._lock = threading.RLock()
         self._open_directory()
-        self._graph = EmbeddedGraph()
-        self._replay()
+        self._writer = WriterLock(self._dir / "lock", WRITER_WAIT_S)
+        self._names = self._prepare()
+        self._graph = EmbeddedGraph(self._connection(), self._names)
 
     @property
     def target(self) -> str:
@@ -117,88 +112,92 @@ class EmbeddedStore(Store):
                 raise StoreError(str(self._dir), "exists and is not a custgraph store (no graph.sqlite)")
         try:
             self._dir.mkdir(parents=True, exist_ok=True)
-            self._lock_file = open(self._dir / "lock", "a+", encoding="utf-8")  # noqa: SIM115
-        except OSError as error:
-            raise StoreError(str(self._dir), f"cannot open: {error.strerror}") from None
-        try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock_file.close()
-            self._lock_file = None
-            raise StoreLockedError(str(self._dir), "another custgraph process has this store open") from None
-        self._db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        # Deleted rows are overwritten with zeros, not left in free pages: an erased person must
-        # leave the file (SQLite's own default keeps them, and builds differ).
-        self._db.execute("PRAGMA secure_delete=ON")
-        self.init()
+            self._db = connect(database)
+        except (OSError, sqlite3.Error) as error:
+            raise StoreError(str(self._dir), f"cannot open: {getattr(error, 'strerror', None) or error}") from None
+
+    def _prepare(self) -> Names:
+        """The label and type codes; a new or older file is prepared first, as a writer (readers of a
+        current file never wait for one)."""
+        names = current_names(self._connection(), str(self._dir))
+        if names is not None:
+            return names
+
+        def upgrading() -> None:
+            log.warning("upgrading %s to the current store layout (once; about a minute per 100k persons)",
+                        self._dir)
+
+        with self.writing("upgrade"):
+            return prepare_schema(self._connection(), str(self._dir), upgrading)
 
     @_locked
     def init(self) -> None:
-        db = self._connection()
-        db.executescript(_SCHEMA)
-        found = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
-        if found is None:
-            db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-        elif found[0] != SCHEMA_VERSION:
-            raise StoreError(str(self._dir), f"schema version {found[0]}, this custgraph reads {SCHEMA_VERSION}")
+        self._names = self._prepare()
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
             raise StoreError(str(self._dir), "the store is closed")
         return self._db
 
-    def _replay(self) -> None:
-        db = self._connection()
-        for label, key, props in db.execute("SELECT label, key, props FROM nodes"):
-            self._graph._set_node(label, from_json(key), from_json(props))
-        for rel_type, start, end, props in db.execute("SELECT type, start_key, end_key, props FROM relationships"):
-            kind = relationship_kind(rel_type)
-            self._graph._set_relationship(
-                rel_type, (kind.start, from_json(start)), (kind.end, from_json(end)), from_json(props)
-            )
+    @contextmanager
+    def writing(self, action: str) -> Iterator[None]:
+        with self._writer.held(action):
+            yield
 
-    def _commit(self, statements: list[tuple[str, list[tuple[str, ...]]]]) -> None:
-        """One batch, one transaction: all of it is on disk when this returns, or none."""
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once so that what it reads is what it writes over."""
         db = self._connection()
-        db.execute("BEGIN IMMEDIATE")
+        with self.writing("write"):
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction: every read of one answer sees the same committed batches."""
+        db = self._connection()
+        if db.in_transaction:
+            yield
+            return
+        db.execute("BEGIN")
         try:
-            for statement, rows in statements:
-                if rows:
-                    db.executemany(statement, rows)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+            yield
+        finally:
+            db.execute("COMMIT")
 
     @_locked
     def _write(self, batch: PreparedBatch) -> BatchResult:
+        with self._transaction():
+            return self._plan_and_apply(batch)
+
+    def _plan_and_apply(self, batch: PreparedBatch) -> BatchResult:
+        graph = self._graph
         results: BatchResult = {}
         nodes: dict[NodeId, dict[str, Any]] = {}  # what this batch makes of each node it touches
         for kind, rows in batch.nodes:
             result = results.setdefault(kind.label, WriteResult(batches=1))
+            stored = graph.nodes_by_key(kind.label, [node.key for node in rows])
             for node in rows:
                 node_id: NodeId = (kind.label, node.key)
-                old = nodes.get(node_id) or self._graph.node(kind.label, node.key)
+                old = nodes.get(node_id) or (stored[node.key][1] if node.key in stored else None)
                 verdict = outcome(old, node.properties)
                 result.count(verdict)
                 if verdict != "unchanged":
                     nodes[node_id] = _merged(old or {kind.key: node.key}, node.properties)
 
-        def exists(label: str, key: Key) -> bool:
-            return (label, key) in nodes or self._graph.has_node(label, key)
-
         for part in batch.relationships:
-            missing = [(label, key) for row in part.rows
-                       for label, key in ((part.kind.start, row.start), (part.kind.end, row.end))
-                       if not exists(label, key)]
+            missing = self._missing(part.kind, part.rows, nodes)
             if missing:
                 unique = list(dict.fromkeys(missing))
                 raise MissingEndpointError(part.kind.type, unique[:5], len(unique))
 
-        deleted: list[tuple[str, NodeId, NodeId]] = []
-        links: dict[tuple[str, NodeId, NodeId], dict[str, Any]] = {}
+        deleted: list[Link] = []
+        links: dict[Link, dict[str, Any]] = {}
         for part in batch.relationships:
             rel_type = part.kind.type
             result = results.setdefault(rel_type, WriteResult(batches=1))
@@ -207,7 +206,7 @@ class EmbeddedStore(Store):
             deleted += [(rel_type, start, end) for start, end in stale]
             for row in part.rows:
                 start, end = (part.kind.start, row.start), (part.kind.end, row.end)
-                old = links.get((rel_type, start, end)) or self._graph.relationship(rel_type, start, end)
+                old = links.get((rel_type, start, end)) or graph.relationship(rel_type, start, end)
                 verdict = outcome(old, row.properties)
                 result.count(verdict)
                 if verdict != "unchanged":
@@ -215,75 +214,104 @@ class EmbeddedStore(Store):
 
         removed: list[NodeId] = []
         for kind, keys in batch.deletions:
-            present = [(kind.label, key) for key in keys if exists(kind.label, key)]
+            stored_keys = graph.ids_by_key(kind.label, keys)
+            present = [(kind.label, key) for key in keys if (kind.label, key) in nodes or key in stored_keys]
             results.setdefault(kind.label, WriteResult(batches=1)).deleted += len(present)
             removed += present
         if removed:
             gone = set(removed)
             deleted = list(dict.fromkeys([*deleted, *(link for node_id in removed
-                                                       for link in self._graph.incident(node_id))]))
+                                                       for link in graph.incident(node_id))]))
             links = {link: props for link, props in links.items() if link[1] not in gone and link[2] not in gone}
             nodes = {node_id: props for node_id, props in nodes.items() if node_id not in gone}
         self._apply(nodes, deleted, links, removed)
         return results
 
+    def _missing(self, kind: RelationshipKind, rows: list[RelationshipRow],
+                 written: Mapping[NodeId, Any] | None = None) -> list[tuple[str, Key]]:
+        """Endpoints of ``rows`` neither in the store nor in ``written``, in row order."""
+        written = written or {}
+        wanted: dict[str, list[Key]] = {kind.start: [], kind.end: []}
+        for row in rows:
+            wanted[kind.start].append(row.start)
+            wanted[kind.end].append(row.end)
+        stored = {label: self._graph.ids_by_key(label, keys) for label, keys in wanted.items()}
+        return [(label, key) for row in rows for label, key in ((kind.start, row.start), (kind.end, row.end))
+                if (label, key) not in written and key not in stored[label]]
+
     def _apply(
         self,
         nodes: dict[NodeId, dict[str, Any]],
-        deleted: list[tuple[str, NodeId, NodeId]],
-        links: dict[tuple[str, NodeId, NodeId], dict[str, Any]],
+        deleted: list[Link],
+        links: dict[Link, dict[str, Any]],
         removed: list[NodeId] | None = None,
     ) -> None:
-        """Commit node writes, link deletions, link writes and node deletions in one transaction, then
-        mirror them in memory."""
-        self._commit([
-            ("INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
-             "ON CONFLICT (label, key) DO UPDATE SET props = excluded.props",
-             [(label, to_json(key), to_json(props)) for (label, key), props in nodes.items()]),
-            (_DELETE_LINK, [(rel_type, to_json(start[1]), to_json(end[1])) for rel_type, start, end in deleted]),
-            ("INSERT INTO relationships (type, start_key, end_key, props) VALUES (?, ?, ?, ?) "
-             "ON CONFLICT (type, start_key, end_key) DO UPDATE SET props = excluded.props",
-             [(rel_type, to_json(start[1]), to_json(end[1]), to_json(props))
-              for (rel_type, start, end), props in links.items()]),
-            ("DELETE FROM nodes WHERE label = ? AND key = ?", [(label, to_json(key)) for label, key in removed or ()]),
-        ])
-        for (label, key), props in nodes.items():
-            self._graph._set_node(label, key, props)
-        for rel_type, start, end in deleted:
-            self._graph._remove_relationship(rel_type, start, end)
-        for (rel_type, start, end), props in links.items():
-            self._graph._set_relationship(rel_type, start, end, props)
-        for node_id in removed or ():
-            self._graph._remove_node(node_id)
+        """Write nodes, delete links, write links and delete nodes, inside the caller's transaction;
+        keep each Identity's search terms with it."""
+        db, code, removed = self._connection(), self._names.code, removed or []
+        identities = [key for label, key in [*nodes, *removed] if label == "Identity"]
+        before = {key: props for key, (_, props) in self._graph.nodes_by_key("Identity", identities).items()}
+        db.executemany(
+            "INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
+            "ON CONFLICT (label, key) DO UPDATE SET props = excluded.props",
+            [(code[label], to_json(key), to_json(props)) for (label, key), props in nodes.items()])
+        ids = self._ids([*(node for link in [*deleted, *links] for node in link[1:]), *removed,
+                         *(("Identity", key) for key in identities)])
+        db.executemany("DELETE FROM relationships WHERE type = ? AND start_id = ? AND end_id = ?",
+                       [(code[rel_type], ids[start], ids[end]) for rel_type, start, end in deleted])
+        db.executemany(
+            "INSERT INTO relationships (type, start_id, end_id, props) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (type, start_id, end_id) DO UPDATE SET props = excluded.props",
+            [(code[rel_type], ids[start], ids[end], to_json(props) if props else None)
+             for (rel_type, start, end), props in links.items()])
+        gone = set(removed)
+        stale_terms, new_terms = [], []
+        for key in identities:
+            node_id = ("Identity", key)
+            old = identity_terms(before.get(key))
+            new = set() if node_id in gone else identity_terms(nodes.get(node_id, before.get(key)))
+            stale_terms += [(term, ids[node_id]) for term in old - new]
+            new_terms += [(term, ids[node_id]) for term in new - old]
+        db.executemany("DELETE FROM search_terms WHERE term = ? AND node_id = ?", stale_terms)
+        db.executemany("INSERT OR IGNORE INTO search_terms (term, node_id) VALUES (?, ?)", new_terms)
+        db.executemany("DELETE FROM nodes WHERE id = ?", [(ids[node_id],) for node_id in removed])
+
+    def _ids(self, node_ids: Iterable[NodeId]) -> dict[NodeId, int]:
+        by_label: dict[str, list[Key]] = {}
+        for label, key in dict.fromkeys(node_ids):
+            by_label.setdefault(label, []).append(key)
+        return {(label, key): node_id for label, keys in by_label.items()
+                for key, node_id in self._graph.ids_by_key(label, keys).items()}
 
     @_locked
     def delete_nodes(self, label: str, keys: Iterable[str | int]) -> int:
         node_kind(label)
-        present: list[NodeId] = [(label, key) for key in dict.fromkeys(keys) if self._graph.has_node(label, key)]
-        links = [link for node_id in present for link in self._graph.incident(node_id)]
-        self._commit([
-            (_DELETE_LINK, [(rel_type, to_json(start[1]), to_json(end[1])) for rel_type, start, end in links]),
-            ("DELETE FROM nodes WHERE label = ? AND key = ?", [(label, to_json(key)) for label, key in present]),
-        ])
-        for node_id in present:
-            self._graph._remove_node(node_id)
+        with self._transaction():
+            wanted = list(dict.fromkeys(keys))
+            stored = self._graph.ids_by_key(label, wanted)
+            present: list[NodeId] = [(label, key) for key in wanted if key in stored]
+            links = [link for node_id in present for link in self._graph.incident(node_id)]
+            self._apply({}, list(dict.fromkeys(links)), {}, present)
         return len(present)
 
     @_locked
     def forget_deleted(self) -> None:
         """Copy the write-ahead log into the database (whose freed pages secure_delete has zeroed)
         and empty it, so no deleted byte stays in either file."""
-        self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with self.writing("forget deleted"):
+            self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @_locked
     def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
-        deleted, written = derived_changes(self._graph, customer_ids)
-        self._apply({}, deleted, written)
+        with self._transaction():
+            deleted, written = derived_changes(self._graph, customer_ids)
+            self._apply({}, deleted, written)
 
     @_locked
     def rebuild_affinity(self) -> None:
-        nodes, (deleted, written) = affinity_changes(self._graph)
-        self._apply(nodes, deleted, written)
+        with self._transaction():
+            nodes, (deleted, written) = affinity_changes(self._graph)
+            self._apply(nodes, deleted, written)
 
     def _stale(self, part: PreparedRelationships) -> list[tuple[NodeId, NodeId]]:
         """Links of the anchors that the batch does not keep."""
@@ -298,13 +326,14 @@ class EmbeddedStore(Store):
 
     @_locked
     def _missing_endpoints(self, kind: RelationshipKind, rows: list[RelationshipRow]) -> list[tuple[str, object]]:
-        return [(label, key) for row in rows for label, key in ((kind.start, row.start), (kind.end, row.end))
-                if not self._graph.has_node(label, key)]
+        with self._snapshot():
+            return list(self._missing(kind, rows))
 
     @_locked
     def existing_keys(self, label: str, keys: Iterable[str | int]) -> set[str | int]:
         node_kind(label)
-        return {key for key in keys if self._graph.has_node(label, key)}
+        with self._snapshot():
+            return set(self._graph.ids_by_key(label, list(keys)))
 
     @_locked
     def get_node(self, label: str, key: str | int) -> dict[str, Any] | None:
@@ -321,13 +350,15 @@ class EmbeddedStore(Store):
         bound = query.bind(params or {})
         answer = implementation(query.name)
         key = query.batched_on
-        if key is None:
-            return answer(self._graph, bound)
-        rows: Rows = []
-        for value in bound["keys"]:
-            if self._graph.has_node("Customer", value):
-                rows += [{key: value, **row} for row in answer(self._graph, {**bound, key: value})] or [{key: value}]
-        return rows
+        with self._snapshot():
+            if key is None:
+                return answer(self._graph, bound)
+            rows: Rows = []
+            for value in bound["keys"]:
+                if self._graph.has_node("Customer", value):
+                    rows += [{key: value, **row} for row in answer(self._graph, {**bound, key: value})] or [
+                        {key: value}]
+            return rows
 
     @_locked
     def ping(self) -> None:
@@ -338,7 +369,3 @@ class EmbeddedStore(Store):
         if self._db is not None:
             self._db.close()
             self._db = None
-        if self._lock_file is not None:
-            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-            self._lock_file.close()
-            self._lock_file = None
