@@ -14,6 +14,8 @@ Tables::
     names           code → label or relationship type
     nodes           id, label code, key and props as canonical JSON (``values.to_json``)
     relationships   type code, start id, end id, props (NULL when empty)
+    interaction_facts  an Interaction's id and the columns the analytics read (``facts.py``)
+    identity_search    an Identity's id and its searchable fields (``search_terms.py``)
     search_terms    term → Identity node id, for search_customers (``search_terms.py``)
 """
 
@@ -27,13 +29,16 @@ from custgraph.errors import StoreError
 
 from ..model import NODE_KINDS, RELATIONSHIP_KINDS
 from ..values import from_json
-from .search_terms import identity_terms
+from .facts import FACT_COLUMNS, fact_row
+from .search_terms import SEARCH_COLUMNS, identity_terms, search_row
 
-__all__ = ["SCHEMA_VERSION", "Names", "connect", "current_names", "prepare_schema"]
+__all__ = ["SCHEMA_VERSION", "WRITE_SEARCH_ROW", "Names", "connect", "current_names", "prepare_schema"]
 
 SCHEMA_VERSION = "2"
 BUSY_TIMEOUT_MS = 60_000  # a writer's transaction is one batch: seconds at most
 
+WRITE_SEARCH_ROW = (f"INSERT OR REPLACE INTO identity_search (id, {', '.join(SEARCH_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * (len(SEARCH_COLUMNS) + 1))})")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS names (code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -46,6 +51,12 @@ CREATE TABLE IF NOT EXISTS relationships (
     PRIMARY KEY (type, start_id, end_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS relationships_by_end ON relationships (type, end_id, start_id);
+CREATE TABLE IF NOT EXISTS interaction_facts (
+    id INTEGER PRIMARY KEY, t INTEGER, at TEXT, type, score, score_kind, amount, sentiment
+);
+CREATE TABLE IF NOT EXISTS identity_search (
+    id INTEGER PRIMARY KEY, email_norm TEXT, phone_norm TEXT, name_norm TEXT, name_kana_norm TEXT
+);
 CREATE TABLE IF NOT EXISTS search_terms (
     term TEXT NOT NULL, node_id INTEGER NOT NULL, PRIMARY KEY (term, node_id)
 ) WITHOUT ROWID;
@@ -141,9 +152,15 @@ def _upgrade_from_1(db: sqlite3.Connection) -> None:
             "JOIN names el ON el.name = ? JOIN nodes e ON e.label = el.code AND e.key = r.end_key "
             "WHERE r.type = ?", (kind.start, kind.end, rel_type))
     identity = db.execute("SELECT code FROM names WHERE name = 'Identity'").fetchone()[0]
+    identities = [(node_id, from_json(props)) for node_id, props in
+                  db.execute("SELECT id, props FROM nodes WHERE label = ?", (identity,)).fetchall()]
     db.executemany("INSERT OR IGNORE INTO search_terms (term, node_id) VALUES (?, ?)",
-                   ((term, node_id)
-                    for node_id, props in db.execute("SELECT id, props FROM nodes WHERE label = ?", (identity,))
-                    .fetchall() for term in identity_terms(from_json(props))))
+                   ((term, node_id) for node_id, props in identities for term in identity_terms(props)))
+    db.executemany(WRITE_SEARCH_ROW, (search_row(node_id, props) for node_id, props in identities))
+    interaction = db.execute("SELECT code FROM names WHERE name = 'Interaction'").fetchone()[0]
+    db.executemany(f"INSERT INTO interaction_facts (id, {', '.join(FACT_COLUMNS)}) "
+                   f"VALUES ({', '.join('?' * (len(FACT_COLUMNS) + 1))})",
+                   (fact_row(node_id, from_json(props)) for node_id, props in
+                    db.execute("SELECT id, props FROM nodes WHERE label = ?", (interaction,)).fetchall()))
     db.execute("DROP TABLE nodes_v1")
     db.execute("DROP TABLE relationships_v1")

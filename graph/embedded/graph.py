@@ -16,15 +16,16 @@ one answer sees the same committed state.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..model import NODE_KINDS, RELATIONSHIP_KINDS, relationship_kind
 from ..values import from_json, to_json
 from .database import Names
+from .facts import when
 from .search_terms import candidates
 
-__all__ = ["EmbeddedGraph", "NodeId", "decoded"]
+__all__ = ["EmbeddedGraph", "NodeId", "decoded", "key_of"]
 
 NodeId = tuple[str, str | int]
 Props = dict[str, Any]
@@ -33,6 +34,15 @@ _CHUNK = 500  # keys per IN (...) list, under SQLite's parameter limit
 
 def decoded(props: str | None) -> Props:
     return {} if props is None else from_json(props)  # type: ignore[no-any-return]
+
+
+def key_of(text: str) -> str | int:
+    """A node key as stored (canonical JSON) back to itself."""
+    return from_json(text)  # type: ignore[no-any-return]
+
+
+def _time(row: tuple[Any, ...]) -> Any:
+    return row[1]
 
 
 class EmbeddedGraph:
@@ -123,6 +133,14 @@ class EmbeddedGraph:
             (self._code[node_id[0]], to_json(node_id[1]), self._code[rel_type])).fetchall()
         return iter([((start_label, from_json(key)), decoded(props)) for key, props in rows])
 
+    def start_ids(self, node_id: NodeId, rel_type: str) -> list[int]:
+        """Ids of the starts of ``rel_type`` arriving at ``node_id``: ``into`` without keys or properties,
+        for walks that touch thousands of nodes and name a few (``ids`` names them)."""
+        return [start for (start,) in self._db.execute(
+            "SELECT r.start_id FROM nodes e, relationships r INDEXED BY relationships_by_end "
+            "WHERE e.label = ? AND e.key = ? AND r.type = ? AND r.end_id = e.id",
+            (self._code[node_id[0]], to_json(node_id[1]), self._code[rel_type]))]
+
     def out_nodes(self, node_id: NodeId, rel_type: str) -> list[tuple[NodeId, Props]]:
         """The ends of ``rel_type`` leaving ``node_id`` with their node properties, in one statement."""
         end_label = relationship_kind(rel_type).end
@@ -151,6 +169,50 @@ class EmbeddedGraph:
 
     # Whole-graph reads, for the analytics: one pass per label or type, joined on ids by the caller.
 
+    def code(self, name: str) -> int:
+        """The stored code of a label or relationship type, for ``select``."""
+        return self._code[name]
+
+    def select(self, statement: str, params: Mapping[str, Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only statement over the tables (``database.py``): how the whole-graph analytics
+        join and filter in SQLite before Python sees a row. Keys come back as stored (``key_of``)."""
+        return self._db.execute(statement, params).fetchall()
+
+    def journeys(self, columns: Sequence[str], where: str = "", params: Mapping[str, Any] | None = None
+                 ) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+        """(customer id, its interactions in journey order: ``at``, then key) for every customer with
+        ``HAD`` links, each interaction as the tuple of ``columns`` of ``interaction_facts`` (``at`` as a
+        datetime), without decoding a node. ``where`` (SQL over ``f``, the facts) keeps only the
+        interactions a query looks at: a customer left with none is not given."""
+        chosen = ", ".join(f"f.{column}" for column in columns)
+        rows = self._db.execute(
+            f"SELECT r.start_id, f.t, f.id, {chosen} FROM relationships r, interaction_facts f "
+            f"WHERE r.type = :had AND f.id = r.end_id {f'AND ({where})' if where else ''} ORDER BY r.start_id",
+            {**(params or {}), "had": self._code["HAD"]})
+        at = columns.index("at") + 3 if "at" in columns else None
+        customer, steps = None, []
+        for row in rows:
+            if row[0] != customer:
+                if steps:
+                    yield customer, self._in_order(steps, at)  # type: ignore[misc]
+                customer, steps = row[0], []
+            steps.append(row)
+        if steps:
+            yield customer, self._in_order(steps, at)  # type: ignore[misc]
+
+    def _in_order(self, rows: list[tuple[Any, ...]], at: int | None) -> list[tuple[Any, ...]]:
+        """By time, and by key where two share a time (keys are read only then)."""
+        rows.sort(key=_time)
+        times = [row[1] for row in rows]
+        if len(set(times)) < len(times):
+            tied = [row[2] for row in rows if times.count(row[1]) > 1]
+            keys = {node_id: key_of(key) for node_id, key in self._db.execute(
+                f"SELECT id, key FROM nodes WHERE id IN ({','.join(str(int(i)) for i in tied)})")}
+            rows.sort(key=lambda row: (row[1], keys.get(row[2], "")))
+        if at is None:
+            return [row[3:] for row in rows]
+        return [(*row[3:at], when(row[at]), *row[at + 1:]) for row in rows]
+
     def nodes(self, label: str) -> Iterator[tuple[int, str | int, Props]]:
         """Every node of ``label`` as (id, key, properties)."""
         for node_id, key, props in self._db.execute(
@@ -176,14 +238,12 @@ class EmbeddedGraph:
         ids = candidates(self._db, text)
         statement = (
             "SELECT i.key, c.key, json_extract(c.props, '$.name'), "
-            "CASE WHEN json_extract(i.props, '$.email_norm') = :t OR json_extract(i.props, '$.phone_norm') = :t "
-            "THEN 0 ELSE 1 END "
-            "FROM nodes i, relationships r, nodes c "
-            "WHERE i.label = :identity AND r.type = :resolves AND r.start_id = i.id AND c.id = r.end_id "
-            "AND (json_extract(i.props, '$.email_norm') = :t OR json_extract(i.props, '$.phone_norm') = :t "
-            "OR instr(json_extract(i.props, '$.name_norm'), :t) > 0 "
-            "OR instr(json_extract(i.props, '$.name_kana_norm'), :t) > 0)")
-        params = {"t": text, "identity": self._code["Identity"], "resolves": self._code["RESOLVES_TO"]}
+            "CASE WHEN s.email_norm = :t OR s.phone_norm = :t THEN 0 ELSE 1 END "
+            "FROM identity_search s, nodes i, relationships r, nodes c "
+            "WHERE (s.email_norm = :t OR s.phone_norm = :t OR instr(s.name_norm, :t) > 0 "
+            "OR instr(s.name_kana_norm, :t) > 0) "
+            "AND i.id = s.id AND r.type = :resolves AND r.start_id = s.id AND c.id = r.end_id")
+        params = {"t": text, "resolves": self._code["RESOLVES_TO"]}
         if ids is None:
             rows = self._db.execute(statement, params).fetchall()
         else:
@@ -191,5 +251,5 @@ class EmbeddedGraph:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start:start + _CHUNK]
                 rows += self._db.execute(
-                    statement + f" AND i.id IN ({','.join(str(int(i)) for i in chunk)})", params).fetchall()
+                    statement + f" AND s.id IN ({','.join(str(int(i)) for i in chunk)})", params).fetchall()
         return [(from_json(identity), from_json(customer), name, rank) for identity, customer, name, rank in rows]

@@ -35,11 +35,12 @@ from ..named_query import NamedQuery, Rows
 from ..rows import Key, RelationshipRow, WriteResult, outcome
 from ..store import DEFAULT_BATCH_SIZE, Store
 from ..values import to_json
-from .database import Names, connect, current_names, prepare_schema
+from .database import WRITE_SEARCH_ROW, Names, connect, current_names, prepare_schema
 from .derived import affinity_changes, derived_changes
+from .facts import FACT_COLUMNS, fact_row
 from .graph import EmbeddedGraph, NodeId
 from .queries import implementation
-from .search_terms import identity_terms
+from .search_terms import identity_terms, search_row
 from .writer_lock import WriterLock
 
 __all__ = ["EmbeddedStore"]
@@ -49,6 +50,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 WRITER_WAIT_S = float(os.environ.get("CUSTGRAPH_WRITER_WAIT_S", "3600"))
 Link = tuple[str, NodeId, NodeId]
+_WRITE_FACTS = (f"INSERT OR REPLACE INTO interaction_facts (id, {', '.join(FACT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * (len(FACT_COLUMNS) + 1))})")
 
 
 def _locked(method: Callable[P, R]) -> Callable[P, R]:
@@ -247,7 +250,7 @@ class EmbeddedStore(Store):
         removed: list[NodeId] | None = None,
     ) -> None:
         """Write nodes, delete links, write links and delete nodes, inside the caller's transaction;
-        keep each Identity's search terms with it."""
+        keep each Identity's search terms and each Interaction's facts with it."""
         db, code, removed = self._connection(), self._names.code, removed or []
         identities = [key for label, key in [*nodes, *removed] if label == "Identity"]
         before = {key: props for key, (_, props) in self._graph.nodes_by_key("Identity", identities).items()}
@@ -274,6 +277,15 @@ class EmbeddedStore(Store):
             new_terms += [(term, ids[node_id]) for term in new - old]
         db.executemany("DELETE FROM search_terms WHERE term = ? AND node_id = ?", stale_terms)
         db.executemany("INSERT OR IGNORE INTO search_terms (term, node_id) VALUES (?, ?)", new_terms)
+        db.executemany(WRITE_SEARCH_ROW, [search_row(ids[("Identity", key)], nodes[("Identity", key)])
+                                          for key in identities if ("Identity", key) in nodes])
+        db.executemany("DELETE FROM identity_search WHERE id = ?",
+                       [(ids[node_id],) for node_id in removed if node_id[0] == "Identity"])
+        interactions = [node_id for node_id in nodes if node_id[0] == "Interaction"]
+        ids.update(self._ids(interactions))
+        db.executemany(_WRITE_FACTS, [fact_row(ids[node_id], nodes[node_id]) for node_id in interactions])
+        db.executemany("DELETE FROM interaction_facts WHERE id = ?",
+                       [(ids[node_id],) for node_id in removed if node_id[0] == "Interaction"])
         db.executemany("DELETE FROM nodes WHERE id = ?", [(ids[node_id],) for node_id in removed])
 
     def _ids(self, node_ids: Iterable[NodeId]) -> dict[NodeId, int]:

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...named_query import Rows
-from ..graph import EmbeddedGraph
+from ..graph import EmbeddedGraph, key_of
 from .cross_sell import affinity
 from .support import round_half_up
 
@@ -17,10 +17,18 @@ def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     if target in owned:
         return []
     rows: list[dict[str, Any]] = []
-    buyers_of_target = {c for c, _ in graph.into(target, "BOUGHT")}
-    for share, via, _ in affinity(graph, owned, target).get(target, [])[: params["first"]]:
-        others = sorted(str(o[1]) for o, _ in graph.into(("Product", via), "BOUGHT")
-                        if o in buyers_of_target and o != customer)
+    me, target_id = graph.node_id(*customer), graph.node_id(*target)
+    target_buyers = graph.props(target).get("buyers") or 0
+    for share, via, reason in affinity(graph, owned, target).get(target, [])[: params["first"]]:
+        # Other buyers of both: walk the buyers of the product with fewer, probe the other's key.
+        walked, probed = (graph.node_id("Product", via), target_id)
+        if target_buyers < reason["buyers"]:
+            walked, probed = probed, walked
+        others = sorted(str(key_of(key)) for (key,) in graph.select(
+            "SELECT c.key FROM relationships a INDEXED BY relationships_by_end, relationships b, nodes c "
+            "WHERE a.type = :bought AND a.end_id = :walked AND a.start_id != :me "
+            "AND b.type = :bought AND b.start_id = a.start_id AND b.end_id = :probed AND c.id = a.start_id",
+            {"bought": graph.code("BOUGHT"), "me": me, "walked": walked, "probed": probed}))
         if not others:
             continue
         other = others[0]

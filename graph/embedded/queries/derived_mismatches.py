@@ -4,20 +4,31 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...named_query import Rows
+from ..facts import when
 from ..graph import EmbeddedGraph
 
 
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
+    performed: dict[int, int] = {}
+    for identity, _, _ in graph.links("PERFORMED"):
+        performed[identity] = performed.get(identity, 0) + 1
+    interactions: dict[int, int] = {}
+    for identity, customer, _ in graph.links("RESOLVES_TO"):
+        interactions[customer] = interactions.get(customer, 0) + performed.get(identity, 0)
+    had: dict[int, set[int]] = {}
+    for customer, x, _ in graph.links("HAD"):
+        had.setdefault(customer, set()).add(x)
+    nexts: dict[int, list[int]] = {}
+    for x, y, _ in graph.links("NEXT"):
+        nexts.setdefault(x, []).append(y)
+    at = dict(graph.select("SELECT id, at FROM interaction_facts"))
     rows = []
-    for key in sorted(graph.keys("Customer"), key=str):
-        customer = ("Customer", key)
-        interactions = sum(1 for identity, _ in graph.into(customer, "RESOLVES_TO")
-                           for _ in graph.out(identity, "PERFORMED"))
-        had = {x for x, _ in graph.out(customer, "HAD")}
-        nexts = [(x, y) for x in had for y, _ in graph.out(x, "NEXT")]
-        stray = sum(1 for x, y in nexts
-                    if y not in had or (graph.node(*y) or {})["at"] < (graph.node(*x) or {})["at"])
-        if len(had) != interactions or len(nexts) != max(interactions - 1, 0) or stray:
-            rows.append({"customer_id": key, "interactions": interactions, "had": len(had),
-                         "next": len(nexts), "stray": stray})
+    for customer, key in sorted(graph.ids("Customer").items(), key=lambda item: str(item[1])):
+        mine = had.get(customer, set())
+        pairs = [(x, y) for x in mine for y in nexts.get(x, [])]
+        stray = sum(1 for x, y in pairs if y not in mine or when(at[y]) < when(at[x]))  # type: ignore[operator]
+        expected = interactions.get(customer, 0)
+        if len(mine) != expected or len(pairs) != max(expected - 1, 0) or stray:
+            rows.append({"customer_id": key, "interactions": expected, "had": len(mine), "next": len(pairs),
+                         "stray": stray})
     return rows

@@ -5,16 +5,14 @@ from typing import Any
 
 from ...named_query import Rows
 from ..graph import EmbeddedGraph
-from .support import journey, round_half_up
+from .support import round_half_up
 
 
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     steps = params["steps"]
     depths = []
-    for key in graph.keys("Customer"):
-        types = [props["type"] for _, props in journey(graph, ("Customer", key))]
-        if not types:
-            continue
+    for _, journey in graph.journeys(("type",)):
+        types = [kind for (kind,) in journey]
         reached = 0
         for t in types:
             if reached < len(steps) and t == steps[reached]:

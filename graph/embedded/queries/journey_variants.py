@@ -5,15 +5,13 @@ from typing import Any
 
 from ...named_query import Rows
 from ..graph import EmbeddedGraph
-from .support import journey, round_half_up
+from .support import round_half_up
 
 
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     variants: dict[tuple[str, ...], list[int]] = {}
-    for key in graph.keys("Customer"):
-        types = [props["type"] for _, props in journey(graph, ("Customer", key))]
-        if not types:
-            continue
+    for _, journey in graph.journeys(("type",)):
+        types = [kind for (kind,) in journey]
         collapsed = [t for n, t in enumerate(types) if n == 0 or types[n - 1] != t]
         entry = variants.setdefault(tuple(collapsed[: params["steps"]]), [0, 0])
         entry[0] += 1

@@ -4,10 +4,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...named_query import Rows
+from ..facts import when
 from ..graph import EmbeddedGraph
 
 
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
-    times = [at for at in (graph.props(("Interaction", key)).get("at") for key in graph.keys("Interaction"))
-             if at is not None]
+    times = [when(at) for (at,) in graph.select("SELECT at FROM interaction_facts WHERE at IS NOT NULL")]
     return [{"at": max(times, default=None)}]

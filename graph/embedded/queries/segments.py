@@ -25,13 +25,11 @@ def segment(r: int, f: int, m: int) -> str:
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     now = as_of(params)
     rows = []
-    for key in graph.keys("Customer"):
-        purchases = [props for x, _ in graph.out(("Customer", key), "HAD")
-                     if (props := graph.props(x)).get("type") == "purchase"]
-        if purchases:
-            rows.append({"id": str(key), "recency": (now - max(p["at"] for p in purchases)).days,
-                         "frequency": len(purchases),
-                         "monetary": round_half_up(sum(float(p.get("amount") or 0.0) for p in purchases), 2)})
+    keys = graph.ids("Customer")
+    for customer, purchases in graph.journeys(("at", "amount"), "f.type = 'purchase'"):
+        rows.append({"id": str(keys[customer]), "recency": (now - max(at for at, _ in purchases)).days,
+                     "frequency": len(purchases),
+                     "monetary": round_half_up(sum(float(amount or 0.0) for _, amount in purchases), 2)})
     n = len(rows)
     scores: dict[str, list[int]] = {row["id"]: [] for row in rows}
     for order in (lambda row: (-row["recency"], row["id"]), lambda row: (row["frequency"], row["id"]),

@@ -4,19 +4,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...named_query import Rows
+from ..facts import when
 from ..graph import EmbeddedGraph
 from .support import round_half_up
 
 
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     gaps: dict[tuple[str, str], list[int]] = {}
-    for key in graph.keys("Interaction"):
-        a = ("Interaction", key)
-        first = graph.node(*a) or {}
-        for b, _ in graph.out(a, "NEXT"):
-            second = graph.node(*b) or {}
-            seconds = int((second["at"] - first["at"]).total_seconds())
-            gaps.setdefault((first["type"], second["type"]), []).append(seconds)
+    for first_type, first_at, second_type, second_at in graph.select(
+            "SELECT a.type, a.at, b.type, b.at FROM relationships r, interaction_facts a, interaction_facts b "
+            "WHERE r.type = ? AND a.id = r.start_id AND b.id = r.end_id", (graph.code("NEXT"),)):
+        seconds = int((when(second_at) - when(first_at)).total_seconds())  # type: ignore[operator]
+        gaps.setdefault((first_type, second_type), []).append(seconds)
     rows: list[dict[str, Any]] = []
     for (from_type, to_type), values in gaps.items():
         if len(values) < params["min_count"]:
