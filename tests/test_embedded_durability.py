@@ -9,15 +9,13 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from custgraph.graph.embedded import EmbeddedStore
-from custgraph.graph.embedded.graph import decoded
-from custgraph.graph.model import NODE_KINDS, RELATIONSHIP_KINDS
 
 from custgraph import queries
 from custgraph.errors import StoreError
+from tests.embedded_dump import everything
 
 pytestmark = pytest.mark.embedded
 
@@ -73,19 +71,6 @@ def test_kill_9_keeps_reported_batches_and_no_half_batch(tmp_path: Path, phase: 
     assert max(sizes) <= max(reported) + 1, "more than the one unreported batch in flight"
 
 
-def _everything(store: EmbeddedStore) -> list[tuple[Any, ...]]:
-    """Every node and relationship with its properties, by keys."""
-    graph, found = store.graph, []
-    keys: dict[int, Any] = {}
-    for label in NODE_KINDS:
-        for node_id, key, props in graph.nodes(label):
-            keys[node_id] = key
-            found.append((label, key, props))
-    for rel_type in RELATIONSHIP_KINDS:
-        found += [(rel_type, keys[start], keys[end], decoded(props)) for start, end, props in graph.links(rel_type)]
-    return sorted(found, key=repr)
-
-
 def test_reopen_restores_the_graph_exactly(tmp_path: Path) -> None:
     path = tmp_path / "store"
     with EmbeddedStore(path) as store:
@@ -93,11 +78,11 @@ def test_reopen_restores_the_graph_exactly(tmp_path: Path) -> None:
         store.upsert_nodes("Customer", [{"customer_id": 10}])
         store.upsert_relationships("RESOLVES_TO", [("a", 10, {"score": 0.97}), ("b", 10)])
         store.upsert_nodes("Identity", [{"identity_id": "b", "n": None, "m": [1, 2]}])
-        before = _everything(store)
+        before = everything(store)
     assert len(before) == 5
 
     with EmbeddedStore(path) as store:
-        assert _everything(store) == before
+        assert everything(store) == before
         assert store.run(queries.get("node_counts")) == [
             {"label": "Customer", "count": 1}, {"label": "Identity", "count": 2},
         ]

@@ -11,12 +11,16 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .graph import EmbeddedGraph, NodeId
+from .facts import when
+from .graph import EmbeddedGraph, NodeId, decoded, key_of
 
-__all__ = ["Change", "affinity_changes", "derived_changes"]
+__all__ = ["BULK", "Change", "IdChange", "affinity_changes", "derived_changes", "derived_changes_in_bulk"]
 
 Link = tuple[str, NodeId, NodeId]
 Change = tuple[list[Link], dict[Link, dict[str, Any]]]  # links to delete, links to write
+IdLink = tuple[str, int, int]  # type, start id, end id
+IdChange = tuple[list[IdLink], dict[IdLink, dict[str, Any]]]  # links to delete, links to write or rewrite
+BULK = 1000  # customers from which one pass over the links beats following each customer's
 
 
 def _round2(value: float) -> float:
@@ -66,19 +70,92 @@ def derived_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -> Change
     return deleted, written
 
 
-def affinity_changes(graph: EmbeddedGraph) -> tuple[dict[NodeId, dict[str, Any]], Change]:
-    """``Product.buyers`` and ``ALSO_BOUGHT`` from every customer's ``BOUGHT``: the nodes to
-    rewrite (with all their properties), and the links to delete and to write."""
-    products: list[NodeId] = [("Product", key) for key in graph.keys("Product")]
-    deleted: list[Link] = [("ALSO_BOUGHT", p, q) for p in products for q, _ in graph.out(p, "ALSO_BOUGHT")]
-    pairs: dict[tuple[NodeId, NodeId], int] = {}
-    nodes: dict[NodeId, dict[str, Any]] = {}
-    for p in products:
-        buyers = [c for c, _ in graph.into(p, "BOUGHT")]
-        nodes[p] = {**(graph.node(*p) or {}), "buyers": len(buyers)}
-    for key in graph.keys("Customer"):
-        owned = [p for p, _ in graph.out(("Customer", key), "BOUGHT")]
-        for x, y in itertools.permutations(owned, 2):
-            pairs[(x, y)] = pairs.get((x, y), 0) + 1
-    written: dict[Link, dict[str, Any]] = {("ALSO_BOUGHT", x, y): {"customers": n} for (x, y), n in pairs.items()}
-    return nodes, ([link for link in deleted if link not in written], written)
+def derived_changes_in_bulk(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -> IdChange:
+    """``derived_changes`` for many customers (a first or full resolve): one pass over each
+    relationship type and the interaction facts, by node id; links that stay as they are are
+    neither deleted nor written again."""
+    wanted = set(graph.ids_by_key("Customer", list(dict.fromkeys(customer_ids))).values())
+    member_of = {i: c for i, c, _ in graph.links("RESOLVES_TO") if c in wanted}
+    done: dict[int, list[int]] = {}
+    for i, x, _ in graph.links("PERFORMED"):
+        if i in member_of:
+            done.setdefault(member_of[i], []).append(x)
+    facts = {x: (t, at, kind, amount) for x, t, at, kind, amount in graph.select(
+        "SELECT id, t, at, type, amount FROM interaction_facts")}
+    about, handled = _ends(graph, "ABOUT"), _ends(graph, "HANDLED_BY")
+    old: dict[IdLink, str | None] = {("HAD", c, x): None for c, x, _ in graph.links("HAD") if c in wanted}
+    had = {x for _, _, x in old}
+    old.update((("NEXT", x, y), None) for x, y, _ in graph.links("NEXT") if x in had)
+    old.update((("BOUGHT", c, p), props) for c, p, props in graph.links("BOUGHT") if c in wanted)
+    old.update((("SERVES", r, c), props) for r, c, props in graph.links("SERVES") if c in wanted)
+
+    written: dict[IdLink, dict[str, Any]] = {}
+    for customer, interactions in done.items():
+        in_order = _journey_order(graph, interactions, facts)
+        bought: dict[int, dict[str, Any]] = {}
+        serves: dict[int, int] = {}
+        for x in in_order:
+            written[("HAD", customer, x)] = {}
+            _, at, kind, amount = facts[x]
+            if kind == "purchase" and about.get(x):
+                when_bought = when(at)
+                for p in about[x]:
+                    entry = bought.setdefault(p, {"times": 0, "amount": 0.0, "first_at": when_bought,
+                                                  "last_at": when_bought})
+                    entry["times"] += 1
+                    entry["amount"] += float(amount or 0.0) / len(about[x])
+                    entry["first_at"] = min(entry["first_at"], when_bought)
+                    entry["last_at"] = max(entry["last_at"], when_bought)
+            for rep in handled.get(x, ()):
+                serves[rep] = serves.get(rep, 0) + 1
+        for a, b in itertools.pairwise(in_order):
+            written[("NEXT", a, b)] = {}
+        for p, entry in bought.items():
+            written[("BOUGHT", customer, p)] = {**entry, "amount": _round2(entry["amount"])}
+        for rep, times in serves.items():
+            written[("SERVES", rep, customer)] = {"times": times}
+    deleted = [link for link in old if link not in written]
+    changed = {link: props for link, props in written.items()
+               if link not in old or decoded(old[link]) != props}
+    return deleted, changed
+
+
+def _ends(graph: EmbeddedGraph, rel_type: str) -> dict[int, list[int]]:
+    ends: dict[int, list[int]] = {}
+    for start, end, _ in graph.links(rel_type):
+        ends.setdefault(start, []).append(end)
+    return ends
+
+
+def _journey_order(graph: EmbeddedGraph, interactions: list[int], facts: dict[int, tuple[Any, ...]]) -> list[int]:
+    """By time, then by key where two share a time (their keys are read only then)."""
+    interactions = [x for x in interactions if x in facts]
+    interactions.sort(key=lambda x: facts[x][0])
+    times = [facts[x][0] for x in interactions]
+    if len(set(times)) == len(times):
+        return interactions
+    keys = dict(graph.select(f"SELECT id, key FROM nodes WHERE id IN ({','.join(map(str, interactions))})"))
+    return sorted(interactions, key=lambda x: (facts[x][0], key_of(keys[x])))
+
+
+def affinity_changes(graph: EmbeddedGraph) -> tuple[dict[NodeId, dict[str, Any]], IdChange]:
+    """``Product.buyers`` and ``ALSO_BOUGHT`` from every customer's ``BOUGHT``, in one pass over
+    ``BOUGHT``: the products whose ``buyers`` changed (with all their properties), and the links
+    to delete and to write (by id; links that stay as they are are left alone)."""
+    buyers: dict[int, int] = {}
+    pairs: dict[tuple[int, int], int] = {}
+    customer, owned = None, []
+    for c, p, _ in [*graph.links("BOUGHT"), (None, None, None)]:  # ordered by customer; a sentinel ends the last
+        if c != customer:
+            for x, y in itertools.permutations(owned, 2):
+                pairs[(x, y)] = pairs.get((x, y), 0) + 1
+            customer, owned = c, []
+        if p is not None:
+            owned.append(p)
+            buyers[p] = buyers.get(p, 0) + 1
+    nodes = {("Product", key): {**props, "buyers": buyers.get(node_id, 0)} for node_id, key, props in
+             graph.nodes("Product") if props.get("buyers") != buyers.get(node_id, 0)}
+    old = {("ALSO_BOUGHT", x, y): props for x, y, props in graph.links("ALSO_BOUGHT")}
+    written: dict[IdLink, dict[str, Any]] = {("ALSO_BOUGHT", x, y): {"customers": n} for (x, y), n in pairs.items()}
+    return nodes, ([link for link in old if link not in written],
+                   {link: props for link, props in written.items() if link not in old or decoded(old[link]) != props})

@@ -36,11 +36,11 @@ from ..rows import Key, RelationshipRow, WriteResult, outcome
 from ..store import DEFAULT_BATCH_SIZE, Store
 from ..values import to_json
 from .database import WRITE_SEARCH_ROW, Names, connect, current_names, prepare_schema
-from .derived import affinity_changes, derived_changes
+from .derived import BULK, IdLink, affinity_changes, derived_changes, derived_changes_in_bulk
 from .facts import FACT_COLUMNS, fact_row
 from .graph import EmbeddedGraph, NodeId
 from .queries import implementation
-from .search_terms import identity_terms, search_row
+from .search_terms import SEARCH_COLUMNS, identity_terms, search_row
 from .writer_lock import WriterLock
 
 __all__ = ["EmbeddedStore"]
@@ -65,6 +65,10 @@ def _locked(method: Callable[P, R]) -> Callable[P, R]:
             return method(*args, **kwargs)
 
     return wrapper
+
+
+def _searched(props: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(props.get(field) for field in SEARCH_COLUMNS)
 
 
 def _merged(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
@@ -268,17 +272,21 @@ class EmbeddedStore(Store):
             [(code[rel_type], ids[start], ids[end], to_json(props) if props else None)
              for (rel_type, start, end), props in links.items()])
         gone = set(removed)
-        stale_terms, new_terms = [], []
+        stale_terms, new_terms, rows = [], [], []
         for key in identities:
             node_id = ("Identity", key)
-            old = identity_terms(before.get(key))
-            new = set() if node_id in gone else identity_terms(nodes.get(node_id, before.get(key)))
+            old_props, new_props = before.get(key), None if node_id in gone else nodes[node_id]
+            if new_props is not None and old_props is not None and _searched(old_props) == _searched(new_props):
+                continue  # the searchable fields are as they were (most writes: resolve's digests)
+            old = identity_terms(old_props)
+            new = identity_terms(new_props)
             stale_terms += [(term, ids[node_id]) for term in old - new]
             new_terms += [(term, ids[node_id]) for term in new - old]
+            if new_props is not None:
+                rows.append(search_row(ids[node_id], new_props))
         db.executemany("DELETE FROM search_terms WHERE term = ? AND node_id = ?", stale_terms)
         db.executemany("INSERT OR IGNORE INTO search_terms (term, node_id) VALUES (?, ?)", new_terms)
-        db.executemany(WRITE_SEARCH_ROW, [search_row(ids[("Identity", key)], nodes[("Identity", key)])
-                                          for key in identities if ("Identity", key) in nodes])
+        db.executemany(WRITE_SEARCH_ROW, rows)
         db.executemany("DELETE FROM identity_search WHERE id = ?",
                        [(ids[node_id],) for node_id in removed if node_id[0] == "Identity"])
         interactions = [node_id for node_id in nodes if node_id[0] == "Interaction"]
@@ -315,15 +323,32 @@ class EmbeddedStore(Store):
 
     @_locked
     def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
+        customers = list(dict.fromkeys(customer_ids))
         with self._transaction():
-            deleted, written = derived_changes(self._graph, customer_ids)
-            self._apply({}, deleted, written)
+            if len(customers) >= BULK:
+                self._apply_by_id(*derived_changes_in_bulk(self._graph, customers))
+            else:
+                deleted, written = derived_changes(self._graph, customers)
+                self._apply({}, deleted, written)
 
     @_locked
     def rebuild_affinity(self) -> None:
         with self._transaction():
             nodes, (deleted, written) = affinity_changes(self._graph)
-            self._apply(nodes, deleted, written)
+            self._apply(nodes, [], {})
+            self._apply_by_id(deleted, written)
+
+    def _apply_by_id(self, deleted: list[IdLink], written: Mapping[IdLink, dict[str, Any]]) -> None:
+        """Delete and write relationships given by node ids, inside the caller's transaction (no search
+        or facts row depends on a relationship)."""
+        db, code = self._connection(), self._names.code
+        db.executemany("DELETE FROM relationships WHERE type = ? AND start_id = ? AND end_id = ?",
+                       [(code[rel_type], start, end) for rel_type, start, end in deleted])
+        db.executemany(
+            "INSERT INTO relationships (type, start_id, end_id, props) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (type, start_id, end_id) DO UPDATE SET props = excluded.props",
+            [(code[rel_type], start, end, to_json(props) if props else None)
+             for (rel_type, start, end), props in written.items()])
 
     def _stale(self, part: PreparedRelationships) -> list[tuple[NodeId, NodeId]]:
         """Links of the anchors that the batch does not keep."""
