@@ -144,15 +144,12 @@ def affinity_changes(graph: EmbeddedGraph) -> tuple[dict[NodeId, dict[str, Any]]
     to delete and to write (by id; links that stay as they are are left alone)."""
     buyers: dict[int, int] = {}
     pairs: dict[tuple[int, int], int] = {}
-    customer, owned = None, []
-    for c, p, _ in [*graph.links("BOUGHT"), (None, None, None)]:  # ordered by customer; a sentinel ends the last
-        if c != customer:
-            for x, y in itertools.permutations(owned, 2):
-                pairs[(x, y)] = pairs.get((x, y), 0) + 1
-            customer, owned = c, []
-        if p is not None:
-            owned.append(p)
+    for _, links in itertools.groupby(graph.links("BOUGHT"), key=lambda link: link[0]):  # by customer
+        owned = [p for _, p, _ in links]
+        for p in owned:
             buyers[p] = buyers.get(p, 0) + 1
+        for x, y in itertools.permutations(owned, 2):
+            pairs[(x, y)] = pairs.get((x, y), 0) + 1
     nodes = {("Product", key): {**props, "buyers": buyers.get(node_id, 0)} for node_id, key, props in
              graph.nodes("Product") if props.get("buyers") != buyers.get(node_id, 0)}
     old = {("ALSO_BOUGHT", x, y): props for x, y, props in graph.links("ALSO_BOUGHT")}

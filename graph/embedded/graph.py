@@ -15,6 +15,7 @@ one answer sees the same committed state.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -33,12 +34,16 @@ _CHUNK = 500  # keys per IN (...) list, under SQLite's parameter limit
 
 
 def decoded(props: str | None) -> Props:
-    return {} if props is None else from_json(props)  # type: ignore[no-any-return]
+    return {} if props is None else from_json(props)
 
 
 def key_of(text: str) -> str | int:
     """A node key as stored (canonical JSON) back to itself."""
     return from_json(text)  # type: ignore[no-any-return]
+
+
+def _customer(row: tuple[Any, ...]) -> int:
+    return int(row[0])
 
 
 def _time(row: tuple[Any, ...]) -> Any:
@@ -190,15 +195,8 @@ class EmbeddedGraph:
             f"WHERE r.type = :had AND f.id = r.end_id {f'AND ({where})' if where else ''} ORDER BY r.start_id",
             {**(params or {}), "had": self._code["HAD"]})
         at = columns.index("at") + 3 if "at" in columns else None
-        customer, steps = None, []
-        for row in rows:
-            if row[0] != customer:
-                if steps:
-                    yield customer, self._in_order(steps, at)  # type: ignore[misc]
-                customer, steps = row[0], []
-            steps.append(row)
-        if steps:
-            yield customer, self._in_order(steps, at)  # type: ignore[misc]
+        for customer, steps in itertools.groupby(rows, key=_customer):
+            yield customer, self._in_order(list(steps), at)
 
     def _in_order(self, rows: list[tuple[Any, ...]], at: int | None) -> list[tuple[Any, ...]]:
         """By time, and by key where two share a time (keys are read only then)."""

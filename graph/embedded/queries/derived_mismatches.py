@@ -8,6 +8,11 @@ from ..facts import when
 from ..graph import EmbeddedGraph
 
 
+def _before(one: str | None, other: str | None) -> bool:
+    first, second = when(one), when(other)
+    return first is not None and second is not None and first < second
+
+
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     performed: dict[int, int] = {}
     for identity, _, _ in graph.links("PERFORMED"):
@@ -26,7 +31,7 @@ def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     for customer, key in sorted(graph.ids("Customer").items(), key=lambda item: str(item[1])):
         mine = had.get(customer, set())
         pairs = [(x, y) for x in mine for y in nexts.get(x, [])]
-        stray = sum(1 for x, y in pairs if y not in mine or when(at[y]) < when(at[x]))  # type: ignore[operator]
+        stray = sum(1 for x, y in pairs if y not in mine or _before(at[y], at[x]))
         expected = interactions.get(customer, 0)
         if len(mine) != expected or len(pairs) != max(expected - 1, 0) or stray:
             rows.append({"customer_id": key, "interactions": expected, "had": len(mine), "next": len(pairs),

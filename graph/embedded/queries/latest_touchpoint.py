@@ -9,5 +9,5 @@ from ..graph import EmbeddedGraph
 
 
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
-    times = [when(at) for (at,) in graph.select("SELECT at FROM interaction_facts WHERE at IS NOT NULL")]
+    times = [time for (at,) in graph.select("SELECT at FROM interaction_facts") if (time := when(at)) is not None]
     return [{"at": max(times, default=None)}]
