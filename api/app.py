@@ -48,7 +48,12 @@ from .metrics import Metrics
 from .request_checks import check_request
 from .schema import build_schema
 
-__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_FIELDS", "create_app", "from_environment", "served_schema"]
+__all__ = ["API_WRITER_WAIT_S", "MAX_ALIASES", "MAX_DEPTH", "MAX_FIELDS", "create_app", "from_environment",
+           "served_schema"]
+
+# How long a decision made over the API waits for a command writing to the same embedded store
+# (a load, a resolve) before it is refused: an HTTP request should not hang behind a long load.
+API_WRITER_WAIT_S = 30.0
 
 CACHE_SIZE = 256  # distinct query texts whose parse and validation are kept
 SWITCH_INTERVAL_S = 0.001
@@ -125,9 +130,10 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.store = store if store is not None else open_store(config)
-        # What the store holds in memory lives as long as the process: kept out of the collector's
-        # full passes, which walked all of it (pauses of 0.2 s in every request at 2,000 persons).
+        app.state.store = store if store is not None else open_store(config, writer_wait_s=API_WRITER_WAIT_S)
+        # What is made at start-up (modules, schema, the store's connection) lives as long as the process:
+        # kept out of the collector's full passes (when the embedded store kept the graph in memory,
+        # walking it paused every request by 0.2 s at 2,000 persons).
         gc.freeze()
         # Embedded queries run on a worker thread; the event loop waits up to one switch interval
         # for the GIL each time it needs it. 1 ms instead of 5 cut /healthz during the largest

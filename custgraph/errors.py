@@ -65,7 +65,7 @@ class SchemaNotInitialisedError(StoreError):
 
 
 class StoreLockedError(StoreError):
-    """Another process has the embedded store open."""
+    """Another process has been writing to the embedded store for longer than this one would wait."""
 
 
 class UnknownLabelError(CustgraphError):

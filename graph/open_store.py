@@ -9,10 +9,13 @@ from .store import DEFAULT_BATCH_SIZE, Store
 __all__ = ["open_store"]
 
 
-def open_store(config: Config, *, require_schema: bool = True, batch_size: int = DEFAULT_BATCH_SIZE) -> Store:
+def open_store(config: Config, *, require_schema: bool = True, batch_size: int = DEFAULT_BATCH_SIZE,
+               writer_wait_s: float | None = None) -> Store:
     """A Neo4j store for a ``neo4j://``/``bolt://`` URI, else the embedded store at that path.
 
-    ``require_schema=False`` is for ``custgraph init``, which creates the schema.
+    ``require_schema=False`` is for ``custgraph init``, which creates the schema. ``writer_wait_s``:
+    how long an embedded writer waits for another process's writing action (the server waits less
+    than a command: an HTTP request should not hang behind an hour-long load).
     """
     if config.uses_neo4j:
         from .neo4j import Neo4jStore
@@ -27,4 +30,4 @@ def open_store(config: Config, *, require_schema: bool = True, batch_size: int =
         )
     from .embedded import EmbeddedStore
 
-    return EmbeddedStore(config.store, batch_size=batch_size)
+    return EmbeddedStore(config.store, batch_size=batch_size, writer_wait_s=writer_wait_s)

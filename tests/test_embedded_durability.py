@@ -121,7 +121,7 @@ def test_writing_actions_of_two_processes_take_turns(tmp_path: Path) -> None:
             assert store.existing_keys("Rep", ["r2"]) == set()
         out, err = waiting.communicate(timeout=60)
         assert waiting.returncode == 0 and "written" in out, err
-        assert "waiting for another custgraph process (a test action (pid" in err
+        assert "waiting for another custgraph process writing to" in err and "(a test action, pid" in err
         assert store.existing_keys("Rep", ["r2"]) == {"r2"}
 
 
@@ -131,7 +131,7 @@ def test_a_writer_that_waits_too_long_is_told_who_holds_the_store(tmp_path: Path
                                  capture_output=True, text=True, timeout=60,
                                  env={**os.environ, "CUSTGRAPH_WRITER_WAIT_S": "0.5"})
     assert refused.returncode != 0
-    assert "StoreLockedError" in refused.stderr and "a long action (pid" in refused.stderr
+    assert "StoreLockedError" in refused.stderr and "for over 0.5 s (a long action, pid" in refused.stderr
 
 
 def test_a_foreign_directory_is_not_taken_over(tmp_path: Path) -> None:

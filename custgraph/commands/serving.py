@@ -11,7 +11,7 @@ from pathlib import Path
 
 import uvicorn
 
-from custgraph.api import KeyRing, create_app
+from custgraph.api import API_WRITER_WAIT_S, KeyRing, create_app
 from custgraph.config import Config
 from custgraph.errors import ConfigError
 from custgraph.graph import ErasureKey, open_store
@@ -85,7 +85,9 @@ def serve(config: Config, args: argparse.Namespace, environment: Mapping[str, st
         raise ConfigError("--workers", "the embedded store is opened by one process; use Neo4j for several workers")
     rules = read_config(Path(config.resolve_config) if config.resolve_config else None)
     if workers == 1:
-        store = open_store(config)  # a locked or unreachable store is a one-line error here, not a traceback
+        # An unreachable store is a one-line error here, not a traceback; a decision made over the API
+        # waits at most API_WRITER_WAIT_S for a command writing to the same embedded store.
+        store = open_store(config, writer_wait_s=API_WRITER_WAIT_S)
         uvicorn.run(create_app(config, keys, rules, store=store), host=host, port=port, log_level="info")
         return 0
     os.environ["CUSTGRAPH_STORE"] = config.store  # the worker processes build the app from the environment

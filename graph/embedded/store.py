@@ -48,6 +48,8 @@ __all__ = ["EmbeddedStore"]
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
+# How long a writer waits for another process's writing action before giving up (a resolve of a
+# million records takes minutes; a command may as well wait for it).
 WRITER_WAIT_S = float(os.environ.get("CUSTGRAPH_WRITER_WAIT_S", "3600"))
 Link = tuple[str, NodeId, NodeId]
 _WRITE_FACTS = (f"INSERT OR REPLACE INTO interaction_facts (id, {', '.join(FACT_COLUMNS)}) "
@@ -91,13 +93,14 @@ class EmbeddedStore(Store):
     threads at once.
     """
 
-    def __init__(self, path: str | os.PathLike[str], batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, path: str | os.PathLike[str], batch_size: int = DEFAULT_BATCH_SIZE,
+                 writer_wait_s: float | None = None) -> None:
         self._dir = Path(path)
         self.batch_size = batch_size
         self._db: sqlite3.Connection | None = None
         self._lock = threading.RLock()
         self._open_directory()
-        self._writer = WriterLock(self._dir / "lock", WRITER_WAIT_S)
+        self._writer = WriterLock(self._dir / "lock", WRITER_WAIT_S if writer_wait_s is None else writer_wait_s)
         self._names = self._prepare()
         self._graph = EmbeddedGraph(self._connection(), self._names)
 

@@ -68,16 +68,16 @@ class WriterLock:
                     lock_file.close()
                     raise StoreLockedError(
                         str(self._path.parent),
-                        f"another custgraph process ({holder}) has been writing to this store for over "
-                        f"{self._timeout_s:.0f} s; try again when it ends") from None
+                        f"another custgraph process has been writing to this store for over "
+                        f"{self._timeout_s:g} s ({holder}); try again when it ends") from None
                 if not told:
-                    log.warning("waiting for another custgraph process (%s) writing to %s",
-                                _holder(lock_file), self._path.parent)
+                    log.warning("waiting for another custgraph process writing to %s (%s)",
+                                self._path.parent, _holder(lock_file))
                     told = True
                 time.sleep(_POLL_S)
         lock_file.seek(0)
         lock_file.truncate()
-        lock_file.write(f"{action} (pid {os.getpid()})\n")
+        lock_file.write(f"{action}, pid {os.getpid()}\n")
         lock_file.flush()
         self._file = lock_file
 
