@@ -109,6 +109,13 @@ def test_demo_prepares_the_store_then_serve_answers_over_http(tmp_path: Path) ->
             served = sorted((row["fromType"], row["toType"], row["count"]) for row in body["data"]["transitions"])
         assert served == after
 
+    # Several worker processes serve one embedded store; each answers what the others do.
+    port = _free_port()
+    with _running([*command, "serve", "--port", str(port), "--workers", "2"], port, env, tmp_path / "workers.log"):
+        answers = {json.dumps(_post(f"http://127.0.0.1:{port}/graphql", "{ transitions { fromType toType count } }")[1],
+                              sort_keys=True) for _ in range(8)}
+        assert len(answers) == 1 and "errors" not in next(iter(answers)), answers
+
 
 def _transitions(command: list[str], env: dict[str, str]) -> list[tuple[str, str, int]]:
     """The ``transitions`` query as a one-off ``custgraph query`` in its own process gives it."""

@@ -81,8 +81,6 @@ def serve(config: Config, args: argparse.Namespace, environment: Mapping[str, st
                                     "CUSTGRAPH_API_KEYS_FILE (without keys the API serves this machine only)")
     if workers < 1:
         raise ConfigError("--workers", "must be at least 1")
-    if workers > 1 and not config.uses_neo4j:
-        raise ConfigError("--workers", "the embedded store is opened by one process; use Neo4j for several workers")
     rules = read_config(Path(config.resolve_config) if config.resolve_config else None)
     if workers == 1:
         # An unreachable store is a one-line error here, not a traceback; a decision made over the API
