@@ -7,7 +7,9 @@ queries; inside, nodes have integer ids, and a relationship is followed from
 its start by the primary key and from its end by ``relationships_by_end``
 (see ``database.py``). Per-customer queries follow a few dozen links; the
 whole-graph analytics read a label or a type in one pass (``nodes``,
-``links``) and join in Python on the integer ids.
+``links``, ``journeys``) or join in SQLite first (``select``), on integer ids
+and the typed columns of ``interaction_facts``, so that few JSON texts are
+decoded.
 
 Callers hold a read transaction (``EmbeddedStore.run``) so that every read of
 one answer sees the same committed state.
