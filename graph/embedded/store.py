@@ -22,6 +22,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,6 +53,7 @@ R = TypeVar("R")
 # million records takes minutes; a command may as well wait for it).
 WRITER_WAIT_S = float(os.environ.get("CUSTGRAPH_WRITER_WAIT_S", "3600"))
 Link = tuple[str, NodeId, NodeId]
+FORGET_WAIT_S = 30.0
 _WRITE_FACTS = (f"INSERT OR REPLACE INTO interaction_facts (id, {', '.join(FACT_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * (len(FACT_COLUMNS) + 1))})")
 
@@ -320,9 +322,19 @@ class EmbeddedStore(Store):
     @_locked
     def forget_deleted(self) -> None:
         """Copy the write-ahead log into the database (whose freed pages secure_delete has zeroed)
-        and empty it, so no deleted byte stays in either file."""
+        and empty it, so no deleted byte stays in either file. A reader in another process (a query
+        of ``serve``) holds the log until its answer is done: try again for a while, then say so."""
+        deadline = time.monotonic() + FORGET_WAIT_S
         with self.writing("forget deleted"):
-            self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            while True:
+                busy, _, _ = self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy:
+                    return
+                if time.monotonic() > deadline:
+                    log.warning("%s: a reader kept the write-ahead log for %.0f s; the deleted records leave it "
+                                "at the next checkpoint", self._dir, FORGET_WAIT_S)
+                    return
+                time.sleep(0.1)
 
     @_locked
     def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
