@@ -136,7 +136,7 @@ class EmbeddedStore(Store):
             return names
 
         def upgrading() -> None:
-            log.warning("upgrading %s to the current store layout (once; about a minute per 100k persons)",
+            log.warning("upgrading %s to the current store layout (once: about 10 s per 10,000 persons)",
                         self._dir)
 
         with self.writing("upgrade"):
