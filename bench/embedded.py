@@ -246,6 +246,7 @@ def main() -> int:
     parser.add_argument("--customers", default="10000,100000", help="person counts, comma-separated")
     parser.add_argument("--samples", type=int, default=200, help="runs of each per-customer query")
     parser.add_argument("--before", type=Path, help="an older custgraph laid out as installed, to compare with")
+    parser.add_argument("--before-name", help="what to call it in bench/RESULTS.md (e.g. its commit)")
     parser.add_argument("--record", action="store_true", help="append the results to bench/RESULTS.md")
     args = parser.parse_args()
     report: list[str] = []
@@ -278,7 +279,7 @@ def main() -> int:
         shutil.rmtree(root, ignore_errors=True)
     if args.record:
         with open(RESULTS, "a", encoding="utf-8") as results:
-            before = f"before = the code in {args.before}, " if args.before else ""
+            before = f"before = {args.before_name or args.before}, " if args.before else ""
             results.write(heading("Embedded store") + f"{before}seed 3; each figure from a fresh process, as a "
                           "command would run; targets (issue 14): open < 1 s, serve <= 1 GiB, per-customer p50 <= "
                           "5 ms, search <= 20 ms at 100k persons, whole-graph no slower than before.\n\n"
