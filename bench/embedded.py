@@ -1,6 +1,7 @@
 """The embedded store as a new user meets it: opening, memory, disk, answers, and a second process.
 
     python bench/embedded.py [--customers 10000,100000] [--samples 200] [--before CODE_DIR] [--record]
+    python bench/embedded.py --store DIR [--record]     # an existing store, this code only
 
 For each size, generates that many persons (seed 3; 46,000 persons make about 100,000 records),
 loads and resolves them into a new embedded store, then measures it, each figure in a fresh
@@ -247,10 +248,15 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=200, help="runs of each per-customer query")
     parser.add_argument("--before", type=Path, help="an older custgraph laid out as installed, to compare with")
     parser.add_argument("--before-name", help="what to call it in bench/RESULTS.md (e.g. its commit)")
+    parser.add_argument("--store", type=Path, help="measure this existing store with this code only")
     parser.add_argument("--record", action="store_true", help="append the results to bench/RESULTS.md")
     args = parser.parse_args()
     report: list[str] = []
-    for size in (int(s) for s in args.customers.split(",")):
+    if args.store is not None:
+        report += [f"- {args.store.name}:", *[f"  - {line}" for line in measure({"this": (None, args.store)},
+                                                                                  args.samples)]]
+        print("\n".join(report), flush=True)
+    for size in (int(s) for s in args.customers.split(",")) if args.store is None else ():
         root = Path(tempfile.mkdtemp(prefix="custgraph-embedded-"))
         subprocess.run([sys.executable, "-m", "custgraph", "generate", "--customers", str(size), "--seed", "3",
                         str(root / "data")], check=True, capture_output=True, env=_env(None))

@@ -36,6 +36,10 @@ __all__ = ["SCHEMA_VERSION", "WRITE_SEARCH_ROW", "Names", "connect", "current_na
 
 SCHEMA_VERSION = "2"
 BUSY_TIMEOUT_MS = 60_000  # a writer's transaction is one batch: seconds at most
+# SQLite's page cache per connection (KiB): the default 2 MiB rereads the upper levels of the
+# indexes from the OS for every lookup of a large store; 64 MiB took cross_sell_paths at 100,000
+# persons from 4.3 to 3.2 ms p50 (and stays well inside serve's memory target).
+CACHE_KIB = 65_536
 
 WRITE_SEARCH_ROW = (f"INSERT OR REPLACE INTO identity_search (id, {', '.join(SEARCH_COLUMNS)}) "
                     f"VALUES ({', '.join('?' * (len(SEARCH_COLUMNS) + 1))})")
@@ -68,6 +72,7 @@ def connect(database: Path) -> sqlite3.Connection:
     overwriting what it deletes."""
     db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
     db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     # Deleted rows are overwritten with zeros, not left in free pages: an erased person must

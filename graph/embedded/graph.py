@@ -17,9 +17,11 @@ one answer sees the same committed state.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from ..model import NODE_KINDS, RELATIONSHIP_KINDS, relationship_kind
@@ -28,11 +30,25 @@ from .database import Names
 from .facts import when
 from .search_terms import candidates
 
-__all__ = ["EmbeddedGraph", "NodeId", "decoded", "key_of"]
+__all__ = ["EmbeddedGraph", "NodeId", "collector_paused", "decoded", "key_of"]
 
 NodeId = tuple[str, str | int]
 Props = dict[str, Any]
 _CHUNK = 500  # keys per IN (...) list, under SQLite's parameter limit
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while a whole-graph read decodes a label's property maps:
+    the new dicts (none in a cycle) would start a full pass every few thousand, each walking all of
+    them again (identity_records at 46,000 persons: 3.7 s with it, 2.0 s without)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def decoded(props: str | None) -> Props:
@@ -121,6 +137,32 @@ class EmbeddedGraph:
             (self._code[start[0]], to_json(start[1]), self._code[end[0]], to_json(end[1]), self._code[rel_type]),
         ).fetchone()
         return None if found is None else decoded(found[0])
+
+    def links_between(self, rel_type: str, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str | None]:
+        """The stored properties (as stored: ``decoded`` them) of each of these (start id, end id) links
+        that exists, in a few statements: how a batch finds what it writes over."""
+        found: dict[tuple[int, int], str | None] = {}
+        code = self._code[rel_type]
+        for start in range(0, len(pairs), _CHUNK // 2):
+            chunk = pairs[start:start + _CHUNK // 2]
+            found.update(((a, b), props) for a, b, props in self._db.execute(
+                "SELECT start_id, end_id, props FROM relationships WHERE type = ? AND (start_id, end_id) IN "
+                f"(VALUES {','.join(['(?, ?)'] * len(chunk))})", (code, *(i for pair in chunk for i in pair))))
+        return found
+
+    def links_of(self, rel_type: str, node_ids: list[int], outgoing: bool) -> list[tuple[int, str | int]]:
+        """(this node's id, the other end's key) of every ``rel_type`` link leaving (``outgoing``) or
+        arriving at these nodes, in a few statements."""
+        found: list[tuple[int, str | int]] = []
+        mine, other, index = ("start_id", "end_id", "") if outgoing else (
+            "end_id", "start_id", "INDEXED BY relationships_by_end")
+        for start in range(0, len(node_ids), _CHUNK):
+            chunk = node_ids[start:start + _CHUNK]
+            found += [(node_id, from_json(key)) for node_id, key in self._db.execute(
+                f"SELECT r.{mine}, n.key FROM relationships r {index}, nodes n WHERE r.type = ? "
+                f"AND r.{mine} IN ({','.join('?' * len(chunk))}) AND n.id = r.{other}",
+                (self._code[rel_type], *chunk))]
+        return found
 
     def out(self, node_id: NodeId, rel_type: str) -> Iterator[tuple[NodeId, Props]]:
         """The relationships of ``rel_type`` leaving ``node_id``: (end, relationship properties)."""

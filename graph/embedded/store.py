@@ -39,7 +39,7 @@ from ..values import to_json
 from .database import WRITE_SEARCH_ROW, Names, connect, current_names, prepare_schema
 from .derived import BULK, IdLink, affinity_changes, derived_changes, derived_changes_in_bulk
 from .facts import FACT_COLUMNS, fact_row
-from .graph import EmbeddedGraph, NodeId
+from .graph import EmbeddedGraph, NodeId, decoded
 from .queries import implementation
 from .search_terms import SEARCH_COLUMNS, identity_terms, search_row
 from .writer_lock import WriterLock
@@ -190,10 +190,12 @@ class EmbeddedStore(Store):
     def _plan_and_apply(self, batch: PreparedBatch) -> BatchResult:
         graph = self._graph
         results: BatchResult = {}
+        ids: dict[NodeId, int] = {}  # the stored nodes this batch names, looked up once
         nodes: dict[NodeId, dict[str, Any]] = {}  # what this batch makes of each node it touches
         for kind, rows in batch.nodes:
             result = results.setdefault(kind.label, WriteResult(batches=1))
             stored = graph.nodes_by_key(kind.label, [node.key for node in rows])
+            ids.update(((kind.label, key), node_id) for key, (node_id, _) in stored.items())
             for node in rows:
                 node_id: NodeId = (kind.label, node.key)
                 old = nodes.get(node_id) or (stored[node.key][1] if node.key in stored else None)
@@ -202,8 +204,15 @@ class EmbeddedStore(Store):
                 if verdict != "unchanged":
                     nodes[node_id] = _merged(old or {kind.key: node.key}, node.properties)
 
+        named = [(part.kind.start, key) for part in batch.relationships for key in (*part.keep_from,
+                                                                                     *(row.start for row in part.rows))]
+        named += [(part.kind.end, key) for part in batch.relationships for key in (*part.keep_to,
+                                                                                   *(row.end for row in part.rows))]
+        self._look_up(ids, named)
         for part in batch.relationships:
-            missing = self._missing(part.kind, part.rows, nodes)
+            missing = [(label, key) for row in part.rows
+                       for label, key in ((part.kind.start, row.start), (part.kind.end, row.end))
+                       if (label, key) not in ids and (label, key) not in nodes]
             if missing:
                 unique = list(dict.fromkeys(missing))
                 raise MissingEndpointError(part.kind.type, unique[:5], len(unique))
@@ -213,12 +222,16 @@ class EmbeddedStore(Store):
         for part in batch.relationships:
             rel_type = part.kind.type
             result = results.setdefault(rel_type, WriteResult(batches=1))
-            stale = self._stale(part)
+            stale = self._stale(part, ids)
             result.deleted += len(stale)
             deleted += [(rel_type, start, end) for start, end in stale]
-            for row in part.rows:
-                start, end = (part.kind.start, row.start), (part.kind.end, row.end)
-                old = links.get((rel_type, start, end)) or graph.relationship(rel_type, start, end)
+            ends = [((part.kind.start, row.start), (part.kind.end, row.end)) for row in part.rows]
+            stored_links = graph.links_between(rel_type, list(dict.fromkeys(
+                (ids[start], ids[end]) for start, end in ends if start in ids and end in ids)))
+            for row, (start, end) in zip(part.rows, ends, strict=True):
+                old = links.get((rel_type, start, end))
+                if old is None and start in ids and end in ids and (ids[start], ids[end]) in stored_links:
+                    old = decoded(stored_links[(ids[start], ids[end])])
                 verdict = outcome(old, row.properties)
                 result.count(verdict)
                 if verdict != "unchanged":
@@ -226,8 +239,8 @@ class EmbeddedStore(Store):
 
         removed: list[NodeId] = []
         for kind, keys in batch.deletions:
-            stored_keys = graph.ids_by_key(kind.label, keys)
-            present = [(kind.label, key) for key in keys if (kind.label, key) in nodes or key in stored_keys]
+            self._look_up(ids, [(kind.label, key) for key in keys])
+            present = [(kind.label, key) for key in keys if (kind.label, key) in nodes or (kind.label, key) in ids]
             results.setdefault(kind.label, WriteResult(batches=1)).deleted += len(present)
             removed += present
         if removed:
@@ -236,20 +249,17 @@ class EmbeddedStore(Store):
                                                        for link in graph.incident(node_id))]))
             links = {link: props for link, props in links.items() if link[1] not in gone and link[2] not in gone}
             nodes = {node_id: props for node_id, props in nodes.items() if node_id not in gone}
-        self._apply(nodes, deleted, links, removed)
+        self._apply(nodes, deleted, links, removed, ids)
         return results
 
-    def _missing(self, kind: RelationshipKind, rows: list[RelationshipRow],
-                 written: Mapping[NodeId, Any] | None = None) -> list[tuple[str, Key]]:
-        """Endpoints of ``rows`` neither in the store nor in ``written``, in row order."""
-        written = written or {}
-        wanted: dict[str, list[Key]] = {kind.start: [], kind.end: []}
-        for row in rows:
-            wanted[kind.start].append(row.start)
-            wanted[kind.end].append(row.end)
-        stored = {label: self._graph.ids_by_key(label, keys) for label, keys in wanted.items()}
-        return [(label, key) for row in rows for label, key in ((kind.start, row.start), (kind.end, row.end))
-                if (label, key) not in written and key not in stored[label]]
+    def _look_up(self, ids: dict[NodeId, int], wanted: Iterable[NodeId]) -> None:
+        """Add the ids of the stored ones among ``wanted`` to ``ids``, a statement per label and chunk."""
+        by_label: dict[str, list[Key]] = {}
+        for label, key in dict.fromkeys(wanted):
+            if (label, key) not in ids:
+                by_label.setdefault(label, []).append(key)
+        for label, keys in by_label.items():
+            ids.update(((label, key), node_id) for key, node_id in self._graph.ids_by_key(label, keys).items())
 
     def _apply(
         self,
@@ -257,6 +267,7 @@ class EmbeddedStore(Store):
         deleted: list[Link],
         links: dict[Link, dict[str, Any]],
         removed: list[NodeId] | None = None,
+        known: dict[NodeId, int] | None = None,
     ) -> None:
         """Write nodes, delete links, write links and delete nodes, inside the caller's transaction;
         keep each Identity's search terms and each Interaction's facts with it."""
@@ -267,8 +278,9 @@ class EmbeddedStore(Store):
             "INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
             "ON CONFLICT (label, key) DO UPDATE SET props = excluded.props",
             [(code[label], to_json(key), to_json(props)) for (label, key), props in nodes.items()])
-        ids = self._ids([*(node for link in [*deleted, *links] for node in link[1:]), *removed,
-                         *(("Identity", key) for key in identities)])
+        ids = dict(known or {})
+        self._look_up(ids, [*(node for link in [*deleted, *links] for node in link[1:]), *removed,
+                            *(("Identity", key) for key in identities)])
         db.executemany("DELETE FROM relationships WHERE type = ? AND start_id = ? AND end_id = ?",
                        [(code[rel_type], ids[start], ids[end]) for rel_type, start, end in deleted])
         db.executemany(
@@ -295,18 +307,11 @@ class EmbeddedStore(Store):
         db.executemany("DELETE FROM identity_search WHERE id = ?",
                        [(ids[node_id],) for node_id in removed if node_id[0] == "Identity"])
         interactions = [node_id for node_id in nodes if node_id[0] == "Interaction"]
-        ids.update(self._ids(interactions))
+        self._look_up(ids, interactions)
         db.executemany(_WRITE_FACTS, [fact_row(ids[node_id], nodes[node_id]) for node_id in interactions])
         db.executemany("DELETE FROM interaction_facts WHERE id = ?",
                        [(ids[node_id],) for node_id in removed if node_id[0] == "Interaction"])
         db.executemany("DELETE FROM nodes WHERE id = ?", [(ids[node_id],) for node_id in removed])
-
-    def _ids(self, node_ids: Iterable[NodeId]) -> dict[NodeId, int]:
-        by_label: dict[str, list[Key]] = {}
-        for label, key in dict.fromkeys(node_ids):
-            by_label.setdefault(label, []).append(key)
-        return {(label, key): node_id for label, keys in by_label.items()
-                for key, node_id in self._graph.ids_by_key(label, keys).items()}
 
     @_locked
     def delete_nodes(self, label: str, keys: Iterable[str | int]) -> int:
@@ -365,21 +370,27 @@ class EmbeddedStore(Store):
             [(code[rel_type], start, end, to_json(props) if props else None)
              for (rel_type, start, end), props in written.items()])
 
-    def _stale(self, part: PreparedRelationships) -> list[tuple[NodeId, NodeId]]:
+    def _stale(self, part: PreparedRelationships, ids: dict[NodeId, int]) -> list[tuple[NodeId, NodeId]]:
         """Links of the anchors that the batch does not keep."""
         kind, stale = part.kind, []
-        for anchor, neighbours in part.keep_from.items():
-            keep, start = set(neighbours), (kind.start, anchor)
-            stale += [(start, end) for end, _ in self._graph.out(start, kind.type) if end[1] not in keep]
-        for anchor, neighbours in part.keep_to.items():
-            keep, end = set(neighbours), (kind.end, anchor)
-            stale += [(start, end) for start, _ in self._graph.into(end, kind.type) if start[1] not in keep]
+        for keep_by_anchor, anchor_label, other_label, outgoing in (
+                (part.keep_from, kind.start, kind.end, True), (part.keep_to, kind.end, kind.start, False)):
+            anchors = {ids[(anchor_label, key)]: key for key in keep_by_anchor if (anchor_label, key) in ids}
+            keep = {key: set(neighbours) for key, neighbours in keep_by_anchor.items()}
+            for anchor_id, other in self._graph.links_of(kind.type, list(anchors), outgoing):
+                anchor = anchors[anchor_id]
+                if other not in keep[anchor]:
+                    ends = ((anchor_label, anchor), (other_label, other))
+                    stale.append(ends if outgoing else (ends[1], ends[0]))
         return list(dict.fromkeys(stale))  # a link between two anchors is found from both ends
 
     @_locked
     def _missing_endpoints(self, kind: RelationshipKind, rows: list[RelationshipRow]) -> list[tuple[str, object]]:
+        ids: dict[NodeId, int] = {}
+        ends = [(label, key) for row in rows for label, key in ((kind.start, row.start), (kind.end, row.end))]
         with self._snapshot():
-            return list(self._missing(kind, rows))
+            self._look_up(ids, ends)
+        return [end for end in ends if end not in ids]
 
     @_locked
     def existing_keys(self, label: str, keys: Iterable[str | int]) -> set[str | int]:
