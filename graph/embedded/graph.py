@@ -74,6 +74,25 @@ class EmbeddedGraph:
     def __init__(self, db: sqlite3.Connection, names: Names) -> None:
         self._db = db
         self._code = names.code
+        self._censuses: dict[str, tuple[tuple[int, int], int, bool]] = {}  # label → (version, count, in order)
+        self._own_writes = 0  # data_version counts other connections' commits only
+
+    def changed(self) -> None:
+        """This connection committed a write (the store says so after each)."""
+        self._own_writes += 1
+
+    def census(self, label: str) -> tuple[int, bool]:
+        """How many nodes of ``label``, and whether walking its key index visits keys in the order
+        Python sorts them (true unless a key is not a string, or holds a space, ``!``, a quote or a
+        character that JSON escapes). Counted once per committed change of the file."""
+        version = (int(self._db.execute("PRAGMA data_version").fetchone()[0]), self._own_writes)
+        cached = self._censuses.get(label)
+        if cached is None or cached[0] != version:
+            count, irregular = self._db.execute(
+                "SELECT count(*), total(key NOT LIKE '\"%' OR instr(key, '\\') > 0 OR instr(key, ' ') > 0 "
+                "OR instr(key, '!') > 0) FROM nodes WHERE label = ?", (self._code[label],)).fetchone()
+            cached = self._censuses[label] = (version, int(count), not irregular)
+        return cached[1], cached[2]
 
     def labels(self) -> list[str]:
         """Labels that have at least one node."""

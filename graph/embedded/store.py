@@ -168,6 +168,7 @@ class EmbeddedStore(Store):
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+            self._graph.changed()
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:

@@ -19,16 +19,25 @@ def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     rows: list[dict[str, Any]] = []
     me, target_id = graph.node_id(*customer), graph.node_id(*target)
     target_buyers = graph.props(target).get("buyers") or 0
+    customers, in_key_order = graph.census("Customer")
     for share, via, reason in affinity(graph, owned, target).get(target, [])[: params["first"]]:
-        # Other buyers of both: walk the buyers of the product with fewer, probe the other's key.
-        walked, probed = (graph.node_id("Product", via), target_id)
-        if target_buyers < reason["buyers"]:
-            walked, probed = probed, walked
-        others = sorted(str(key_of(key)) for (key,) in graph.select(
-            "SELECT c.key FROM relationships a INDEXED BY relationships_by_end, relationships b, nodes c "
-            "WHERE a.type = :bought AND a.end_id = :walked AND a.start_id != :me "
-            "AND b.type = :bought AND b.start_id = a.start_id AND b.end_id = :probed AND c.id = a.start_id",
-            {"bought": graph.code("BOUGHT"), "me": me, "walked": walked, "probed": probed}))
+        via_id = graph.node_id("Product", via)
+        params_ = {"bought": graph.code("BOUGHT"), "me": me, "via": via_id, "target": target_id}
+        # The first other buyer of both by key: walking the customers in key order meets one about
+        # every customers / together keys; walking the buyers of the product with fewer meets all.
+        if in_key_order and 2 * customers / max(reason["customers"], 1) < min(target_buyers, reason["buyers"]):
+            others = [str(key_of(key)) for (key,) in graph.select(
+                "SELECT c.key FROM nodes c INDEXED BY nodes_by_key WHERE c.label = :customer AND c.id != :me "
+                "AND EXISTS (SELECT 1 FROM relationships a WHERE a.type = :bought AND a.start_id = c.id "
+                "AND a.end_id = :via) AND EXISTS (SELECT 1 FROM relationships b WHERE b.type = :bought "
+                "AND b.start_id = c.id AND b.end_id = :target) ORDER BY c.key LIMIT 1",
+                {**params_, "customer": graph.code("Customer")})]
+        else:
+            walked, probed = ("via", "target") if reason["buyers"] <= target_buyers else ("target", "via")
+            others = sorted(str(key_of(key)) for (key,) in graph.select(
+                "SELECT c.key FROM relationships a INDEXED BY relationships_by_end, relationships b, nodes c "
+                f"WHERE a.type = :bought AND a.end_id = :{walked} AND a.start_id != :me AND b.type = :bought "
+                f"AND b.start_id = a.start_id AND b.end_id = :{probed} AND c.id = a.start_id", params_))
         if not others:
             continue
         other = others[0]
