@@ -103,6 +103,17 @@ def test_demo_prepares_the_store_then_serve_answers_over_http(tmp_path: Path) ->
             assert done.returncode == 0, done.stderr
         after = _transitions(command, env)
         assert after != before
+        exported = subprocess.run([*command, "export", "identities"], env=env, capture_output=True, text=True, timeout=120)
+        assert exported.returncode == 0, exported.stderr
+        by_customer: dict[str, list[str]] = {}
+        for line in exported.stdout.splitlines()[1:]:
+            source, source_id, customer = line.split(",")
+            by_customer.setdefault(customer, []).append(f"{source}:{source_id}")
+        pair = next(records[:2] for customer, records in sorted(by_customer.items()) if customer and len(records) > 1)
+        for step in (["explain", *pair], ["unmerge", *pair, "--by", "e2e", "--reason", "two people"]):
+            done = subprocess.run([*command, *step], env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, (step, done.stderr)
+        after = _transitions(command, env)
         deadline, served = time.monotonic() + 5, None
         while time.monotonic() < deadline and served != after:
             _, body = _post(url, "{ transitions { fromType toType count } }", KEY)
