@@ -103,7 +103,8 @@ def test_demo_prepares_the_store_then_serve_answers_over_http(tmp_path: Path) ->
             assert done.returncode == 0, done.stderr
         after = _transitions(command, env)
         assert after != before
-        exported = subprocess.run([*command, "export", "identities"], env=env, capture_output=True, text=True, timeout=120)
+        exported = subprocess.run([*command, "export", "identities"], env=env, capture_output=True, text=True,
+                                  timeout=120)
         assert exported.returncode == 0, exported.stderr
         by_customer: dict[str, list[str]] = {}
         for line in exported.stdout.splitlines()[1:]:
