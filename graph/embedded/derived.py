@@ -7,25 +7,57 @@ The same definition as the Neo4j statements ``CLEAR_DERIVED`` / ``BUILD_DERIVED`
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from .facts import when
-from .graph import EmbeddedGraph, NodeId, decoded, key_of
+from .graph import EmbeddedGraph, NodeId, decoded
 
-__all__ = ["BULK", "Change", "IdChange", "affinity_changes", "derived_changes", "derived_changes_in_bulk"]
+__all__ = ["BULK", "Change", "IdChange", "affinity_changes", "customer_links", "derived_changes",
+           "derived_changes_in_bulk"]
 
 Link = tuple[str, NodeId, NodeId]
 Change = tuple[list[Link], dict[Link, dict[str, Any]]]  # links to delete, links to write
 IdLink = tuple[str, int, int]  # type, start id, end id
 IdChange = tuple[list[IdLink], dict[IdLink, dict[str, Any]]]  # links to delete, links to write or rewrite
+N = TypeVar("N", NodeId, int)  # a node as the per-customer (key) or the bulk (id) rebuild names it
 BULK = 1000  # customers from which one pass over the links beats following each customer's
 
 
 def _round2(value: float) -> float:
     """Half-up to 2 decimals, as Cypher's ``round(x, 2)`` does (Python's ``round`` rounds half-even)."""
     return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def customer_links(customer: N, journey: list[tuple[N, Any, Any, Any]], products: Callable[[N], list[N]],
+                   reps: Callable[[N], list[N]]) -> dict[tuple[str, N, N], dict[str, Any]]:
+    """The one rule for a customer's ``HAD``, ``NEXT``, ``BOUGHT`` and ``SERVES``, from its interactions
+    in journey order as (interaction, type, amount, at); ``products`` and ``reps`` give an
+    interaction's ``ABOUT`` and ``HANDLED_BY`` ends. Both ways of rebuilding (per customer, in bulk)
+    use it, with node ids of their own kind."""
+    written: dict[tuple[str, N, N], dict[str, Any]] = {}
+    bought: dict[N, dict[str, Any]] = {}
+    serves: dict[N, int] = {}
+    for x, kind, amount, at in journey:
+        written[("HAD", customer, x)] = {}
+        if kind == "purchase":
+            about = products(x)
+            for p in about:
+                entry = bought.setdefault(p, {"times": 0, "amount": 0.0, "first_at": at, "last_at": at})
+                entry["times"] += 1
+                entry["amount"] += float(amount or 0.0) / len(about)
+                entry["first_at"] = min(entry["first_at"], at)
+                entry["last_at"] = max(entry["last_at"], at)
+        for rep in reps(x):
+            serves[rep] = serves.get(rep, 0) + 1
+    for (a, *_), (b, *_) in itertools.pairwise(journey):
+        written[("NEXT", a, b)] = {}
+    for p, entry in bought.items():
+        written[("BOUGHT", customer, p)] = {**entry, "amount": _round2(entry["amount"])}
+    for rep, times in serves.items():
+        written[("SERVES", rep, customer)] = {"times": times}
+    return written
 
 
 def derived_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -> Change:
@@ -44,28 +76,9 @@ def derived_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -> Change
                         for x, _ in graph.out(identity, "PERFORMED")]
         props = {x: graph.node(*x) or {} for x in interactions}
         interactions.sort(key=lambda x: (props[x]["at"], x[1]))
-        bought: dict[NodeId, dict[str, Any]] = {}
-        serves: dict[NodeId, int] = {}
-        for x in interactions:
-            written[("HAD", customer, x)] = {}
-            node = props[x]
-            if node.get("type") == "purchase":
-                products = [p for p, _ in graph.out(x, "ABOUT")]
-                for p in products:
-                    entry = bought.setdefault(p, {"times": 0, "amount": 0.0, "first_at": node["at"],
-                                                  "last_at": node["at"]})
-                    entry["times"] += 1
-                    entry["amount"] += float(node.get("amount") or 0.0) / len(products)
-                    entry["first_at"] = min(entry["first_at"], node["at"])
-                    entry["last_at"] = max(entry["last_at"], node["at"])
-            for rep, _ in graph.out(x, "HANDLED_BY"):
-                serves[rep] = serves.get(rep, 0) + 1
-        for a, b in itertools.pairwise(interactions):
-            written[("NEXT", a, b)] = {}
-        for p, entry in bought.items():
-            written[("BOUGHT", customer, p)] = {**entry, "amount": _round2(entry["amount"])}
-        for rep, times in serves.items():
-            written[("SERVES", rep, customer)] = {"times": times}
+        written.update(customer_links(
+            customer, [(x, props[x].get("type"), props[x].get("amount"), props[x]["at"]) for x in interactions],
+            lambda x: [p for p, _ in graph.out(x, "ABOUT")], lambda x: [r for r, _ in graph.out(x, "HANDLED_BY")]))
     deleted = [link for link in dict.fromkeys(deleted) if link not in written]
     return deleted, written
 
@@ -91,29 +104,10 @@ def derived_changes_in_bulk(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -
 
     written: dict[IdLink, dict[str, Any]] = {}
     for customer, interactions in done.items():
-        in_order = _journey_order(graph, interactions, facts)
-        bought: dict[int, dict[str, Any]] = {}
-        serves: dict[int, int] = {}
-        for x in in_order:
-            written[("HAD", customer, x)] = {}
-            _, at, kind, amount = facts[x]
-            if kind == "purchase" and about.get(x):
-                when_bought = when(at)
-                for p in about[x]:
-                    entry = bought.setdefault(p, {"times": 0, "amount": 0.0, "first_at": when_bought,
-                                                  "last_at": when_bought})
-                    entry["times"] += 1
-                    entry["amount"] += float(amount or 0.0) / len(about[x])
-                    entry["first_at"] = min(entry["first_at"], when_bought)
-                    entry["last_at"] = max(entry["last_at"], when_bought)
-            for rep in handled.get(x, ()):
-                serves[rep] = serves.get(rep, 0) + 1
-        for a, b in itertools.pairwise(in_order):
-            written[("NEXT", a, b)] = {}
-        for p, entry in bought.items():
-            written[("BOUGHT", customer, p)] = {**entry, "amount": _round2(entry["amount"])}
-        for rep, times in serves.items():
-            written[("SERVES", rep, customer)] = {"times": times}
+        in_order = graph.in_journey_order([(customer, facts[x][0], x) for x in interactions if x in facts])
+        journey = [(x, facts[x][2], facts[x][3], when(facts[x][1])) for _, _, x in in_order]
+        written.update(customer_links(customer, journey, lambda x: about.get(x, []),
+                                      lambda x: handled.get(x, [])))
     deleted = [link for link in old if link not in written]
     changed = {link: props for link, props in written.items()
                if link not in old or decoded(old[link]) != props}
@@ -125,17 +119,6 @@ def _ends(graph: EmbeddedGraph, rel_type: str) -> dict[int, list[int]]:
     for start, end, _ in graph.links(rel_type):
         ends.setdefault(start, []).append(end)
     return ends
-
-
-def _journey_order(graph: EmbeddedGraph, interactions: list[int], facts: dict[int, tuple[Any, ...]]) -> list[int]:
-    """By time, then by key where two share a time (their keys are read only then)."""
-    interactions = [x for x in interactions if x in facts]
-    interactions.sort(key=lambda x: facts[x][0])
-    times = [facts[x][0] for x in interactions]
-    if len(set(times)) == len(times):
-        return interactions
-    keys = dict(graph.select(f"SELECT id, key FROM nodes WHERE id IN ({','.join(map(str, interactions))})"))
-    return sorted(interactions, key=lambda x: (facts[x][0], key_of(keys[x])))
 
 
 def affinity_changes(graph: EmbeddedGraph) -> tuple[dict[NodeId, dict[str, Any]], IdChange]:

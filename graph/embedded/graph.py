@@ -262,7 +262,14 @@ class EmbeddedGraph:
             yield customer, self._in_order(list(steps), at)
 
     def _in_order(self, rows: list[tuple[Any, ...]], at: int | None) -> list[tuple[Any, ...]]:
-        """By time, and by key where two share a time (keys are read only then)."""
+        rows = self.in_journey_order(rows)
+        if at is None:
+            return [row[3:] for row in rows]
+        return [(*row[3:at], when(row[at]), *row[at + 1:]) for row in rows]
+
+    def in_journey_order(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Interactions as rows whose [1] is ``interaction_facts.t`` and [2] the node id, in journey
+        order: by time, and by key where two share a time (keys are read only then)."""
         rows.sort(key=_time)
         times = [row[1] for row in rows]
         if len(set(times)) < len(times):
@@ -270,9 +277,7 @@ class EmbeddedGraph:
             keys = {node_id: key_of(key) for node_id, key in self._db.execute(
                 f"SELECT id, key FROM nodes WHERE id IN ({','.join(str(int(i)) for i in tied)})")}
             rows.sort(key=lambda row: (row[1], keys.get(row[2], "")))
-        if at is None:
-            return [row[3:] for row in rows]
-        return [(*row[3:at], when(row[at]), *row[at + 1:]) for row in rows]
+        return rows
 
     def nodes(self, label: str) -> Iterator[tuple[int, str | int, Props]]:
         """Every node of ``label`` as (id, key, properties)."""
