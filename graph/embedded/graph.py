@@ -185,21 +185,11 @@ class EmbeddedGraph:
 
     def out(self, node_id: NodeId, rel_type: str) -> Iterator[tuple[NodeId, Props]]:
         """The relationships of ``rel_type`` leaving ``node_id``: (end, relationship properties)."""
-        end_label = relationship_kind(rel_type).end
-        rows = self._db.execute(
-            "SELECT e.key, r.props FROM nodes s, relationships r, nodes e "
-            "WHERE s.label = ? AND s.key = ? AND r.type = ? AND r.start_id = s.id AND e.id = r.end_id",
-            (self._code[node_id[0]], to_json(node_id[1]), self._code[rel_type])).fetchall()
-        return iter([((end_label, from_json(key)), decoded(props)) for key, props in rows])
+        return iter(self._neighbours(node_id, rel_type, outgoing=True, props_of="r"))
 
     def into(self, node_id: NodeId, rel_type: str) -> Iterator[tuple[NodeId, Props]]:
         """The relationships of ``rel_type`` arriving at ``node_id``: (start, relationship properties)."""
-        start_label = relationship_kind(rel_type).start
-        rows = self._db.execute(
-            "SELECT s.key, r.props FROM nodes e, relationships r INDEXED BY relationships_by_end, nodes s "
-            "WHERE e.label = ? AND e.key = ? AND r.type = ? AND r.end_id = e.id AND s.id = r.start_id",
-            (self._code[node_id[0]], to_json(node_id[1]), self._code[rel_type])).fetchall()
-        return iter([((start_label, from_json(key)), decoded(props)) for key, props in rows])
+        return iter(self._neighbours(node_id, rel_type, outgoing=False, props_of="r"))
 
     def start_ids(self, node_id: NodeId, rel_type: str) -> list[int]:
         """Ids of the starts of ``rel_type`` arriving at ``node_id``: ``into`` without keys or properties,
@@ -211,24 +201,32 @@ class EmbeddedGraph:
 
     def out_nodes(self, node_id: NodeId, rel_type: str) -> list[tuple[NodeId, Props]]:
         """The ends of ``rel_type`` leaving ``node_id`` with their node properties, in one statement."""
-        end_label = relationship_kind(rel_type).end
-        rows = self._db.execute(
-            "SELECT e.key, e.props FROM nodes s, relationships r, nodes e "
-            "WHERE s.label = ? AND s.key = ? AND r.type = ? AND r.start_id = s.id AND e.id = r.end_id",
-            (self._code[node_id[0]], to_json(node_id[1]), self._code[rel_type])).fetchall()
-        return [((end_label, from_json(key)), decoded(props)) for key, props in rows]
+        return self._neighbours(node_id, rel_type, outgoing=True, props_of="n")
 
-    def incident(self, node_id: NodeId) -> list[tuple[str, NodeId, NodeId]]:
-        """Every relationship of the node, as (type, start, end)."""
-        label = node_id[0]
+    def _neighbours(self, node_id: NodeId, rel_type: str, outgoing: bool, props_of: str) -> list[tuple[NodeId, Props]]:
+        """One statement from the node to its neighbours by ``rel_type``, each with the properties of
+        the relationship (``props_of="r"``) or of the neighbour (``"n"``)."""
+        kind = relationship_kind(rel_type)
+        mine, other, index, label = ("start_id", "end_id", "", kind.end) if outgoing else (
+            "end_id", "start_id", "INDEXED BY relationships_by_end", kind.start)
+        rows = self._db.execute(
+            f"SELECT n.key, {props_of}.props FROM nodes m, relationships r {index}, nodes n "
+            f"WHERE m.label = ? AND m.key = ? AND r.type = ? AND r.{mine} = m.id AND n.id = r.{other}",
+            (self._code[node_id[0]], to_json(node_id[1]), self._code[rel_type])).fetchall()
+        return [((label, from_json(key)), decoded(props)) for key, props in rows]
+
+    def incident(self, label: str, node_ids: Mapping[int, str | int]) -> list[tuple[str, NodeId, NodeId]]:
+        """Every relationship of these nodes of ``label`` (id → key), as (type, start, end): a few
+        statements per relationship type, however many nodes."""
         links: list[tuple[str, NodeId, NodeId]] = []
         for rel_type, kind in RELATIONSHIP_KINDS.items():
             if kind.start == label:
-                links += [(rel_type, node_id, end) for end, _ in self.out(node_id, rel_type)]
+                links += [(rel_type, (label, node_ids[mine]), (kind.end, other))
+                          for mine, other in self.links_of(rel_type, list(node_ids), outgoing=True)]
             if kind.end == label:
-                links += [(rel_type, start, node_id) for start, _ in self.into(node_id, rel_type)
-                          if start != node_id]
-        return links
+                links += [(rel_type, (kind.start, other), (label, node_ids[mine]))
+                          for mine, other in self.links_of(rel_type, list(node_ids), outgoing=False)]
+        return list(dict.fromkeys(links))  # a link between two of them is found from both ends
 
     def relationship_counts(self) -> dict[str, int]:
         name = {code: rel_type for rel_type, code in self._code.items() if rel_type in RELATIONSHIP_KINDS}

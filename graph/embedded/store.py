@@ -246,8 +246,12 @@ class EmbeddedStore(Store):
             removed += present
         if removed:
             gone = set(removed)
-            deleted = list(dict.fromkeys([*deleted, *(link for node_id in removed
-                                                       for link in graph.incident(node_id))]))
+            by_label: dict[str, dict[int, Key]] = {}
+            for label, key in removed:
+                if (label, key) in ids:
+                    by_label.setdefault(label, {})[ids[(label, key)]] = key
+            deleted = list(dict.fromkeys([*deleted, *(link for label, stored in by_label.items()
+                                                       for link in graph.incident(label, stored))]))
             links = {link: props for link, props in links.items() if link[1] not in gone and link[2] not in gone}
             nodes = {node_id: props for node_id, props in nodes.items() if node_id not in gone}
         self._apply(nodes, deleted, links, removed, ids)
@@ -321,7 +325,7 @@ class EmbeddedStore(Store):
             wanted = list(dict.fromkeys(keys))
             stored = self._graph.ids_by_key(label, wanted)
             present: list[NodeId] = [(label, key) for key in wanted if key in stored]
-            links = [link for node_id in present for link in self._graph.incident(node_id)]
+            links = self._graph.incident(label, {node_id: key for key, node_id in stored.items()})
             self._apply({}, list(dict.fromkeys(links)), {}, present)
         return len(present)
 
