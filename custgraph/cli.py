@@ -23,8 +23,8 @@ __all__ = ["main"]
 
 # Which module of custgraph/commands runs each command (imported only when one of its commands runs).
 GROUPS = {"init": "store", "stats": "store", "export": "store", "load": "loading", "generate": "loading",
-          "resolve": "resolution", "explain": "resolution", "unmerge": "resolution", "query": "query",
-          "serve": "serving", "demo": "serving"}
+          "resolve": "resolution", "explain": "resolution", "unmerge": "resolution", "model": "resolution",
+          "query": "query", "serve": "serving", "demo": "serving"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,7 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     resolve.add_argument("--full", action="store_true", help="compare every record again, not only new or changed ones")
     resolve.add_argument("--config", default=None, metavar="TOML",
                          help="matching rules and thresholds (default: $CUSTGRAPH_RESOLVE_CONFIG or built-in)")
+    resolve.add_argument("--train", action="store_true",
+                         help="train the match model again on the store's records before resolving")
     resolve.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    model = commands.add_parser("model", help="show the match model learned from the store's records")
+    model.add_argument("action", choices=["show"], help="show: every comparison level with its m, u and weight")
+    model.add_argument("--json", action="store_true")
     explain = commands.add_parser("explain", help="show why two identity records are one customer, or apart")
     explain.add_argument("a", metavar="A", help="identity id, source:source_id (e.g. crm:C-0000001)")
     explain.add_argument("b", metavar="B")

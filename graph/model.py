@@ -57,6 +57,8 @@ _NODES = (
     NodeKind("Channel", "channel_id", ("kind",), "web, store, phone, email, social, app..."),
     NodeKind("Rep", "rep_id", ("team",), "a sales or service representative"),
     NodeKind("Interaction", "interaction_id", ("type", "at"), "one touchpoint event"),
+    NodeKind("MatchModel", "model_id", (), "the identity model learned from the store's records (prior, m and u "
+             "of every comparison level); one, model_id 'identity'"),
     NodeKind("Erased", "erased_id", (), "a record erased on request, known only by a hash of its identity id "
              "(graph/erased.py), so that later loads skip it"),
 )

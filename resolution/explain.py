@@ -1,4 +1,8 @@
-"""``custgraph explain A B``: the links that put two records in one customer, or why they are apart."""
+"""``custgraph explain A B``: the links that put two records in one customer, or why they are apart.
+
+Apart, the two records are scored against each other as ``resolve`` would: the deterministic
+rules, then the model's waterfall (the prior, each field's level and its weight in bits).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,11 @@ from custgraph.queries import get as named_query
 
 from custgraph.errors import UnknownIdentityError
 
-from .blocking import blocking_keys
-from .compare import Comparison, compare
 from .config import ResolveConfig
+from .engines import open_engine
 from .records import match_record
 from .resolve import score_basis
+from .scoring import Scored, rule_pairs, score_one
 
 __all__ = ["Explanation", "explain"]
 
@@ -27,8 +31,9 @@ class Explanation:
     customer_b: str | None
     path: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)  # direct links or decisions between a and b
-    comparison: Comparison | None = None
-    shared_keys: list[str] = field(default_factory=list)
+    rule: str | None = None  # the deterministic rule that links them, if any
+    comparison: Scored | None = None
+    blocked: bool = True  # whether blocking pairs them, so that resolve compares them at all
 
     @property
     def together(self) -> bool:
@@ -51,15 +56,18 @@ class Explanation:
                            f" ({props.get('reason') or 'no reason given'})")
             elif link["type"] == "POSSIBLY_SAME_AS":
                 out.append(f"  in the review queue (score {props.get('score')}): confirm or reject it")
+                out += [f"      {item}" for item in props.get("evidence") or () if str(item).startswith("held")]
             elif link["type"] == "SAME_AS":
-                out.append("  linked (SAME_AS), but held apart: a human decision or the chaining guard "
-                           "kept their customers separate")
-        if not self.shared_keys:
-            out.append("  never compared: they share no blocking key (e-mail or its stem, phone, loyalty number, "
-                       "birth date, postcode with family name, full name)")
+                out.append("  linked (SAME_AS), but held apart: a human decision, the chaining guard or a "
+                           "cardinality cap kept their customers separate")
+        if self.rule:
+            out.append(f"  a deterministic rule links them: {self.rule}")
+        if not self.blocked:
+            out.append("  never compared: they share no blocking key (e-mail, its local part or stem, phone, "
+                       "loyalty number, birth date, a name form, family name with postcode, street)")
         if self.comparison is not None:
             c = self.comparison
-            out.append(f"  compared directly: rule {c.rule}, score {c.score}")
+            out.append(f"  compared with the model: match probability {c.probability}")
             out += [f"      {item}" for item in c.evidence]
         return out
 
@@ -75,11 +83,14 @@ def explain(store: Store, config: ResolveConfig, a: str, b: str) -> Explanation:
     if result.together:
         result.path = store.run(named_query("identity_path"), {"a": a, "b": b})
         return result
-    # Scores depend on how common the names are in the whole store: read it, as resolve does.
-    records = {str(row["props"]["identity_id"]): match_record(row["props"])
-               for row in store.run(named_query("identity_records"))}
-    _, context = score_basis(list(records.values()), config)
-    record_a, record_b = records[a], records[b]
-    result.shared_keys = sorted(set(blocking_keys(record_a)) & set(blocking_keys(record_b)))
-    result.comparison = compare(record_a, record_b, config, context)
+    # Scores depend on the whole store (how common each value is, placeholders): read it, as
+    # resolve does, with the stored model (never training one: explaining writes nothing).
+    raw = sorted((match_record(row["props"]) for row in store.run(named_query("identity_records"))),
+                 key=lambda record: record.identity_id)
+    basis, _ = score_basis(store, raw, config, train=False, may_train=False)
+    pair = {record.identity_id: record for record in basis.records if record.identity_id in (a, b)}
+    ruled = rule_pairs([pair[a], pair[b]], config.rules, None)
+    result.rule = next((rule for rule, _ in ruled.values()), None)
+    if basis.model is not None:
+        result.comparison, result.blocked = score_one(open_engine(config.engine), basis.model, basis.table, a, b)
     return result

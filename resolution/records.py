@@ -25,7 +25,7 @@ __all__ = ["MatchRecord", "fingerprint", "match_record"]
 
 # The fields resolution compares: a change in any of them makes the record dirty.
 COMPARED = ("name_norm", "name_kana_norm", "given_name", "family_name", "email_norm", "phone_norm", "phone",
-            "birth_date", "postal_code_norm", "city", "country", "loyalty_id", "source", "trust")
+            "birth_date", "postal_code_norm", "street", "city", "region", "country", "loyalty_id", "source", "trust")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,11 @@ class MatchRecord:
     phone: str | None  # the last 9 digits: E.164 and national forms of one number agree on them
     birth_date: dt.date | None
     postal_code: str | None
+    street: str | None  # normalised, common suffixes shortened (Avenue = Ave)
+    street_number: str | None  # the house number (digits, with a letter or -1-2 as written)
+    street_name: str | None  # the street without its number
     city: str | None
+    region: str | None
     country: str | None
     loyalty_id: str | None
     names: tuple[str, ...]  # each name form with its tokens sorted, for order-free comparison
@@ -110,6 +114,23 @@ def _phone_tail(props: dict[str, Any]) -> str | None:
     return digits[-9:] if len(digits) >= 7 else None
 
 
+_SUFFIXES = {"street": "st", "avenue": "ave", "road": "rd", "drive": "dr", "lane": "ln", "boulevard": "blvd",
+             "court": "ct", "place": "pl", "crescent": "cres", "terrace": "tce", "highway": "hwy", "parade": "pde",
+             "square": "sq", "circuit": "cct", "close": "cl", "north": "n", "south": "s", "east": "e", "west": "w",
+             "strasse": "str", "straße": "str"}
+_NUMBER = re.compile(r"\d")
+
+
+def _street(raw: object) -> tuple[str | None, str | None, str | None]:
+    """(street, number, name): "221 Maple Avenue" → ("221 maple ave", "221", "maple ave")."""
+    if not raw:
+        return None, None, None
+    tokens = [_SUFFIXES.get(token, token) for token in re.split(r"[\s,.#/]+", normalise.text(str(raw))) if token]
+    numbers = [token for token in tokens if _NUMBER.search(token)]
+    words = [token for token in tokens if not _NUMBER.search(token)]
+    return " ".join(tokens) or None, "-".join(numbers) or None, " ".join(words) or None
+
+
 def match_record(props: dict[str, Any]) -> MatchRecord:
     """The comparable view of an Identity node's properties."""
     forms: list[str] = []
@@ -129,6 +150,7 @@ def match_record(props: dict[str, Any]) -> MatchRecord:
     postal = props.get("postal_code_norm")
     updated = props.get("updated_at") or props.get("created_at")
     names_tuple = tuple(dict.fromkeys(forms))
+    street, street_number, street_name = _street(props.get("street"))
     return MatchRecord(
         identity_id=str(props["identity_id"]),
         source=str(props.get("source", "")),
@@ -140,7 +162,11 @@ def match_record(props: dict[str, Any]) -> MatchRecord:
         phone=_phone_tail(props),
         birth_date=props.get("birth_date"),
         postal_code=postal,
+        street=street,
+        street_number=street_number,
+        street_name=street_name,
         city=normalise.text(props["city"]) if props.get("city") else None,
+        region=normalise.text(props["region"]) if props.get("region") else None,
         country=props.get("country"),
         loyalty_id=normalise.text(props["loyalty_id"]) if props.get("loyalty_id") else None,
         names=names_tuple,

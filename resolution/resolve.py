@@ -26,32 +26,39 @@ from typing import Any
 from custgraph.graph import RelationshipRow, Store
 from custgraph.queries import get as named_query
 
-from .blocking import Blocks, build_blocks, candidate_pairs
-from .cluster import Link, clusters
-from .compare import Context, compare, scoring_context
+from .cluster import Link, Traits, clusters
 from .config import ResolveConfig
+from .engines import open_engine
+from .features import Placeholders, feature_table, find_placeholders, term_frequencies, without_placeholders
+from .model import MatchModel
 from .records import MatchRecord, fingerprint, match_record
+from .scoring import rule_pairs, score_pairs
+from .stored_model import load_model, train_model
 from .survivorship import customer_id, golden
 
 __all__ = ["ResolveReport", "resolve"]
 
 Progress = Callable[[str], None]
+HELD = "held for review: "  # the evidence line of a link the cardinality caps held
 
 
 @dataclass
 class ResolveReport:
     records: int = 0
     dirty: int = 0
-    compared: int = 0
+    compared: int = 0  # pairs scored at or above the review threshold, plus pairs a rule links
     customers_caught_up: int = 0  # derived relationships rebuilt for touchpoints loaded since
     links: int = 0  # SAME_AS links written or confirmed this run
     review: int = 0  # pairs in the review band (POSSIBLY_SAME_AS) written this run
+    held: int = 0  # links the cardinality caps sent to review instead
     clusters: int = 0  # clusters formed in the components that held a new or changed record
     customers: int = 0  # customers in the store after the run
     customers_written: int = 0
     customers_removed: int = 0
     customers_scored: int = 0  # customers with an RFM segment (services/scoring.py)
-    skipped_blocks: dict[str, int] = field(default_factory=dict)
+    trained: bool = False  # the model was (re)trained this run
+    model_id: str = ""
+    placeholders: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     # Every customer id after the run, for what follows it (scores); not part of the report.
     customer_ids: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
@@ -60,17 +67,69 @@ class ResolveReport:
         return {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "customer_ids"}
 
 
+def record_traits(record: MatchRecord) -> Traits:
+    """What the cardinality caps count of ``record`` (placeholders already blanked)."""
+    return Traits(record.birth_date.isoformat() if record.birth_date else None,
+                  record.email.split("@", 1)[1] if record.email and "@" in record.email else None)
+
+
 def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-def score_basis(records: list[MatchRecord], config: ResolveConfig) -> tuple[Blocks, Context]:
-    """The blocks of all records and the context their scores depend on (prior, value counts)."""
-    blocks = build_blocks(records, config.max_block)
-    return blocks, Context(config.prior_for(len(records)), blocks.counts)
+@dataclass
+class Basis:
+    """What every score of a run depends on: the records as compared, their feature table,
+    the placeholders found and the model."""
+
+    raw: list[MatchRecord]  # as read
+    records: list[MatchRecord]  # as compared: placeholders blanked
+    placeholders: Placeholders
+    table: Any  # pyarrow.Table
+    model: MatchModel | None
+
+    def context(self) -> dict[str, tuple[Any, ...]]:
+        """Per record, what of the basis can change its scores: part of its digest, so that a
+        record whose name became more common, or a new model, makes it compared again."""
+        bands: dict[str, dict[str, float]] = {}
+        if self.model is not None:
+            for column, table in term_frequencies(self.table, self.model.records).items():
+                bands[column] = dict(zip(table[column].to_pylist(), table[f"tf_{column}"].to_pylist(), strict=True))
+        model_id = self.model.model_id if self.model else ""
+        columns = {column: self.table[column].to_pylist() for column in bands}
+        ids = self.table["unique_id"].to_pylist()
+        return {identity: (model_id, *(bands[column].get(columns[column][index]) for column in bands),
+                           *blanked(raw, record))
+                for index, (identity, raw, record) in enumerate(zip(ids, self.raw, self.records, strict=True))}
 
 
-def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progress | None = None) -> ResolveReport:
+def blanked(raw: MatchRecord, record: MatchRecord) -> list[str]:
+    """The fields of ``raw`` that ``record`` no longer holds (placeholders)."""
+    return [name for name in ("names", "email", "phone", "loyalty_id", "birth_date", "street", "city",
+                              "postal_code", "region") if getattr(raw, name) and not getattr(record, name)]
+
+
+def score_basis(store: Store, raw: list[MatchRecord], config: ResolveConfig, train: bool,
+                say: Progress | None = None, may_train: bool = True) -> tuple[Basis, bool]:
+    """The basis of this run's scores, training the model when asked, when there is none, or
+    when the store has grown by ``retrain_growth`` since; and whether it trained."""
+    placeholders = find_placeholders(raw, config.placeholder_records, config.placeholder_factor,
+                                     config.placeholder_name_share)
+    records = [without_placeholders(record, placeholders) for record in raw]
+    table = feature_table(records)
+    model = load_model(store)
+    due = may_train and len(records) >= 2 and (
+        model is None or train or len(records) >= model.records * (1 + config.retrain_growth))
+    if due:
+        if say:
+            say("training the match model" + ("" if model is None else f" (last trained on {model.records:,} "
+                                                                        f"records at {model.trained_at})"))
+        model = train_model(store, table, len(records), config)
+    return Basis(raw, records, placeholders, table, model), due
+
+
+def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progress | None = None,
+            train: bool = False) -> ResolveReport:
     report = ResolveReport()
     clock = time.perf_counter()
 
@@ -85,31 +144,36 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
     rows = store.run(named_query("identity_records"))
     props = {str(row["props"]["identity_id"]): row["props"] for row in rows}
     current = {str(row["props"]["identity_id"]): row["customer_id"] for row in rows}
-    ids = list(props)
-    records = [match_record(props[i]) for i in ids]
+    ids = sorted(props)
+    raw = [match_record(props[i]) for i in ids]
     stored: dict[str, dict[tuple[str, str], dict[str, Any]]] = {
         "SAME_AS": {}, "POSSIBLY_SAME_AS": {}, "NOT_SAME_AS": {}, "CONFIRMED_SAME_AS": {}}
     for row in store.run(named_query("identity_links")):
         stored[row["type"]][_pair(str(row["a"]), str(row["b"]))] = row["props"]
-    blocks, context = score_basis(records, config)
-    digests = {identity: fingerprint(props[identity], scoring_context(record, context))
-               for identity, record in zip(ids, records, strict=True)}
+    phase("read")
+    basis, report.trained = score_basis(store, raw, config, train, say)
+    if report.trained:
+        phase("train")
+    report.model_id = basis.model.model_id if basis.model else ""
+    report.placeholders = basis.placeholders.describe()[:20]
+    context = basis.context()
+    digests = {identity: fingerprint(props[identity], context[identity]) for identity in ids}
     dirty = set(ids) if full else {i for i in ids if current[i] is None or props[i].get("resolved") != digests[i]}
     report.records, report.dirty = len(ids), len(dirty)
-    report.skipped_blocks = dict(sorted(blocks.skipped.items(), key=lambda kv: -kv[1])[:10])
-    phase("read")
 
-    position = {identity: index for index, identity in enumerate(ids)}
-    pairs = candidate_pairs(blocks, None if full else [position[i] for i in dirty])
-    report.compared = len(pairs)
+    every = full or len(dirty) == len(ids)  # scoring all pairs at once is cheaper than changed against kept
+    scored = [] if basis.model is None or not dirty else score_pairs(
+        open_engine(config.engine), basis.model, basis.table, None if every else dirty, config.review_threshold)
+    ruled = rule_pairs(basis.records, config.rules, None if every else dirty)
+    report.compared = len(scored) + len(ruled)
     links: dict[tuple[str, str], Link] = {}
     review: dict[tuple[str, str], Link] = {}
-    for x, y in pairs:
-        found = compare(records[x], records[y], config, context)
-        if found.score >= config.review_threshold:
-            pair = _pair(records[x].identity_id, records[y].identity_id)
-            link = Link(pair[0], pair[1], found.rule, found.score, found.evidence)
-            (links if found.score >= config.link_threshold else review)[pair] = link
+    for found in scored:
+        link = Link(found.a, found.b, "probabilistic", found.probability, found.evidence)
+        (links if found.probability >= config.link_threshold else review)[(found.a, found.b)] = link
+    for pair, (rule, evidence) in ruled.items():
+        links[pair] = Link(pair[0], pair[1], rule, 1.0, evidence)
+        review.pop(pair, None)
     decided = stored["NOT_SAME_AS"].keys() | stored["CONFIRMED_SAME_AS"].keys()
     review = {pair: link for pair, link in review.items() if pair not in decided}  # answered already
     for pair, decision in stored["CONFIRMED_SAME_AS"].items():  # a person said so: a rule, always
@@ -143,8 +207,17 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
         if current[identity] is not None:
             frontier += by_customer[current[identity]]
     apart = [pair for pair in stored["NOT_SAME_AS"] if pair[0] in affected]
-    groups = clusters(sorted(affected), [link for pair, link in links.items() if pair[0] in affected],
-                      apart, config)
+    traits = {record.identity_id: record_traits(record) for record in basis.records
+              if record.identity_id in affected}
+    clustering = clusters(sorted(affected), [link for pair, link in links.items() if pair[0] in affected],
+                          apart, config, traits)
+    groups = clustering.groups
+    for held in clustering.held:
+        pair = (held.link.a, held.link.b)
+        if pair not in decided:
+            review[pair] = Link(pair[0], pair[1], held.link.rule, held.link.score,
+                                (*held.link.evidence, f"{HELD}{held.reason}"))
+    report.held = len(clustering.held)
     report.clusters = len(groups)
     phase("cluster")
 
@@ -161,10 +234,17 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
         "SAME_AS", [RelationshipRow(link.a, link.b, {"rule": link.rule, "score": link.score,
                                                      "evidence": list(link.evidence)}) for link in touched_links],
         replace_from=sorted(dirty), replace_to=sorted(dirty))
+    # The review queue of every re-clustered record is written whole: pairs scored this run,
+    # links the caps hold, and earlier pairs that neither touch a changed record nor were held.
+    for pair, props_ in stored["POSSIBLY_SAME_AS"].items():
+        if (pair[0] in affected and pair[0] not in dirty and pair[1] not in dirty and pair not in decided
+                and not any(str(line).startswith(HELD) for line in props_.get("evidence") or ())):
+            review.setdefault(pair, Link(pair[0], pair[1], "probabilistic", float(props_.get("score") or 0.0),
+                                         tuple(props_.get("evidence") or ())))
     store.upsert_relationships(
         "POSSIBLY_SAME_AS", [RelationshipRow(link.a, link.b, {"score": link.score, "evidence": list(link.evidence)})
                              for _, link in sorted(review.items())],
-        replace_from=sorted(dirty), replace_to=sorted(dirty))
+        replace_from=sorted(affected | dirty), replace_to=sorted(dirty))
     report.links, report.review = len(touched_links), len(review)
     phase("write links")
     old_customers = {current[i] for i in affected if current[i] is not None}

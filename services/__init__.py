@@ -16,7 +16,7 @@ function per action, and a wrapper would only repeat their signatures.
 """
 
 from custgraph.loaders import FileProgress, FileReport, LoadReport, load_sources, plan_sources
-from custgraph.resolution import ResolveConfig, ResolveReport, explain, read_config
+from custgraph.resolution import ResolveConfig, ResolveReport, explain, match_model, read_config
 from custgraph.samples import SOURCES, generate
 
 from .consents import update_consents
@@ -41,6 +41,7 @@ __all__ = [
     "explain",
     "generate",
     "load_sources",
+    "match_model",
     "plan_sources",
     "read_config",
     "reject",

@@ -19,7 +19,7 @@ from typing import Any
 
 from custgraph.graph import GraphBatch, RelationshipRow, Store, one_writer
 from custgraph.queries import get as named_query
-from custgraph.resolution import Link, ResolveConfig, clusters, customer_id, golden
+from custgraph.resolution import Link, ResolveConfig, clusters, customer_id, golden, match_record, record_traits
 
 from custgraph.errors import UnknownIdentityError
 
@@ -113,8 +113,9 @@ def _decide(store: Store, config: ResolveConfig, decision: str, a: str, b: str, 
             links.setdefault(pair, Link(pair[0], pair[1], str(props.get("rule")), float(props.get("score") or 0.0),
                                         tuple(props.get("evidence") or ())))
     members = sorted(records)
+    traits = {i: record_traits(match_record(records[i]["props"])) for i in members}
     groups = clusters(members, list(links.values()), [pair for pair in stored["NOT_SAME_AS"]
-                                                      if pair[0] in records], config)
+                                                      if pair[0] in records], config, traits).groups
     assignment = {identity: customer_id(group) for group in groups for identity in group}
     customers = [{"customer_id": assignment[group[0]], **golden([records[i]["props"] for i in group])}
                  for group in groups]

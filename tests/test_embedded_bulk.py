@@ -16,7 +16,7 @@ from custgraph import queries
 from tests.embedded_dump import everything
 
 pytestmark = pytest.mark.embedded
-WRITTEN_AT = frozenset({"resolved_at", "scored_at", "updated_at"})
+WRITTEN_AT = frozenset({"resolved_at", "scored_at", "updated_at", "trained_at"})
 
 
 def _resolved(path: Path, data: Path) -> EmbeddedStore:

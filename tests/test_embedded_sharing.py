@@ -19,7 +19,7 @@ from custgraph.services import ResolveConfig, resolve
 from tests.embedded_dump import everything
 
 pytestmark = pytest.mark.embedded
-WRITTEN_AT = frozenset({"resolved_at", "scored_at", "updated_at"})
+WRITTEN_AT = frozenset({"resolved_at", "scored_at", "updated_at", "trained_at"})
 FIRST, SECOND = ("crm", "webshop"), ("support", "survey")
 
 

@@ -1,0 +1,188 @@
+"""The table the match model reads: one row per record, one column per compared field.
+
+Why a flat table: the model (Splink) compares in SQL, on DuckDB on one machine or on Spark
+past it; both read the same Arrow table, so both see exactly the same values. Everything
+that needs Python (name forms in every script, nicknames, phone tails, street parts) is
+done here once per record, so the SQL only compares.
+
+Placeholders: a value that many unrelated records share (``test@example.com``,
+``0000000000``, ``1900-01-01``, ``n/a``) is found by its frequency and blanked here, so it
+carries no evidence at all, neither for the model nor for the deterministic rules.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import pyarrow as pa
+
+from .records import MatchRecord
+
+__all__ = ["COLUMNS", "TF_COLUMNS", "Placeholders", "feature_table", "find_placeholders", "term_frequencies",
+           "without_placeholders"]
+
+# Identifiers a person rarely shares with anyone: a placeholder when the records holding the
+# value carry many different names. The birth date is shared by nature: a placeholder when it
+# is far more common than dates usually are in this store.
+IDENTIFIERS = ("email", "phone", "loyalty_id")
+# Free text that stands for "unknown" in any field; the normalised forms.
+_JUNK = frozenset({"", "-", "--", ".", "?", "n/a", "na", "n a", "none", "null", "nil", "unknown", "test",
+                   "x", "xx", "xxx", "tbd", "no name", "noname", "not known", "anonymous", "customer"})
+_CJK = re.compile("[\u3400-\u9fff]")  # a kanji name of three characters or more is a full name
+_NO_WORD = re.compile(r"^[\W_]*$")
+# Term-frequency columns: how common the value is changes what agreeing on it is worth.
+PERSON_RECORDS = 4  # more records than one person usually has in a store
+TF_COLUMNS = ("name", "email_stem", "street", "city", "postal_code")
+
+COLUMNS = ("unique_id", "name", "name_tokens", "name_latin", "name_forms", "family_forms", "birth_date",
+           "email", "email_local", "email_stem", "phone", "street", "street_number", "street_name", "city",
+           "postal_code", "region", "country", "loyalty_id")
+
+
+@dataclass(frozen=True)
+class Placeholders:
+    """Values found to be placeholders, per field, with how many records held each."""
+
+    values: dict[str, dict[str, int]]
+
+    def holds(self, field: str, value: str | None) -> bool:
+        return value is not None and value in self.values.get(field, {})
+
+    def describe(self) -> list[str]:
+        return [f"{field} {value!r}: {count:,} records" for field, found in sorted(self.values.items())
+                for value, count in sorted(found.items(), key=lambda item: -item[1])]
+
+
+def find_placeholders(records: Sequence[MatchRecord], min_records: int, factor: float,
+                      name_share: float) -> Placeholders:
+    """Identifiers held by records with ``min_records`` different names or more; birth dates
+    held by ``min_records`` records or more and ``factor`` times as many as a date usually is;
+    names held by ``name_share`` of all records (and ``min_records``) or more; and free text
+    that says "unknown"."""
+    found: dict[str, dict[str, int]] = {}
+    for field in IDENTIFIERS:
+        holders: dict[str, set[str]] = {}
+        counts: Counter[str] = Counter()
+        for record in records:
+            value = getattr(record, field)
+            if value is not None:
+                counts[value] += 1
+                holders.setdefault(value, set()).add(record.names[0] if record.names else "")
+        found[field] = {value: counts[value] for value, names in holders.items() if len(names - {""}) >= min_records}
+    dates = Counter(record.birth_date.isoformat() for record in records if record.birth_date is not None)
+    if dates:
+        limit = max(min_records, math.ceil(factor * sum(dates.values()) / len(dates)))
+        found["birth_date"] = {value: count for value, count in dates.items() if count >= limit}
+    names = Counter(record.names[0] for record in records if record.names)
+    limit = max(min_records, math.ceil(name_share * len(records)))
+    found["name"] = {value: count for value, count in names.items() if count >= limit or _is_junk(value)}
+    return Placeholders({field: values for field, values in found.items() if values})
+
+
+def _is_junk(value: str | None) -> bool:
+    return value is not None and (value in _JUNK or bool(_NO_WORD.match(value)))
+
+
+def without_placeholders(record: MatchRecord, placeholders: Placeholders) -> MatchRecord:
+    """``record`` with placeholder and "unknown" values blanked: they are no evidence, for the
+    model and the deterministic rules alike."""
+    def keep(field: str, value: str | None) -> str | None:
+        return None if value is None or _is_junk(value) or placeholders.holds(field, value) else value
+
+    name_gone = not record.names or keep("name", record.names[0]) is None
+    email = keep("email", record.email)
+    birth = record.birth_date.isoformat() if record.birth_date else None
+    street_gone = keep("street", record.street) is None
+    return replace(
+        record, names=() if name_gone else record.names, kanji=() if name_gone else record.kanji,
+        family=frozenset() if name_gone else record.family, email=email,
+        email_local=record.email_local if email else None, email_stem=record.email_stem if email else None,
+        phone=keep("phone", record.phone), loyalty_id=keep("loyalty_id", record.loyalty_id),
+        birth_date=record.birth_date if keep("birth_date", birth) else None,
+        street=None if street_gone else record.street,
+        street_number=None if street_gone else record.street_number,
+        street_name=None if street_gone else keep("street", record.street_name),
+        city=keep("city", record.city), postal_code=keep("postal_code", record.postal_code),
+        region=keep("region", record.region))
+
+
+def feature_table(records: Sequence[MatchRecord]) -> pa.Table:
+    """The model's input, from records ``without_placeholders``."""
+    rows: dict[str, list[object]] = {column: [] for column in COLUMNS}
+    for record in records:
+        name = record.names[0] if record.names else None
+        latin = next((form for form, kanji in zip(record.names, record.kanji, strict=True) if not kanji), None)
+        values: dict[str, object] = {
+            "unique_id": record.identity_id,
+            "name": name,
+            "name_tokens": None if name is None else 2 if _CJK.search(name) and len(name) >= 3 else len(name.split()),
+            "name_latin": None if name is None else latin is not None and name == latin,
+            "name_forms": list(record.names) or None,
+            "family_forms": sorted(record.family) or None,
+            "birth_date": record.birth_date.isoformat() if record.birth_date else None,
+            "email": record.email,
+            "email_local": record.email_local,
+            "email_stem": record.email_stem,
+            "phone": record.phone,
+            "street": record.street,
+            "street_number": record.street_number,
+            "street_name": record.street_name,
+            "city": record.city,
+            "postal_code": record.postal_code,
+            "region": record.region,
+            "country": record.country,
+            "loyalty_id": record.loyalty_id,
+        }
+        for column, value in values.items():
+            rows[column].append(value)
+    return pa.table({column: rows[column] for column in COLUMNS}, schema=SCHEMA)
+
+
+def _name_frequencies(names: list[str | None], tf_base: int) -> dict[str, float]:
+    """How common each full name is among people: the product of its words' shares (given and
+    family names are about independent), unless the name itself is held by more records than
+    one person usually has (``PERSON_RECORDS``): then by that count. A full name held by two
+    records says little about how common it is among people (both may be one person's)."""
+    names_held = Counter(name for name in names if name is not None)
+    words = Counter(word for name, count in names_held.items() for word in set(name.split()) for _ in range(count))
+    total = max(tf_base, 1)
+    out: dict[str, float] = {}
+    for name, count in names_held.items():
+        product = math.prod(words[word] / total for word in set(name.split()))
+        out[name] = max(product, count / total if count > PERSON_RECORDS else 0.0, 1 / total ** 2)
+    return out
+
+
+def _band(share: float) -> float:
+    """``share`` rounded up to a power of two, so that it moves only when it doubles."""
+    return 2.0 ** math.ceil(math.log2(share))
+
+
+def term_frequencies(table: pa.Table, tf_base: int) -> dict[str, pa.Table]:
+    """Per ``TF_COLUMNS`` column, each value and ``tf_<column>``: how common it is, banded
+    (``_band``) over ``tf_base`` records (the store's size when the model was trained), so that
+    a store growing by a few records changes no score."""
+    out: dict[str, pa.Table] = {}
+    for column in TF_COLUMNS:
+        held = table[column].to_pylist()
+        if column == "name":
+            shares = _name_frequencies(held, tf_base)
+        else:
+            counts = Counter(value for value in held if value is not None)
+            shares = {value: count / max(tf_base, 1) for value, count in counts.items()}
+        values = sorted(shares)
+        out[column] = pa.table({column: pa.array(values, pa.string()),
+                                f"tf_{column}": [_band(shares[v]) for v in values]})
+    return out
+
+
+SCHEMA = pa.schema(
+    [("unique_id", pa.string()), ("name", pa.string()), ("name_tokens", pa.int32()), ("name_latin", pa.bool_()),
+     ("name_forms", pa.list_(pa.string())), ("family_forms", pa.list_(pa.string()))]
+    + [(column, pa.string()) for column in ("birth_date", "email", "email_local", "email_stem", "phone", "street",
+                                             "street_number", "street_name", "city", "postal_code", "region",
+                                             "country", "loyalty_id")])

@@ -1,0 +1,161 @@
+"""Scoring candidate pairs with the learned model, and the deterministic rules.
+
+Probabilistic: the pairs that share a blocking key are scored by Splink (``model.py``) on
+the chosen engine; only pairs touching a new or changed record in an incremental run. Every
+scored pair keeps its evidence: each comparison's level and its weight in bits.
+
+Deterministic: the same e-mail, the same loyalty number, or the same phone with a shared
+family name (and no other given name: households share landlines) links outright, whatever
+the model says, unless the two records hold different birth dates or loyalty numbers. Found
+here in Python by grouping, so that whichever engine scores, the rules give the same links.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from rapidfuzz.distance import Levenshtein
+from splink import Linker
+
+from .engines import Engine
+from .features import term_frequencies
+from .model import MatchModel, settings
+from .records import MatchRecord
+
+__all__ = ["Scored", "evidence_lines", "rule_pairs", "score_one", "score_pairs"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    a: str
+    b: str
+    probability: float
+    evidence: tuple[str, ...]
+
+
+def evidence_lines(model: MatchModel, gammas: Sequence[int | None], weights: Sequence[float]) -> tuple[str, ...]:
+    """'field: level (+bits)' for each compared field (a missing one says nothing)."""
+    out = []
+    for (name, levels), gamma, weight in zip(model.levels.items(), gammas, weights, strict=True):
+        if gamma is None or gamma < 0:
+            continue
+        counted = [level for level in levels if not level.null]  # Splink numbers these from the last, 0 = else
+        out.append(f"{name}: {counted[len(counted) - 1 - gamma].label} ({weight:+.1f})")
+    return tuple(out)
+
+
+def _linker(engine: Engine, model: MatchModel, table: pa.Table) -> tuple[Linker, Any]:
+    """A Splink linker over ``table`` (and ``table`` registered) with ``model`` and its term
+    frequencies."""
+    records = engine.register(table, "custgraph_records")
+    linker = Linker(records, settings(model), log_level=logging.ERROR)
+    for column, frequencies in term_frequencies(table, model.records).items():
+        linker.table_management.register_term_frequency_lookup(
+            engine.register(frequencies, f"custgraph_tf_{column}"), column)
+    return linker, records
+
+
+def _columns(model: MatchModel, available: list[str]) -> tuple[list[str], list[str]]:
+    names = list(model.levels)
+    columns = ["unique_id_l", "unique_id_r", "match_probability", *(f"gamma_{n}" for n in names),
+               *(f"mw_{n}" for n in names)]
+    tf = [n for n in names if f"mw_tf_adj_{n}" in available]
+    return columns + [f"mw_tf_adj_{n}" for n in tf], tf
+
+
+def _scored(model: MatchModel, row: tuple[object, ...], tf: list[str]) -> Scored:
+    names = list(model.levels)
+    count = len(names)
+    gammas = [int(g) if g is not None else None for g in row[3:3 + count]]  # type: ignore[call-overload]
+    weights = [float(w or 0.0) for w in row[3 + count:3 + 2 * count]]  # type: ignore[arg-type]
+    for extra, name in zip(row[3 + 2 * count:], tf, strict=True):
+        weights[names.index(name)] += float(extra or 0.0)  # type: ignore[arg-type]
+    a, b = str(row[0]), str(row[1])
+    a, b = (a, b) if a < b else (b, a)
+    return Scored(a, b, round(float(row[2]), 6),  # type: ignore[arg-type]
+                  (f"prior ({model.prior_weight:+.1f})", *evidence_lines(model, gammas, weights)))
+
+
+def score_pairs(engine: Engine, model: MatchModel, table: pa.Table, dirty: set[str] | None,
+                threshold: float) -> list[Scored]:
+    """Pairs scoring at least ``threshold`` among the blocked pairs (those touching ``dirty``)."""
+    linker, records = _linker(engine, model, table)
+    if dirty is None:
+        frames = [linker.inference.predict_within(records, threshold_match_probability=threshold,
+                                                  warning_mode="never")]
+    else:
+        mask = pc.is_in(table["unique_id"], value_set=pa.array(sorted(dirty), pa.string()))
+        changed = engine.register(table.filter(mask), "custgraph_changed")
+        frames = [linker.inference.predict_within(changed, threshold_match_probability=threshold,
+                                                  warning_mode="never")]
+        others = table.filter(pc.invert(mask))
+        if others.num_rows:
+            frames.append(linker.inference.predict_between(
+                changed, engine.register(others, "custgraph_kept"), threshold_match_probability=threshold,
+                warning_mode="never"))
+    columns, tf = _columns(model, engine.columns(frames[0]))
+    return [_scored(model, row, tf) for frame in frames for row in engine.rows(frame, columns)]
+
+
+def score_one(engine: Engine, model: MatchModel, table: pa.Table, a: str, b: str) -> tuple[Scored, bool]:
+    """The score of ``a`` against ``b`` whether or not blocking pairs them, and whether it does."""
+    linker, _ = _linker(engine, model, table)
+    mask = pc.is_in(table["unique_id"], value_set=pa.array([a], pa.string()))
+    left = engine.register(table.filter(mask), "custgraph_left")
+    right = engine.register(table.filter(pc.equal(table["unique_id"], b)), "custgraph_right")
+    frame = linker.inference.score_pair(left, right, include_found_by_blocking_rules=True)
+    columns, tf = _columns(model, engine.columns(frame))
+    row = engine.rows(frame, [*columns, "match_key"])[0]
+    return _scored(model, row[:-1], tf), row[-1] is not None and str(row[-1]) != "-1" and row[-1] is not False
+
+
+def _groups(records: Sequence[MatchRecord], key: str) -> Iterator[list[MatchRecord]]:
+    found: dict[str, list[MatchRecord]] = {}
+    for record in records:
+        value = getattr(record, key)
+        if value:
+            found.setdefault(value, []).append(record)
+    yield from (group for group in found.values() if len(group) > 1)
+
+
+def _conflict(a: MatchRecord, b: MatchRecord) -> bool:
+    return (a.birth_date is not None and b.birth_date is not None and a.birth_date != b.birth_date) or (
+        a.loyalty_id is not None and b.loyalty_id is not None and a.loyalty_id != b.loyalty_id)
+
+
+def _other_given_name(a: MatchRecord, b: MatchRecord) -> bool:
+    """Two names in one script that share no form and are not even somewhat alike: in a
+    household that shares a landline and a family name, these are two people."""
+    if not a.names or not b.names or set(a.names) & set(b.names) or a.kanji[0] != b.kanji[0]:
+        return False
+    first, second = a.names[0], b.names[0]
+    return Levenshtein.distance(first, second) * 10 > max(len(first), len(second)) * 4  # model.py's "somewhat"
+
+
+def rule_pairs(records: Sequence[MatchRecord], rules: Sequence[str],
+               dirty: set[str] | None) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
+    """(a, b) → (rule, evidence) for every pair a deterministic rule links (touching ``dirty``).
+    ``records`` already hold no placeholder values (``features.without_placeholders``)."""
+    found: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+    checks = [("email", "email", ("email: same",)), ("loyalty_id", "loyalty_id", ("loyalty_id: same",)),
+              ("phone_and_family_name", "phone", ("phone: same", "family_name: same"))]
+    for rule, key, evidence in checks:
+        if rule not in rules:
+            continue
+        for group in _groups(records, key):
+            for i, first in enumerate(group):
+                for second in group[i + 1:]:
+                    if dirty is not None and first.identity_id not in dirty and second.identity_id not in dirty:
+                        continue
+                    if _conflict(first, second) or (key == "phone" and (
+                            not first.family & second.family or _other_given_name(first, second))):
+                        continue
+                    pair = (first.identity_id, second.identity_id)
+                    pair = pair if pair[0] < pair[1] else (pair[1], pair[0])
+                    found.setdefault(pair, (rule, evidence))
+    return found

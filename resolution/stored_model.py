@@ -1,0 +1,34 @@
+"""The match model kept with the store: one ``MatchModel`` node, so that every process and
+every run scores with the same numbers until the model is trained again."""
+
+from __future__ import annotations
+
+import logging
+
+import pyarrow as pa
+from custgraph.graph import Store
+from splink import Linker
+
+from .config import ResolveConfig
+from .engines import open_engine
+from .model import MatchModel, settings, train
+
+__all__ = ["KEY", "load_model", "train_model"]
+
+KEY = "identity"
+
+
+def load_model(store: Store) -> MatchModel | None:
+    node = store.get_node("MatchModel", KEY)
+    return None if node is None else MatchModel.from_json(str(node["model"]), str(node.get("trained_at") or ""))
+
+
+def train_model(store: Store, table: pa.Table, records: int, config: ResolveConfig) -> MatchModel:
+    """Train on ``table`` (the feature table of every record) with DuckDB, and keep the model.
+    Training reads samples, so one machine does it even when Spark scores."""
+    engine = open_engine("duckdb")
+    linker = Linker(engine.register(table, "custgraph_training"), settings(None), log_level=logging.ERROR)
+    model = train(linker, records, config.sampled_pairs, config.min_disagreement, config.seed)
+    store.upsert_nodes("MatchModel", [{"model_id": KEY, "model": model.to_json(), "trained_at": model.trained_at,
+                                       "records": model.records}])
+    return model

@@ -1,0 +1,152 @@
+"""The learned match model: trained from the store's records, kept with it, shown, retrained,
+and what its comparisons and guards do to pairs a hand-tuned engine got wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from custgraph.graph import Store
+from custgraph.loaders import load_sources
+from custgraph.resolution import match_model
+from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import ResolveConfig, explain, resolve
+
+from custgraph import queries
+
+CONFIG = ResolveConfig()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("model-data")
+    generate(root, customers=300, seed=11)
+    return root
+
+
+def _load(store: Store, folders: list[Path], clean: bool = True) -> None:
+    report = load_sources(store, folders, Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    assert report.total("rejected") == 0 or not clean
+
+
+def _source(root: Path, name: str, header: str, rows: list[str]) -> Path:
+    folder = root / name
+    folder.mkdir()
+    (folder / "mapping.toml").write_text(f'[source]\nname = "{name}"\ntrust = 50\n', encoding="utf-8")
+    (folder / "customers.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return folder
+
+
+def _customer_of(store: Store) -> dict[str, str]:
+    return {f"{r['source']}:{r['source_id']}": r["customer_id"] for r in store.run(queries.get("customer_identities"))}
+
+
+def test_the_model_is_learned_from_the_store_and_makes_sense_for_people(store: Store, generated: Path) -> None:
+    _load(store, [generated / source for source in SOURCES])
+    report = resolve(store, CONFIG)
+    model = match_model(store)
+    assert report.trained and model is not None and report.model_id == model.model_id
+    assert model.records == report.records and 0 < model.prior < 0.01
+    assert list(model.levels) == ["name", "birth_date", "email", "phone", "address", "country", "loyalty_id"]
+    for name, levels in model.levels.items():
+        counted = [level for level in levels if not level.null]
+        assert all(level.m is not None and level.u is not None for level in counted), name
+        # agreeing on the value is evidence for; strong for all but the country
+        assert (counted[0].weight or 0) > (1 if name == "country" else 5), (name, counted[0])
+        differ = counted[-1].weight or 0
+        # evidence against, but never a veto: people move and change phones
+        assert -7.0 < differ < 0, (name, counted[-1])
+    name = {level.label: level.weight for level in model.levels["name"]}
+    assert name["same"] > name["one typo"] > name["somewhat similar (two fifths or less differ)"]
+    again = resolve(store, CONFIG)
+    assert not again.trained and again.model_id == model.model_id and again.dirty == 0
+
+
+def test_the_model_is_trained_again_when_asked_or_when_the_store_has_grown(store: Store, generated: Path) -> None:
+    _load(store, [generated / "crm"], clean=False)  # its touchpoints name products other sources bring
+    first = resolve(store, CONFIG)
+    trained_on = match_model(store)
+    assert first.trained and trained_on is not None
+    _load(store, [generated / source for source in SOURCES[1:]])  # more than doubles the records
+    grown = resolve(store, CONFIG)
+    assert grown.trained and grown.model_id != trained_on.model_id
+    assert grown.dirty == grown.records  # a new model scores every record again
+    model = match_model(store)
+    assert model is not None and model.records == grown.records
+    forced = resolve(store, CONFIG, train=True)
+    # Training is deterministic (seeded sampling): the same records give the same model, so
+    # nothing needs scoring again.
+    assert forced.trained and forced.model_id == grown.model_id and forced.dirty == 0
+    assert resolve(store, ResolveConfig(retrain_growth=10.0)).trained is False
+
+
+def test_values_many_unrelated_records_share_carry_no_evidence(store: Store, generated: Path, tmp_path: Path) -> None:
+    """test@example.com, 0000000000 and 1900-01-01 on 30 different people link none of them."""
+    _load(store, [generated / source for source in SOURCES])
+    rows = [f"P{n},{given} {family},test@example.com,0000000000,1900-01-01,,,JP"
+            for n, (given, family) in enumerate(zip(
+                ["Aoi", "Ren", "Mio", "Sora", "Yui", "Kai", "Rin", "Haru", "Nao", "Emi"] * 3,
+                [f"Family{n:02d}" for n in range(30)], strict=True))]
+    placeholder = _source(tmp_path, "kiosk", "source_id,name,email,phone,birth_date,street,city,country", rows)
+    _load(store, [placeholder])
+    report = resolve(store, CONFIG)
+    customers = _customer_of(store)
+    kiosk = [customers[f"kiosk:P{n}"] for n in range(30)]
+    assert len(set(kiosk)) == 30
+    assert any("test@example.com" in line for line in report.placeholders), report.placeholders
+    assert any("1900-01-01" in line for line in report.placeholders), report.placeholders
+    shown = explain(store, CONFIG, "kiosk:P0", "kiosk:P1")
+    assert not shown.together and shown.rule is None
+    assert shown.comparison is not None and not [line for line in shown.comparison.evidence
+                                                 if line.startswith(("email", "phone", "birth_date"))]
+
+
+def test_explain_prints_the_waterfall_and_kanji_against_latin_is_no_evidence(
+        store: Store, generated: Path, tmp_path: Path) -> None:
+    _load(store, [generated / source for source in SOURCES])
+    pair = _source(tmp_path, "desk", "source_id,name,phone,country",
+                   ["K1,永野 和平,+819012345678,JP", "L1,Kazuhei Nagano,+819012345678,JP",
+                    "R1,Rebecca Fenwell,,GB", "R2,Rebecca Fenwell,,GB"])
+    _load(store, [pair])
+    resolve(store, CONFIG)
+    from custgraph.services import unmerge
+
+    unmerge(store, CONFIG, "desk:K1", "desk:L1", by="qa", reason="to see the comparison")
+    shown = explain(store, CONFIG, "desk:K1", "desk:L1")
+    assert shown.comparison is not None and shown.blocked
+    lines = shown.comparison.evidence
+    assert lines[0].startswith("prior (-")
+    assert not [line for line in lines if line.startswith("name")], lines  # no dictionary: no evidence
+    assert [line for line in lines if line.startswith("phone: same (+")], lines
+    text = "\n".join(shown.lines())
+    assert "match probability" in text and "a decision keeps them apart" in text
+    rare = explain(store, CONFIG, "desk:R1", "desk:R2")
+    assert rare.together  # a rare full name in one country: the words' shares make it rare
+    assert any("name: same (+" in line for step in rare.path for line in step["evidence"])
+
+
+def test_cli_model_show(store_env: dict[str, str], generated: Path, tmp_path: Path) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "custgraph", *args], capture_output=True, text=True,
+                              env={**os.environ, **store_env}, cwd=tmp_path, timeout=300)
+
+    assert cli("init").returncode == 0
+    none = cli("model", "show")
+    assert none.returncode == 1 and "custgraph resolve" in none.stderr
+    assert cli("load", "--quiet", *(str(generated / s) for s in SOURCES)).returncode == 0
+    done = cli("resolve")
+    assert done.returncode == 0 and "trained" in done.stderr, done.stderr
+    shown = cli("model", "show")
+    assert shown.returncode == 0, shown.stderr
+    assert "prior:" in shown.stdout and "\naddress\n" in shown.stdout
+    assert "same street, number and postcode or city" in shown.stdout
+    as_json = json.loads(cli("model", "show", "--json").stdout)
+    assert [name for name, _ in as_json["levels"]][:2] == ["name", "birth_date"]
+    retrained = cli("resolve", "--train", "--json")
+    report = json.loads(retrained.stdout)
+    assert report["trained"] and report["model_id"] == as_json["model_id"] and report["dirty"] == 0
