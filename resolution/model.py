@@ -67,7 +67,7 @@ def _spec() -> list[cl.CustomComparison]:
             _custom("name_l = name_r AND name_tokens_l > 1", "same", "name"),
             _custom("name_l = name_r", "same single word", "name"),
             _level(cll.ArrayIntersectLevel("name_forms", 1), "same in another form (script, nickname)"),
-            _level(cll.And(same_script, cll.DamerauLevenshteinLevel("name", 1)), "one typo"),
+            _level(cll.And(same_script, cll.LevenshteinLevel("name", 1)), "one typo"),
             _level(cll.And(same_script, _edits("name", 2)), "similar (a fifth of the letters or less differ)"),
             _level(cll.ArrayIntersectLevel("family_forms", 1), "same family name, given name differs"),
             _level(cll.And(same_script, _edits("name", 4)), "somewhat similar (two fifths or less differ)"),
@@ -263,7 +263,9 @@ def train(linker: Any, records: int, sampled_pairs: float, min_disagreement: flo
     except Exception as error:
         notes.append(f"prior not estimated ({error}); 1/records used")
         linker._settings_obj._probability_two_random_records_match = 1.0 / max(records, 2)
-    linker.training.estimate_u_using_random_sampling(max_pairs=sampled_pairs, seed=seed)
+    # One chunk when every pair fits in the sample: the chunked probing only costs then.
+    chunks = 1 if records * (records - 1) / 2 <= sampled_pairs else 10
+    linker.training.estimate_u_using_random_sampling(max_pairs=sampled_pairs, seed=seed, num_chunks=chunks)
     for rule in (block_on("email"), block_on("birth_date")):
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(rule)

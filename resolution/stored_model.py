@@ -13,7 +13,7 @@ from .config import ResolveConfig
 from .engines import open_engine
 from .model import MatchModel, settings, train
 
-__all__ = ["KEY", "load_model", "train_model"]
+__all__ = ["KEY", "fit", "load_model", "train_model"]
 
 KEY = "identity"
 
@@ -23,12 +23,18 @@ def load_model(store: Store) -> MatchModel | None:
     return None if node is None else MatchModel.from_json(str(node["model"]), str(node.get("trained_at") or ""))
 
 
-def train_model(store: Store, table: pa.Table, records: int, config: ResolveConfig) -> MatchModel:
-    """Train on ``table`` (the feature table of every record) with DuckDB, and keep the model.
-    Training reads samples, so one machine does it even when Spark scores."""
+def fit(table: pa.Table, records: int, config: ResolveConfig) -> MatchModel:
+    """Train on ``table`` (the feature table of every record) with DuckDB. Training reads
+    samples, so one machine does it even when Spark scores. Deterministic: the same table and
+    settings give the same model."""
     engine = open_engine("duckdb")
     linker = Linker(engine.register(table, "custgraph_training"), settings(None), log_level=logging.ERROR)
-    model = train(linker, records, config.sampled_pairs, config.min_disagreement, config.seed)
+    return train(linker, records, config.sampled_pairs, config.min_disagreement, config.seed)
+
+
+def train_model(store: Store, table: pa.Table, records: int, config: ResolveConfig) -> MatchModel:
+    """Train (``fit``) and keep the model with the store."""
+    model = fit(table, records, config)
     store.upsert_nodes("MatchModel", [{"model_id": KEY, "model": model.to_json(), "trained_at": model.trained_at,
                                        "records": model.records}])
     return model

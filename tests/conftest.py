@@ -42,6 +42,36 @@ class Neo4jServer:
             store.wipe()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _train_each_record_set_once() -> Iterator[None]:
+    """Training the match model is deterministic (seeded sampling, numbers rounded): the same
+    feature table and settings give the same model. Many tests resolve the same generated
+    records, so each set is trained once per session and the model reused, as training
+    again would return it (tests/test_match_model.py checks that it does)."""
+    import hashlib
+
+    import pyarrow as pa
+    from custgraph.resolution import ResolveConfig, stored_model
+    from custgraph.resolution.model import MatchModel
+
+    fit = stored_model.fit
+    models: dict[tuple[object, ...], MatchModel] = {}
+
+    def once(table: pa.Table, records: int, config: ResolveConfig) -> MatchModel:
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        key = (hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest(), records,
+               config.sampled_pairs, config.min_disagreement, config.seed)
+        if key not in models:
+            models[key] = fit(table, records, config)
+        return models[key]
+
+    stored_model.fit = once
+    yield
+    stored_model.fit = fit
+
+
 @pytest.fixture(scope="session")
 def neo4j_server() -> Neo4jServer:
     uri = os.environ.get("CUSTGRAPH_TEST_NEO4J_URI", "").strip()
