@@ -92,5 +92,6 @@ def explain(store: Store, config: ResolveConfig, a: str, b: str) -> Explanation:
     ruled = rule_pairs([pair[a], pair[b]], config.rules, None)
     result.rule = next((rule for rule, _ in ruled.values()), None)
     if basis.model is not None:
-        result.comparison, result.blocked = score_one(open_engine(config.engine), basis.model, basis.table, a, b)
+        result.comparison, result.blocked = score_one(open_engine(config.engine), basis.model, basis.table,
+                                                        basis.frequencies, a, b)
     return result

@@ -87,14 +87,13 @@ class Basis:
     placeholders: Placeholders
     table: Any  # pyarrow.Table
     model: MatchModel | None
+    frequencies: dict[str, Any]  # column → pyarrow.Table of value, tf_<column> (empty without a model)
 
     def context(self) -> dict[str, tuple[Any, ...]]:
         """Per record, what of the basis can change its scores: part of its digest, so that a
         record whose name became more common, or a new model, makes it compared again."""
-        bands: dict[str, dict[str, float]] = {}
-        if self.model is not None:
-            for column, table in term_frequencies(self.table, self.model.records).items():
-                bands[column] = dict(zip(table[column].to_pylist(), table[f"tf_{column}"].to_pylist(), strict=True))
+        bands = {column: dict(zip(table[column].to_pylist(), table[f"tf_{column}"].to_pylist(), strict=True))
+                 for column, table in self.frequencies.items()}
         model_id = self.model.model_id if self.model else ""
         columns = {column: self.table[column].to_pylist() for column in bands}
         ids = self.table["unique_id"].to_pylist()
@@ -125,7 +124,8 @@ def score_basis(store: Store, raw: list[MatchRecord], config: ResolveConfig, tra
             say("training the match model" + ("" if model is None else f" (last trained on {model.records:,} "
                                                                         f"records at {model.trained_at})"))
         model = train_model(store, table, len(records), config)
-    return Basis(raw, records, placeholders, table, model), due
+    frequencies = term_frequencies(table, model.records) if model is not None else {}
+    return Basis(raw, records, placeholders, table, model, frequencies), due
 
 
 def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progress | None = None,
@@ -163,7 +163,8 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
 
     every = full or len(dirty) == len(ids)  # scoring all pairs at once is cheaper than changed against kept
     scored = [] if basis.model is None or not dirty else score_pairs(
-        open_engine(config.engine), basis.model, basis.table, None if every else dirty, config.review_threshold)
+        open_engine(config.engine), basis.model, basis.table, basis.frequencies, None if every else dirty,
+        config.review_threshold)
     ruled = rule_pairs(basis.records, config.rules, None if every else dirty)
     report.compared = len(scored) + len(ruled)
     links: dict[tuple[str, str], Link] = {}

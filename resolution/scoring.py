@@ -23,7 +23,6 @@ from rapidfuzz.distance import Levenshtein
 from splink import Linker
 
 from .engines import Engine
-from .features import term_frequencies
 from .model import MatchModel, settings
 from .records import MatchRecord
 
@@ -49,14 +48,15 @@ def evidence_lines(model: MatchModel, gammas: Sequence[int | None], weights: Seq
     return tuple(out)
 
 
-def _linker(engine: Engine, model: MatchModel, table: pa.Table) -> tuple[Linker, Any]:
-    """A Splink linker over ``table`` (and ``table`` registered) with ``model`` and its term
-    frequencies."""
+def _linker(engine: Engine, model: MatchModel, table: pa.Table,
+            frequencies: dict[str, pa.Table]) -> tuple[Linker, Any]:
+    """A Splink linker over ``table`` (and ``table`` registered) with ``model`` and the term
+    frequencies (``features.term_frequencies``)."""
     records = engine.register(table, "custgraph_records")
     linker = Linker(records, settings(model), log_level=logging.ERROR)
-    for column, frequencies in term_frequencies(table, model.records).items():
+    for column, shares in frequencies.items():
         linker.table_management.register_term_frequency_lookup(
-            engine.register(frequencies, f"custgraph_tf_{column}"), column)
+            engine.register(shares, f"custgraph_tf_{column}"), column)
     return linker, records
 
 
@@ -81,10 +81,10 @@ def _scored(model: MatchModel, row: tuple[object, ...], tf: list[str]) -> Scored
                   (f"prior ({model.prior_weight:+.1f})", *evidence_lines(model, gammas, weights)))
 
 
-def score_pairs(engine: Engine, model: MatchModel, table: pa.Table, dirty: set[str] | None,
-                threshold: float) -> list[Scored]:
+def score_pairs(engine: Engine, model: MatchModel, table: pa.Table, frequencies: dict[str, pa.Table],
+                dirty: set[str] | None, threshold: float) -> list[Scored]:
     """Pairs scoring at least ``threshold`` among the blocked pairs (those touching ``dirty``)."""
-    linker, records = _linker(engine, model, table)
+    linker, records = _linker(engine, model, table, frequencies)
     if dirty is None:
         frames = [linker.inference.predict_within(records, threshold_match_probability=threshold,
                                                   warning_mode="never")]
@@ -102,9 +102,10 @@ def score_pairs(engine: Engine, model: MatchModel, table: pa.Table, dirty: set[s
     return [_scored(model, row, tf) for frame in frames for row in engine.rows(frame, columns)]
 
 
-def score_one(engine: Engine, model: MatchModel, table: pa.Table, a: str, b: str) -> tuple[Scored, bool]:
+def score_one(engine: Engine, model: MatchModel, table: pa.Table, frequencies: dict[str, pa.Table],
+              a: str, b: str) -> tuple[Scored, bool]:
     """The score of ``a`` against ``b`` whether or not blocking pairs them, and whether it does."""
-    linker, _ = _linker(engine, model, table)
+    linker, _ = _linker(engine, model, table, frequencies)
     mask = pc.is_in(table["unique_id"], value_set=pa.array([a], pa.string()))
     left = engine.register(table.filter(mask), "custgraph_left")
     right = engine.register(table.filter(pc.equal(table["unique_id"], b)), "custgraph_right")
