@@ -193,9 +193,12 @@ class EmbeddedStore(Store):
         results: BatchResult = {}
         ids: dict[NodeId, int] = {}  # the stored nodes this batch names, looked up once
         nodes: dict[NodeId, dict[str, Any]] = {}  # what this batch makes of each node it touches
+        identities: dict[Key, dict[str, Any]] = {}  # the stored Identity nodes, for their search terms
         for kind, rows in batch.nodes:
             result = results.setdefault(kind.label, WriteResult(batches=1))
             stored = graph.nodes_by_key(kind.label, [node.key for node in rows])
+            if kind.label == "Identity":
+                identities.update((key, props) for key, (_, props) in stored.items())
             ids.update(((kind.label, key), node_id) for key, (node_id, _) in stored.items())
             for node in rows:
                 node_id: NodeId = (kind.label, node.key)
@@ -254,7 +257,7 @@ class EmbeddedStore(Store):
                                                        for link in graph.incident(label, stored))]))
             links = {link: props for link, props in links.items() if link[1] not in gone and link[2] not in gone}
             nodes = {node_id: props for node_id, props in nodes.items() if node_id not in gone}
-        self._apply(nodes, deleted, links, removed, ids)
+        self._apply(nodes, deleted, links, removed, ids, identities)
         return results
 
     def _look_up(self, ids: dict[NodeId, int], wanted: Iterable[NodeId]) -> None:
@@ -273,12 +276,16 @@ class EmbeddedStore(Store):
         links: dict[Link, dict[str, Any]],
         removed: list[NodeId] | None = None,
         known: dict[NodeId, int] | None = None,
+        stored: Mapping[Key, Mapping[str, Any]] | None = None,
     ) -> None:
         """Write nodes, delete links, write links and delete nodes, inside the caller's transaction;
-        keep each Identity's search terms and each Interaction's facts with it."""
+        keep each Identity's search terms and each Interaction's facts with it. ``stored``: the
+        Identity nodes as the caller read them (else read here)."""
         db, code, removed = self._connection(), self._names.code, removed or []
         identities = [key for label, key in [*nodes, *removed] if label == "Identity"]
-        before = {key: props for key, (_, props) in self._graph.nodes_by_key("Identity", identities).items()}
+        unread = [key for key in identities if stored is None or key not in stored]
+        before = {**(stored or {}),
+                  **{key: props for key, (_, props) in self._graph.nodes_by_key("Identity", unread).items()}}
         db.executemany(
             "INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
             "ON CONFLICT (label, key) DO UPDATE SET props = excluded.props",
