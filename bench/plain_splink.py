@@ -48,7 +48,7 @@ def _table(rows: Sequence[dict[str, Any]]) -> pa.Table:
     return pa.table(columns)
 
 
-def plain_splink(rows: Sequence[dict[str, Any]], sampled_pairs: float = 2e6, seed: int = 42) -> PlainRun:
+def plain_splink(rows: Sequence[dict[str, Any]], sampled_pairs: float = 1e6, seed: int = 42) -> PlainRun:
     """Train, predict and cluster; ``rows`` are Identity property maps."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
