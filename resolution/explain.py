@@ -65,7 +65,10 @@ class Explanation:
         if not self.blocked:
             out.append("  never compared: they share no blocking key (e-mail, its local part or stem, phone, "
                        "loyalty number, birth date, a name form, family name with postcode, street)")
-        if self.comparison is not None:
+        if self.comparison is None:
+            out.append("  not compared with the model: no match model fits this custgraph yet "
+                       "(`custgraph resolve` trains one)")
+        else:
             c = self.comparison
             out.append(f"  compared with the model: match probability {c.probability}")
             out += [f"      {item}" for item in c.evidence]

@@ -14,6 +14,7 @@ order); a kanji name against a Latin one with no form in common is no evidence e
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -27,7 +28,7 @@ from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
-__all__ = ["Level", "MatchModel", "blocking_rules", "comparisons", "settings"]
+__all__ = ["Level", "MatchModel", "blocking_rules", "comparisons", "layout", "settings"]
 
 
 def _null(column: str, label: str = "") -> ComparisonLevelCreator:
@@ -181,6 +182,11 @@ class MatchModel:
     def prior_weight(self) -> float:
         return math.log2(self.prior / (1 - self.prior))
 
+    def fits(self) -> bool:
+        """Whether this model has a number for every comparison level this custgraph defines
+        (a model kept by an older version may not, and must be trained again)."""
+        return {name: [level.label for level in levels] for name, levels in self.levels.items()} == layout()
+
 
 def comparisons(model: MatchModel | None = None) -> list[ComparisonCreator]:
     """The comparisons, with ``model``'s m and u on every level when given."""
@@ -194,6 +200,13 @@ def comparisons(model: MatchModel | None = None) -> list[ComparisonCreator]:
         built.append(cl.CustomComparison(list[ComparisonLevelCreator | dict[str, Any]](creators),
                                          comparison.create_output_column_name(), comparison._description))
     return built
+
+
+@functools.cache
+def layout() -> dict[str, list[str]]:
+    """Each comparison's level labels, in order, as this version defines them."""
+    return {str(comparison.output_column_name): [str(level.label_for_charts) for level in comparison.comparison_levels]
+            for comparison in settings(None).get_settings("duckdb").comparisons}
 
 
 def settings(model: MatchModel | None, *, retain: bool = True) -> SettingsCreator:

@@ -117,13 +117,17 @@ def score_basis(store: Store, raw: list[MatchRecord], config: ResolveConfig, tra
     records = [without_placeholders(record, placeholders) for record in raw]
     table = feature_table(records)
     model = load_model(store)
+    unfit = model is not None and not model.fits()  # kept by an older custgraph, for other comparisons
     due = may_train and len(records) >= 2 and (
-        model is None or train or len(records) >= model.records * (1 + config.retrain_growth))
+        model is None or unfit or train or len(records) >= model.records * (1 + config.retrain_growth))
     if due:
         if say:
-            say("training the match model" + ("" if model is None else f" (last trained on {model.records:,} "
-                                                                        f"records at {model.trained_at})"))
+            say("training the match model" + (
+                "" if model is None else " (the stored one was trained for other comparisons)" if unfit
+                else f" (last trained on {model.records:,} records at {model.trained_at})"))
         model = train_model(store, table, len(records), config)
+    elif unfit:
+        model = None  # never score with numbers that belong to other levels
     frequencies = term_frequencies(table, model.records) if model is not None else {}
     return Basis(raw, records, placeholders, table, model, frequencies), due
 

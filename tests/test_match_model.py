@@ -96,6 +96,28 @@ def test_the_model_is_trained_again_when_asked_or_when_the_store_has_grown(embed
     assert resolve(store, ResolveConfig(retrain_growth=10.0)).trained is False
 
 
+def test_a_model_kept_by_an_older_version_is_trained_again_not_misread(embedded: Store, generated: Path) -> None:
+    """A store resolved by an earlier custgraph keeps a model whose levels are not today's: its
+    numbers must not be read as today's levels (that put an m on a null level), and it is retrained."""
+    store = embedded
+    _load(store, [generated / source for source in SOURCES])
+    resolve(store, CONFIG)
+    current = match_model(store)
+    assert current is not None and current.fits()
+    older = json.loads(current.to_json())
+    older["levels"][0][1].pop(2)  # "name": one level fewer, as an older version defined it
+    store.upsert_nodes("MatchModel", [{"model_id": "identity", "model": json.dumps(older)}])
+    stale = match_model(store)
+    assert stale is not None and not stale.fits()
+    customers = _customer_of(store)
+    a = min(customers)
+    b = min(record for record, customer in customers.items() if customer != customers[a])
+    explained = explain(store, CONFIG, a, b)
+    assert explained.comparison is None and any("no match model fits" in line for line in explained.lines())
+    again = resolve(store, CONFIG)
+    assert again.trained and again.model_id == current.model_id and again.dirty == 0
+
+
 def test_values_many_unrelated_records_share_carry_no_evidence(
         embedded: Store, generated: Path, tmp_path: Path) -> None:
     store = embedded

@@ -30,6 +30,8 @@ def _model(config: Config, args: argparse.Namespace, environment: Mapping[str, s
     print(f"prior: {model.prior:.3g} that two records picked at random are one person ({model.prior_weight:+.1f} bits)")
     for note in model.notes:
         print(f"note: {note}")
+    if not model.fits():
+        print("note: trained for other comparisons (an older custgraph): the next resolve trains it again")
     for name, levels in model.levels.items():
         print(f"\n{name}")
         print(f"  {'level':<70} {'m':>9} {'u':>9} {'weight':>7}")
