@@ -39,13 +39,36 @@ class Scored:
 
 def evidence_lines(model: MatchModel, gammas: Sequence[int | None], weights: Sequence[float]) -> tuple[str, ...]:
     """'field: level (+bits)' for each compared field (a missing one says nothing)."""
-    out = []
-    for (name, levels), gamma, weight in zip(model.levels.items(), gammas, weights, strict=True):
-        if gamma is None or gamma < 0:
-            continue
-        counted = [level for level in levels if not level.null]  # Splink numbers these from the last, 0 = else
-        out.append(f"{name}: {counted[len(counted) - 1 - gamma].label} ({weight:+.1f})")
-    return tuple(out)
+    return _Reader(model, []).lines(gammas, weights)
+
+
+class _Reader:
+    """Turns Splink's output rows into ``Scored``, with what every row shares worked out once:
+    each comparison's labels by gamma and where its term-frequency column sits."""
+
+    def __init__(self, model: MatchModel, tf: list[str]) -> None:
+        names = list(model.levels)
+        # Splink numbers the levels that count from the last (0 = else): labels[i][gamma].
+        self.labels = [(name, [level.label for level in levels if not level.null][::-1])
+                       for name, levels in model.levels.items()]
+        self.count = len(names)
+        self.tf = [names.index(name) for name in tf]
+        self.prior = f"prior ({model.prior_weight:+.1f})"
+
+    def lines(self, gammas: Sequence[int | None], weights: Sequence[float]) -> tuple[str, ...]:
+        return tuple(f"{name}: {labels[gamma]} ({weight:+.1f})"
+                     for (name, labels), gamma, weight in zip(self.labels, gammas, weights, strict=True)
+                     if gamma is not None and gamma >= 0)
+
+    def scored(self, row: tuple[Any, ...]) -> Scored:
+        count = self.count
+        gammas = [None if g is None else int(g) for g in row[3:3 + count]]
+        weights = [float(w or 0.0) for w in row[3 + count:3 + 2 * count]]
+        for extra, index in zip(row[3 + 2 * count:], self.tf, strict=True):
+            weights[index] += float(extra or 0.0)
+        a, b = str(row[0]), str(row[1])
+        a, b = (a, b) if a < b else (b, a)
+        return Scored(a, b, round(float(row[2]), 6), (self.prior, *self.lines(gammas, weights)))
 
 
 def _linker(engine: Engine, model: MatchModel, table: pa.Table,
@@ -68,19 +91,6 @@ def _columns(model: MatchModel, available: list[str]) -> tuple[list[str], list[s
     return columns + [f"mw_tf_adj_{n}" for n in tf], tf
 
 
-def _scored(model: MatchModel, row: tuple[object, ...], tf: list[str]) -> Scored:
-    names = list(model.levels)
-    count = len(names)
-    gammas = [int(g) if g is not None else None for g in row[3:3 + count]]  # type: ignore[call-overload]
-    weights = [float(w or 0.0) for w in row[3 + count:3 + 2 * count]]  # type: ignore[arg-type]
-    for extra, name in zip(row[3 + 2 * count:], tf, strict=True):
-        weights[names.index(name)] += float(extra or 0.0)  # type: ignore[arg-type]
-    a, b = str(row[0]), str(row[1])
-    a, b = (a, b) if a < b else (b, a)
-    return Scored(a, b, round(float(row[2]), 6),  # type: ignore[arg-type]
-                  (f"prior ({model.prior_weight:+.1f})", *evidence_lines(model, gammas, weights)))
-
-
 def score_pairs(engine: Engine, model: MatchModel, table: pa.Table, frequencies: dict[str, pa.Table],
                 dirty: set[str] | None, threshold: float) -> list[Scored]:
     """Pairs scoring at least ``threshold`` among the blocked pairs (those touching ``dirty``)."""
@@ -99,7 +109,8 @@ def score_pairs(engine: Engine, model: MatchModel, table: pa.Table, frequencies:
                 changed, engine.register(others, "custgraph_kept"), threshold_match_probability=threshold,
                 warning_mode="never"))
     columns, tf = _columns(model, engine.columns(frames[0]))
-    return [_scored(model, row, tf) for frame in frames for row in engine.rows(frame, columns)]
+    reader = _Reader(model, tf)
+    return [reader.scored(row) for frame in frames for row in engine.rows(frame, columns)]
 
 
 def score_one(engine: Engine, model: MatchModel, table: pa.Table, frequencies: dict[str, pa.Table],
@@ -112,7 +123,7 @@ def score_one(engine: Engine, model: MatchModel, table: pa.Table, frequencies: d
     frame = linker.inference.score_pair(left, right, include_found_by_blocking_rules=True)
     columns, tf = _columns(model, engine.columns(frame))
     row = engine.rows(frame, [*columns, "match_key"])[0]
-    return _scored(model, row[:-1], tf), row[-1] is not None and str(row[-1]) != "-1" and row[-1] is not False
+    return _Reader(model, tf).scored(row[:-1]), row[-1] is not None and str(row[-1]) != "-1" and row[-1] is not False
 
 
 def _groups(records: Sequence[MatchRecord], key: str) -> Iterator[list[MatchRecord]]:
