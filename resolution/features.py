@@ -36,11 +36,11 @@ _CJK = re.compile("[\u3400-\u9fff]")  # a kanji name of three characters or more
 _NO_WORD = re.compile(r"^[\W_]*$")
 # Term-frequency columns: how common the value is changes what agreeing on it is worth.
 PERSON_RECORDS = 4  # more records than one person usually has in a store
-TF_COLUMNS = ("name", "name_reading", "email_stem", "street", "city", "postal_code")
+TF_COLUMNS = ("name", "email_stem", "street", "city", "postal_code")
 
-COLUMNS = ("unique_id", "name", "name_tokens", "name_latin", "name_reading", "name_forms", "family_forms",
-           "birth_date", "email", "email_local", "email_stem", "phone", "street", "street_number", "street_name",
-           "city", "postal_code", "region", "country", "loyalty_id")
+COLUMNS = ("unique_id", "name", "name_tokens", "name_latin", "name_forms", "family_forms", "birth_date",
+           "email", "email_local", "email_stem", "phone", "street", "street_number", "street_name", "city",
+           "postal_code", "region", "country", "loyalty_id")
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,6 @@ def feature_table(records: Sequence[MatchRecord]) -> pa.Table:
             "name": name,
             "name_tokens": None if name is None else 2 if _CJK.search(name) and len(name) >= 3 else len(name.split()),
             "name_latin": None if name is None else latin is not None and name == latin,
-            # How a name agreeing in another form is weighed: by how common it is as read
-            # (its first Latin-letter form: kana as romaji), the form most records share.
-            "name_reading": latin or name,
             "name_forms": list(record.names) or None,
             "family_forms": sorted(record.family) or None,
             "birth_date": record.birth_date.isoformat() if record.birth_date else None,
@@ -172,7 +169,7 @@ def term_frequencies(table: pa.Table, tf_base: int) -> dict[str, pa.Table]:
     out: dict[str, pa.Table] = {}
     for column in TF_COLUMNS:
         held = table[column].to_pylist()
-        if column in ("name", "name_reading"):
+        if column == "name":
             shares = _name_frequencies(held, tf_base)
         else:
             counts = Counter(value for value in held if value is not None)
@@ -185,7 +182,6 @@ def term_frequencies(table: pa.Table, tf_base: int) -> dict[str, pa.Table]:
 
 SCHEMA = pa.schema(
     [("unique_id", pa.string()), ("name", pa.string()), ("name_tokens", pa.int32()), ("name_latin", pa.bool_()),
-     ("name_reading", pa.string()),
      ("name_forms", pa.list_(pa.string())), ("family_forms", pa.list_(pa.string()))]
     + [(column, pa.string()) for column in ("birth_date", "email", "email_local", "email_stem", "phone", "street",
                                              "street_number", "street_name", "city", "postal_code", "region",

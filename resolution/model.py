@@ -67,7 +67,7 @@ def _spec() -> list[cl.CustomComparison]:
             _null("name"),
             _custom("name_l = name_r AND name_tokens_l > 1", "same", "name"),
             _custom("name_l = name_r", "same single word", "name"),
-            _level(cll.ArrayIntersectLevel("name_forms", 1), "same in another form (script, nickname)", "name_reading"),
+            _level(cll.ArrayIntersectLevel("name_forms", 1), "same in another form (script, nickname)"),
             _level(cll.And(same_script, cll.LevenshteinLevel("name", 1)), "one typo"),
             _level(cll.And(same_script, _edits("name", 2)), "similar (a fifth of the letters or less differ)"),
             _level(cll.ArrayIntersectLevel("family_forms", 1), "same family name, given name differs"),
