@@ -30,6 +30,8 @@ def check_value(value: object) -> str | None:
     if value is None or (value.__class__ in _PLAIN and value == value):
         return None  # the common case first: no further checks apply
     if isinstance(value, list):
+        if all(item.__class__ is str for item in value):
+            return None  # the common list (evidence lines, name forms): no kinds to compare
         kinds = {_scalar_kind(item) for item in value}
         if None in kinds or "null" in kinds:
             return "lists may hold only strings, numbers, booleans, dates or datetimes (no nulls)"

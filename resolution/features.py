@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pyarrow as pa
 
@@ -97,17 +98,19 @@ def without_placeholders(record: MatchRecord, placeholders: Placeholders) -> Mat
     email = keep("email", record.email)
     birth = record.birth_date.isoformat() if record.birth_date else None
     street_gone = keep("street", record.street) is None
-    return replace(
-        record, names=() if name_gone else record.names, kanji=() if name_gone else record.kanji,
-        family=frozenset() if name_gone else record.family, email=email,
-        email_local=record.email_local if email else None, email_stem=record.email_stem if email else None,
-        phone=keep("phone", record.phone), loyalty_id=keep("loyalty_id", record.loyalty_id),
-        birth_date=record.birth_date if keep("birth_date", birth) else None,
-        street=None if street_gone else record.street,
-        street_number=None if street_gone else record.street_number,
-        street_name=None if street_gone else keep("street", record.street_name),
-        city=keep("city", record.city), postal_code=keep("postal_code", record.postal_code),
-        region=keep("region", record.region))
+    fields: dict[str, Any] = {
+        "names": () if name_gone else record.names, "kanji": () if name_gone else record.kanji,
+        "family": frozenset() if name_gone else record.family, "email": email,
+        "email_local": record.email_local if email else None, "email_stem": record.email_stem if email else None,
+        "phone": keep("phone", record.phone), "loyalty_id": keep("loyalty_id", record.loyalty_id),
+        "birth_date": record.birth_date if keep("birth_date", birth) else None,
+        "street": None if street_gone else record.street,
+        "street_number": None if street_gone else record.street_number,
+        "street_name": None if street_gone else keep("street", record.street_name),
+        "city": keep("city", record.city), "postal_code": keep("postal_code", record.postal_code),
+        "region": keep("region", record.region)}
+    changed = {name: value for name, value in fields.items() if value != getattr(record, name)}
+    return replace(record, **changed) if changed else record  # most records: nothing blanked, no copy
 
 
 def feature_table(records: Sequence[MatchRecord]) -> pa.Table:

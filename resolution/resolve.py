@@ -33,6 +33,7 @@ from .features import Placeholders, feature_table, find_placeholders, term_frequ
 from .model import MatchModel
 from .records import MatchRecord, fingerprint, match_record
 from .scoring import rule_pairs, score_pairs
+from .settled import settled_objects
 from .stored_model import load_model, train_model
 from .survivorship import customer_id, golden
 
@@ -134,6 +135,12 @@ def score_basis(store: Store, raw: list[MatchRecord], config: ResolveConfig, tra
 
 def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progress | None = None,
             train: bool = False) -> ResolveReport:
+    with settled_objects() as settle:
+        return _resolve(store, config, full, say, train, settle)
+
+
+def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | None, train: bool,
+             settle: Callable[[], None]) -> ResolveReport:
     report = ResolveReport()
     clock = time.perf_counter()
 
@@ -144,6 +151,7 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
         clock = now
         if say:
             say(f"{name}: {report.seconds[name]:.1f} s")
+        settle()  # what the phase made lives to the end of the run
 
     rows = store.run(named_query("identity_records"))
     props = {str(row["props"]["identity_id"]): row["props"] for row in rows}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import subprocess
 import sys
@@ -77,6 +78,21 @@ def test_a_second_run_changes_nothing(resolved: Store) -> None:
     report = resolve(resolved, CONFIG)
     assert report.dirty == 0 and report.compared == 0 and report.customers_written == 0
     assert _assignment(resolved) == before
+
+
+def test_a_run_hands_what_it_kept_from_the_collector_back(store: Store, generated: Path) -> None:
+    """Resolve freezes its long-lived objects (``resolution/settled.py``); a server must get its
+    collector back as it was, whether or not it had frozen objects of its own first."""
+    _load(store, [generated / source for source in SOURCES])
+    resolve(store, CONFIG, full=True)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a process that froze its start-up objects itself
+    try:
+        frozen = gc.get_freeze_count()
+        resolve(store, CONFIG, full=True)
+        assert 0 < gc.get_freeze_count() <= frozen  # not thawed, nothing added (some freed as usual)
+    finally:
+        gc.unfreeze()
 
 
 def test_touchpoints_loaded_for_unchanged_records_reach_their_customer_on_the_next_run(
