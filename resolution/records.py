@@ -8,6 +8,7 @@ sides share; only derived forms (name tokens, family-name candidates) are made h
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -57,12 +58,17 @@ class MatchRecord:
 KEPT = tuple(name for name in (*GOLDEN, "updated_at", "created_at") if name not in COMPARED)
 
 
+_DIGESTED = (*COMPARED, *KEPT)
+_DIGEST_TEXT = json.JSONEncoder(ensure_ascii=False)  # as json.dumps(values, ensure_ascii=False), built once
+
+
 def fingerprint(props: dict[str, Any], context: tuple[Any, ...] = ()) -> str:
     """A short digest of the compared fields, the fields the golden customer is made from, and the
     scoring context (``context``: the prior and how common the record's name and e-mail stem are):
     a record whose digest changed is resolved again and its customer rewritten."""
-    values = [str(props.get(name)) for name in (*COMPARED, *KEPT)] + [str(item) for item in context]
-    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:16]
+    values = [str(props.get(name)) for name in _DIGESTED] + [str(item) for item in context]
+    return hashlib.sha256(_DIGEST_TEXT.encode(values).encode()).hexdigest()[:16]
+
 
 
 _CJK = re.compile("[\u3400-\u9fff]")
@@ -72,8 +78,10 @@ def _sorted_tokens(name: str) -> str:
     return " ".join(sorted(name.split()))
 
 
-def _name_forms(value: str) -> tuple[list[str], set[str]]:
-    """Comparable forms of one normalised name, and its family-name candidates.
+@functools.lru_cache(maxsize=1 << 18)
+def _name_forms(value: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Comparable forms of one normalised name, and its family-name candidates. Cached: names
+    repeat (family names most: 4,444 distinct among 32,262 at 100,000 records).
 
     Latin names with long vowels folded (Satou = Sato) and also under the formal
     name of a nickname (Bob Smith = Robert Smith); kana also spelled in romaji;
@@ -102,7 +110,7 @@ def _name_forms(value: str) -> tuple[list[str], set[str]]:
         forms.append(joined)
         if " " not in value and len(joined) >= 3:
             family.add(joined[:2])  # most family names in kanji are two characters
-    return forms, family
+    return tuple(forms), frozenset(family)
 
 
 def _phone_tail(props: dict[str, Any]) -> str | None:
@@ -121,14 +129,22 @@ _SUFFIXES = {"street": "st", "avenue": "ave", "road": "rd", "drive": "dr", "lane
 _NUMBER = re.compile(r"\d")
 
 
-def _street(raw: object) -> tuple[str | None, str | None, str | None]:
-    """(street, number, name): "221 Maple Avenue" → ("221 maple ave", "221", "maple ave")."""
+@functools.lru_cache(maxsize=1 << 16)
+def _street(raw: str | None) -> tuple[str | None, str | None, str | None]:
+    """(street, number, name): "221 Maple Avenue" → ("221 maple ave", "221", "maple ave").
+    Cached: a household's records and a source's repeats share the street."""
     if not raw:
         return None, None, None
-    tokens = [_SUFFIXES.get(token, token) for token in re.split(r"[\s,.#/]+", normalise.text(str(raw))) if token]
+    tokens = [_SUFFIXES.get(token, token) for token in re.split(r"[\s,.#/]+", normalise.text(raw)) if token]
     numbers = [token for token in tokens if _NUMBER.search(token)]
     words = [token for token in tokens if not _NUMBER.search(token)]
     return " ".join(tokens) or None, "-".join(numbers) or None, " ".join(words) or None
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _place(value: str) -> str:
+    """A city or region as compared: few values, each held by thousands of records."""
+    return normalise.text(value)
 
 
 def match_record(props: dict[str, Any]) -> MatchRecord:
@@ -150,7 +166,7 @@ def match_record(props: dict[str, Any]) -> MatchRecord:
     postal = props.get("postal_code_norm")
     updated = props.get("updated_at") or props.get("created_at")
     names_tuple = tuple(dict.fromkeys(forms))
-    street, street_number, street_name = _street(props.get("street"))
+    street, street_number, street_name = _street(str(props["street"]) if props.get("street") else None)
     return MatchRecord(
         identity_id=str(props["identity_id"]),
         source=str(props.get("source", "")),
@@ -165,8 +181,8 @@ def match_record(props: dict[str, Any]) -> MatchRecord:
         street=street,
         street_number=street_number,
         street_name=street_name,
-        city=normalise.text(props["city"]) if props.get("city") else None,
-        region=normalise.text(props["region"]) if props.get("region") else None,
+        city=_place(props["city"]) if props.get("city") else None,
+        region=_place(props["region"]) if props.get("region") else None,
         country=props.get("country"),
         loyalty_id=normalise.text(props["loyalty_id"]) if props.get("loyalty_id") else None,
         names=names_tuple,

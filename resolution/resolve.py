@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from custgraph.graph import RelationshipRow, Store
+from custgraph.graph.collector import collector_paused, settled_objects
 from custgraph.queries import get as named_query
 
 from .cluster import Link, Traits, clusters
@@ -33,7 +34,6 @@ from .features import Placeholders, feature_table, find_placeholders, term_frequ
 from .model import MatchModel
 from .records import MatchRecord, fingerprint, match_record
 from .scoring import rule_pairs, score_pairs
-from .settled import settled_objects
 from .stored_model import load_model, train_model
 from .survivorship import customer_id, golden
 
@@ -115,8 +115,9 @@ def score_basis(store: Store, raw: list[MatchRecord], config: ResolveConfig, tra
     when the store has grown by ``retrain_growth`` since; and whether it trained."""
     placeholders = find_placeholders(raw, config.placeholder_records, config.placeholder_factor,
                                      config.placeholder_name_share)
-    records = [without_placeholders(record, placeholders) for record in raw]
-    table = feature_table(records)
+    with collector_paused():  # records and columns, built once, no cycles
+        records = [without_placeholders(record, placeholders) for record in raw]
+        table = feature_table(records)
     model = load_model(store)
     unfit = model is not None and not model.fits()  # kept by an older custgraph, for other comparisons
     due = may_train and len(records) >= 2 and (
@@ -157,7 +158,8 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
     props = {str(row["props"]["identity_id"]): row["props"] for row in rows}
     current = {str(row["props"]["identity_id"]): row["customer_id"] for row in rows}
     ids = sorted(props)
-    raw = [match_record(props[i]) for i in ids]
+    with collector_paused():  # a record each, no cycles: 2.7 s at 100,000 records instead of 5.0
+        raw = [match_record(props[i]) for i in ids]
     stored: dict[str, dict[tuple[str, str], dict[str, Any]]] = {
         "SAME_AS": {}, "POSSIBLY_SAME_AS": {}, "NOT_SAME_AS": {}, "CONFIRMED_SAME_AS": {}}
     for row in store.run(named_query("identity_links")):
@@ -168,8 +170,9 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         phase("train")
     report.model_id = basis.model.model_id if basis.model else ""
     report.placeholders = basis.placeholders.describe()[:20]
-    context = basis.context()
-    digests = {identity: fingerprint(props[identity], context[identity]) for identity in ids}
+    with collector_paused():
+        context = basis.context()
+        digests = {identity: fingerprint(props[identity], context[identity]) for identity in ids}
     dirty = set(ids) if full else {i for i in ids if current[i] is None or props[i].get("resolved") != digests[i]}
     report.records, report.dirty = len(ids), len(dirty)
 

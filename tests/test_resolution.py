@@ -81,7 +81,7 @@ def test_a_second_run_changes_nothing(resolved: Store) -> None:
 
 
 def test_a_run_hands_what_it_kept_from_the_collector_back(store: Store, generated: Path) -> None:
-    """Resolve freezes its long-lived objects (``resolution/settled.py``); a server must get its
+    """Resolve freezes its long-lived objects (``graph/collector.py``); a server must get its
     collector back as it was, whether or not it had frozen objects of its own first."""
     _load(store, [generated / source for source in SOURCES])
     resolve(store, CONFIG, full=True)

@@ -3,8 +3,9 @@
 from collections.abc import Mapping
 from typing import Any
 
+from ...collector import collector_paused
 from ...named_query import Rows
-from ..graph import EmbeddedGraph, collector_paused
+from ..graph import EmbeddedGraph
 
 
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
