@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from custgraph.graph import GraphBatch, RelationshipRow, Store
+from custgraph.graph.batch import BatchResult, PreparedBatch
 from custgraph.samples.builtin import SAMPLE_NODES, SAMPLE_RELATIONSHIPS, load_sample
 
 from custgraph import queries
@@ -109,6 +110,30 @@ def test_missing_endpoint_is_a_clear_error_and_writes_nothing(open_test_store: S
     assert "nothing was written" in message
     assert caught.value.total == 2
     assert relationship_counts(store) == {}
+
+
+def test_an_endpoint_deleted_between_batches_is_not_linked(open_test_store: StoreFactory) -> None:
+    """The embedded store looks each endpoint up once per call (``upsert_relationships``); a
+    node deleted between two of its batches (another thread's erasure) must be looked up again,
+    not linked by its old id."""
+    store = open_test_store(batch_size=1)
+    store.upsert_nodes("Identity", [{"identity_id": "crm:1"}, {"identity_id": "crm:2"}])
+    store.upsert_nodes("Customer", [{"customer_id": "c-1"}, {"customer_id": "c-2"}])
+    write = store._write
+    deleted: list[str] = []
+
+    def write_then_delete(batch: PreparedBatch) -> BatchResult:
+        result = write(batch)
+        if not deleted:
+            deleted.append("c-2")
+            store.delete_nodes("Customer", ["c-2"])
+        return result
+
+    store._write = write_then_delete  # type: ignore[method-assign]
+    with pytest.raises(MissingEndpointError, match="c-2"):
+        store.upsert_relationships("RESOLVES_TO", [("crm:1", "c-1"), ("crm:2", "c-2")])
+    assert relationship_counts(store) == {"RESOLVES_TO": 1}
+    assert store.get_node("Customer", "c-2") is None
 
 
 def test_rows_are_written_in_batches(open_test_store: StoreFactory) -> None:

@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -101,6 +101,8 @@ class EmbeddedStore(Store):
         self.batch_size = batch_size
         self._db: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+        self._node_epoch = 0  # counts deletions of nodes: a node id found before one may be stale
+        self._checked = threading.local()  # ids the endpoint check of this thread's write found
         self._open_directory()
         self._writer = WriterLock(self._dir / "lock", WRITER_WAIT_S if writer_wait_s is None else writer_wait_s)
         self._names = self._prepare()
@@ -261,11 +263,19 @@ class EmbeddedStore(Store):
         return results
 
     def _look_up(self, ids: dict[NodeId, int], wanted: Iterable[NodeId]) -> None:
-        """Add the ids of the stored ones among ``wanted`` to ``ids``, a statement per label and chunk."""
+        """Add the ids of the stored ones among ``wanted`` to ``ids``, a statement per label and chunk
+        (none for those this thread's ``upsert_relationships`` has checked already)."""
+        checked: dict[NodeId, int] = getattr(self._checked, "ids", None) or {}
+        if checked and self._checked.epoch != self._node_epoch:
+            checked = self._checked.ids = {}  # a node was deleted since: look everything up again
         by_label: dict[str, list[Key]] = {}
-        for label, key in dict.fromkeys(wanted):
-            if (label, key) not in ids:
-                by_label.setdefault(label, []).append(key)
+        for node in dict.fromkeys(wanted):
+            if node not in ids:
+                found = checked.get(node)
+                if found is None:
+                    by_label.setdefault(node[0], []).append(node[1])
+                else:
+                    ids[node] = found
         for label, keys in by_label.items():
             ids.update(((label, key), node_id) for key, node_id in self._graph.ids_by_key(label, keys).items())
 
@@ -324,6 +334,8 @@ class EmbeddedStore(Store):
         db.executemany("DELETE FROM interaction_facts WHERE id = ?",
                        [(ids[node_id],) for node_id in removed if node_id[0] == "Interaction"])
         db.executemany("DELETE FROM nodes WHERE id = ?", [(ids[node_id],) for node_id in removed])
+        if removed:
+            self._node_epoch += 1
 
     @_locked
     def delete_nodes(self, label: str, keys: Iterable[str | int]) -> int:
@@ -396,12 +408,32 @@ class EmbeddedStore(Store):
                     stale.append(ends if outgoing else (ends[1], ends[0]))
         return list(dict.fromkeys(stale))  # a link between two anchors is found from both ends
 
+    def upsert_relationships(
+        self,
+        rel_type: str,
+        rows: Iterable[RelationshipRow | Sequence[Any]],
+        replace_from: Iterable[Key] | None = None,
+        replace_to: Iterable[Key] | None = None,
+    ) -> WriteResult:
+        """``Store.upsert_relationships``, holding the writer lock from its endpoint check to its
+        last batch: no other process writes in between, so the ids the check finds stay true for
+        every batch (a deletion in this process starts over), and each endpoint is looked up once
+        instead of twice (memberships of 100,000 records: 200,000 look-ups, about 1 s)."""
+        with self.writing("write relationships"):
+            self._checked.ids, self._checked.epoch = {}, self._node_epoch
+            try:
+                return super().upsert_relationships(rel_type, rows, replace_from, replace_to)
+            finally:
+                self._checked.ids = None
+
     @_locked
     def _missing_endpoints(self, kind: RelationshipKind, rows: list[RelationshipRow]) -> list[tuple[str, object]]:
         ids: dict[NodeId, int] = {}
         ends = [(label, key) for row in rows for label, key in ((kind.start, row.start), (kind.end, row.end))]
         with self._snapshot():
             self._look_up(ids, ends)
+        if getattr(self._checked, "ids", None) is not None and self._checked.epoch == self._node_epoch:
+            self._checked.ids.update(ids)
         return [end for end in ends if end not in ids]
 
     @_locked
