@@ -17,7 +17,9 @@ model, scoring, clustering, golden customers, derived relationships, scores), ea
 fresh process so that its peak memory is its own. Quality is pairwise precision / recall /
 F1. The baseline (``bench/plain_splink.py``) trains, predicts and clusters the same Identity
 records; "matching" compares like with like: our training + scoring + clustering against
-its training + prediction + clustering. Neo4j comes from CUSTGRAPH_TEST_NEO4J_URI / _USER /
+its training + prediction + clustering, each with the making of its input table. The digests
+a resolve keeps to find changed records next time are their own phase, outside matching (part
+of "compare" in results recorded before that phase existed). Neo4j comes from CUSTGRAPH_TEST_NEO4J_URI / _USER /
 _PASSWORD. ``--record`` appends the results to bench/RESULTS.md.
 """
 

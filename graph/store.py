@@ -103,6 +103,14 @@ class Store(ABC):
         transaction itself, and this is a no-op there."""
         yield
 
+    @contextmanager
+    def synced_at_end(self) -> Iterator[None]:
+        """For an action whose batches need only be durable together, when it ends (a resolve:
+        a run cut off part-way is redone by the next, so losing its last batches to a power cut
+        is no worse). Batches stay atomic and in order. The embedded store then syncs the disk
+        once at the end instead of at every batch; Neo4j commits as configured (a no-op)."""
+        yield
+
     @abstractmethod
     def _write(self, batch: PreparedBatch) -> BatchResult:
         """Write a checked batch in one transaction."""

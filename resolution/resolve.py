@@ -166,13 +166,13 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         stored[row["type"]][_pair(str(row["a"]), str(row["b"]))] = row["props"]
     phase("read")
     basis, report.trained = score_basis(store, raw, config, train, say)
-    if report.trained:
-        phase("train")
+    phase("train" if report.trained else "prepare")  # placeholders, features (and the model)
     report.model_id = basis.model.model_id if basis.model else ""
     report.placeholders = basis.placeholders.describe()[:20]
     with collector_paused():
         context = basis.context()
         digests = {identity: fingerprint(props[identity], context[identity]) for identity in ids}
+    phase("digests")  # what finds the records to resolve again next time
     dirty = set(ids) if full else {i for i in ids if current[i] is None or props[i].get("resolved") != digests[i]}
     report.records, report.dirty = len(ids), len(dirty)
 

@@ -25,10 +25,11 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False,
             say: Callable[[str], None] | None = None, train: bool = False) -> ResolveReport:
     """Resolve new and changed records (all of them with ``full``; training the match model
     again with ``train``), then score every customer."""
-    report = resolve_identities(store, config, full=full, say=say, train=train)
-    started = time.perf_counter()
-    report.customers_scored = score_customers(store, report.customer_ids)
-    report.seconds["scores"] = round(time.perf_counter() - started, 3)
+    with store.synced_at_end():  # a run cut off part-way is redone by the next one
+        report = resolve_identities(store, config, full=full, say=say, train=train)
+        started = time.perf_counter()
+        report.customers_scored = score_customers(store, report.customer_ids)
+        report.seconds["scores"] = round(time.perf_counter() - started, 3)
     if say:
         say(f"scores: {report.seconds['scores']:.1f} s")
     return report

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -256,3 +257,35 @@ def test_kill_9_during_a_decision_leaves_it_and_its_customers_whole_or_not_at_al
         os.kill(decider.pid, signal.SIGKILL)
         decider.wait()
     assert _decided(path, a, b) in (before, after)
+
+
+def test_synced_at_end_syncs_once_and_only_for_its_own_thread(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resolve's batches commit without a sync each and the log is synced when it ends; a
+    write by another thread meanwhile (an API decision) still commits with a sync of its own."""
+    store = EmbeddedStore(tmp_path / "store", batch_size=2)
+    statements: list[tuple[str, str]] = []
+    store._connection().set_trace_callback(
+        lambda sql: statements.append((threading.current_thread().name, sql)))
+    synced: list[int] = []
+    fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda descriptor: (synced.append(descriptor), fsync(descriptor))[1])
+
+    def other_thread_writes() -> None:
+        store.upsert_nodes("Channel", [{"channel_id": "web"}])
+
+    with store.synced_at_end():
+        store.upsert_nodes("Customer", [{"customer_id": f"c-{i}"} for i in range(5)])  # 3 batches
+        other = threading.Thread(target=other_thread_writes, name="api")
+        other.start()
+        other.join()
+        assert not synced  # nothing synced by hand yet
+
+    assert len(synced) == 1
+    mine = [sql for thread, sql in statements if thread == "MainThread"]
+    theirs = [sql for thread, sql in statements if thread == "api"]
+    assert mine.count("PRAGMA synchronous=NORMAL") == mine.count("COMMIT") == 3
+    assert "PRAGMA synchronous=NORMAL" not in theirs and theirs.count("COMMIT") == 1
+    assert store._connection().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again
+    reopened = EmbeddedStore(tmp_path / "store")
+    assert reopened.get_node("Customer", "c-4") is not None and reopened.get_node("Channel", "web") is not None
