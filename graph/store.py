@@ -82,18 +82,25 @@ class Store(ABC):
         kind = relationship_kind(rel_type)
         prepared = coalesce_relationships(kind, rows)
         chunks = [list(chunk) for chunk in batches(prepared, self.batch_size)] or [[]]
-        if len(chunks) > 1:  # one batch checks itself inside its transaction
-            missing = self._missing_endpoints(kind, prepared)
-            if missing:
-                unique = list(dict.fromkeys(missing))
-                raise MissingEndpointError(rel_type, unique[:5], len(unique))
-        keep_from = _by_chunk(kept_neighbours(prepared, replace_from or (), True), chunks, start=True)
-        keep_to = _by_chunk(kept_neighbours(prepared, replace_to or (), False), chunks, start=False)
-        result = WriteResult()
-        for index, chunk in enumerate(chunks):
-            part = PreparedRelationships(kind, chunk, keep_from.get(index, {}), keep_to.get(index, {}))
-            result += self._write(PreparedBatch([], [part])).get(rel_type, WriteResult())
-        return result
+        with self._batches_of_one_call():
+            if len(chunks) > 1:  # one batch checks itself inside its transaction
+                missing = self._missing_endpoints(kind, prepared)
+                if missing:
+                    unique = list(dict.fromkeys(missing))
+                    raise MissingEndpointError(rel_type, unique[:5], len(unique))
+            keep_from = _by_chunk(kept_neighbours(prepared, replace_from or (), True), chunks, start=True)
+            keep_to = _by_chunk(kept_neighbours(prepared, replace_to or (), False), chunks, start=False)
+            result = WriteResult()
+            for index, chunk in enumerate(chunks):
+                part = PreparedRelationships(kind, chunk, keep_from.get(index, {}), keep_to.get(index, {}))
+                result += self._write(PreparedBatch([], [part])).get(rel_type, WriteResult())
+            return result
+
+    @contextmanager
+    def _batches_of_one_call(self) -> Iterator[None]:
+        """Around the endpoint check and every batch of one ``upsert_relationships`` call: where
+        a backend can keep what the check found for the batches (the embedded store); a no-op."""
+        yield
 
     @contextmanager
     def writing(self, action: str) -> Iterator[None]:
