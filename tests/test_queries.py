@@ -109,6 +109,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "interactions_without_identity": ("interactions_without_identity", {}),
         "node_counts": ("node_counts", {}),
         "relationship_counts": ("relationship_counts", {}),
+        "review_queue": ("review_queue", {"limit": 20}),
     }
     for index, customer in enumerate(buyers[:: max(1, len(buyers) // 5)][:5]):
         cases[f"profile_{index}"] = ("customer_profile", {"customer_id": customer, "as_of": AS_OF})
