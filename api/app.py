@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import strawberry
@@ -25,7 +26,8 @@ from custgraph.services import ResolveConfig
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import (
@@ -42,6 +44,7 @@ from custgraph.errors import BadRequestError, CustgraphError
 
 from .auth import Caller, KeyRing
 from .context import RequestContext
+from .dashboard import SESSION_COOKIE, dashboard_routes
 from .errors import ErrorLoggingSchema, told
 from .limits import MAX_ALIASES, MAX_DEPTH, MAX_FIELDS, MAX_TOKENS, SizeLimit
 from .metrics import Metrics
@@ -59,6 +62,8 @@ CACHE_SIZE = 256  # distinct query texts whose parse and validation are kept
 SWITCH_INTERVAL_S = 0.001
 READY_WAIT_S = 5.0  # how long /readyz waits for a busy store before it says unavailable
 log = logging.getLogger("custgraph.api")
+STATIC = Path(__file__).parent / "static"
+GRAPHIQL_PAGE = STATIC / "graphiql.html"
 
 
 # Our size rule is a class made once: the validation cache is keyed by the rules, so rules made
@@ -85,19 +90,26 @@ class _GraphQL(GraphQL[RequestContext, None]):
         self.keys = keys
         self.resolve_config = resolve_config
         self.erasure_key_file = erasure_key_file
-        self.pseudonym_key = secrets.token_bytes(32)  # made per process: nothing to keep, nothing to leak
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """Our GraphiQL page: strawberry's loads React and GraphiQL from a CDN, which leaves it blank
+        on a machine without internet; ours loads the copies vendored in api/static/vendor."""
+        return GRAPHIQL_PAGE.read_text(encoding="utf-8")
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         caller: Caller = request.state.caller
         return RequestContext(store=request.app.state.store, caller=caller, resolve_config=self.resolve_config,
-                              pseudonym_key=self.pseudonym_key, erasure_key_file=self.erasure_key_file)
+                              pseudonym_key=request.app.state.pseudonym_key, erasure_key_file=self.erasure_key_file)
 
 
 def _key(request: Request) -> str | None:
+    """The request's key: a header, else the dashboard's sign-in cookie (so GraphiQL works for a
+    signed-in user; the cookie is SameSite=Strict, so another site's page cannot send it)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return request.headers.get("x-api-key")
+    return request.headers.get("x-api-key") or request.cookies.get(SESSION_COOKIE)
 
 
 def served_schema(metrics: Metrics) -> strawberry.Schema:
@@ -122,10 +134,11 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
     """``store``, when given, is one the caller opened (``custgraph serve`` opens it first, so a
     store it cannot open is a one-line error); the app closes it when it stops."""
     keys = keys or KeyRing()
+    resolve_config = resolve_config or ResolveConfig()
     deadline_s = config.api_deadline_s
     metrics = Metrics()
     schema = served_schema(metrics)
-    graphql = _GraphQL(keys, resolve_config or ResolveConfig(), config.erasure_key_file, schema=schema,
+    graphql = _GraphQL(keys, resolve_config, config.erasure_key_file, schema=schema,
                        graphql_ide="graphiql")
 
     @asynccontextmanager
@@ -190,11 +203,17 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
     async def metrics_endpoint(request: Request) -> PlainTextResponse:
         return PlainTextResponse(metrics.text(), media_type="text/plain; version=0.0.4")
 
-    return Starlette(
+    app = Starlette(
         routes=[Route("/graphql", graphql_endpoint, methods=["GET", "POST"]), Route("/healthz", healthz),
-                Route("/readyz", readyz), Route("/metrics", metrics_endpoint)],
+                Route("/readyz", readyz), Route("/metrics", metrics_endpoint),
+                Mount("/static", StaticFiles(directory=STATIC), name="static"),
+                *dashboard_routes(keys, resolve_config)],
         lifespan=lifespan,
     )
+    # The key of the record-id pseudonyms readers see (api/masking.py), shared by the API and the
+    # dashboard: made per process, nothing to keep, nothing to leak.
+    app.state.pseudonym_key = secrets.token_bytes(32)
+    return app
 
 
 def from_environment() -> Starlette:

@@ -1,0 +1,217 @@
+"""The dashboard's two languages: every label in English and Japanese, and numbers and dates
+formatted for the reader's locale (Babel's CLDR data, so that 日本語 gets 2026年12月 and 1,234円
+conventions without rules of our own).
+
+The language is the one the reader chose with the switch (a cookie), else the first of ours in
+the browser's Accept-Language, else English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from babel.dates import format_date, format_datetime, format_skeleton
+from babel.numbers import format_decimal, format_percent
+
+__all__ = ["LANGUAGES", "Language", "language_of"]
+
+LANGUAGES = ("en", "ja")
+COOKIE = "custgraph_lang"
+
+# Each label: (English, Japanese). Keys are what templates ask for; a missing key is a bug the
+# tests catch (every template is rendered in both languages).
+LABELS: dict[str, tuple[str, str]] = {
+    "app": ("custgraph", "custgraph"),
+    "skip": ("Skip to content", "本文へ移動"),
+    "nav": ("Main", "メイン"),
+    "overview": ("Overview", "概要"),
+    "customers": ("Customers", "顧客"),
+    "journeys": ("Journeys", "ジャーニー"),
+    "touchpoints": ("Touchpoints", "タッチポイント"),
+    "segments": ("Segments and churn", "セグメントと離反"),
+    "review": ("Review queue", "確認待ち"),
+    "graphiql": ("GraphQL", "GraphQL"),
+    "signin": ("Sign in", "サインイン"),
+    "signout": ("Sign out", "サインアウト"),
+    "signed_in_as": ("Signed in as", "サインイン中:"),
+    "api_key": ("API key", "APIキー"),
+    "signin_help": ("Sign in with an API key. Readers see contact data masked; admins may answer the review "
+                    "queue and unmerge.",
+                    "APIキーでサインインします。閲覧者には連絡先がマスクされ、管理者は確認待ちへの回答と分離ができます。"),
+    "bad_key": ("That key is not known.", "このキーは登録されていません。"),
+    "language": ("Language", "言語"),
+    "role": ("Role", "ロール"),
+    # overview
+    "persons": ("Customers", "顧客数"),
+    "identities": ("Identity records", "ID レコード"),
+    "interactions": ("Interactions", "インタラクション"),
+    "revenue": ("Revenue", "売上"),
+    "nps_trend": ("NPS and CSAT by month", "月別 NPS と CSAT"),
+    "month": ("Month", "月"),
+    "nps": ("NPS", "NPS"),
+    "csat": ("CSAT", "CSAT"),
+    "answers": ("answers", "件の回答"),
+    "freshness": ("Data freshness", "データの鮮度"),
+    "newest_touchpoint": ("Newest touchpoint", "最新のタッチポイント"),
+    "model_trained": ("Match model trained", "照合モデルの学習"),
+    "review_waiting": ("Pairs waiting for review", "確認待ちのペア"),
+    "none_yet": ("none yet", "まだありません"),
+    # customers
+    "search": ("Search", "検索"),
+    "search_label": ("Name in any script, e-mail or phone", "氏名（どの表記でも）、メール、電話"),
+    "search_reader": ("Readers search by name", "閲覧者は氏名で検索します"),
+    "results": ("Results", "検索結果"),
+    "no_results": ("No customer matches.", "該当する顧客はいません。"),
+    "name": ("Name", "氏名"),
+    "email": ("E-mail", "メール"),
+    "phone": ("Phone", "電話"),
+    "sources": ("Sources", "ソース"),
+    "profile": ("Profile", "プロファイル"),
+    "golden": ("Golden attributes", "統合属性"),
+    "attribute": ("Attribute", "属性"),
+    "value": ("Value", "値"),
+    "record": ("Record", "レコード"),
+    "source": ("Source", "ソース"),
+    "links": ("Why these records are one customer", "同一顧客とした根拠"),
+    "rule": ("Rule", "ルール"),
+    "score": ("Score", "スコア"),
+    "evidence": ("Evidence", "根拠"),
+    "journey": ("Journey", "ジャーニー"),
+    "when": ("When", "日時"),
+    "type": ("Type", "種類"),
+    "channel": ("Channel", "チャネル"),
+    "rep": ("Rep", "担当者"),
+    "products": ("Products", "商品"),
+    "bought": ("Products bought", "購入商品"),
+    "times": ("Times", "回数"),
+    "amount": ("Amount", "金額"),
+    "reps": ("Reps", "担当者"),
+    "segment": ("Segment", "セグメント"),
+    "churn_risk": ("Churn risk", "離反リスク"),
+    "offers": ("Cross-sell offers", "クロスセル提案"),
+    "because": ("Because", "理由"),
+    "offer_reason": ("{customers} of the {buyers} buyers of {name} bought it",
+                     "{name} の購入者 {buyers} 人中 {customers} 人が購入"),
+    "path": ("Path", "経路"),
+    "unmerge": ("Unmerge", "分離"),
+    "unmerge_help": ("Two records of this customer are different people: split them.",
+                     "この顧客の2つのレコードが別人の場合、分離します。"),
+    "record_a": ("Record", "レコード"),
+    "record_b": ("Other record", "もう一方のレコード"),
+    "reason": ("Reason", "理由"),
+    "not_found": ("No such customer.", "該当する顧客はいません。"),
+    "done": ("Done", "完了"),
+    "customers_written": ("customers rewritten", "件の顧客を更新"),
+    # journeys
+    "funnel": ("Funnel", "ファネル"),
+    "step": ("Step", "ステップ"),
+    "steps_help": ("Touchpoint types in order; empty steps are left out.",
+                   "タッチポイントの種類を順に選びます。空のステップは無視されます。"),
+    "reached": ("Reached", "到達"),
+    "conversion": ("Conversion", "転換率"),
+    "overall": ("Overall conversion", "全体の転換率"),
+    "drop_off": ("Dropped off", "離脱"),
+    "show": ("Show", "表示"),
+    "variants": ("How journeys begin", "ジャーニーの始まり方"),
+    "variant": ("Path", "経路"),
+    "share": ("Share", "割合"),
+    "converted": ("Purchased", "購入"),
+    "transitions": ("Transition matrix", "遷移行列"),
+    "from_to": ("From \\ to", "遷移元 \\ 遷移先"),
+    "median_hours": ("median hours", "中央値（時間）"),
+    "path_steps": ("Steps per path", "経路のステップ数"),
+    # touchpoints
+    "heatmap": ("NPS by channel and touchpoint type", "チャネル×タッチポイント別 NPS"),
+    "heatmap_help": ("Each answer counts for the touchpoint just before it. Open a cell for its months.",
+                     "各回答は直前のタッチポイントに計上されます。セルを開くと月別の内訳が見られます。"),
+    "responses": ("Answers", "回答数"),
+    "cell": ("Touchpoint", "タッチポイント"),
+    "no_scores": ("No survey answers yet.", "アンケート回答はまだありません。"),
+    "back": ("Back", "戻る"),
+    # segments
+    "rfm": ("RFM segments", "RFM セグメント"),
+    "customers_n": ("Customers", "顧客数"),
+    "at_risk_list": ("Customers at risk of leaving", "離反リスクのある顧客"),
+    "recent": ("Touchpoints, last window", "直近の接点数"),
+    "previous": ("Touchpoints, window before", "前期間の接点数"),
+    "nps_drop": ("NPS drop", "NPS の低下"),
+    "unhappy_tickets": ("Unhappy tickets", "不満のある問い合わせ"),
+    "risk": ("Risk", "リスク"),
+    # review
+    "pair": ("Pair", "ペア"),
+    "review_help": ("Pairs the model could not decide. Confirm links them for good; reject keeps them apart "
+                    "for good.",
+                    "モデルが判断できなかったペアです。確定すると永続的に統合し、却下すると永続的に分けます。"),
+    "confirm": ("Confirm: one person", "確定：同一人物"),
+    "reject": ("Reject: two people", "却下：別人"),
+    "queue_empty": ("The review queue is empty.", "確認待ちはありません。"),
+    "admins_only": ("Only admins may answer the review queue.", "確認待ちへの回答は管理者のみ可能です。"),
+    "field": ("Field", "項目"),
+    "birth_date": ("Birth date", "生年月日"),
+    "address": ("Address", "住所"),
+    # errors
+    "error": ("Something went wrong", "エラーが発生しました"),
+}
+
+SEGMENT_NAMES: dict[str, tuple[str, str]] = {
+    "champions": ("Champions", "優良顧客"), "loyal": ("Loyal", "ロイヤル"), "new": ("New", "新規"),
+    "at_risk": ("At risk", "離反の恐れ"), "hibernating": ("Hibernating", "休眠"),
+    "needs_attention": ("Needs attention", "要注意"),
+}
+
+
+def language_of(cookie: str | None, accept_language: str) -> str:
+    """The reader's language: their choice, else the browser's first language we have."""
+    if cookie in LANGUAGES:
+        return str(cookie)
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.split("-")[0] in LANGUAGES:
+            return tag.split("-")[0]
+    return "en"
+
+
+@dataclass(frozen=True)
+class Language:
+    """What a template needs to speak one language: labels and formatters."""
+
+    code: str
+
+    def __call__(self, key: str, **values: object) -> str:
+        label = LABELS[key][LANGUAGES.index(self.code)]
+        return label.format(**values) if values else label
+
+    def segment(self, name: object) -> str:
+        if not isinstance(name, str):
+            return "—"
+        names = SEGMENT_NAMES.get(name)
+        return names[LANGUAGES.index(self.code)] if names else name
+
+    def number(self, value: object, digits: int = 0) -> str:
+        if not isinstance(value, int | float):  # None, or a field the row does not have
+            return "—"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.code)
+
+    def percent(self, share: object, digits: int = 1) -> str:
+        if not isinstance(share, int | float):
+            return "—"
+        return format_percent(share, format="#,##0." + "0" * digits + "%", locale=self.code)
+
+    def month(self, month: str) -> str:
+        """'2026-11' as 'Nov 2026' or '2026年11月'."""
+        year, number = (int(part) for part in month.split("-"))
+        return format_skeleton("yMMM", dt.date(year, number, 1), locale=self.code)
+
+    def moment(self, value: object) -> str:
+        if not isinstance(value, str | dt.datetime) or value == "":
+            return self("none_yet")
+        moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+        return format_datetime(moment, format="medium", locale=self.code)
+
+    def day(self, value: object) -> str:
+        if not isinstance(value, str | dt.datetime) or value == "":
+            return "—"
+        moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+        return format_date(moment, format="medium", locale=self.code)

@@ -1,0 +1,221 @@
+"""The dashboard's views: each reads the query catalogue (writes go through a use case) and
+renders one page. Filters live in the query string, so every view is a URL to share."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from custgraph.graph import Rows, Store
+from custgraph.queries import get
+from custgraph.services import DecisionReport, ResolveConfig, confirm, match_model, reject, unmerge
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from custgraph.errors import CustgraphError
+
+from ..auth import Caller, KeyRing
+from ..masking import searches_contact
+from . import charts
+from .i18n import COOKIE as LANGUAGE_COOKIE
+from .i18n import LANGUAGES
+from .pages import render
+from .session import caller_of, forget, remember, same_origin
+
+__all__ = ["Views"]
+
+MAX_STEPS = 6  # funnel steps the builder offers
+JOURNEY_SHOWN = 200  # touchpoints a profile lists
+OFFERS_SHOWN = 5
+CHURN_SHOWN = 50
+QUEUE_SHOWN = 50
+DECISIONS: dict[str, Callable[[Store, ResolveConfig, str, str, str, str], DecisionReport]] = {
+    "confirm": confirm, "reject": reject, "unmerge": unmerge}
+
+View = Callable[[Request, Caller], Awaitable[Response]]
+
+
+async def _rows(request: Request, name: str, params: Mapping[str, Any] | None = None) -> Rows:
+    store: Store = request.app.state.store
+    return await store.arun(get(name), params or {})
+
+
+def _safe_next(value: str | None) -> str:
+    """Where to go after signing in or switching language: a path on this site only."""
+    return value if value and value.startswith("/") and not value.startswith("//") else "/"
+
+
+def _monthly(scores: Rows) -> list[dict[str, Any]]:
+    """NPS and CSAT per month over all touchpoints. NPS is linear in the answer counts, so the
+    response-weighted mean of the cells' NPS is the month's NPS; CSAT is a mean, weighted alike."""
+    months: dict[str, dict[str, float]] = {}
+    for row in scores:
+        month = months.setdefault(row["month"], {"nps_n": 0, "nps_sum": 0.0, "csat_n": 0, "csat_sum": 0.0})
+        if row["nps"] is not None:
+            month["nps_n"] += row["nps_responses"]
+            month["nps_sum"] += row["nps"] * row["nps_responses"]
+        if row["csat"] is not None:
+            month["csat_n"] += row["csat_responses"]
+            month["csat_sum"] += row["csat"] * row["csat_responses"]
+    return [{"month": name, "nps_responses": int(m["nps_n"]), "csat_responses": int(m["csat_n"]),
+             "nps": round(m["nps_sum"] / m["nps_n"], 1) if m["nps_n"] else None,
+             "csat": round(m["csat_sum"] / m["csat_n"], 2) if m["csat_n"] else None}
+            for name, m in sorted(months.items())]
+
+
+class Views:
+    """The routes' handlers, bound to the server's key ring and resolve settings."""
+
+    def __init__(self, keys: KeyRing, resolve_config: ResolveConfig) -> None:
+        self.keys = keys
+        self.resolve_config = resolve_config
+
+    def page(self, view: View, role: str = "reader") -> Callable[[Request], Awaitable[Response]]:
+        """A view behind sign-in: without a known key, the sign-in page (then back here)."""
+
+        async def handle(request: Request) -> Response:
+            caller = caller_of(request, self.keys)
+            if caller is None:
+                here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/signin?{urlencode({'next': here})}", status_code=303)
+            if not caller.may(role):
+                return render(request, caller, "message.html", status=403, message_key="admins_only")
+            return await view(request, caller)
+
+        return handle
+
+    # sign-in and language ---------------------------------------------------------------------
+
+    async def signin(self, request: Request) -> Response:
+        target = _safe_next(request.query_params.get("next"))
+        if request.method == "GET":
+            return render(request, None, "signin.html", target=target, failed=False)
+        form = await request.form()
+        key = str(form.get("key", "")).strip()
+        target = _safe_next(str(form.get("next", "/")))
+        if self.keys.empty or self.keys.caller(key) is None:
+            return render(request, None, "signin.html", status=401, target=target, failed=True)
+        response = RedirectResponse(target, status_code=303)
+        remember(response, request, key)
+        return response
+
+    async def signout(self, request: Request) -> Response:
+        response = RedirectResponse("/signin", status_code=303)
+        forget(response)
+        return response
+
+    async def language(self, request: Request) -> Response:
+        code = request.path_params["code"]
+        response = RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+        if code in LANGUAGES:
+            response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="lax", path="/")
+        return response
+
+    # views ------------------------------------------------------------------------------------
+
+    async def overview(self, request: Request, caller: Caller) -> Response:
+        nodes, relationships, scores, latest = await asyncio.gather(
+            _rows(request, "node_counts"), _rows(request, "relationship_counts"),
+            _rows(request, "touchpoint_scores"), _rows(request, "latest_touchpoint"))
+        newest = latest[0]["at"] if latest else None
+        segments = await _rows(request, "segments", {"as_of": newest})
+        model = await asyncio.to_thread(match_model, request.app.state.store)
+        counts = {row["label"]: row["count"] for row in nodes}
+        months = _monthly(scores)
+        return render(request, caller, "overview.html", counts=counts, months=months,
+                      revenue=sum(row["monetary"] or 0 for row in segments),
+                      waiting={row["type"]: row["count"] for row in relationships}.get("POSSIBLY_SAME_AS", 0),
+                      newest=newest, trained=model.trained_at if model else None,
+                      nps_line=charts.line([(m["month"], m["nps"]) for m in months]))
+
+    async def customers(self, request: Request, caller: Caller) -> Response:
+        text = request.query_params.get("q", "").strip()
+        refused = bool(text) and not caller.may("analyst") and searches_contact(text)
+        rows = [] if not text or refused else await _rows(request, "search_customers", {"text": text, "limit": 50})
+        return render(request, caller, "customers.html", q=text, rows=rows, refused=refused)
+
+    async def customer(self, request: Request, caller: Caller) -> Response:
+        customer_id = request.path_params["customer_id"]
+        profile = await _rows(request, "customer_profile", {"customer_id": customer_id})
+        if not profile:
+            return render(request, caller, "message.html", status=404, message_key="not_found")
+        links, journey, offers = await asyncio.gather(
+            _rows(request, "customer_links", {"customer_id": customer_id}),
+            _rows(request, "journey", {"customer_id": customer_id, "limit": JOURNEY_SHOWN}),
+            _rows(request, "cross_sell", {"customer_id": customer_id, "k": OFFERS_SHOWN}))
+        for offer in offers:
+            offer["graph"] = charts.path_graph(offer.get("path"))
+        return render(request, caller, "customer.html", p=profile[0], links=links, journey=journey, offers=offers,
+                      done=request.query_params.get("done"))
+
+    async def journeys(self, request: Request, caller: Caller) -> Response:
+        steps = [step for step in request.query_params.getlist("step") if step][:MAX_STEPS]
+        try:
+            length = min(6, max(2, int(request.query_params.get("length", "4"))))
+        except ValueError:
+            length = 4
+        transitions, variants = await asyncio.gather(
+            _rows(request, "transitions"), _rows(request, "journey_variants", {"steps": length, "limit": 12}))
+        funnel = await _rows(request, "funnel", {"steps": steps}) if steps else []
+        types = sorted({row["from_type"] for row in transitions} | {row["to_type"] for row in transitions})
+        matrix = {(row["from_type"], row["to_type"]): row for row in transitions}
+        overall = (funnel[-1]["customers"] / funnel[0]["customers"]) if funnel and funnel[0]["customers"] else None
+        return render(request, caller, "journeys.html", steps=steps, max_steps=MAX_STEPS, types=types,
+                      funnel=funnel, overall=overall, matrix=matrix, variants=variants, length=length,
+                      sankey=charts.sankey(variants), widest=max((r["customers"] for r in funnel), default=0))
+
+    async def touchpoints(self, request: Request, caller: Caller) -> Response:
+        scores = await _rows(request, "touchpoint_scores")
+        channel, kind = request.query_params.get("channel"), request.query_params.get("type")
+        cells: dict[tuple[str, str], dict[str, float]] = {}
+        for row in scores:
+            cell = cells.setdefault((row["channel_id"], row["type"]), {"n": 0, "sum": 0.0, "csat_n": 0})
+            if row["nps"] is not None:
+                cell["n"] += row["nps_responses"]
+                cell["sum"] += row["nps"] * row["nps_responses"]
+            cell["csat_n"] += row["csat_responses"]
+        heat: dict[tuple[str, str], dict[str, Any]] = {}
+        for key, c in cells.items():
+            nps = round(c["sum"] / c["n"], 1) if c["n"] else None
+            heat[key] = {"nps": nps, "responses": int(c["n"]), "csat_responses": int(c["csat_n"]),
+                         "class": charts.heat_class(nps)}
+        detail = [row for row in scores if row["channel_id"] == channel and row["type"] == kind] if channel else []
+        return render(request, caller, "touchpoints.html", heat=heat, channels=sorted({k[0] for k in heat}),
+                      kinds=sorted({k[1] for k in heat}), channel=channel, kind=kind, detail=detail)
+
+    async def segments(self, request: Request, caller: Caller) -> Response:
+        latest = await _rows(request, "latest_touchpoint")
+        as_of = latest[0]["at"] if latest else None
+        segments, churn = await asyncio.gather(_rows(request, "segments", {"as_of": as_of}),
+                                               _rows(request, "churn_risk", {"as_of": as_of, "limit": CHURN_SHOWN}))
+        sizes: dict[str, int] = {}
+        for row in segments:
+            sizes[row["segment"]] = sizes.get(row["segment"], 0) + 1
+        return render(request, caller, "segments.html", sizes=sorted(sizes.items(), key=lambda item: -item[1]),
+                      total=len(segments), churn=churn, as_of=as_of)
+
+    async def review(self, request: Request, caller: Caller) -> Response:
+        pairs = await _rows(request, "review_queue", {"limit": QUEUE_SHOWN})
+        return render(request, caller, "review.html", pairs=pairs, done=request.query_params.get("done"))
+
+    async def decide(self, request: Request, caller: Caller) -> Response:
+        """confirm / reject a review pair, or unmerge two records of a customer: one use case each."""
+        form = await request.form()
+        action = str(form.get("action", ""))
+        if action not in DECISIONS or not same_origin(request, str(form.get("csrf", ""))):
+            return render(request, caller, "message.html", status=400, message_key="error")
+        a, b, reason = (str(form.get(name, "")).strip() for name in ("a", "b", "reason"))
+        back = _safe_next(str(form.get("back", "/review")))
+        if not (a and b and reason):
+            return render(request, caller, "message.html", status=400, message_key="error",
+                          detail="give both records and a reason: it is kept with the decision")
+        try:
+            report = await asyncio.to_thread(DECISIONS[action], request.app.state.store, self.resolve_config,
+                                             a, b, caller.name, reason)
+        except CustgraphError as error:
+            return render(request, caller, "message.html", status=400, message_key="error", detail=str(error))
+        separator = "&" if "?" in back else "?"
+        return RedirectResponse(f"{back}{separator}{urlencode({'done': f'{action}:{report.customers_written}'})}",
+                                status_code=303)

@@ -1,0 +1,160 @@
+"""The dashboard over HTTP, on both backends: sign-in and roles, masking, both languages, the
+numbers against the named queries, decisions, and nothing loaded from another origin.
+(tests/test_dashboard_browser.py drives the same pages in Chromium.)"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from custgraph.api import create_app
+from custgraph.api.auth import KeyRing
+from custgraph.api.dashboard.i18n import LABELS
+from custgraph.samples import generate
+from starlette.testclient import TestClient
+
+from custgraph import queries
+from custgraph.config import Config
+from tests.served import served
+
+KEYS = {"CUSTGRAPH_API_KEYS": "rita:reader:reader-key-0123456789,adam:admin:admin-key-0123456789abc"}
+READER, ADMIN = "reader-key-0123456789", "admin-key-0123456789abc"
+VIEWS = ("/", "/customers?q=a", "/journeys?step=web_visit&step=add_to_cart&step=purchase", "/touchpoints",
+         "/segments", "/review")
+FOREIGN = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//""", re.IGNORECASE)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("dashboard-data")
+    generate(root, customers=150, seed=7)
+    return root
+
+
+@pytest.fixture
+def client(store_env: dict[str, str], generated: Path) -> Iterator[TestClient]:
+    with served(store_env, generated, KEYS) as test_client:
+        yield test_client
+
+
+def _sign_in(client: TestClient, key: str) -> None:
+    response = client.post("/signin", data={"key": key, "next": "/"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+def _rows(client: TestClient, name: str, **params: object) -> list[dict[str, object]]:
+    return client.app.state.store.run(queries.get(name), params)  # type: ignore[attr-defined, no-any-return]
+
+
+def test_sign_in_sign_out_and_the_cookie(client: TestClient) -> None:
+    first = client.get("/journeys?step=purchase", follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == "/signin?next=%2Fjourneys%3Fstep%3Dpurchase"
+    refused = client.post("/signin", data={"key": "not-a-key-0123456789", "next": "/"}, follow_redirects=False)
+    assert refused.status_code == 401 and LABELS["bad_key"][0] in refused.text
+    accepted = client.post("/signin", data={"key": ADMIN, "next": "/segments"}, follow_redirects=False)
+    assert accepted.headers["location"] == "/segments"
+    cookie = accepted.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    # Off-site targets are not followed after sign-in.
+    elsewhere = client.post("/signin", data={"key": ADMIN, "next": "//example.org/x"}, follow_redirects=False)
+    assert elsewhere.headers["location"] == "/"
+    assert client.get("/segments").status_code == 200
+    client.post("/signout")
+    assert client.get("/segments", follow_redirects=False).status_code == 303
+
+
+def test_every_view_in_both_languages_with_nothing_from_elsewhere(client: TestClient) -> None:
+    _sign_in(client, ADMIN)
+    for language, index in (("en", 0), ("ja", 1)):
+        client.cookies.set("custgraph_lang", language)
+        for view in VIEWS:
+            page = client.get(view)
+            assert page.status_code == 200, (view, page.text[-2000:])
+            assert f'<html lang="{language}">' in page.text
+            assert LABELS["overview"][index] in page.text  # the navigation, in the page's language
+            assert not FOREIGN.search(page.text), (view, FOREIGN.search(page.text))
+            assert "script-src 'none'" in page.headers["content-security-policy"]
+            assert "<script" not in page.text
+    client.cookies.delete("custgraph_lang")
+    assert '<html lang="ja">' in client.get("/", headers={"accept-language": "ja-JP,en;q=0.5"}).text
+    assert '<html lang="en">' in client.get("/", headers={"accept-language": "de-DE"}).text
+
+
+def test_the_numbers_shown_are_the_named_queries_answers(client: TestClient) -> None:
+    _sign_in(client, ADMIN)
+    client.cookies.set("custgraph_lang", "en")
+    counts = {row["label"]: row["count"] for row in _rows(client, "node_counts")}
+    overview = client.get("/").text
+    assert f'data-testid="customers">{counts["Customer"]:,}<' in overview
+    assert f'data-testid="interactions">{counts["Interaction"]:,}<' in overview
+    steps = ["web_visit", "add_to_cart", "purchase"]
+    funnel = _rows(client, "funnel", steps=steps)
+    page = client.get("/journeys?" + "&".join(f"step={s}" for s in steps)).text
+    shown = re.findall(r'data-testid="reached">([\d,]+)<', page)
+    assert [int(n.replace(",", "")) for n in shown] == [row["customers"] for row in funnel]
+    assert all(int(n.replace(",", "")) > 0 for n in shown)
+
+
+def test_a_reader_never_sees_contact_data(client: TestClient) -> None:
+    records = _rows(client, "identity_records")
+    emails = {str(r["props"].get("email")) for r in records if r["props"].get("email")}  # type: ignore[union-attr]
+    assert emails
+    _sign_in(client, READER)
+    customer = next(r for r in records if r["customer_id"] and r["props"].get("email"))  # type: ignore[union-attr]
+    name = str(customer["props"]["name"]).split()[0]  # type: ignore[index]
+    pages = [client.get(view).text for view in VIEWS]
+    pages.append(client.get(f"/customers?q={name}").text)
+    pages.append(client.get(f"/customers/{customer['customer_id']}").text)
+    assert 'data-testid="golden-email"' in pages[-1]
+    for page in pages:
+        shown = set(EMAIL.findall(page))
+        assert not shown & emails, shown & emails
+    refused = client.get(f"/customers?q={customer['props']['email']}").text  # type: ignore[index]
+    assert LABELS["search_reader"][0] in refused
+    # Readers get no decision forms, and a decision posted anyway is refused.
+    assert 'action="/decisions"' not in client.get("/review").text
+    assert client.post("/decisions", data={"action": "confirm", "a": "x", "b": "y", "reason": "r"}).status_code == 403
+
+
+def test_an_admin_confirms_a_review_pair_from_the_page(client: TestClient) -> None:
+    queue = _rows(client, "review_queue")
+    assert queue, "the generated data must leave pairs to review"
+    pair = queue[0]
+    _sign_in(client, ADMIN)
+    page = client.get("/review").text
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert token and 'action="/decisions"' in page
+    form = {"action": "confirm", "a": pair["a"], "b": pair["b"], "reason": "same person, checked", "back": "/review"}
+    assert client.post("/decisions", data=form).status_code == 400  # no token
+    foreign = client.post("/decisions", data={**form, "csrf": token.group(1)},
+                          headers={"origin": "http://elsewhere.test"})
+    assert foreign.status_code == 400
+    assert [p["a"] for p in _rows(client, "review_queue")].count(pair["a"]) >= 1
+    done = client.post("/decisions", data={**form, "csrf": token.group(1)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/review?done=confirm")
+    assert (pair["a"], pair["b"]) not in {(p["a"], p["b"]) for p in _rows(client, "review_queue")}
+    linked = _rows(client, "identity_pair", a=pair["a"], b=pair["b"])[0]
+    assert linked["customer_a"] == linked["customer_b"]
+
+
+def test_without_keys_loopback_sees_the_dashboard_at_once(client: TestClient, store_env: dict[str, str]) -> None:
+    with TestClient(create_app(Config.from_env(store_env), KeyRing())) as open_client:  # a second process, say
+        page = open_client.get("/", follow_redirects=False)
+        assert page.status_code == 200 and 'data-testid="customers"' in page.text
+        assert 'action="/decisions"' not in open_client.get("/review").text  # the local caller is an analyst
+
+
+def test_graphiql_and_its_assets_are_served_from_the_package(client: TestClient) -> None:
+    page = client.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text)
+    assert any("graphiql" in asset and asset.endswith(".js") for asset in assets)
+    assert not FOREIGN.search(page.text)
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+    vendored = Path(__file__).parent.parent / "api" / "static" / "vendor"
+    folders = list(vendored.iterdir())
+    assert folders and all((folder / "LICENSE").is_file() for folder in folders)
