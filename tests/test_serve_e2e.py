@@ -173,3 +173,9 @@ def test_demo_serves_on_loopback_without_keys(tmp_path: Path) -> None:
                              '{ funnel(steps: ["web_visit", "add_to_cart", "purchase"]) { type customers } }')
         assert status == 200 and [step["type"] for step in body["data"]["funnel"]] == [
             "web_visit", "add_to_cart", "purchase"]
+        printed = (tmp_path / "demo.log").read_text(encoding="utf-8")
+        assert f"Dashboard: http://127.0.0.1:{port}/" in printed
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:  # no sign-in on loopback
+            page = response.read().decode()
+        resolved = re.search(r"resolved to ([\d,]+) customers", printed)
+        assert resolved and response.status == 200 and f'data-testid="customers">{resolved.group(1)}<' in page

@@ -56,12 +56,14 @@ def demo(config: Config, args: argparse.Namespace, environment: Mapping[str, str
     ]
     curl = ("curl -s " + url + " -H 'Content-Type: application/json' "
             """-d '{"query": "{ transitions { fromType toType count medianHours } }"}'""")
+    dashboard = f"http://{args.host}:{args.port}/"
     if args.no_serve:
         print(f"\nThe store is ready. `custgraph --store {config.store} serve --port {args.port}` serves the "
-              f"GraphQL API at {url} (GraphiQL in a browser; /healthz, /readyz, /metrics).\n"
-              "Three queries to try there:\n")
+              f"dashboard at {dashboard} and the GraphQL API at {url} (GraphiQL in a browser; /healthz, /readyz, "
+              "/metrics).\nThree queries to try there:\n")
     else:
-        print(f"\nGraphQL API: {url}  (GraphiQL in a browser; /healthz, /readyz, /metrics)\nThree queries to try:\n")
+        print(f"\nDashboard: {dashboard}  (open it in a browser)\n"
+              f"GraphQL API: {url}  (GraphiQL in a browser; /healthz, /readyz, /metrics)\nThree queries to try:\n")
     print("\n\n".join(f"  {query}" for query in examples))
     print(f"\nFrom a shell: {curl}\n")
     if args.no_serve:
