@@ -1,0 +1,113 @@
+"""Dashboard view latency: server time per view, p50 / p95, on a store of N persons.
+
+    python bench/dashboard.py [--persons 100000] [--store PATH] [--backends embedded,neo4j] [--repeat 20] [--record]
+
+Builds the store (generated persons, seed 3, loaded and resolved) unless --store names an
+embedded store that exists already (it is then only read, so one build serves many runs). Each view is requested --repeat times
+through the app in this process (Starlette's test client, signed in as an admin), alternating
+views so that a slow moment of this shared machine touches them all; the time is the server's
+(request in, page out), without a network. Neo4j comes from CUSTGRAPH_TEST_NEO4J_URI / _USER /
+_PASSWORD. Target (issue 16): every view <= 300 ms p95 at 100,000 persons on both backends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from custgraph.api import create_app
+from custgraph.api.auth import KeyRing
+from custgraph.graph import open_store
+from custgraph.loaders import load_sources
+from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import ResolveConfig, resolve
+from neo4j_target import target
+from provenance import heading
+from starlette.testclient import TestClient
+
+from custgraph import queries
+from custgraph.config import Config
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+KEY = "bench-admin-key-0123456789"
+
+
+def _build(env: dict[str, str], persons: int) -> None:
+    data = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
+    generate(data, persons, seed=3)
+    with open_store(Config.from_env(env), require_schema=False) as store:
+        store.init()
+        load_sources(store, [data / source for source in SOURCES], data / "rejects.jsonl")
+        resolve(store, ResolveConfig())
+
+
+def _views(client: TestClient) -> dict[str, str]:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    customer = next(r["customer_id"] for r in store.run(queries.get("churn_risk"), {"limit": 1}))
+    name = str(store.run(queries.get("customer_profile"), {"customer_id": customer})[0]["customer"]["name"])
+    return {
+        "overview": "/",
+        "search": f"/customers?q={name.split()[0]}",
+        "customer": f"/customers/{customer}",
+        "journeys (3-step funnel)": "/journeys?step=web_visit&step=add_to_cart&step=purchase",
+        "touchpoints": "/touchpoints",
+        "segments and churn": "/segments",
+        "review queue": "/review",
+    }
+
+
+def measure(env: dict[str, str], repeat: int) -> dict[str, list[float]]:
+    keys = KeyRing.from_env({"CUSTGRAPH_API_KEYS": f"bench:admin:{KEY}"})
+    with TestClient(create_app(Config.from_env(env), keys)) as client:
+        client.post("/signin", data={"key": KEY, "next": "/"})
+        views = _views(client)
+        times: dict[str, list[float]] = {name: [] for name in views}
+        for _ in range(repeat):
+            for name, path in views.items():
+                started = time.perf_counter()
+                response = client.get(path)
+                times[name].append(time.perf_counter() - started)
+                assert response.status_code == 200, (path, response.status_code)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--store", help="the embedded store: built there when missing, else only read")
+    parser.add_argument("--backends", default="embedded")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--record", action="store_true", help="append the table to bench/RESULTS.md")
+    args = parser.parse_args()
+    lines = [heading(f"Dashboard views, {args.persons:,} persons") + f"{args.repeat} requests per view, "
+             "alternating; server time in process (ms).", "",
+             "| backend | view | p50 | p95 | max |", "|---|---|---|---|---|"]
+    for backend in args.backends.split(","):
+        if backend == "embedded":
+            env = {"CUSTGRAPH_STORE": args.store or tempfile.mkdtemp(prefix="bench-dashboard-store-")}
+        else:
+            neo4j = target()
+            if neo4j is None:
+                return 2
+            env = {"CUSTGRAPH_STORE": neo4j.uri, "NEO4J_USER": neo4j.user, "NEO4J_PASSWORD": neo4j.password}
+        if not (backend == "embedded" and args.store and Path(args.store).exists()):
+            print(f"building {args.persons:,} persons on {backend}...", file=sys.stderr)
+            _build(env, args.persons)
+        for name, taken in measure(env, args.repeat).items():
+            ordered = sorted(taken)
+            p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+            lines.append(f"| {backend} | {name} | {statistics.median(taken) * 1000:,.0f} | {p95 * 1000:,.0f} | "
+                         f"{ordered[-1] * 1000:,.0f} |")
+            print(lines[-1], flush=True)
+    if args.record:
+        with RESULTS.open("a", encoding="utf-8") as results:
+            results.write("\n" + "\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
