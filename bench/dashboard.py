@@ -3,11 +3,12 @@
     python bench/dashboard.py [--persons 100000] [--store PATH] [--backends embedded,neo4j] [--repeat 20] [--record]
 
 Builds the store (generated persons, seed 3, loaded and resolved) unless --store names an
-embedded store that exists already (it is then only read, so one build serves many runs). Each view is requested --repeat times
-through the app in this process (Starlette's test client, signed in as an admin), alternating
-views so that a slow moment of this shared machine touches them all; the time is the server's
-(request in, page out), without a network. Neo4j comes from CUSTGRAPH_TEST_NEO4J_URI / _USER /
-_PASSWORD. Target (issue 16): every view <= 300 ms p95 at 100,000 persons on both backends.
+embedded store that exists already (it is then only read, so one build serves many runs).
+Each view is requested --repeat times through the app in this process (Starlette's test
+client, signed in as an admin), alternating views so that a slow moment of this shared machine
+touches them all; the time is the server's (request in, page out), without a network. Neo4j
+comes from CUSTGRAPH_TEST_NEO4J_URI / _USER / _PASSWORD.
+Target (issue 16): every view <= 300 ms p95 at 100,000 persons on both backends.
 """
 
 from __future__ import annotations
