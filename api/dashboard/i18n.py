@@ -160,6 +160,17 @@ SEGMENT_NAMES: dict[str, tuple[str, str]] = {
     "needs_attention": ("Needs attention", "要注意"),
 }
 
+# The contract's known touchpoint types (loaders/contract.py); other types show as they are.
+TYPE_NAMES: dict[str, tuple[str, str]] = {
+    "web_visit": ("Web visit", "Web訪問"), "add_to_cart": ("Add to cart", "カート追加"),
+    "purchase": ("Purchase", "購入"), "return": ("Return", "返品"),
+    "support_ticket": ("Support ticket", "問い合わせ"), "email_sent": ("E-mail sent", "メール送信"),
+    "email_open": ("E-mail opened", "メール開封"), "email_click": ("E-mail click", "メールクリック"),
+    "survey_response": ("Survey answer", "アンケート回答"), "store_visit": ("Store visit", "来店"),
+    "call": ("Call", "電話"), "chat": ("Chat", "チャット"), "app_session": ("App session", "アプリ利用"),
+    "social_mention": ("Social mention", "SNS言及"),
+}
+
 
 def language_of(cookie: str | None, accept_language: str) -> str:
     """The reader's language: their choice, else the browser's first language we have."""
@@ -186,6 +197,13 @@ class Language:
         if not isinstance(name, str):
             return "—"
         names = SEGMENT_NAMES.get(name)
+        return names[LANGUAGES.index(self.code)] if names else name
+
+    def kind(self, name: object) -> str:
+        """A touchpoint type's label; a type outside the contract's list as it is."""
+        if not isinstance(name, str):
+            return "—"
+        names = TYPE_NAMES.get(name)
         return names[LANGUAGES.index(self.code)] if names else name
 
     def number(self, value: object, digits: int = 0) -> str:
