@@ -110,6 +110,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "node_counts": ("node_counts", {}),
         "relationship_counts": ("relationship_counts", {}),
         "review_queue": ("review_queue", {"limit": 20}),
+        "journey_sequences": ("journey_sequences", {}),
     }
     for index, customer in enumerate(buyers[:: max(1, len(buyers) // 5)][:5]):
         cases[f"profile_{index}"] = ("customer_profile", {"customer_id": customer, "as_of": AS_OF})

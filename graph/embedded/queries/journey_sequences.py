@@ -1,0 +1,14 @@
+"""``journey_sequences`` on the embedded store (Cypher: ``queries/journey_sequences.cypher``)."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...named_query import Rows
+from ..graph import EmbeddedGraph
+
+
+def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
+    keys = graph.ids("Customer")
+    rows = [{"customer_id": keys[customer], "types": [kind for (kind,) in journey]}
+            for customer, journey in graph.journeys(("type",))]
+    return sorted(rows, key=lambda row: str(row["customer_id"]))
