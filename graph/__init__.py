@@ -4,7 +4,7 @@ from . import normalise
 from .batch import BatchResult, GraphBatch, PreparedBatch, typed_batch
 from .erased import KEY_NODE, ErasureKey, legacy_tombstone
 from .model import NODE_KINDS, RELATIONSHIP_KINDS, NodeKind, RelationshipKind, node_kind, relationship_kind
-from .named_query import NamedQuery, QueryParameter, Rows
+from .named_query import NamedQuery, QueryParameter, Rows, round_half_up
 from .open_store import open_store
 from .rows import NodeRow, RelationshipRow, WriteResult
 from .store import DEFAULT_BATCH_SIZE, Store, one_writer
@@ -33,5 +33,6 @@ __all__ = [
     "one_writer",
     "open_store",
     "relationship_kind",
+    "round_half_up",
     "typed_batch",
 ]

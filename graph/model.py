@@ -59,6 +59,8 @@ _NODES = (
     NodeKind("Interaction", "interaction_id", ("type", "at"), "one touchpoint event"),
     NodeKind("MatchModel", "model_id", (), "the identity model learned from the store's records (prior, m and u "
              "of every comparison level); one, model_id 'identity'"),
+    NodeKind("Summary", "summary_id", (), "what the dashboard shows, computed at resolve time "
+             "(services/summaries.py): 'dashboard' (aggregates) and 'journeys' (touchpoint types in order)"),
     NodeKind("Erased", "erased_id", (), "a record erased on request, known only by a hash of its identity id "
              "(graph/erased.py), so that later loads skip it"),
 )

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, LiteralString
 
 from custgraph.errors import QueryParameterError
 
 from . import normalise
 
-__all__ = ["NamedQuery", "QueryParameter", "Rows"]
+__all__ = ["NamedQuery", "QueryParameter", "Rows", "round_half_up"]
 
 Rows = list[dict[str, Any]]
 
@@ -99,3 +100,11 @@ def _converted(query: str, parameter: QueryParameter, value: Any) -> Any:
         except ValueError as error:
             raise QueryParameterError(f"{query}: parameter {parameter.name}: {error}") from None
     return value
+
+
+def round_half_up(value: float | None, digits: int) -> float | None:
+    """Cypher's ``round(x, digits)`` (halves away from zero; Python's round() goes to even): for
+    every answer computed outside Cypher that must equal one computed in it."""
+    if value is None:
+        return None
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))

@@ -10,6 +10,8 @@ The API and the CLI call these (and the query catalogue for reads), never the en
   records the decision can move.
 - ``update_consents`` and ``erase``: one transaction each.
 - scores: ``score_customers`` (run by ``resolve``).
+- the dashboard's summary: ``refresh_summary`` (run by ``resolve``), ``read_summary`` and
+  ``read_journeys``; ``summarise`` computes it without keeping it.
 
 Loading and sample generation are re-exported from their packages: they are already one
 function per action, and a wrapper would only repeat their signatures.
@@ -23,7 +25,8 @@ from .consents import update_consents
 from .decisions import DecisionReport, confirm, reject, unmerge
 from .erasure import ErasureReport, erase
 from .resolving import resolve
-from .scoring import CHURN_FIELDS, SEGMENT_FIELDS, score_customers
+from .scoring import CHURN_FIELDS, SEGMENT_FIELDS, Scores, score_customers
+from .summaries import Journeys, Summary, read_journeys, read_summary, refresh_summary, summarise
 
 __all__ = [
     "CHURN_FIELDS",
@@ -33,9 +36,12 @@ __all__ = [
     "ErasureReport",
     "FileProgress",
     "FileReport",
+    "Journeys",
     "LoadReport",
     "ResolveConfig",
     "ResolveReport",
+    "Scores",
+    "Summary",
     "confirm",
     "erase",
     "explain",
@@ -44,9 +50,13 @@ __all__ = [
     "match_model",
     "plan_sources",
     "read_config",
+    "read_journeys",
+    "read_summary",
+    "refresh_summary",
     "reject",
     "resolve",
     "score_customers",
+    "summarise",
     "unmerge",
     "update_consents",
 ]

@@ -1,4 +1,5 @@
-"""The ``resolve`` use case: identity resolution, then the scores kept on every customer.
+"""The ``resolve`` use case: identity resolution, then the scores kept on every customer and the
+dashboard's summary (``services.summaries``).
 
 Why two steps here rather than one in ``custgraph.resolution``: the engine links records
 and keeps golden customers; RFM and churn scores rank a customer among all of them and are
@@ -16,6 +17,7 @@ from custgraph.resolution import ResolveConfig, ResolveReport
 from custgraph.resolution import resolve as resolve_identities
 
 from .scoring import score_customers
+from .summaries import refresh_summary
 
 __all__ = ["resolve"]
 
@@ -28,8 +30,12 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False,
     with store.synced_at_end():  # a run cut off part-way is redone by the next one
         report = resolve_identities(store, config, full=full, say=say, train=train)
         started = time.perf_counter()
-        report.customers_scored = score_customers(store, report.customer_ids)
+        scores = score_customers(store, report.customer_ids)
+        report.customers_scored = scores.scored
         report.seconds["scores"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        refresh_summary(store, scores.segments, scores.churn)
+        report.seconds["summary"] = round(time.perf_counter() - started, 3)
     if say:
-        say(f"scores: {report.seconds['scores']:.1f} s")
+        say(f"scores: {report.seconds['scores']:.1f} s, dashboard summary: {report.seconds['summary']:.1f} s")
     return report

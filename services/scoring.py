@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from custgraph.graph import Store, one_writer
+from custgraph.graph import Rows, Store, one_writer
 from custgraph.queries import get as named_query
 
-__all__ = ["CHURN_FIELDS", "SEGMENT_FIELDS", "score_customers"]
+__all__ = ["CHURN_FIELDS", "SEGMENT_FIELDS", "Scores", "score_customers"]
 
 # What is kept of each query's row, as rfm_<name> and churn_<name> on the customer.
 SEGMENT_FIELDS = ("segment", "r", "f", "m", "recency_days", "frequency", "monetary")
@@ -36,10 +37,17 @@ def scores_as_of(store: Store) -> dt.datetime | None:
     return min(latest, dt.datetime.now(dt.UTC))
 
 
+@dataclass(frozen=True)
+class Scores:
+    scored: int  # customers with a segment
+    segments: Rows  # the segments query's rows, every customer who purchased
+    churn: Rows  # the churn_risk query's rows, riskiest first
+
+
 @one_writer("score customers")
-def score_customers(store: Store, customers: Collection[str]) -> int:
-    """Write every customer's segment and churn risk (null where it has none); returns how many
-    customers have a segment."""
+def score_customers(store: Store, customers: Collection[str]) -> Scores:
+    """Write every customer's segment and churn risk (null where it has none); gives the rows
+    they came from (the dashboard's summary counts from them)."""
     as_of = scores_as_of(store)
     segments: dict[str, dict[str, Any]] = {}
     churn: dict[str, dict[str, Any]] = {}
@@ -53,4 +61,5 @@ def score_customers(store: Store, customers: Collection[str]) -> int:
          **{f"rfm_{name}": segments.get(customer, {}).get(name) for name in SEGMENT_FIELDS},
          **{f"churn_{name}": churn.get(customer, {}).get(name) for name in CHURN_FIELDS}}
         for customer in sorted(customers)])
-    return sum(1 for customer in customers if customer in segments)
+    return Scores(sum(1 for customer in customers if customer in segments), list(segments.values()),
+                  list(churn.values()))

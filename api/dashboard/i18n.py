@@ -150,6 +150,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "field": ("Field", "項目"),
     "birth_date": ("Birth date", "生年月日"),
     "address": ("Address", "住所"),
+    "summary_kept": ("Figures as of the last resolve", "最後の名寄せ時点の集計"),
+    "summary_live": ("Figures computed now: run `custgraph resolve` to keep them and make this page fast",
+                     "その場で集計しました。`custgraph resolve` を実行すると集計が保存され、表示が速くなります"),
+    "dropped_customers": ("Some who dropped off here", "ここで離脱した顧客（一部）"),
     # errors
     "error": ("Something went wrong", "エラーが発生しました"),
 }

@@ -10,7 +10,19 @@ from urllib.parse import urlencode
 
 from custgraph.graph import Rows, Store
 from custgraph.queries import get
-from custgraph.services import DecisionReport, ResolveConfig, confirm, match_model, reject, unmerge
+from custgraph.services import (
+    DecisionReport,
+    Journeys,
+    ResolveConfig,
+    Summary,
+    confirm,
+    match_model,
+    read_journeys,
+    read_summary,
+    reject,
+    summarise,
+    unmerge,
+)
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -29,8 +41,8 @@ __all__ = ["Views"]
 MAX_STEPS = 6  # funnel steps the builder offers
 JOURNEY_SHOWN = 200  # touchpoints a profile lists
 OFFERS_SHOWN = 5
-CHURN_SHOWN = 50
 QUEUE_SHOWN = 50
+DROPPED_SHOWN = 10  # customers listed under each funnel step they dropped off at
 DECISIONS: dict[str, Callable[[Store, ResolveConfig, str, str, str, str], DecisionReport]] = {
     "confirm": confirm, "reject": reject, "unmerge": unmerge}
 
@@ -71,6 +83,19 @@ class Views:
     def __init__(self, keys: KeyRing, resolve_config: ResolveConfig) -> None:
         self.keys = keys
         self.resolve_config = resolve_config
+        self._journeys: Journeys | None = None  # the last journeys read, kept until a resolve replaces them
+
+    async def _summary(self, request: Request, journeys: bool = False) -> tuple[Summary, Journeys | None, bool]:
+        """The summary kept at the last resolve (and its journeys when asked), else computed now
+        from the catalogue (a store last resolved by an older custgraph); the flag says which."""
+        store: Store = request.app.state.store
+        summary = await asyncio.to_thread(read_summary, store)
+        if summary is None:
+            live, live_journeys = await asyncio.to_thread(summarise, store)
+            return live, live_journeys, False
+        if journeys and (self._journeys is None or self._journeys.refreshed_at != summary.journeys_of):
+            self._journeys = await asyncio.to_thread(read_journeys, store)
+        return summary, self._journeys if journeys else None, True
 
     def page(self, view: View, role: str = "reader") -> Callable[[Request], Awaitable[Response]]:
         """A view behind sign-in: without a known key, the sign-in page (then back here)."""
@@ -116,18 +141,12 @@ class Views:
     # views ------------------------------------------------------------------------------------
 
     async def overview(self, request: Request, caller: Caller) -> Response:
-        nodes, relationships, scores, latest = await asyncio.gather(
-            _rows(request, "node_counts"), _rows(request, "relationship_counts"),
-            _rows(request, "touchpoint_scores"), _rows(request, "latest_touchpoint"))
-        newest = latest[0]["at"] if latest else None
-        segments = await _rows(request, "segments", {"as_of": newest})
+        summary, _, kept = await self._summary(request)
         model = await asyncio.to_thread(match_model, request.app.state.store)
-        counts = {row["label"]: row["count"] for row in nodes}
-        months = _monthly(scores)
-        return render(request, caller, "overview.html", counts=counts, months=months,
-                      revenue=sum(row["monetary"] or 0 for row in segments),
-                      waiting={row["type"]: row["count"] for row in relationships}.get("POSSIBLY_SAME_AS", 0),
-                      newest=newest, trained=model.trained_at if model else None,
+        months = _monthly(summary.scores)
+        return render(request, caller, "overview.html", counts=summary.nodes, months=months, revenue=summary.revenue,
+                      waiting=summary.relationships.get("POSSIBLY_SAME_AS", 0), newest=summary.as_of,
+                      trained=model.trained_at if model else None, summary=summary, kept=kept,
                       nps_line=charts.line([(m["month"], m["nps"]) for m in months]))
 
     async def customers(self, request: Request, caller: Caller) -> Response:
@@ -156,18 +175,23 @@ class Views:
             length = min(6, max(2, int(request.query_params.get("length", "4"))))
         except ValueError:
             length = 4
-        transitions, variants = await asyncio.gather(
-            _rows(request, "transitions"), _rows(request, "journey_variants", {"steps": length, "limit": 12}))
-        funnel = await _rows(request, "funnel", {"steps": steps}) if steps else []
-        types = sorted({row["from_type"] for row in transitions} | {row["to_type"] for row in transitions})
+        summary, journeys, kept = await self._summary(request, journeys=True)
+        assert journeys is not None
+        funnel = journeys.funnel(steps, dropped=DROPPED_SHOWN) if steps else []
+        variants = journeys.variants(length, 12)
+        transitions = summary.transitions
+        types = sorted({row["from_type"] for row in transitions} | {row["to_type"] for row in transitions}
+                       | set(journeys.types))
         matrix = {(row["from_type"], row["to_type"]): row for row in transitions}
         overall = (funnel[-1]["customers"] / funnel[0]["customers"]) if funnel and funnel[0]["customers"] else None
         return render(request, caller, "journeys.html", steps=steps, max_steps=MAX_STEPS, types=types,
                       funnel=funnel, overall=overall, matrix=matrix, variants=variants, length=length,
-                      sankey=charts.sankey(variants), widest=max((r["customers"] for r in funnel), default=0))
+                      sankey=charts.sankey(variants), widest=max((r["customers"] for r in funnel), default=0),
+                      summary=summary, kept=kept)
 
     async def touchpoints(self, request: Request, caller: Caller) -> Response:
-        scores = await _rows(request, "touchpoint_scores")
+        summary, _, kept = await self._summary(request)
+        scores = summary.scores
         channel, kind = request.query_params.get("channel"), request.query_params.get("type")
         cells: dict[tuple[str, str], dict[str, float]] = {}
         for row in scores:
@@ -183,18 +207,14 @@ class Views:
                          "class": charts.heat_class(nps)}
         detail = [row for row in scores if row["channel_id"] == channel and row["type"] == kind] if channel else []
         return render(request, caller, "touchpoints.html", heat=heat, channels=sorted({k[0] for k in heat}),
-                      kinds=sorted({k[1] for k in heat}), channel=channel, kind=kind, detail=detail)
+                      kinds=sorted({k[1] for k in heat}), channel=channel, kind=kind, detail=detail,
+                      summary=summary, kept=kept)
 
     async def segments(self, request: Request, caller: Caller) -> Response:
-        latest = await _rows(request, "latest_touchpoint")
-        as_of = latest[0]["at"] if latest else None
-        segments, churn = await asyncio.gather(_rows(request, "segments", {"as_of": as_of}),
-                                               _rows(request, "churn_risk", {"as_of": as_of, "limit": CHURN_SHOWN}))
-        sizes: dict[str, int] = {}
-        for row in segments:
-            sizes[row["segment"]] = sizes.get(row["segment"], 0) + 1
-        return render(request, caller, "segments.html", sizes=sorted(sizes.items(), key=lambda item: -item[1]),
-                      total=len(segments), churn=churn, as_of=as_of)
+        summary, _, kept = await self._summary(request)
+        return render(request, caller, "segments.html", sizes=list(summary.segments.items()),
+                      total=sum(summary.segments.values()), churn=summary.churn, as_of=summary.as_of,
+                      summary=summary, kept=kept)
 
     async def review(self, request: Request, caller: Caller) -> Response:
         pairs = await _rows(request, "review_queue", {"limit": QUEUE_SHOWN})

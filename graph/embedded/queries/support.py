@@ -9,19 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ...named_query import round_half_up
 from ..graph import EmbeddedGraph, NodeId
 
 __all__ = ["as_of", "journey", "journeys_of", "nulls_last", "round_half_up", "share", "type_counts"]
-
-
-def round_half_up(value: float | None, digits: int) -> float | None:
-    """Cypher's ``round(x, digits)``."""
-    if value is None:
-        return None
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 def nulls_last(value: Any) -> tuple[bool, Any]:

@@ -1,0 +1,197 @@
+"""What the dashboard shows, kept current at resolve time (two ``Summary`` nodes).
+
+Why: the dashboard's views are whole-graph answers (NPS by month, transitions, funnels, how
+journeys begin, segment sizes, the churn list). Asked per request they take seconds at 100,000
+persons (bench/RESULTS.md). They change only when a resolve rebuilds the customers' journeys
+(a load adds touchpoints, which join the journeys at the next resolve), so each resolve
+computes them once, from the catalogue's own queries, and a view reads one node.
+
+A funnel can have any steps, so it cannot be kept as an answer: the ``journeys`` node keeps
+every customer's touchpoint types in journey order, one character per touchpoint, and a funnel
+or the journey beginnings are counted over those strings in memory (about 0.1 s for 100,000
+customers) by the rules of the ``funnel`` and ``journey_variants`` queries; a test holds the two
+to the same rows. The small ``dashboard`` node says which ``journeys`` it goes with, so a server
+reads the large one only after a resolve.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from custgraph.graph import Rows, Store, round_half_up
+from custgraph.queries import get as named_query
+
+__all__ = ["Journeys", "Summary", "read_journeys", "read_summary", "refresh_summary", "summarise"]
+
+DASHBOARD, JOURNEYS = "dashboard", "journeys"
+CHURN_KEPT = 50  # the churn list the dashboard shows
+BEGINNING = 10  # touchpoints of each journey's beginning kept (journey_variants allows steps up to 10)
+FIRST_CODE = 0x100  # type codes as characters from here: printable, and never escaped in JSON
+_REPEATS = re.compile(r"(.)\1+", re.DOTALL)
+
+
+def _rounded(value: float, digits: int) -> float:
+    rounded = round_half_up(value, digits)
+    assert rounded is not None
+    return rounded
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The dashboard's aggregates as of the last resolve."""
+
+    refreshed_at: str
+    as_of: str | None  # the newest touchpoint the scores were measured from
+    revenue: float
+    scores: Rows  # touchpoint_scores rows
+    transitions: Rows  # transitions rows
+    segments: dict[str, int]  # RFM segment → customers
+    nodes: dict[str, int]  # label → nodes
+    relationships: dict[str, int]  # type → relationships
+    churn: Rows  # churn_risk rows, the riskiest first
+    journeys_of: str  # refreshed_at of the journeys these go with
+
+
+@dataclass(frozen=True)
+class Journeys:
+    """Every customer's touchpoint types in journey order, as one string of type codes each."""
+
+    refreshed_at: str
+    types: tuple[str, ...]
+    customers: tuple[str, ...]
+    codes: tuple[str, ...]
+    beginnings: tuple[str, ...]  # each journey with repeats in a row collapsed, its first BEGINNING codes
+    _code_of: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def code(self, kind: str) -> str | None:
+        if not self._code_of:
+            self._code_of.update((name, chr(FIRST_CODE + n)) for n, name in enumerate(self.types))
+        return self._code_of.get(kind)
+
+    def reached(self, steps: Sequence[str]) -> list[int]:
+        """How far each customer got along ``steps``: each step later than the one before."""
+        wanted = [self.code(step) for step in steps]
+        depths = []
+        for journey in self.codes:
+            at, depth = 0, 0
+            for code in wanted:
+                if code is None:
+                    break
+                found = journey.find(code, at)
+                if found < 0:
+                    break
+                at, depth = found + 1, depth + 1
+            depths.append(depth)
+        return depths
+
+    def funnel(self, steps: Sequence[str], dropped: int = 0) -> Rows:
+        """The ``funnel`` query's rows; with ``dropped``, each row also lists (``dropped``) up to that
+        many customers, by id, who reached the step before and not this one."""
+        depths = self.reached(steps)
+        counts = Counter(depths)
+        at_least = [0] * (len(steps) + 2)
+        for depth in range(len(steps), -1, -1):
+            at_least[depth] = at_least[depth + 1] + counts.get(depth, 0)
+        rows: Rows = [{"step": step, "type": steps[step - 1], "customers": at_least[step],
+                       "conversion": 0.0 if at_least[step - 1] == 0 else
+                       _rounded(at_least[step] / at_least[step - 1], 4),
+                       "drop_off": at_least[step - 1] - at_least[step]} for step in range(1, len(steps) + 1)]
+        if dropped:
+            lost: dict[int, list[str]] = {}
+            for customer, depth in zip(self.customers, depths, strict=True):
+                if depth < len(steps):
+                    lost.setdefault(depth + 1, []).append(customer)
+            for row in rows:
+                row["dropped"] = sorted(lost.get(row["step"], []))[:dropped]
+        return rows
+
+    def variants(self, steps: int, limit: int) -> Rows:
+        """The ``journey_variants`` query's rows."""
+        purchase = self.code("purchase")
+        if steps <= BEGINNING:
+            beginnings = [beginning[:steps] for beginning in self.beginnings]
+        else:
+            beginnings = [_REPEATS.sub(r"\1", journey)[:steps] for journey in self.codes]
+        counts: dict[str, list[int]] = {}
+        for journey, beginning in zip(self.codes, beginnings, strict=True):
+            entry = counts.setdefault(beginning, [0, 0])
+            entry[0] += 1
+            entry[1] += purchase is not None and purchase in journey
+        named = [([self.types[ord(c) - FIRST_CODE] for c in variant], n, bought)
+                 for variant, (n, bought) in counts.items()]
+        named.sort(key=lambda item: (-item[1], item[0]))
+        return [{"variant": variant, "customers": n, "converted": bought, "conversion": _rounded(bought / n, 4)}
+                for variant, n, bought in named[:limit]]
+
+
+def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = None) -> tuple[Summary, Journeys]:
+    """Compute the summary from the catalogue's queries (``segments`` and ``churn`` as the scores
+    just computed them, when given)."""
+    now = dt.datetime.now(dt.UTC).isoformat()
+    latest = store.run(named_query("latest_touchpoint"))[0]["at"]
+    as_of = None if latest is None else min(latest, dt.datetime.now(dt.UTC))
+    if segments is None:
+        segments = [] if as_of is None else store.run(named_query("segments"), {"as_of": as_of})
+    if churn is None:
+        churn = [] if as_of is None else store.run(named_query("churn_risk"), {"as_of": as_of, "limit": CHURN_KEPT})
+    types: dict[str, str] = {}
+    customers, codes = [], []
+    for row in store.run(named_query("journey_sequences")):
+        customers.append(str(row["customer_id"]))
+        codes.append("".join(types.setdefault(kind, chr(FIRST_CODE + len(types))) for kind in row["types"]))
+    journeys = Journeys(now, tuple(types), tuple(customers), tuple(codes),
+                        tuple(_REPEATS.sub(r"\1", code)[:BEGINNING] for code in codes))
+    sizes = Counter(str(row["segment"]) for row in segments)
+    summary = Summary(
+        refreshed_at=now, as_of=None if as_of is None else as_of.isoformat(),
+        revenue=round(sum(row["monetary"] or 0.0 for row in segments), 2),
+        scores=store.run(named_query("touchpoint_scores")), transitions=store.run(named_query("transitions")),
+        segments=dict(sizes.most_common()), churn=list(churn[:CHURN_KEPT]), journeys_of=now,
+        nodes={row["label"]: row["count"] for row in store.run(named_query("node_counts"))},
+        relationships={row["type"]: row["count"] for row in store.run(named_query("relationship_counts"))})
+    return summary, journeys
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=lambda v: v.isoformat())
+
+
+def refresh_summary(store: Store, segments: Rows | None = None, churn: Rows | None = None) -> Summary:
+    """Compute the summary and keep it with the store (both nodes in one write)."""
+    summary, journeys = summarise(store, segments, churn)
+    store.upsert_nodes("Summary", [
+        {"summary_id": JOURNEYS, "refreshed_at": journeys.refreshed_at, "types": list(journeys.types),
+         "customers": list(journeys.customers), "codes": list(journeys.codes),
+         "beginnings": list(journeys.beginnings)},
+        {"summary_id": DASHBOARD, "refreshed_at": summary.refreshed_at, "journeys_of": summary.journeys_of,
+         "data": _json({"as_of": summary.as_of, "revenue": summary.revenue, "scores": summary.scores,
+                        "transitions": summary.transitions, "segments": summary.segments,
+                        "churn": summary.churn, "nodes": summary.nodes, "relationships": summary.relationships})},
+    ])
+    return summary
+
+
+def read_summary(store: Store) -> Summary | None:
+    """The kept summary, or ``None`` before the first resolve that keeps one."""
+    node = store.get_node("Summary", DASHBOARD)
+    if node is None:
+        return None
+    data = json.loads(str(node["data"]))
+    return Summary(refreshed_at=str(node["refreshed_at"]), as_of=data["as_of"], revenue=data["revenue"],
+                   scores=data["scores"], transitions=data["transitions"], segments=data["segments"],
+                   churn=data["churn"], journeys_of=str(node["journeys_of"]), nodes=data["nodes"],
+                   relationships=data["relationships"])
+
+
+def read_journeys(store: Store) -> Journeys | None:
+    node = store.get_node("Summary", JOURNEYS)
+    if node is None:
+        return None
+    return Journeys(str(node["refreshed_at"]), tuple(node["types"]), tuple(node["customers"]), tuple(node["codes"]),
+                    tuple(node["beginnings"]))

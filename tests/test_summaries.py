@@ -1,0 +1,71 @@
+"""The dashboard's summary, kept at resolve time, on both backends: every figure it keeps, and
+every funnel and journey beginning counted from it, equals the named query's answer."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from pathlib import Path
+
+import pytest
+from custgraph.graph import Store
+from custgraph.loaders import load_sources
+from custgraph.samples import SOURCES, generate
+from custgraph.services import ResolveConfig, read_journeys, read_summary, resolve
+
+from custgraph import queries
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("summary-data")
+    generate(root, customers=200, seed=5)
+    return root
+
+
+def test_the_summary_kept_at_resolve_equals_the_named_queries(store: Store, generated: Path) -> None:
+    store.init()
+    assert read_summary(store) is None and read_journeys(store) is None
+    load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    report = resolve(store, ResolveConfig())
+    assert "summary" in report.seconds
+    summary, journeys = read_summary(store), read_journeys(store)
+    assert summary is not None and journeys is not None
+    assert summary.journeys_of == journeys.refreshed_at
+
+    def run(name: str, **params: object) -> list[dict[str, object]]:
+        return store.run(queries.get(name), params)
+
+    assert summary.scores == run("touchpoint_scores") and summary.scores
+    assert summary.transitions == run("transitions") and summary.transitions
+    segments = run("segments", as_of=summary.as_of)
+    assert sum(summary.segments.values()) == len(segments)
+    assert summary.segments == {name: sum(1 for row in segments if row["segment"] == name)
+                                for name in summary.segments}
+    assert summary.revenue == round(sum(float(row["monetary"]) for row in segments), 2)  # type: ignore[arg-type]
+    assert summary.churn == run("churn_risk", as_of=summary.as_of, limit=50)
+
+    sequences = run("journey_sequences")
+    assert list(journeys.customers) == [row["customer_id"] for row in sequences]
+    for steps in range(1, 11):
+        assert journeys.variants(steps, 20) == run("journey_variants", steps=steps, limit=20), steps
+    draw = random.Random(1)
+    cases = [["web_visit", "add_to_cart", "purchase"], ["purchase", "purchase"], ["no_such_type", "purchase"],
+             ["purchase", "no_such_type"]]
+    cases += [[draw.choice(journeys.types) for _ in range(draw.randint(1, 6))] for _ in range(25)]
+    for steps in cases:
+        assert journeys.funnel(steps) == run("funnel", steps=steps), steps
+    # Those listed as dropped at a step are those whose journey reached the step before only.
+    steps = ["web_visit", "add_to_cart", "purchase"]
+    funnel = journeys.funnel(steps, dropped=10_000)
+    assert [len(row["dropped"]) for row in funnel] == [row["drop_off"] for row in funnel]
+    assert funnel[2]["drop_off"] > 0
+    types = {row["customer_id"]: row["types"] for row in sequences}
+    for customer in funnel[2]["dropped"][:20]:
+        journey = types[customer]
+        after_cart = journey[journey.index("web_visit"):]
+        assert "add_to_cart" in after_cart
+        assert "purchase" not in after_cart[after_cart.index("add_to_cart"):]
+    # Counted before the summary itself was written.
+    assert summary.nodes == {row["label"]: row["count"] for row in run("node_counts") if row["label"] != "Summary"}
+    assert summary.relationships == {row["type"]: row["count"] for row in run("relationship_counts")}
