@@ -4,9 +4,10 @@
 // Parameters:
 // @param since: datetime = null — only answers at or after this moment
 // @param until: datetime = null — only answers before this moment
-// Returns: month ('YYYY-MM'), channel_id, type, nps_responses, nps (% promoters 9-10 minus %
-// detractors 0-6, 1 decimal; null without NPS answers), csat_responses, csat (mean of 1-5, 2
-// decimals; null without CSAT answers); by month, channel_id, type.
+// Returns: month ('YYYY-MM'), channel_id, type, nps_responses, promoters (9-10), passives (7-8),
+// detractors (0-6), nps (% promoters minus % detractors, 1 decimal; null without NPS answers),
+// csat_responses, csat (mean of 1-5, 2 decimals; null without CSAT answers); by month,
+// channel_id, type.
 MATCH (s:Interaction)
 WHERE s.type = 'survey_response' AND s.score IS NOT NULL
   AND ($since IS NULL OR s.at >= $since) AND ($until IS NULL OR s.at < $until)
@@ -19,7 +20,8 @@ WITH month, channel_id, type,
      count(CASE WHEN s.score_kind = 'nps' AND s.score <= 6 THEN 1 END) AS detractors,
      count(CASE WHEN s.score_kind = 'csat' THEN 1 END) AS csat_responses,
      sum(CASE WHEN s.score_kind = 'csat' THEN s.score ELSE 0 END) AS csat_total
-RETURN month, channel_id, type, nps_responses,
+RETURN month, channel_id, type, nps_responses, promoters, nps_responses - promoters - detractors AS passives,
+       detractors,
        CASE WHEN nps_responses = 0 THEN null
             ELSE round(100.0 * (promoters - detractors) / nps_responses, 1) END AS nps,
        csat_responses,

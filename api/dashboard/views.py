@@ -4,11 +4,12 @@ renders one page. Filters live in the query string, so every view is a URL to sh
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from custgraph.graph import Rows, Store
+from custgraph.graph import Rows, Store, round_half_up
 from custgraph.queries import get
 from custgraph.services import (
     DecisionReport,
@@ -193,17 +194,17 @@ class Views:
         summary, _, kept = await self._summary(request)
         scores = summary.scores
         channel, kind = request.query_params.get("channel"), request.query_params.get("type")
-        cells: dict[tuple[str, str], dict[str, float]] = {}
+        cells: dict[tuple[str, str], Counter[str]] = {}
         for row in scores:
-            cell = cells.setdefault((row["channel_id"], row["type"]), {"n": 0, "sum": 0.0, "csat_n": 0})
-            if row["nps"] is not None:
-                cell["n"] += row["nps_responses"]
-                cell["sum"] += row["nps"] * row["nps_responses"]
-            cell["csat_n"] += row["csat_responses"]
+            cell = cells.setdefault((row["channel_id"], row["type"]), Counter())
+            for name in ("nps_responses", "promoters", "passives", "detractors", "csat_responses"):
+                cell[name] += row.get(name) or 0
         heat: dict[tuple[str, str], dict[str, Any]] = {}
         for key, c in cells.items():
-            nps = round(c["sum"] / c["n"], 1) if c["n"] else None
-            heat[key] = {"nps": nps, "responses": int(c["n"]), "csat_responses": int(c["csat_n"]),
+            answers = c["nps_responses"]
+            nps = round_half_up(100.0 * (c["promoters"] - c["detractors"]) / answers, 1) if answers else None
+            heat[key] = {"nps": nps, "responses": answers, "promoters": c["promoters"], "passives": c["passives"],
+                         "detractors": c["detractors"], "csat_responses": c["csat_responses"],
                          "class": charts.heat_class(nps)}
         detail = [row for row in scores if row["channel_id"] == channel and row["type"] == kind] if channel else []
         return render(request, caller, "touchpoints.html", heat=heat, channels=sorted({k[0] for k in heat}),

@@ -68,6 +68,9 @@ class TouchpointScore:
     channel_id: str | None
     type: str | None
     nps_responses: int
+    promoters: int = strawberry.field(description="NPS answers 9-10")
+    passives: int = strawberry.field(description="NPS answers 7-8")
+    detractors: int = strawberry.field(description="NPS answers 0-6")
     nps: float | None
     csat_responses: int
     csat: float | None

@@ -36,6 +36,7 @@ def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     rows = []
     for (month, channel_id, kind), (nps_n, promoters, detractors, csat_n, csat_total) in groups.items():
         rows.append({"month": month, "channel_id": channel_id, "type": kind, "nps_responses": nps_n,
+                     "promoters": promoters, "passives": nps_n - promoters - detractors, "detractors": detractors,
                      "nps": None if nps_n == 0 else round_half_up(100.0 * (promoters - detractors) / nps_n, 1),
                      "csat_responses": csat_n,
                      "csat": None if csat_n == 0 else round_half_up(float(csat_total) / csat_n, 2)})
