@@ -7,10 +7,11 @@ persons (bench/RESULTS.md). They change only when a resolve rebuilds the custome
 computes them once, from the catalogue's own queries, and a view reads one node.
 
 A funnel can have any steps, so it cannot be kept as an answer: the ``journeys`` node keeps
-every customer's touchpoint types in journey order, one character per touchpoint, and a funnel
-or the journey beginnings are counted over those strings in memory (about 0.1 s for 100,000
-customers) by the rules of the ``funnel`` and ``journey_variants`` queries; a test holds the two
-to the same rows. The small ``dashboard`` node says which ``journeys`` it goes with, so a server
+every customer's touchpoint types in journey order, one character per touchpoint (and again with
+repeats in a row collapsed), and a funnel, the journey beginnings or the paths from or into a
+touchpoint are counted over those strings in memory (about 0.1 s for 100,000 customers) by the
+rules of the ``funnel``, ``journey_variants`` and ``journey_paths`` queries; a test holds each
+pair to the same rows. The small ``dashboard`` node says which ``journeys`` it goes with, so a server
 reads the large one only after a resolve.
 """
 
@@ -31,7 +32,6 @@ __all__ = ["Journeys", "Summary", "read_journeys", "read_summary", "refresh_summ
 
 DASHBOARD, JOURNEYS = "dashboard", "journeys"
 CHURN_KEPT = 50  # the churn list the dashboard shows
-BEGINNING = 10  # touchpoints of each journey's beginning kept (journey_variants allows steps up to 10)
 FIRST_CODE = 0x100  # type codes as characters from here: printable, and never escaped in JSON
 _REPEATS = re.compile(r"(.)\1+", re.DOTALL)
 
@@ -66,7 +66,7 @@ class Journeys:
     types: tuple[str, ...]
     customers: tuple[str, ...]
     codes: tuple[str, ...]
-    beginnings: tuple[str, ...]  # each journey with repeats in a row collapsed, its first BEGINNING codes
+    collapsed: tuple[str, ...]  # each journey with a type repeated in a row once
     _code_of: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def code(self, kind: str) -> str | None:
@@ -114,20 +114,33 @@ class Journeys:
     def variants(self, steps: int, limit: int) -> Rows:
         """The ``journey_variants`` query's rows."""
         purchase = self.code("purchase")
-        if steps <= BEGINNING:
-            beginnings = [beginning[:steps] for beginning in self.beginnings]
-        else:
-            beginnings = [_REPEATS.sub(r"\1", journey)[:steps] for journey in self.codes]
         counts: dict[str, list[int]] = {}
-        for journey, beginning in zip(self.codes, beginnings, strict=True):
-            entry = counts.setdefault(beginning, [0, 0])
+        for journey, collapsed in zip(self.codes, self.collapsed, strict=True):
+            entry = counts.setdefault(collapsed[:steps], [0, 0])
             entry[0] += 1
             entry[1] += purchase is not None and purchase in journey
-        named = [([self.types[ord(c) - FIRST_CODE] for c in variant], n, bought)
-                 for variant, (n, bought) in counts.items()]
+        named = [(self._names(variant), n, bought) for variant, (n, bought) in counts.items()]
         named.sort(key=lambda item: (-item[1], item[0]))
         return [{"variant": variant, "customers": n, "converted": bought, "conversion": _rounded(bought / n, 4)}
                 for variant, n, bought in named[:limit]]
+
+    def paths(self, touchpoint: str, direction: str, steps: int, limit: int) -> Rows:
+        """The ``journey_paths`` query's rows."""
+        code = self.code(touchpoint)
+        if code is None:
+            return []
+        into = direction == "into"
+        counts: Counter[str] = Counter()
+        for collapsed in self.collapsed:
+            at = collapsed.find(code)
+            if at >= 0:
+                counts[collapsed[max(0, at - steps):at + 1] if into else collapsed[at:at + steps + 1]] += 1
+        total = sum(counts.values())
+        named = sorted(((self._names(path), n) for path, n in counts.items()), key=lambda item: (-item[1], item[0]))
+        return [{"path": path, "customers": n, "share": _rounded(n / total, 4)} for path, n in named[:limit]]
+
+    def _names(self, codes: str) -> list[str]:
+        return [self.types[ord(c) - FIRST_CODE] for c in codes]
 
 
 def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = None) -> tuple[Summary, Journeys]:
@@ -146,7 +159,7 @@ def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = N
         customers.append(str(row["customer_id"]))
         codes.append("".join(types.setdefault(kind, chr(FIRST_CODE + len(types))) for kind in row["types"]))
     journeys = Journeys(now, tuple(types), tuple(customers), tuple(codes),
-                        tuple(_REPEATS.sub(r"\1", code)[:BEGINNING] for code in codes))
+                        tuple(_REPEATS.sub(r"\1", code) for code in codes))
     sizes = Counter(str(row["segment"]) for row in segments)
     summary = Summary(
         refreshed_at=now, as_of=None if as_of is None else as_of.isoformat(),
@@ -168,7 +181,7 @@ def refresh_summary(store: Store, segments: Rows | None = None, churn: Rows | No
     store.upsert_nodes("Summary", [
         {"summary_id": JOURNEYS, "refreshed_at": journeys.refreshed_at, "types": list(journeys.types),
          "customers": list(journeys.customers), "codes": list(journeys.codes),
-         "beginnings": list(journeys.beginnings)},
+         "collapsed": list(journeys.collapsed)},
         {"summary_id": DASHBOARD, "refreshed_at": summary.refreshed_at, "journeys_of": summary.journeys_of,
          "data": _json({"as_of": summary.as_of, "revenue": summary.revenue, "scores": summary.scores,
                         "transitions": summary.transitions, "segments": summary.segments,
@@ -194,4 +207,4 @@ def read_journeys(store: Store) -> Journeys | None:
     if node is None:
         return None
     return Journeys(str(node["refreshed_at"]), tuple(node["types"]), tuple(node["customers"]), tuple(node["codes"]),
-                    tuple(node["beginnings"]))
+                    tuple(node["collapsed"]))

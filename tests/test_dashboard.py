@@ -96,6 +96,10 @@ def test_the_numbers_shown_are_the_named_queries_answers(client: TestClient) -> 
     shown = re.findall(r'data-testid="reached">([\d,]+)<', page)
     assert [int(n.replace(",", "")) for n in shown] == [row["customers"] for row in funnel]
     assert all(int(n.replace(",", "")) > 0 for n in shown)
+    paths = _rows(client, "journey_paths", touchpoint="purchase", direction="into", steps=2, limit=15)
+    page = client.get("/journeys?through=purchase&direction=into&depth=2").text
+    shown = re.findall(r'data-testid="path-customers">([\d,]+)<', page)
+    assert shown and [int(n.replace(",", "")) for n in shown] == [row["customers"] for row in paths]
 
 
 def test_a_reader_never_sees_contact_data(client: TestClient) -> None:

@@ -111,6 +111,9 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "relationship_counts": ("relationship_counts", {}),
         "review_queue": ("review_queue", {"limit": 20}),
         "journey_sequences": ("journey_sequences", {}),
+        "journey_paths_from": ("journey_paths", {"touchpoint": "add_to_cart", "steps": 3}),
+        "journey_paths_into": ("journey_paths", {"touchpoint": "purchase", "direction": "into", "steps": 2,
+                                                 "limit": 30}),
     }
     for index, customer in enumerate(buyers[:: max(1, len(buyers) // 5)][:5]):
         cases[f"profile_{index}"] = ("customer_profile", {"customer_id": customer, "as_of": AS_OF})

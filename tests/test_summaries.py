@@ -49,6 +49,11 @@ def test_the_summary_kept_at_resolve_equals_the_named_queries(store: Store, gene
     assert list(journeys.customers) == [row["customer_id"] for row in sequences]
     for steps in range(1, 11):
         assert journeys.variants(steps, 20) == run("journey_variants", steps=steps, limit=20), steps
+    for touchpoint in (*journeys.types, "no_such_type"):
+        for direction in ("from", "into"):
+            for steps in (1, 3):
+                assert journeys.paths(touchpoint, direction, steps, 15) == run(
+                    "journey_paths", touchpoint=touchpoint, direction=direction, steps=steps, limit=15)
     draw = random.Random(1)
     cases = [["web_visit", "add_to_cart", "purchase"], ["purchase", "purchase"], ["no_such_type", "purchase"],
              ["purchase", "no_such_type"]]

@@ -57,19 +57,23 @@ class Sankey:
     links: list[dict[str, Any]]  # d (path), width, share, source, target, customers
 
 
-def sankey(variants: Sequence[Mapping[str, Any]], width: int = 760, height: int = 320) -> Sankey:
-    """Flows of journey beginnings: one column per step, one node per touchpoint type at that step,
-    a link per (step type → next step type) carrying the customers of the variants that take it."""
-    total = sum(int(v["customers"]) for v in variants) or 1
-    columns = max((len(v["variant"]) for v in variants), default=0)
+def sankey(paths: Sequence[tuple[Sequence[str], int]], width: int = 760, height: int = 320,
+           align_right: bool = False) -> Sankey:
+    """Flows of journeys: one column per step, one node per touchpoint type at that step, a link per
+    (step type → next step type) carrying the customers of the paths that take it. Paths are
+    (types, customers); ``align_right`` lines paths up by their last step (paths into a touchpoint)."""
+    total = sum(customers for _, customers in paths) or 1
+    columns = max((len(types) for types, _ in paths), default=0)
     node_size: dict[tuple[int, str], int] = {}
     flow: dict[tuple[int, str, str], int] = {}
-    for variant in variants:
-        types, customers = list(variant["variant"]), int(variant["customers"])
-        for column, kind in enumerate(types):
+    for path, customers in paths:
+        types = list(path)
+        offset = columns - len(types) if align_right else 0
+        for index, kind in enumerate(types):
+            column = offset + index
             node_size[(column, kind)] = node_size.get((column, kind), 0) + customers
-            if column + 1 < len(types):
-                key = (column, kind, types[column + 1])
+            if index + 1 < len(types):
+                key = (column, kind, types[index + 1])
                 flow[key] = flow.get(key, 0) + customers
     pad, node_width, gap = 8, 12, 10
     scale = (height - 2 * pad - gap * 6) / total

@@ -121,6 +121,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "from_to": ("From \\ to", "遷移元 \\ 遷移先"),
     "median_hours": ("median hours", "中央値（時間）"),
     "path_steps": ("Steps per path", "経路のステップ数"),
+    "paths": ("Paths from or into a touchpoint", "タッチポイント前後の経路"),
+    "paths_help": ("From the first time each customer reaches the touchpoint (a type repeated in a row counts "
+                   "once).", "各顧客が初めてそのタッチポイントに達した時点から数えます（連続する同じ種類は1回）。"),
+    "through": ("Touchpoint", "タッチポイント"),
+    "direction": ("Direction", "方向"),
+    "from": ("What follows", "その後"),
+    "into": ("What came before", "その前"),
+    "depth": ("Steps", "ステップ数"),
     # touchpoints
     "heatmap": ("NPS by channel and touchpoint type", "チャネル×タッチポイント別 NPS"),
     "heatmap_help": ("Each answer counts for the touchpoint just before it. Open a cell for its months.",

@@ -60,6 +60,14 @@ def _safe_next(value: str | None) -> str:
     return value if value and value.startswith("/") and not value.startswith("//") else "/"
 
 
+def _bounded(text: str | None, low: int, high: int, default: int) -> int:
+    """A whole number from the query string, kept within [low, high]; the default when absent or not a number."""
+    try:
+        return min(high, max(low, int(text or default)))
+    except ValueError:
+        return default
+
+
 def _monthly(scores: Rows) -> list[dict[str, Any]]:
     """NPS and CSAT per month over all touchpoints. NPS is linear in the answer counts, so the
     response-weighted mean of the cells' NPS is the month's NPS; CSAT is a mean, weighted alike."""
@@ -172,14 +180,15 @@ class Views:
 
     async def journeys(self, request: Request, caller: Caller) -> Response:
         steps = [step for step in request.query_params.getlist("step") if step][:MAX_STEPS]
-        try:
-            length = min(6, max(2, int(request.query_params.get("length", "4"))))
-        except ValueError:
-            length = 4
+        length = _bounded(request.query_params.get("length"), 2, 6, 4)
         summary, journeys, kept = await self._summary(request, journeys=True)
         assert journeys is not None
         funnel = journeys.funnel(steps, dropped=DROPPED_SHOWN) if steps else []
         variants = journeys.variants(length, 12)
+        through = request.query_params.get("through") or ""
+        direction = "into" if request.query_params.get("direction") == "into" else "from"
+        depth = _bounded(request.query_params.get("depth"), 1, 5, 3)
+        paths = journeys.paths(through, direction, depth, 15) if through else []
         transitions = summary.transitions
         types = sorted({row["from_type"] for row in transitions} | {row["to_type"] for row in transitions}
                        | set(journeys.types))
@@ -187,8 +196,11 @@ class Views:
         overall = (funnel[-1]["customers"] / funnel[0]["customers"]) if funnel and funnel[0]["customers"] else None
         return render(request, caller, "journeys.html", steps=steps, max_steps=MAX_STEPS, types=types,
                       funnel=funnel, overall=overall, matrix=matrix, variants=variants, length=length,
-                      sankey=charts.sankey(variants), widest=max((r["customers"] for r in funnel), default=0),
-                      summary=summary, kept=kept)
+                      sankey=charts.sankey([(v["variant"], v["customers"]) for v in variants]),
+                      widest=max((r["customers"] for r in funnel), default=0), summary=summary, kept=kept,
+                      through=through, direction=direction, depth=depth, paths=paths,
+                      paths_sankey=charts.sankey([(p["path"], p["customers"]) for p in paths],
+                                                 align_right=direction == "into"))
 
     async def touchpoints(self, request: Request, caller: Caller) -> Response:
         summary, _, kept = await self._summary(request)
