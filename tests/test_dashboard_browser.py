@@ -186,6 +186,8 @@ def test_an_admin_works_through_every_view(browser: Browser, site: Site) -> None
     channel, kind = (part.split("=")[1] for part in href.split("?")[1].split("&"))
     months = [r for r in site.rows("touchpoint_scores") if r["channel_id"] == channel and r["type"] == kind]
     assert months and page.locator("[data-testid=cell-detail] tbody tr").count() == len(months)
+    answers = site.rows("touchpoint_answers", channel_id=channel, type=kind, limit=50)
+    assert answers and page.locator("[data-testid=cell-answers] tbody tr").count() == len(answers)
 
     # Confirm the first review pair.
     queue = site.rows("review_queue")

@@ -78,6 +78,15 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
     assert offers, "the busiest customer must get recommendations"
     kana_name = next(row["name"] for row in store.run(queries.get("search_customers"), {"text": "さ", "limit": 50})
                      if row["name"])
+    answers: dict[tuple[str, str], int] = {}
+    months: dict[tuple[str, str, str], int] = {}
+    for row in store.run(queries.get("touchpoint_scores")):
+        if row["channel_id"] is not None:
+            n = row["nps_responses"] + row["csat_responses"]
+            answers[(row["channel_id"], row["type"])] = answers.get((row["channel_id"], row["type"]), 0) + n
+            months[(row["channel_id"], row["type"], row["month"])] = n
+    cell = max(answers, key=lambda key: (answers[key], key))  # the heat map's busiest cell
+    cell_month = max((m for m in months if m[:2] == cell), key=lambda m: (months[m], m))[2]
     cases: dict[str, tuple[str, dict[str, Any]]] = {
         "profile_busy": ("customer_profile", {"customer_id": busy, "as_of": AS_OF}),
         "profile_unknown": ("customer_profile", {"customer_id": "cust-nobody"}),
@@ -111,6 +120,9 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "relationship_counts": ("relationship_counts", {}),
         "review_queue": ("review_queue", {"limit": 20}),
         "journey_sequences": ("journey_sequences", {}),
+        "touchpoint_answers": ("touchpoint_answers", {"channel_id": cell[0], "type": cell[1], "limit": 25}),
+        "touchpoint_answers_month": ("touchpoint_answers", {"channel_id": cell[0], "type": cell[1],
+                                                            "month": cell_month}),
         "journey_paths_from": ("journey_paths", {"touchpoint": "add_to_cart", "steps": 3}),
         "journey_paths_into": ("journey_paths", {"touchpoint": "purchase", "direction": "into", "steps": 2,
                                                  "limit": 30}),

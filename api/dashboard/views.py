@@ -43,6 +43,7 @@ MAX_STEPS = 6  # funnel steps the builder offers
 JOURNEY_SHOWN = 200  # touchpoints a profile lists
 OFFERS_SHOWN = 5
 QUEUE_SHOWN = 50
+ANSWERS_SHOWN = 50  # survey answers a heat-map cell lists
 DROPPED_SHOWN = 10  # customers listed under each funnel step they dropped off at
 DECISIONS: dict[str, Callable[[Store, ResolveConfig, str, str, str, str], DecisionReport]] = {
     "confirm": confirm, "reject": reject, "unmerge": unmerge}
@@ -204,7 +205,9 @@ class Views:
 
     async def touchpoints(self, request: Request, caller: Caller) -> Response:
         summary, _, kept = await self._summary(request)
-        scores = summary.scores
+        months = sorted({row["month"] for row in summary.scores}, reverse=True)
+        month = request.query_params.get("month") or None
+        scores = [row for row in summary.scores if month is None or row["month"] == month]
         channel, kind = request.query_params.get("channel"), request.query_params.get("type")
         cells: dict[tuple[str, str], Counter[str]] = {}
         for row in scores:
@@ -213,15 +216,17 @@ class Views:
                 cell[name] += row.get(name) or 0
         heat: dict[tuple[str, str], dict[str, Any]] = {}
         for key, c in cells.items():
-            answers = c["nps_responses"]
-            nps = round_half_up(100.0 * (c["promoters"] - c["detractors"]) / answers, 1) if answers else None
-            heat[key] = {"nps": nps, "responses": answers, "promoters": c["promoters"], "passives": c["passives"],
+            responses = c["nps_responses"]
+            nps = round_half_up(100.0 * (c["promoters"] - c["detractors"]) / responses, 1) if responses else None
+            heat[key] = {"nps": nps, "responses": responses, "promoters": c["promoters"], "passives": c["passives"],
                          "detractors": c["detractors"], "csat_responses": c["csat_responses"],
                          "class": charts.heat_class(nps)}
         detail = [row for row in scores if row["channel_id"] == channel and row["type"] == kind] if channel else []
+        answers = await _rows(request, "touchpoint_answers", {"channel_id": channel, "type": kind, "month": month,
+                                                              "limit": ANSWERS_SHOWN}) if channel and kind else []
         return render(request, caller, "touchpoints.html", heat=heat, channels=sorted({k[0] for k in heat}),
                       kinds=sorted({k[1] for k in heat}), channel=channel, kind=kind, detail=detail,
-                      summary=summary, kept=kept)
+                      summary=summary, kept=kept, months=months, month=month, answers=answers)
 
     async def segments(self, request: Request, caller: Caller) -> Response:
         summary, _, kept = await self._summary(request)

@@ -1,0 +1,58 @@
+"""``touchpoint_answers`` on the embedded store (Cypher: ``queries/touchpoint_answers.cypher``)."""
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from ...named_query import Rows
+from ...values import to_json
+from ..facts import when
+from ..graph import EmbeddedGraph, decoded, key_of
+
+CHUNK = 900  # ids per statement, under SQLite's limit on bound values
+
+
+def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
+    month, limit = params.get("month"), int(params["limit"])
+    # The answers after a touchpoint of this type and channel, from the facts (no node decoded)...
+    found = graph.select(
+        "SELECT s.id, s.at, t.id, t.at, s.score, s.score_kind FROM interaction_facts t, relationships n, "
+        "interaction_facts s WHERE t.type = :type AND n.type = :next AND n.start_id = t.id AND s.id = n.end_id "
+        "AND s.type = 'survey_response' AND s.score IS NOT NULL AND EXISTS (SELECT 1 FROM relationships v, nodes c "
+        "WHERE v.type = :via AND v.start_id = t.id AND c.id = v.end_id AND c.key = :channel)",
+        {"type": params["type"], "next": graph.code("NEXT"), "via": graph.code("VIA"),
+         "channel": to_json(params["channel_id"])})
+    answers: list[tuple[dt.datetime, int, int, dt.datetime | None, Any, Any]] = []
+    for s_id, s_at, t_id, t_at, score, kind in found:
+        at = when(s_at)
+        if at is not None and (month is None or at.strftime("%Y-%m") == month):
+            answers.append((at, s_id, t_id, when(t_at), score, kind))
+    if not answers:
+        return []
+    # ...then the keys, texts, customers and reps of the answers shown only (ties at the cut included).
+    answers.sort(key=lambda a: -a[0].timestamp())
+    cut = answers[min(limit, len(answers)) - 1][0] if limit > 0 else None
+    kept = [a for a in answers if cut is not None and a[0] >= cut]
+    ids = [node_id for a in kept for node_id in (a[1], a[2])]
+    keys: dict[int, tuple[Any, dict[str, Any]]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        keys.update((node_id, (key_of(key), decoded(props))) for node_id, key, props in graph.select(
+            f"SELECT id, key, props FROM nodes WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk)))
+    kept.sort(key=lambda a: (-a[0].timestamp(), str(keys[a[1]][0])))
+    shown = kept[:limit]
+    if not shown:
+        return []
+    marks = ",".join("?" * len(shown))
+    customers = dict(graph.select(
+        f"SELECT r.end_id, c.key FROM relationships r, nodes c WHERE r.type = ? AND r.end_id IN ({marks}) "
+        "AND c.id = r.start_id", (graph.code("HAD"), *(a[1] for a in shown))))
+    reps = dict(graph.select(
+        f"SELECT r.start_id, p.key FROM relationships r, nodes p WHERE r.type = ? AND r.start_id IN ({marks}) "
+        "AND p.id = r.end_id", (graph.code("HANDLED_BY"), *(a[2] for a in shown))))
+    return [{"answer_id": keys[s_id][0], "answered_at": s_at, "score": score, "score_kind": kind,
+             "text": keys[s_id][1].get("text"),
+             "customer_id": key_of(customers[s_id]) if s_id in customers else None,
+             "touchpoint_id": keys[t_id][0], "touchpoint_at": t_at,
+             "rep_id": key_of(reps[t_id]) if t_id in reps else None}
+            for s_at, s_id, t_id, t_at, score, kind in shown]
