@@ -207,7 +207,7 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
         routes=[Route("/graphql", graphql_endpoint, methods=["GET", "POST"]), Route("/healthz", healthz),
                 Route("/readyz", readyz), Route("/metrics", metrics_endpoint),
                 Mount("/static", StaticFiles(directory=STATIC), name="static"),
-                *dashboard_routes(keys, resolve_config)],
+                *dashboard_routes(keys, resolve_config, config.erasure_key_file)],
         lifespan=lifespan,
     )
     # The key of the record-id pseudonyms readers see (api/masking.py), shared by the API and the

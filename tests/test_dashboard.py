@@ -162,3 +162,21 @@ def test_graphiql_and_its_assets_are_served_from_the_package(client: TestClient)
     vendored = Path(__file__).parent.parent / "api" / "static" / "vendor"
     folders = list(vendored.iterdir())
     assert folders and all((folder / "LICENSE").is_file() for folder in folders)
+
+
+def test_an_admin_erases_a_person_from_their_profile(client: TestClient) -> None:
+    customer = next(r["customer_id"] for r in _rows(client, "customer_identities") if r["customer_id"])
+    _sign_in(client, READER)
+    assert 'action="/erasures"' not in client.get(f"/customers/{customer}").text
+    assert client.post("/erasures", data={"customer_id": customer, "confirm": customer}).status_code == 403
+    _sign_in(client, ADMIN)
+    page = client.get(f"/customers/{customer}").text
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert token and 'action="/erasures"' in page
+    form = {"customer_id": customer, "csrf": token.group(1)}
+    assert client.post("/erasures", data={**form, "confirm": "not the id"}).status_code == 400
+    assert _rows(client, "customer_profile", customer_id=customer)
+    done = client.post("/erasures", data={**form, "confirm": customer}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/customers?done=erased")
+    assert _rows(client, "customer_profile", customer_id=customer) == []
+    assert client.get(f"/customers/{customer}").status_code == 404

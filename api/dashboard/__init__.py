@@ -13,8 +13,8 @@ from .views import Views
 __all__ = ["SESSION_COOKIE", "dashboard_routes"]
 
 
-def dashboard_routes(keys: KeyRing, resolve_config: ResolveConfig) -> list[BaseRoute]:
-    views = Views(keys, resolve_config)
+def dashboard_routes(keys: KeyRing, resolve_config: ResolveConfig, erasure_key_file: str) -> list[BaseRoute]:
+    views = Views(keys, resolve_config, erasure_key_file)
     return [
         Route("/", views.page(views.overview)),
         Route("/customers", views.page(views.customers)),
@@ -24,6 +24,7 @@ def dashboard_routes(keys: KeyRing, resolve_config: ResolveConfig) -> list[BaseR
         Route("/segments", views.page(views.segments)),
         Route("/review", views.page(views.review)),
         Route("/decisions", views.page(views.decide, role="admin"), methods=["POST"]),
+        Route("/erasures", views.page(views.erasure, role="admin"), methods=["POST"]),
         Route("/signin", views.signin, methods=["GET", "POST"]),
         Route("/signout", views.signout, methods=["POST"]),
         Route("/language/{code}", views.language),

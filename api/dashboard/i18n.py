@@ -102,6 +102,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "record_b": ("Other record", "もう一方のレコード"),
     "reason": ("Reason", "理由"),
     "not_found": ("No such customer.", "該当する顧客はいません。"),
+    "erase": ("Erase this person", "この人物を消去"),
+    "erase_help": ("Right to erasure: deletes this person's records and customers (and those sharing one of their "
+                   "e-mail addresses) and anonymises their touchpoints. It cannot be undone; erase them in the "
+                   "source systems too. Type the customer's id to confirm.",
+                   "消去権: この人物のレコードと顧客（同じメールアドレスを持つものを含む）を削除し、"
+                   "タッチポイントを匿名化します。元に戻せません。元のシステムでも消去してください。"
+                   "確認のため顧客 ID を入力してください。"),
+    "erase_confirm": ("Customer id", "顧客 ID"),
     "done": ("Done", "完了"),
     "customers_written": ("customers rewritten", "件の顧客を更新"),
     # journeys

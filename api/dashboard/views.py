@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from custgraph.graph import Rows, Store, round_half_up
+from custgraph.graph import ErasureKey, Rows, Store, round_half_up
 from custgraph.queries import get
 from custgraph.services import (
     DecisionReport,
@@ -17,6 +17,7 @@ from custgraph.services import (
     ResolveConfig,
     Summary,
     confirm,
+    erase,
     match_model,
     read_journeys,
     read_summary,
@@ -90,9 +91,10 @@ def _monthly(scores: Rows) -> list[dict[str, Any]]:
 class Views:
     """The routes' handlers, bound to the server's key ring and resolve settings."""
 
-    def __init__(self, keys: KeyRing, resolve_config: ResolveConfig) -> None:
+    def __init__(self, keys: KeyRing, resolve_config: ResolveConfig, erasure_key_file: str) -> None:
         self.keys = keys
         self.resolve_config = resolve_config
+        self.erasure_key_file = erasure_key_file
         self._journeys: Journeys | None = None  # the last journeys read, kept until a resolve replaces them
 
     async def _summary(self, request: Request, journeys: bool = False) -> tuple[Summary, Journeys | None, bool]:
@@ -163,7 +165,8 @@ class Views:
         text = request.query_params.get("q", "").strip()
         refused = bool(text) and not caller.may("analyst") and searches_contact(text)
         rows = [] if not text or refused else await _rows(request, "search_customers", {"text": text, "limit": 50})
-        return render(request, caller, "customers.html", q=text, rows=rows, refused=refused)
+        return render(request, caller, "customers.html", q=text, rows=rows, refused=refused,
+                      request_done=request.query_params.get("done"))
 
     async def customer(self, request: Request, caller: Caller) -> Response:
         customer_id = request.path_params["customer_id"]
@@ -257,3 +260,21 @@ class Views:
         separator = "&" if "?" in back else "?"
         return RedirectResponse(f"{back}{separator}{urlencode({'done': f'{action}:{report.customers_written}'})}",
                                 status_code=303)
+
+    async def erasure(self, request: Request, caller: Caller) -> Response:
+        """Right to erasure (the ``erase`` use case), confirmed by typing the customer's id."""
+        form = await request.form()
+        customer_id = str(form.get("customer_id", ""))
+        if not same_origin(request, str(form.get("csrf", ""))):
+            return render(request, caller, "message.html", status=400, message_key="error")
+        if str(form.get("confirm", "")).strip() != customer_id:
+            return render(request, caller, "message.html", status=400, message_key="error",
+                          detail="type the customer's id to confirm the erasure")
+        key = ErasureKey.read(self.erasure_key_file, create=True)
+        assert key is not None
+        try:
+            report = await asyncio.to_thread(erase, request.app.state.store, customer_id, key, [])
+        except CustgraphError as error:
+            return render(request, caller, "message.html", status=400, message_key="error", detail=str(error))
+        done = f"erased:{len(report.customers)}:{report.identities}:{report.interactions}"
+        return RedirectResponse(f"/customers?{urlencode({'done': done})}", status_code=303)
