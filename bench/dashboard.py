@@ -3,7 +3,8 @@
     python bench/dashboard.py [--persons 100000] [--store PATH] [--backends embedded,neo4j] [--repeat 20] [--record]
 
 Builds the store (generated persons, seed 3, loaded and resolved) unless --store names an
-embedded store that exists already (it is then only read, so one build serves many runs).
+embedded store that exists already, or --built says the stores hold them (they are then only
+read, so one build serves many runs).
 Each view is requested --repeat times through the app in this process (Starlette's test
 client, signed in as an admin), alternating views so that a slow moment of this shared machine
 touches them all; the time is the server's (request in, page out), without a network. Neo4j
@@ -50,12 +51,16 @@ def _views(client: TestClient) -> dict[str, str]:
     store = client.app.state.store  # type: ignore[attr-defined]
     customer = next(r["customer_id"] for r in store.run(queries.get("churn_risk"), {"limit": 1}))
     name = str(store.run(queries.get("customer_profile"), {"customer_id": customer})[0]["customer"]["name"])
+    scores = store.run(queries.get("touchpoint_scores"))
+    busiest = max(scores, key=lambda row: (row["nps_responses"], str(row["channel_id"]), str(row["type"])))
     return {
         "overview": "/",
         "search": f"/customers?q={name.split()[0]}",
         "customer": f"/customers/{customer}",
         "journeys (3-step funnel)": "/journeys?step=web_visit&step=add_to_cart&step=purchase",
         "touchpoints": "/touchpoints",
+        "touchpoints, a cell's answers": f"/touchpoints?channel={busiest['channel_id']}&type={busiest['type']}",
+        "journeys, paths into purchase": "/journeys?through=purchase&direction=into&depth=3",
         "segments and churn": "/segments",
         "review queue": "/review",
     }
@@ -81,6 +86,7 @@ def main() -> int:
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--store", help="the embedded store: built there when missing, else only read")
     parser.add_argument("--backends", default="embedded")
+    parser.add_argument("--built", action="store_true", help="the stores hold the persons already: only read them")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--record", action="store_true", help="append the table to bench/RESULTS.md")
     args = parser.parse_args()
@@ -95,7 +101,7 @@ def main() -> int:
             if neo4j is None:
                 return 2
             env = {"CUSTGRAPH_STORE": neo4j.uri, "NEO4J_USER": neo4j.user, "NEO4J_PASSWORD": neo4j.password}
-        if not (backend == "embedded" and args.store and Path(args.store).exists()):
+        if not args.built and not (backend == "embedded" and args.store and Path(args.store).exists()):
             print(f"building {args.persons:,} persons on {backend}...", file=sys.stderr)
             _build(env, args.persons)
         for name, taken in measure(env, args.repeat).items():
