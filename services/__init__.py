@@ -26,12 +26,23 @@ from .decisions import DecisionReport, confirm, reject, unmerge
 from .erasure import ErasureReport, erase
 from .resolving import resolve
 from .scoring import CHURN_FIELDS, SEGMENT_FIELDS, Scores, score_customers
-from .summaries import Journeys, Summary, read_journeys, read_summary, refresh_summary, summarise
+from .summaries import (
+    Answers,
+    Journeys,
+    Summary,
+    forget_customers,
+    read_answers,
+    read_journeys,
+    read_summary,
+    refresh_summary,
+    summarise,
+)
 
 __all__ = [
     "CHURN_FIELDS",
     "SEGMENT_FIELDS",
     "SOURCES",
+    "Answers",
     "DecisionReport",
     "ErasureReport",
     "FileProgress",
@@ -45,10 +56,12 @@ __all__ = [
     "confirm",
     "erase",
     "explain",
+    "forget_customers",
     "generate",
     "load_sources",
     "match_model",
     "plan_sources",
+    "read_answers",
     "read_config",
     "read_journeys",
     "read_summary",

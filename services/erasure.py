@@ -38,6 +38,8 @@ from custgraph.resolution import match_record
 
 from custgraph.errors import ErasureScopeError, UnknownCustomerError
 
+from .summaries import forget_customers
+
 __all__ = ["MAX_CUSTOMERS", "ErasureReport", "erase", "person_customers"]
 
 KEPT = ("type", "at", "amount", "quantity", "score", "score_kind", "sentiment")
@@ -136,7 +138,7 @@ def erase(store: Store, customer_id: str, key: ErasureKey, records: Sequence[str
     # lets loads check their key) and the deletions land together or not at all.
     now = dt.datetime.now(dt.UTC)
     store.write(GraphBatch(
-        nodes=[("Interaction", copies),
+        nodes=[("Interaction", copies), ("Summary", forget_customers(store, customers)),
                ("Erased", [{"erased_id": KEY_NODE, "fingerprint": key.fingerprint},
                            *({"erased_id": key.tombstone(identity), "erased_at": now} for identity in identities)])],
         relationships=[("VIA", via), ("HANDLED_BY", handled), ("ABOUT", about)],

@@ -17,20 +17,23 @@ reads the large one only after a resolve.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from custgraph.graph import Rows, Store, round_half_up
 from custgraph.queries import get as named_query
 
-__all__ = ["Journeys", "Summary", "read_journeys", "read_summary", "refresh_summary", "summarise"]
+__all__ = ["Answers", "Journeys", "Summary", "forget_customers", "read_answers", "read_journeys", "read_summary",
+           "refresh_summary", "summarise"]
 
-DASHBOARD, JOURNEYS = "dashboard", "journeys"
+DASHBOARD, JOURNEYS, ANSWERS = "dashboard", "journeys", "answers"
+EVERY_ANSWER = 1_000_000_000  # touchpoint_answers' limit when the summary keeps them all
 CHURN_KEPT = 50  # the churn list the dashboard shows
 FIRST_CODE = 0x100  # type codes as characters from here: printable, and never escaped in JSON
 _REPEATS = re.compile(r"(.)\1+", re.DOTALL)
@@ -55,7 +58,7 @@ class Summary:
     nodes: dict[str, int]  # label → nodes
     relationships: dict[str, int]  # type → relationships
     churn: Rows  # churn_risk rows, the riskiest first
-    journeys_of: str  # refreshed_at of the journeys these go with
+    journeys_of: str  # refreshed_at of the journeys and answers these go with
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,26 @@ class Journeys:
         return [self.types[ord(c) - FIRST_CODE] for c in codes]
 
 
-def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = None) -> tuple[Summary, Journeys]:
+@dataclass(frozen=True)
+class Answers:
+    """Every survey answer with the touchpoint before it (the ``touchpoint_answers`` query's rows),
+    by heat-map cell ("channel|type"), the newest first."""
+
+    refreshed_at: str
+    by_cell: dict[str, Rows]
+
+    @staticmethod
+    def cell(channel_id: str | None, kind: str | None) -> str:
+        return f"{channel_id or ''}|{kind or ''}"
+
+    def of(self, channel_id: str, kind: str, month: str | None, limit: int) -> Rows:
+        """The ``touchpoint_answers`` query's rows for one cell."""
+        rows = self.by_cell.get(self.cell(channel_id, kind), [])
+        return [row for row in rows if month is None or str(row["answered_at"])[:7] == month][:limit]
+
+
+def summarise(store: Store, segments: Rows | None = None,
+              churn: Rows | None = None) -> tuple[Summary, Journeys, Answers]:
     """Compute the summary from the catalogue's queries (``segments`` and ``churn`` as the scores
     just computed them, when given)."""
     now = dt.datetime.now(dt.UTC).isoformat()
@@ -168,26 +190,52 @@ def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = N
         segments=dict(sizes.most_common()), churn=list(churn[:CHURN_KEPT]), journeys_of=now,
         nodes={row["label"]: row["count"] for row in store.run(named_query("node_counts"))},
         relationships={row["type"]: row["count"] for row in store.run(named_query("relationship_counts"))})
-    return summary, journeys
+    by_cell: dict[str, Rows] = {}
+    for row in store.run(named_query("touchpoint_answers"), {"limit": EVERY_ANSWER}):
+        by_cell.setdefault(Answers.cell(row["channel_id"], row["type"]), []).append(row)
+    return summary, journeys, Answers(now, by_cell)
 
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=lambda v: v.isoformat())
 
 
-def refresh_summary(store: Store, segments: Rows | None = None, churn: Rows | None = None) -> Summary:
-    """Compute the summary and keep it with the store (both nodes in one write)."""
-    summary, journeys = summarise(store, segments, churn)
-    store.upsert_nodes("Summary", [
+def _nodes(summary: Summary, journeys: Journeys, answers: Answers) -> list[dict[str, Any]]:
+    return [
         {"summary_id": JOURNEYS, "refreshed_at": journeys.refreshed_at, "types": list(journeys.types),
          "customers": list(journeys.customers), "codes": list(journeys.codes),
          "collapsed": list(journeys.collapsed)},
+        {"summary_id": ANSWERS, "refreshed_at": answers.refreshed_at, "data": _json(answers.by_cell)},
         {"summary_id": DASHBOARD, "refreshed_at": summary.refreshed_at, "journeys_of": summary.journeys_of,
          "data": _json({"as_of": summary.as_of, "revenue": summary.revenue, "scores": summary.scores,
                         "transitions": summary.transitions, "segments": summary.segments,
                         "churn": summary.churn, "nodes": summary.nodes, "relationships": summary.relationships})},
-    ])
+    ]
+
+
+def refresh_summary(store: Store, segments: Rows | None = None, churn: Rows | None = None) -> Summary:
+    """Compute the summary and keep it with the store (its nodes in one write)."""
+    summary, journeys, answers = summarise(store, segments, churn)
+    store.upsert_nodes("Summary", _nodes(summary, journeys, answers))
     return summary
+
+
+def forget_customers(store: Store, customers: Collection[str]) -> list[dict[str, Any]]:
+    """The summary's nodes without anything of ``customers`` (their journeys, survey answers and
+    place in the churn list), for an erasure to write in its own transaction: what it erases must
+    not live on in the summary until the next resolve. Empty when no summary is kept."""
+    summary, journeys, answers = read_summary(store), read_journeys(store), read_answers(store)
+    if summary is None or journeys is None or answers is None:
+        return []
+    gone = set(customers)
+    kept = [n for n, customer in enumerate(journeys.customers) if customer not in gone]
+    journeys = dataclasses.replace(
+        journeys, customers=tuple(journeys.customers[n] for n in kept), codes=tuple(journeys.codes[n] for n in kept),
+        collapsed=tuple(journeys.collapsed[n] for n in kept), _code_of={})
+    answers = Answers(answers.refreshed_at, {cell: [row for row in rows if row["customer_id"] not in gone]
+                                             for cell, rows in answers.by_cell.items()})
+    summary = dataclasses.replace(summary, churn=[row for row in summary.churn if row["customer_id"] not in gone])
+    return _nodes(summary, journeys, answers)
 
 
 def read_summary(store: Store) -> Summary | None:
@@ -208,3 +256,8 @@ def read_journeys(store: Store) -> Journeys | None:
         return None
     return Journeys(str(node["refreshed_at"]), tuple(node["types"]), tuple(node["customers"]), tuple(node["codes"]),
                     tuple(node["collapsed"]))
+
+
+def read_answers(store: Store) -> Answers | None:
+    node = store.get_node("Summary", ANSWERS)
+    return None if node is None else Answers(str(node["refreshed_at"]), json.loads(str(node["data"])))

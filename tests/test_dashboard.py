@@ -13,6 +13,7 @@ from custgraph.api import create_app
 from custgraph.api.auth import KeyRing
 from custgraph.api.dashboard.i18n import LABELS
 from custgraph.samples import generate
+from custgraph.services import read_answers, read_journeys, read_summary
 from starlette.testclient import TestClient
 
 from custgraph import queries
@@ -165,7 +166,10 @@ def test_graphiql_and_its_assets_are_served_from_the_package(client: TestClient)
 
 
 def test_an_admin_erases_a_person_from_their_profile(client: TestClient) -> None:
-    customer = next(r["customer_id"] for r in _rows(client, "customer_identities") if r["customer_id"])
+    # someone with a journey and a survey answer, so that the summary holds them
+    answers = read_answers(client.app.state.store)  # type: ignore[attr-defined]
+    assert answers
+    customer = next(row["customer_id"] for rows in answers.by_cell.values() for row in rows if row["customer_id"])
     _sign_in(client, READER)
     assert 'action="/erasures"' not in client.get(f"/customers/{customer}").text
     assert client.post("/erasures", data={"customer_id": customer, "confirm": customer}).status_code == 403
@@ -180,3 +184,10 @@ def test_an_admin_erases_a_person_from_their_profile(client: TestClient) -> None
     assert done.status_code == 303 and done.headers["location"].startswith("/customers?done=erased")
     assert _rows(client, "customer_profile", customer_id=customer) == []
     assert client.get(f"/customers/{customer}").status_code == 404
+    # Nothing of the person lives on in the dashboard's summary.
+    store = client.app.state.store  # type: ignore[attr-defined]
+    journeys, answers, summary = read_journeys(store), read_answers(store), read_summary(store)
+    assert journeys and answers and summary
+    assert customer not in journeys.customers and len(journeys.codes) == len(journeys.customers)
+    assert all(row["customer_id"] != customer for rows in answers.by_cell.values() for row in rows)
+    assert all(row["customer_id"] != customer for row in summary.churn)

@@ -11,7 +11,7 @@ import pytest
 from custgraph.graph import Store
 from custgraph.loaders import load_sources
 from custgraph.samples import SOURCES, generate
-from custgraph.services import ResolveConfig, read_journeys, read_summary, resolve
+from custgraph.services import ResolveConfig, read_answers, read_journeys, read_summary, resolve
 
 from custgraph import queries
 
@@ -29,8 +29,8 @@ def test_the_summary_kept_at_resolve_equals_the_named_queries(store: Store, gene
     load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
     report = resolve(store, ResolveConfig())
     assert "summary" in report.seconds
-    summary, journeys = read_summary(store), read_journeys(store)
-    assert summary is not None and journeys is not None
+    summary, journeys, answers = read_summary(store), read_journeys(store), read_answers(store)
+    assert summary is not None and journeys is not None and answers is not None
     assert summary.journeys_of == journeys.refreshed_at
 
     def run(name: str, **params: object) -> list[dict[str, object]]:
@@ -74,3 +74,17 @@ def test_the_summary_kept_at_resolve_equals_the_named_queries(store: Store, gene
     # Counted before the summary itself was written.
     assert summary.nodes == {row["label"]: row["count"] for row in run("node_counts") if row["label"] != "Summary"}
     assert summary.relationships == {row["type"]: row["count"] for row in run("relationship_counts")}
+
+    # A heat-map cell's answers, as kept (times as text), are the query's rows for that cell.
+    def as_text(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()} for row in rows]
+
+    assert answers.by_cell
+    for cell in answers.by_cell:
+        channel, kind = cell.split("|")
+        assert answers.of(channel, kind, None, 1000) == as_text(run(
+            "touchpoint_answers", channel_id=channel, type=kind, limit=1000)), cell
+    month = str(answers.by_cell[max(answers.by_cell, key=lambda c: len(answers.by_cell[c]))][0]["answered_at"])[:7]
+    busiest = max(answers.by_cell, key=lambda c: len(answers.by_cell[c])).split("|")
+    assert answers.of(busiest[0], busiest[1], month, 5) == as_text(run(
+        "touchpoint_answers", channel_id=busiest[0], type=busiest[1], month=month, limit=5))

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from custgraph.graph import ErasureKey, Rows, Store, round_half_up
 from custgraph.queries import get
 from custgraph.services import (
+    Answers,
     DecisionReport,
     Journeys,
     ResolveConfig,
@@ -19,6 +21,7 @@ from custgraph.services import (
     confirm,
     erase,
     match_model,
+    read_answers,
     read_journeys,
     read_summary,
     reject,
@@ -50,6 +53,16 @@ DECISIONS: dict[str, Callable[[Store, ResolveConfig, str, str, str, str], Decisi
     "confirm": confirm, "reject": reject, "unmerge": unmerge}
 
 View = Callable[[Request, Caller], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the views count from: the summary, and its journeys and answers when asked for."""
+
+    summary: Summary
+    journeys: Journeys | None
+    answers: Answers | None
+    kept: bool  # kept at the last resolve, or computed now
 
 
 async def _rows(request: Request, name: str, params: Mapping[str, Any] | None = None) -> Rows:
@@ -95,19 +108,23 @@ class Views:
         self.keys = keys
         self.resolve_config = resolve_config
         self.erasure_key_file = erasure_key_file
-        self._journeys: Journeys | None = None  # the last journeys read, kept until a resolve replaces them
+        # The last journeys and answers read (megabytes at 100k persons), kept until a resolve replaces them.
+        self._journeys: Journeys | None = None
+        self._answers: Answers | None = None
 
-    async def _summary(self, request: Request, journeys: bool = False) -> tuple[Summary, Journeys | None, bool]:
-        """The summary kept at the last resolve (and its journeys when asked), else computed now
-        from the catalogue (a store last resolved by an older custgraph); the flag says which."""
+    async def _summary(self, request: Request, journeys: bool = False, answers: bool = False) -> Figures:
+        """The summary kept at the last resolve (with its journeys and answers when asked), else
+        computed now from the catalogue (a store last resolved by an older custgraph)."""
         store: Store = request.app.state.store
         summary = await asyncio.to_thread(read_summary, store)
         if summary is None:
-            live, live_journeys = await asyncio.to_thread(summarise, store)
-            return live, live_journeys, False
+            live, live_journeys, live_answers = await asyncio.to_thread(summarise, store)
+            return Figures(live, live_journeys, live_answers, kept=False)
         if journeys and (self._journeys is None or self._journeys.refreshed_at != summary.journeys_of):
             self._journeys = await asyncio.to_thread(read_journeys, store)
-        return summary, self._journeys if journeys else None, True
+        if answers and (self._answers is None or self._answers.refreshed_at != summary.journeys_of):
+            self._answers = await asyncio.to_thread(read_answers, store)
+        return Figures(summary, self._journeys if journeys else None, self._answers if answers else None, kept=True)
 
     def page(self, view: View, role: str = "reader") -> Callable[[Request], Awaitable[Response]]:
         """A view behind sign-in: without a known key, the sign-in page (then back here)."""
@@ -153,7 +170,8 @@ class Views:
     # views ------------------------------------------------------------------------------------
 
     async def overview(self, request: Request, caller: Caller) -> Response:
-        summary, _, kept = await self._summary(request)
+        figures = await self._summary(request)
+        summary, kept = figures.summary, figures.kept
         model = await asyncio.to_thread(match_model, request.app.state.store)
         months = _monthly(summary.scores)
         return render(request, caller, "overview.html", counts=summary.nodes, months=months, revenue=summary.revenue,
@@ -185,7 +203,8 @@ class Views:
     async def journeys(self, request: Request, caller: Caller) -> Response:
         steps = [step for step in request.query_params.getlist("step") if step][:MAX_STEPS]
         length = _bounded(request.query_params.get("length"), 2, 6, 4)
-        summary, journeys, kept = await self._summary(request, journeys=True)
+        figures = await self._summary(request, journeys=True)
+        summary, journeys, kept = figures.summary, figures.journeys, figures.kept
         assert journeys is not None
         funnel = journeys.funnel(steps, dropped=DROPPED_SHOWN) if steps else []
         variants = journeys.variants(length, 12)
@@ -207,7 +226,8 @@ class Views:
                                                  align_right=direction == "into"))
 
     async def touchpoints(self, request: Request, caller: Caller) -> Response:
-        summary, _, kept = await self._summary(request)
+        figures = await self._summary(request, answers=True)
+        summary, kept = figures.summary, figures.kept
         months = sorted({row["month"] for row in summary.scores}, reverse=True)
         month = request.query_params.get("month") or None
         scores = [row for row in summary.scores if month is None or row["month"] == month]
@@ -225,14 +245,15 @@ class Views:
                          "detractors": c["detractors"], "csat_responses": c["csat_responses"],
                          "class": charts.heat_class(nps)}
         detail = [row for row in scores if row["channel_id"] == channel and row["type"] == kind] if channel else []
-        answers = await _rows(request, "touchpoint_answers", {"channel_id": channel, "type": kind, "month": month,
-                                                              "limit": ANSWERS_SHOWN}) if channel and kind else []
+        assert figures.answers is not None
+        answers = figures.answers.of(channel, kind, month, ANSWERS_SHOWN) if channel and kind else []
         return render(request, caller, "touchpoints.html", heat=heat, channels=sorted({k[0] for k in heat}),
                       kinds=sorted({k[1] for k in heat}), channel=channel, kind=kind, detail=detail,
                       summary=summary, kept=kept, months=months, month=month, answers=answers)
 
     async def segments(self, request: Request, caller: Caller) -> Response:
-        summary, _, kept = await self._summary(request)
+        figures = await self._summary(request)
+        summary, kept = figures.summary, figures.kept
         return render(request, caller, "segments.html", sizes=list(summary.segments.items()),
                       total=sum(summary.segments.values()), churn=summary.churn, as_of=summary.as_of,
                       summary=summary, kept=kept)
