@@ -14,6 +14,7 @@ store failure leaves whole batches only and a re-run completes the load.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from collections import Counter, deque
@@ -52,6 +53,7 @@ __all__ = ["PlannedFile", "load_sources", "plan_sources"]
 # Batches of one file have distinct keys and point only at nodes of earlier files,
 # so two can be written at once; the store's transactions keep each one whole.
 WRITERS = 2
+LAST_LOAD = "last_load"  # the Summary node that says when the store last took a load
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
@@ -125,6 +127,11 @@ def load_sources(
         loader.tombstones = loader._tombstone_functions()  # a key problem stops the load before any write
         for plan in plans:
             loader.load_file(plan)
+    # When the store last took a load, for the dashboard's data freshness (a load cut off part-way
+    # never gets here; the rows it wrote are kept and a re-run completes it).
+    store.upsert_nodes("Summary", [{"summary_id": LAST_LOAD, "loaded_at": dt.datetime.now(dt.UTC),
+                                    "files": len(report.files), "rows": report.total("rows"),
+                                    "created": report.total("created"), "updated": report.total("updated")}])
     if rejects.count == 0:
         report.rejects_path = None
     return report

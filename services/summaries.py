@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from custgraph.graph import Rows, Store, round_half_up
+from custgraph.loaders import LAST_LOAD
 from custgraph.queries import get as named_query
 
 __all__ = ["Answers", "Journeys", "Summary", "forget_customers", "read_answers", "read_journeys", "read_summary",
@@ -59,6 +60,7 @@ class Summary:
     relationships: dict[str, int]  # type → relationships
     churn: Rows  # churn_risk rows, the riskiest first
     journeys_of: str  # refreshed_at of the journeys and answers these go with
+    last_load: str | None = None  # when the store last took a load (read with the summary, kept by loads)
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,13 @@ def summarise(store: Store, segments: Rows | None = None,
     by_cell: dict[str, Rows] = {}
     for row in store.run(named_query("touchpoint_answers"), {"limit": EVERY_ANSWER}):
         by_cell.setdefault(Answers.cell(row["channel_id"], row["type"]), []).append(row)
+    load = store.get_node("Summary", LAST_LOAD)
+    summary = dataclasses.replace(summary, last_load=None if load is None else _text(load["loaded_at"]))
     return summary, journeys, Answers(now, by_cell)
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.datetime) else str(value)
 
 
 def _json(value: Any) -> str:
@@ -244,10 +252,12 @@ def read_summary(store: Store) -> Summary | None:
     if node is None:
         return None
     data = json.loads(str(node["data"]))
+    load = store.get_node("Summary", LAST_LOAD)
     return Summary(refreshed_at=str(node["refreshed_at"]), as_of=data["as_of"], revenue=data["revenue"],
                    scores=data["scores"], transitions=data["transitions"], segments=data["segments"],
                    churn=data["churn"], journeys_of=str(node["journeys_of"]), nodes=data["nodes"],
-                   relationships=data["relationships"])
+                   relationships=data["relationships"],
+                   last_load=None if load is None else _text(load["loaded_at"]))
 
 
 def read_journeys(store: Store) -> Journeys | None:

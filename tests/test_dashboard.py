@@ -89,6 +89,7 @@ def test_the_numbers_shown_are_the_named_queries_answers(client: TestClient) -> 
     client.cookies.set("custgraph_lang", "en")
     counts = {row["label"]: row["count"] for row in _rows(client, "node_counts")}
     overview = client.get("/").text
+    assert 'data-testid="last-load">none yet<' not in overview and 'data-testid="last-load">' in overview
     assert f'data-testid="customers">{counts["Customer"]:,}<' in overview
     assert f'data-testid="interactions">{counts["Interaction"]:,}<' in overview
     steps = ["web_visit", "add_to_cart", "purchase"]

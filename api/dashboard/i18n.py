@@ -56,6 +56,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "freshness": ("Data freshness", "データの鮮度"),
     "newest_touchpoint": ("Newest touchpoint", "最新のタッチポイント"),
     "model_trained": ("Match model trained", "照合モデルの学習"),
+    "last_load": ("Last load", "最終ロード"),
+    "last_resolve": ("Last resolve", "最終名寄せ"),
     "review_waiting": ("Pairs waiting for review", "確認待ちのペア"),
     "none_yet": ("none yet", "まだありません"),
     # customers
@@ -152,6 +154,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "cell_answers": ("The answers, newest first, with the touchpoint before each",
                      "回答（新しい順）と直前のタッチポイント"),
     "answered": ("Answered", "回答日時"),
+    "customer": ("Customer", "顧客"),
     "text": ("Comment", "コメント"),
     "before": ("Touchpoint before", "直前のタッチポイント"),
     # segments
