@@ -134,10 +134,14 @@ class Query:
         return _rows_to(Transition, await run_query(info.context.store, "transitions", {"min_count": min_count}))
 
     @strawberry.field(description="customers reaching each step in order, with conversion and drop-off")
-    async def funnel(self, info: Info[RequestContext, None], steps: list[str]) -> list[FunnelStep]:
+    async def funnel(self, info: Info[RequestContext, None], steps: list[str],
+                     window_days: int | None = None) -> list[FunnelStep]:
         if not 1 <= len(steps) <= 20:
             raise ApiError("give between 1 and 20 steps")
-        return _rows_to(FunnelStep, await run_query(info.context.store, "funnel", {"steps": steps}))
+        if window_days is not None and window_days < 1:
+            raise ApiError("windowDays must be at least 1")
+        return _rows_to(FunnelStep, await run_query(info.context.store, "funnel",
+                                                    {"steps": steps, "window_days": window_days}))
 
     @strawberry.field(description="NPS and CSAT by month per touchpoint (channel and type)")
     async def touchpoint_scores(self, info: Info[RequestContext, None], since: dt.datetime | None = None,

@@ -2,10 +2,10 @@
 // funnels and journey beginnings are counted from (kept in its summary at resolve time, so a
 // funnel with any steps answers without reading the graph).
 // Parameters: none.
-// Returns: customer_id, types (list of touchpoint types, by at, then interaction_id); one row per
-// customer with at least one touchpoint, by customer_id.
+// Returns: customer_id, types (list of touchpoint types, by at, then interaction_id), times (their
+// `at`, in the same order); one row per customer with at least one touchpoint, by customer_id.
 MATCH (c:Customer)-[:HAD]->(x:Interaction)
 WITH c, x ORDER BY x.at, x.interaction_id
-WITH c, collect(x.type) AS types
-RETURN c.customer_id AS customer_id, types
+WITH c, collect(x.type) AS types, collect(x.at) AS times
+RETURN c.customer_id AS customer_id, types, times
 ORDER BY customer_id

@@ -36,6 +36,7 @@ __all__ = ["Answers", "Journeys", "Summary", "forget_customers", "read_answers",
 DASHBOARD, JOURNEYS, ANSWERS = "dashboard", "journeys", "answers"
 EVERY_ANSWER = 1_000_000_000  # touchpoint_answers' limit when the summary keeps them all
 CHURN_KEPT = 50  # the churn list the dashboard shows
+TIME_WIDTH = 10  # base-36 digits per touchpoint time: microseconds up to 114 years after the first
 FIRST_CODE = 0x100  # type codes as characters from here: printable, and never escaped in JSON
 _REPEATS = re.compile(r"(.)\1+", re.DOTALL)
 
@@ -72,6 +73,7 @@ class Journeys:
     customers: tuple[str, ...]
     codes: tuple[str, ...]
     collapsed: tuple[str, ...]  # each journey with a type repeated in a row once
+    times: tuple[str, ...]  # per touchpoint, microseconds after the first, TIME_WIDTH base-36 digits each
     _code_of: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def code(self, kind: str) -> str | None:
@@ -79,34 +81,55 @@ class Journeys:
             self._code_of.update((name, chr(FIRST_CODE + n)) for n, name in enumerate(self.types))
         return self._code_of.get(kind)
 
-    def reached(self, steps: Sequence[str]) -> list[int]:
-        """How far each customer got along ``steps``: each step later than the one before."""
+    def _at(self, customer: int, position: int) -> int:
+        """Microseconds from the customer's first touchpoint to the one at ``position``."""
+        offsets = self.times[customer]
+        return int(offsets[position * TIME_WIDTH:(position + 1) * TIME_WIDTH], 36)
+
+    def reached(self, steps: Sequence[str], window_days: int | None = None) -> tuple[list[int], list[list[int]]]:
+        """How far each customer got along ``steps`` (each step later than the one before, and with a
+        window no later than that after step 1), and per step the seconds from step 1 of those who
+        reached it."""
         wanted = [self.code(step) for step in steps]
+        window = None if window_days is None else window_days * 86400
         depths = []
-        for journey in self.codes:
-            at, depth = 0, 0
+        gaps: list[list[int]] = [[] for _ in steps]
+        for customer, journey in enumerate(self.codes):
+            at, depth, start = 0, 0, 0
             for code in wanted:
                 if code is None:
                     break
                 found = journey.find(code, at)
                 if found < 0:
                     break
+                seconds = 0
+                if depth == 0:
+                    start = self._at(customer, found)
+                else:
+                    seconds = (self._at(customer, found) - start) // 1_000_000
+                    if window is not None and seconds > window:  # later ones are later still
+                        break
+                gaps[depth].append(seconds)
                 at, depth = found + 1, depth + 1
             depths.append(depth)
-        return depths
+        return depths, gaps
 
-    def funnel(self, steps: Sequence[str], dropped: int = 0) -> Rows:
+    def funnel(self, steps: Sequence[str], dropped: int = 0, window_days: int | None = None) -> Rows:
         """The ``funnel`` query's rows; with ``dropped``, each row also lists (``dropped``) up to that
         many customers, by id, who reached the step before and not this one."""
-        depths = self.reached(steps)
+        depths, gaps = self.reached(steps, window_days)
         counts = Counter(depths)
         at_least = [0] * (len(steps) + 2)
         for depth in range(len(steps), -1, -1):
             at_least[depth] = at_least[depth + 1] + counts.get(depth, 0)
-        rows: Rows = [{"step": step, "type": steps[step - 1], "customers": at_least[step],
-                       "conversion": 0.0 if at_least[step - 1] == 0 else
-                       _rounded(at_least[step] / at_least[step - 1], 4),
-                       "drop_off": at_least[step - 1] - at_least[step]} for step in range(1, len(steps) + 1)]
+        rows: Rows = []
+        for step in range(1, len(steps) + 1):
+            times = sorted(gaps[step - 1])
+            rows.append({"step": step, "type": steps[step - 1], "customers": at_least[step],
+                         "conversion": 0.0 if at_least[step - 1] == 0 else
+                         _rounded(at_least[step] / at_least[step - 1], 4),
+                         "drop_off": at_least[step - 1] - at_least[step],
+                         "median_hours": _rounded(times[(len(times) - 1) // 2] / 3600.0, 2) if times else None})
         if dropped:
             lost: dict[int, list[str]] = {}
             for customer, depth in zip(self.customers, depths, strict=True):
@@ -178,12 +201,14 @@ def summarise(store: Store, segments: Rows | None = None,
     if churn is None:
         churn = [] if as_of is None else store.run(named_query("churn_risk"), {"as_of": as_of, "limit": CHURN_KEPT})
     types: dict[str, str] = {}
-    customers, codes = [], []
+    customers, codes, times = [], [], []
     for row in store.run(named_query("journey_sequences")):
         customers.append(str(row["customer_id"]))
         codes.append("".join(types.setdefault(kind, chr(FIRST_CODE + len(types))) for kind in row["types"]))
+        first = row["times"][0]
+        times.append("".join(_base36((at - first) // MICROSECOND) for at in row["times"]))
     journeys = Journeys(now, tuple(types), tuple(customers), tuple(codes),
-                        tuple(_REPEATS.sub(r"\1", code) for code in codes))
+                        tuple(_REPEATS.sub(r"\1", code) for code in codes), tuple(times))
     sizes = Counter(str(row["segment"]) for row in segments)
     summary = Summary(
         refreshed_at=now, as_of=None if as_of is None else as_of.isoformat(),
@@ -200,6 +225,18 @@ def summarise(store: Store, segments: Rows | None = None,
     return summary, journeys, Answers(now, by_cell)
 
 
+MICROSECOND = dt.timedelta(microseconds=1)
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _base36(number: int) -> str:
+    digits = []
+    for _ in range(TIME_WIDTH):
+        number, digit = divmod(number, 36)
+        digits.append(_DIGITS[digit])
+    return "".join(reversed(digits))
+
+
 def _text(value: Any) -> str:
     return value.isoformat() if isinstance(value, dt.datetime) else str(value)
 
@@ -212,7 +249,7 @@ def _nodes(summary: Summary, journeys: Journeys, answers: Answers) -> list[dict[
     return [
         {"summary_id": JOURNEYS, "refreshed_at": journeys.refreshed_at, "types": list(journeys.types),
          "customers": list(journeys.customers), "codes": list(journeys.codes),
-         "collapsed": list(journeys.collapsed)},
+         "collapsed": list(journeys.collapsed), "times": list(journeys.times)},
         {"summary_id": ANSWERS, "refreshed_at": answers.refreshed_at, "data": _json(answers.by_cell)},
         {"summary_id": DASHBOARD, "refreshed_at": summary.refreshed_at, "journeys_of": summary.journeys_of,
          "data": _json({"as_of": summary.as_of, "revenue": summary.revenue, "scores": summary.scores,
@@ -239,7 +276,8 @@ def forget_customers(store: Store, customers: Collection[str]) -> list[dict[str,
     kept = [n for n, customer in enumerate(journeys.customers) if customer not in gone]
     journeys = dataclasses.replace(
         journeys, customers=tuple(journeys.customers[n] for n in kept), codes=tuple(journeys.codes[n] for n in kept),
-        collapsed=tuple(journeys.collapsed[n] for n in kept), _code_of={})
+        collapsed=tuple(journeys.collapsed[n] for n in kept), times=tuple(journeys.times[n] for n in kept),
+        _code_of={})
     answers = Answers(answers.refreshed_at, {cell: [row for row in rows if row["customer_id"] not in gone]
                                              for cell, rows in answers.by_cell.items()})
     summary = dataclasses.replace(summary, churn=[row for row in summary.churn if row["customer_id"] not in gone])
@@ -265,7 +303,7 @@ def read_journeys(store: Store) -> Journeys | None:
     if node is None:
         return None
     return Journeys(str(node["refreshed_at"]), tuple(node["types"]), tuple(node["customers"]), tuple(node["codes"]),
-                    tuple(node["collapsed"]))
+                    tuple(node["collapsed"]), tuple(node["times"]))
 
 
 def read_answers(store: Store) -> Answers | None:

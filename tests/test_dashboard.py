@@ -98,6 +98,13 @@ def test_the_numbers_shown_are_the_named_queries_answers(client: TestClient) -> 
     shown = re.findall(r'data-testid="reached">([\d,]+)<', page)
     assert [int(n.replace(",", "")) for n in shown] == [row["customers"] for row in funnel]
     assert all(int(n.replace(",", "")) > 0 for n in shown)
+    windowed = _rows(client, "funnel", steps=steps, window_days=3)
+    page = client.get("/journeys?window=3&" + "&".join(f"step={s}" for s in steps)).text
+    shown = re.findall(r'data-testid="reached">([\d,]+)<', page)
+    assert [int(n.replace(",", "")) for n in shown] == [row["customers"] for row in windowed]
+    assert windowed[-1]["customers"] < funnel[-1]["customers"]  # the window drops the slow converters
+    hours = re.findall(r'data-testid="median-hours">([\d,.]+) h<', page)
+    assert [float(h.replace(",", "")) for h in hours] == [row["median_hours"] for row in windowed]
     paths = _rows(client, "journey_paths", touchpoint="purchase", direction="into", steps=2, limit=15)
     page = client.get("/journeys?through=purchase&direction=into&depth=2").text
     shown = re.findall(r'data-testid="path-customers">([\d,]+)<', page)

@@ -100,6 +100,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "journey_variants": ("journey_variants", {"steps": 3, "limit": 30}),
         "transitions": ("transitions", {}),
         "funnel": ("funnel", {"steps": ["web_visit", "add_to_cart", "purchase", "support_ticket"]}),
+        "funnel_window": ("funnel", {"steps": ["web_visit", "add_to_cart", "purchase"], "window_days": 7}),
         "touchpoint_scores": ("touchpoint_scores", {"since": "2025-01-01T00:00:00Z"}),
         "segments": ("segments", {"as_of": AS_OF}),
         "churn_risk": ("churn_risk", {"as_of": AS_OF, "limit": 40}),
@@ -365,7 +366,7 @@ def test_cli_query_lists_runs_and_formats(loaded: Loaded) -> None:
         assert [row["sku"] for row in json.loads(out)] == expected
         table = subprocess.run([*command, "funnel", "-p", "steps=web_visit,purchase"], capture_output=True,
                                text=True, check=True).stdout
-        assert table.splitlines()[0].split() == ["step", "type", "customers", "conversion", "drop_off"]
+        assert table.splitlines()[0].split() == ["step", "type", "customers", "conversion", "drop_off", "median_hours"]
         bad = subprocess.run([*command, "journey", "-p", "customer_id=x", "-p", "limit=many"],
                              capture_output=True, text=True)
         assert bad.returncode == 2 and "limit" in bad.stderr and "integer" in bad.stderr

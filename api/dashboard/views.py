@@ -206,7 +206,9 @@ class Views:
         figures = await self._summary(request, journeys=True)
         summary, journeys, kept = figures.summary, figures.journeys, figures.kept
         assert journeys is not None
-        funnel = journeys.funnel(steps, dropped=DROPPED_SHOWN) if steps else []
+        asked = request.query_params.get("window")
+        window = _bounded(asked, 1, 3650, 30) if asked else None
+        funnel = journeys.funnel(steps, dropped=DROPPED_SHOWN, window_days=window) if steps else []
         variants = journeys.variants(length, 12)
         through = request.query_params.get("through") or ""
         direction = "into" if request.query_params.get("direction") == "into" else "from"
@@ -217,7 +219,7 @@ class Views:
                        | set(journeys.types))
         matrix = {(row["from_type"], row["to_type"]): row for row in transitions}
         overall = (funnel[-1]["customers"] / funnel[0]["customers"]) if funnel and funnel[0]["customers"] else None
-        return render(request, caller, "journeys.html", steps=steps, max_steps=MAX_STEPS, types=types,
+        return render(request, caller, "journeys.html", steps=steps, max_steps=MAX_STEPS, types=types, window=window,
                       funnel=funnel, overall=overall, matrix=matrix, variants=variants, length=length,
                       sankey=charts.sankey([(v["variant"], v["customers"]) for v in variants]),
                       widest=max((r["customers"] for r in funnel), default=0), summary=summary, kept=kept,

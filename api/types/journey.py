@@ -60,6 +60,9 @@ class FunnelStep:
     customers: int
     conversion: float
     drop_off: int
+    median_hours: float | None = strawberry.field(
+        description="time from step 1 to this step of those who reached it (lower median); at the last step, "
+                    "the time to convert")
 
 
 @strawberry.type

@@ -9,6 +9,6 @@ from ..graph import EmbeddedGraph
 
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     keys = graph.ids("Customer")
-    rows = [{"customer_id": keys[customer], "types": [kind for (kind,) in journey]}
-            for customer, journey in graph.journeys(("type",))]
+    rows = [{"customer_id": keys[customer], "types": [kind for kind, _ in journey], "times": [at for _, at in journey]}
+            for customer, journey in graph.journeys(("type", "at"))]
     return sorted(rows, key=lambda row: str(row["customer_id"]))
