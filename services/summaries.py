@@ -21,9 +21,11 @@ import dataclasses
 import datetime as dt
 import json
 import re
+from array import array
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from custgraph.graph import Rows, Store, round_half_up
@@ -81,10 +83,17 @@ class Journeys:
             self._code_of.update((name, chr(FIRST_CODE + n)) for n, name in enumerate(self.types))
         return self._code_of.get(kind)
 
-    def _at(self, customer: int, position: int) -> int:
-        """Microseconds from the customer's first touchpoint to the one at ``position``."""
-        offsets = self.times[customer]
-        return int(offsets[position * TIME_WIDTH:(position + 1) * TIME_WIDTH], 36)
+    @cached_property
+    def _moments(self) -> tuple[array[int], array[int]]:
+        """Every touchpoint's time as one array of integers, and where each customer's start: read
+        once per summary (about 0.5 s at a million touchpoints), 8 bytes a touchpoint."""
+        flat: array[int] = array("q")
+        starts: array[int] = array("q")
+        width = TIME_WIDTH
+        for offsets in self.times:
+            starts.append(len(flat))
+            flat.extend(int(offsets[n:n + width], 36) for n in range(0, len(offsets), width))
+        return flat, starts
 
     def reached(self, steps: Sequence[str], window_days: int | None = None) -> tuple[list[int], list[list[int]]]:
         """How far each customer got along ``steps`` (each step later than the one before, and with a
@@ -94,7 +103,8 @@ class Journeys:
         window = None if window_days is None else window_days * 86400
         depths = []
         gaps: list[list[int]] = [[] for _ in steps]
-        for customer, journey in enumerate(self.codes):
+        flat, starts = self._moments
+        for journey, base in zip(self.codes, starts, strict=True):
             at, depth, start = 0, 0, 0
             for code in wanted:
                 if code is None:
@@ -102,11 +112,10 @@ class Journeys:
                 found = journey.find(code, at)
                 if found < 0:
                     break
-                seconds = 0
                 if depth == 0:
-                    start = self._at(customer, found)
+                    start, seconds = flat[base + found], 0
                 else:
-                    seconds = (self._at(customer, found) - start) // 1_000_000
+                    seconds = (flat[base + found] - start) // 1_000_000
                     if window is not None and seconds > window:  # later ones are later still
                         break
                 gaps[depth].append(seconds)
