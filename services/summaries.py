@@ -214,8 +214,8 @@ def summarise(store: Store, segments: Rows | None = None,
     for row in store.run(named_query("journey_sequences")):
         customers.append(str(row["customer_id"]))
         codes.append("".join(types.setdefault(kind, chr(FIRST_CODE + len(types))) for kind in row["types"]))
-        first = row["times"][0]
-        times.append("".join(_base36((at - first) // MICROSECOND) for at in row["times"]))
+        first = row["micros"][0]
+        times.append("".join(_base36(at - first) for at in row["micros"]))
     journeys = Journeys(now, tuple(types), tuple(customers), tuple(codes),
                         tuple(_REPEATS.sub(r"\1", code) for code in codes), tuple(times))
     sizes = Counter(str(row["segment"]) for row in segments)
@@ -234,7 +234,6 @@ def summarise(store: Store, segments: Rows | None = None,
     return summary, journeys, Answers(now, by_cell)
 
 
-MICROSECOND = dt.timedelta(microseconds=1)
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 

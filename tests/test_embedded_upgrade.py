@@ -58,8 +58,8 @@ def test_a_layout_1_store_is_upgraded_once_and_answers_as_before(tmp_path: Path)
         assert [row["interaction_id"] for row in store.run(queries.get("journey"), {"customer_id": "cust-1"})] == [
             "crm:i1", "crm:i2"]
         assert store.run(queries.get("touchpoint_scores")) == [
-            {"month": "2026-03", "channel_id": "web", "type": "purchase", "nps_responses": 1, "nps": 100.0,
-             "csat_responses": 0, "csat": None}]
+            {"month": "2026-03", "channel_id": "web", "type": "purchase", "nps_responses": 1, "promoters": 1,
+             "passives": 0, "detractors": 0, "nps": 100.0, "csat_responses": 0, "csat": None}]
     with sqlite3.connect(path / "graph.sqlite") as db:
         assert db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone() == ("2",)
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
