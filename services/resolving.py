@@ -34,7 +34,7 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False,
         report.customers_scored = scores.scored
         report.seconds["scores"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
-        refresh_summary(store, scores.segments, scores.churn)
+        refresh_summary(store, scores.segments, scores.churn, scores.moves)
         report.seconds["summary"] = round(time.perf_counter() - started, 3)
     if say:
         say(f"scores: {report.seconds['scores']:.1f} s, dashboard summary: {report.seconds['summary']:.1f} s")

@@ -16,6 +16,7 @@ on every run, and an old export is scored as of its own day. The catalogue's
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ class Scores:
     scored: int  # customers with a segment
     segments: Rows  # the segments query's rows, every customer who purchased
     churn: Rows  # the churn_risk query's rows, riskiest first
+    moves: Rows  # {from, to, customers}: segments before and after, per customer of the store now
 
 
 @one_writer("score customers")
@@ -56,10 +58,14 @@ def score_customers(store: Store, customers: Collection[str]) -> Scores:
         # window_days: the query's own default (the last 90 days against the 90 before)
         churn = {row["customer_id"]: row for row in store.run(
             named_query("churn_risk"), {"as_of": as_of, "limit": max(len(customers), 1)})}
+    before = {row["customer_id"]: row["segment"] for row in store.run(named_query("stored_segments"))}
+    moved = Counter((before.get(customer), segments.get(customer, {}).get("segment")) for customer in customers)
+    moves = [{"from": old, "to": new, "customers": n}
+             for (old, new), n in sorted(moved.items(), key=lambda item: (-item[1], str(item[0])))]
     store.upsert_nodes("Customer", [
         {"customer_id": customer, "scores_as_of": as_of,
          **{f"rfm_{name}": segments.get(customer, {}).get(name) for name in SEGMENT_FIELDS},
          **{f"churn_{name}": churn.get(customer, {}).get(name) for name in CHURN_FIELDS}}
         for customer in sorted(customers)])
     return Scores(sum(1 for customer in customers if customer in segments), list(segments.values()),
-                  list(churn.values()))
+                  list(churn.values()), moves)

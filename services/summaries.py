@@ -64,6 +64,7 @@ class Summary:
     churn: Rows  # churn_risk rows, the riskiest first
     journeys_of: str  # refreshed_at of the journeys and answers these go with
     last_load: str | None = None  # when the store last took a load (read with the summary, kept by loads)
+    moves: Rows = field(default_factory=list)  # {from, to, customers}: segments before and after the resolve
 
 
 @dataclass(frozen=True)
@@ -198,8 +199,8 @@ class Answers:
         return [row for row in rows if month is None or str(row["answered_at"])[:7] == month][:limit]
 
 
-def summarise(store: Store, segments: Rows | None = None,
-              churn: Rows | None = None) -> tuple[Summary, Journeys, Answers]:
+def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = None,
+              moves: Rows | None = None) -> tuple[Summary, Journeys, Answers]:
     """Compute the summary from the catalogue's queries (``segments`` and ``churn`` as the scores
     just computed them, when given)."""
     now = dt.datetime.now(dt.UTC).isoformat()
@@ -225,7 +226,8 @@ def summarise(store: Store, segments: Rows | None = None,
         scores=store.run(named_query("touchpoint_scores")), transitions=store.run(named_query("transitions")),
         segments=dict(sizes.most_common()), churn=list(churn[:CHURN_KEPT]), journeys_of=now,
         nodes={row["label"]: row["count"] for row in store.run(named_query("node_counts"))},
-        relationships={row["type"]: row["count"] for row in store.run(named_query("relationship_counts"))})
+        relationships={row["type"]: row["count"] for row in store.run(named_query("relationship_counts"))},
+        moves=list(moves or []))
     by_cell: dict[str, Rows] = {}
     for row in store.run(named_query("touchpoint_answers"), {"limit": EVERY_ANSWER}):
         by_cell.setdefault(Answers.cell(row["channel_id"], row["type"]), []).append(row)
@@ -262,13 +264,15 @@ def _nodes(summary: Summary, journeys: Journeys, answers: Answers) -> list[dict[
         {"summary_id": DASHBOARD, "refreshed_at": summary.refreshed_at, "journeys_of": summary.journeys_of,
          "data": _json({"as_of": summary.as_of, "revenue": summary.revenue, "scores": summary.scores,
                         "transitions": summary.transitions, "segments": summary.segments,
-                        "churn": summary.churn, "nodes": summary.nodes, "relationships": summary.relationships})},
+                        "churn": summary.churn, "nodes": summary.nodes, "relationships": summary.relationships,
+                        "moves": summary.moves})},
     ]
 
 
-def refresh_summary(store: Store, segments: Rows | None = None, churn: Rows | None = None) -> Summary:
+def refresh_summary(store: Store, segments: Rows | None = None, churn: Rows | None = None,
+                    moves: Rows | None = None) -> Summary:
     """Compute the summary and keep it with the store (its nodes in one write)."""
-    summary, journeys, answers = summarise(store, segments, churn)
+    summary, journeys, answers = summarise(store, segments, churn, moves)
     store.upsert_nodes("Summary", _nodes(summary, journeys, answers))
     return summary
 
@@ -302,7 +306,7 @@ def read_summary(store: Store) -> Summary | None:
     return Summary(refreshed_at=str(node["refreshed_at"]), as_of=data["as_of"], revenue=data["revenue"],
                    scores=data["scores"], transitions=data["transitions"], segments=data["segments"],
                    churn=data["churn"], journeys_of=str(node["journeys_of"]), nodes=data["nodes"],
-                   relationships=data["relationships"],
+                   relationships=data["relationships"], moves=data.get("moves", []),
                    last_load=None if load is None else _text(load["loaded_at"]))
 
 

@@ -92,6 +92,12 @@ def test_the_numbers_shown_are_the_named_queries_answers(client: TestClient) -> 
     assert 'data-testid="last-load">none yet<' not in overview and 'data-testid="last-load">' in overview
     assert f'data-testid="customers">{counts["Customer"]:,}<' in overview
     assert f'data-testid="interactions">{counts["Interaction"]:,}<' in overview
+    segments = client.get("/segments").text
+    summary = read_summary(client.app.state.store)  # type: ignore[attr-defined]
+    assert summary and summary.moves and 'data-testid="movement"' in segments
+    shown = [int(n.replace(",", "")) for n in re.findall(r'<td class="num">([\d,]+)</td>',
+                                                          segments.split('data-testid="movement"')[1].split("</table>")[0])]
+    assert sum(shown) == sum(m["customers"] for m in summary.moves)
     steps = ["web_visit", "add_to_cart", "purchase"]
     funnel = _rows(client, "funnel", steps=steps)
     page = client.get("/journeys?" + "&".join(f"step={s}" for s in steps)).text

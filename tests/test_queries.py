@@ -121,6 +121,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "relationship_counts": ("relationship_counts", {}),
         "review_queue": ("review_queue", {"limit": 20}),
         "journey_sequences": ("journey_sequences", {}),
+        "stored_segments": ("stored_segments", {}),
         "touchpoint_answers": ("touchpoint_answers", {"channel_id": cell[0], "type": cell[1], "limit": 25}),
         "touchpoint_answers_all": ("touchpoint_answers", {"limit": 40}),
         "touchpoint_answers_month": ("touchpoint_answers", {"channel_id": cell[0], "type": cell[1],

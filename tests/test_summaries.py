@@ -91,3 +91,20 @@ def test_the_summary_kept_at_resolve_equals_the_named_queries(store: Store, gene
     busiest = max(answers.by_cell, key=lambda c: len(answers.by_cell[c])).split("|")
     assert answers.of(busiest[0], busiest[1], month, 5) == as_text(run(
         "touchpoint_answers", channel_id=busiest[0], type=busiest[1], month=month, limit=5))
+
+    # Segment movement: the first resolve moved every customer from no segment; the next one counts
+    # each customer's segment before and after it.
+    customers = {r["customer_id"] for r in run("customer_identities")} - {None}
+    assert sum(m["customers"] for m in summary.moves) == len(customers)
+    assert {m["from"] for m in summary.moves} == {None}
+    before = {r["customer_id"]: r["segment"] for r in run("stored_segments")}
+    assert any(before.values())
+    resolve(store, ResolveConfig(), full=True)
+    after = {r["customer_id"]: r["segment"] for r in run("stored_segments")}
+    again = read_summary(store)
+    assert again is not None
+    expected: dict[tuple[object, object], int] = {}
+    for customer, segment in after.items():
+        key = (before.get(customer), segment)
+        expected[key] = expected.get(key, 0) + 1
+    assert {(m["from"], m["to"]): m["customers"] for m in again.moves} == expected

@@ -164,6 +164,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "rfm": ("RFM segments", "RFM セグメント"),
     "customers_n": ("Customers", "顧客数"),
     "at_risk_list": ("Customers at risk of leaving", "離反リスクのある顧客"),
+    "movement": ("Movement since the resolve before", "前回の名寄せからの移動"),
+    "movement_help": ("Customers by their segment before the last resolve (rows) and after it (columns); "
+                      "— is no segment (no purchase, or a new customer).",
+                      "最後の名寄せの前（行）と後（列）のセグメント別の顧客数。"
+                      "— はセグメントなし（購入なし、または新規顧客）。"),
+    "before_after": ("Before \\ after", "前 \\ 後"),
     "recent": ("Touchpoints, last window", "直近の接点数"),
     "previous": ("Touchpoints, window before", "前期間の接点数"),
     "nps_drop": ("NPS drop", "NPS の低下"),
@@ -229,7 +235,7 @@ class Language:
         return label.format(**values) if values else label
 
     def segment(self, name: object) -> str:
-        if not isinstance(name, str):
+        if not isinstance(name, str) or name == "None":
             return "—"
         names = SEGMENT_NAMES.get(name)
         return names[LANGUAGES.index(self.code)] if names else name

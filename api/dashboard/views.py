@@ -256,7 +256,10 @@ class Views:
     async def segments(self, request: Request, caller: Caller) -> Response:
         figures = await self._summary(request)
         summary, kept = figures.summary, figures.kept
-        return render(request, caller, "segments.html", sizes=list(summary.segments.items()),
+        names = sorted({str(m["from"]) for m in summary.moves} | {str(m["to"]) for m in summary.moves})
+        moves = {(str(m["from"]), str(m["to"])): m["customers"] for m in summary.moves}
+        return render(request, caller, "segments.html", sizes=list(summary.segments.items()), moves=moves,
+                      move_names=names,
                       total=sum(summary.segments.values()), churn=summary.churn, as_of=summary.as_of,
                       summary=summary, kept=kept)
 
