@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from custgraph.graph import ErasureKey, Rows, Store, round_half_up
-from custgraph.queries import get
 from custgraph.services import (
     Answers,
     DecisionReport,
@@ -34,6 +33,7 @@ from starlette.responses import RedirectResponse, Response
 from custgraph.errors import CustgraphError
 
 from ..auth import Caller, KeyRing
+from ..context import run_query
 from ..masking import searches_contact
 from . import charts
 from .i18n import COOKIE as LANGUAGE_COOKIE
@@ -63,11 +63,6 @@ class Figures:
     journeys: Journeys | None
     answers: Answers | None
     kept: bool  # kept at the last resolve, or computed now
-
-
-async def _rows(request: Request, name: str, params: Mapping[str, Any] | None = None) -> Rows:
-    store: Store = request.app.state.store
-    return await store.arun(get(name), params or {})
 
 
 def _safe_next(value: str | None) -> str:
@@ -182,19 +177,20 @@ class Views:
     async def customers(self, request: Request, caller: Caller) -> Response:
         text = request.query_params.get("q", "").strip()
         refused = bool(text) and not caller.may("analyst") and searches_contact(text)
-        rows = [] if not text or refused else await _rows(request, "search_customers", {"text": text, "limit": 50})
+        rows = [] if not text or refused else await run_query(request.app.state.store, "search_customers",
+                                                              {"text": text, "limit": 50})
         return render(request, caller, "customers.html", q=text, rows=rows, refused=refused,
                       request_done=request.query_params.get("done"))
 
     async def customer(self, request: Request, caller: Caller) -> Response:
         customer_id = request.path_params["customer_id"]
-        profile = await _rows(request, "customer_profile", {"customer_id": customer_id})
+        profile = await run_query(request.app.state.store, "customer_profile", {"customer_id": customer_id})
         if not profile:
             return render(request, caller, "message.html", status=404, message_key="not_found")
         links, journey, offers = await asyncio.gather(
-            _rows(request, "customer_links", {"customer_id": customer_id}),
-            _rows(request, "journey", {"customer_id": customer_id, "limit": JOURNEY_SHOWN}),
-            _rows(request, "cross_sell", {"customer_id": customer_id, "k": OFFERS_SHOWN}))
+            run_query(request.app.state.store, "customer_links", {"customer_id": customer_id}),
+            run_query(request.app.state.store, "journey", {"customer_id": customer_id, "limit": JOURNEY_SHOWN}),
+            run_query(request.app.state.store, "cross_sell", {"customer_id": customer_id, "k": OFFERS_SHOWN}))
         for offer in offers:
             offer["graph"] = charts.path_graph(offer.get("path"))
         return render(request, caller, "customer.html", p=profile[0], links=links, journey=journey, offers=offers,
@@ -264,7 +260,7 @@ class Views:
                       summary=summary, kept=kept)
 
     async def review(self, request: Request, caller: Caller) -> Response:
-        pairs = await _rows(request, "review_queue", {"limit": QUEUE_SHOWN})
+        pairs = await run_query(request.app.state.store, "review_queue", {"limit": QUEUE_SHOWN})
         return render(request, caller, "review.html", pairs=pairs, done=request.query_params.get("done"))
 
     async def decide(self, request: Request, caller: Caller) -> Response:
