@@ -52,6 +52,7 @@ class GoldenCustomer(TypedDict, total=False):
     email_opt_in: bool | None
     sms_opt_in: bool | None
     sources: list[str] | None
+    golden_sources: str | None
     scores_as_of: dt.datetime
     rfm_segment: str | None
     rfm_r: int

@@ -11,7 +11,7 @@ from .explain import explain
 from .records import match_record
 from .resolve import ResolveReport, record_traits, resolve
 from .stored_model import load_model as match_model
-from .survivorship import CONSENTS, customer_id, golden
+from .survivorship import CONSENTS, customer_id, golden, sources_of
 
 __all__ = ["CONSENTS", "Link", "ResolveConfig", "ResolveReport", "clusters", "customer_id", "explain", "golden",
-           "match_model", "match_record", "read_config", "record_traits", "resolve"]
+           "match_model", "match_record", "read_config", "record_traits", "resolve", "sources_of"]

@@ -5,7 +5,7 @@ The API and the CLI call these (and the query catalogue for reads), never the en
 - load: ``load_sources`` (``plan_sources`` to check first); each batch is one transaction
   and a re-run is idempotent; ``generate`` writes sample exports to load.
 - resolve: ``resolve`` (identity resolution, then scores); ``explain`` says why two records
-  are or are not one customer.
+  are or are not one customer; ``sources_of`` reads which record each golden attribute came from.
 - decisions: ``unmerge``, ``confirm``, ``reject``: one transaction each, touching only the
   records the decision can move.
 - ``update_consents`` and ``erase``: one transaction each.
@@ -18,7 +18,7 @@ function per action, and a wrapper would only repeat their signatures.
 """
 
 from custgraph.loaders import FileProgress, FileReport, LoadReport, load_sources, plan_sources
-from custgraph.resolution import ResolveConfig, ResolveReport, explain, match_model, read_config
+from custgraph.resolution import ResolveConfig, ResolveReport, explain, match_model, read_config, sources_of
 from custgraph.samples import SOURCES, generate
 
 from .consents import update_consents
@@ -69,6 +69,7 @@ __all__ = [
     "reject",
     "resolve",
     "score_customers",
+    "sources_of",
     "summarise",
     "unmerge",
     "update_consents",

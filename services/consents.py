@@ -34,7 +34,9 @@ def update_consents(store: Store, customer_id: str, changes: dict[str, bool], by
     said = [{"identity_id": identity, "consent_at": at, "consent_by": by,
              **{f"consent_{name}": value for name, value in changes.items()}} for identity in identities]
     records = [{**(store.get_node("Identity", row["identity_id"]) or {}), **row} for row in said]
-    consents = {name: golden(records)[name] for name in CONSENTS}
-    # One transaction: the records and the golden customer agree at every moment.
-    store.write(GraphBatch(nodes=[("Identity", said), ("Customer", [{"customer_id": customer_id, **consents}])]))
+    after = golden(records)
+    consents = {name: after[name] for name in CONSENTS}
+    # One transaction: the records and the golden customer (and where its attributes came from) agree.
+    store.write(GraphBatch(nodes=[("Identity", said), ("Customer", [{"customer_id": customer_id, **consents,
+                                                                      "golden_sources": after["golden_sources"]}])]))
     return consents

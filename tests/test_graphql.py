@@ -58,6 +58,7 @@ CUSTOMER = """
 query One($id: String!) {
   customer(id: $id) {
     id name email phone sources
+    goldenSources { attribute identity source stated }
     identities { id source email }
     links { a b rule score evidence }
     interactions { key count }
@@ -80,6 +81,11 @@ def test_a_customer_with_everything_around_it(client: TestClient) -> None:
     profile = store.run(queries.get("customer_profile"), {"customer_id": busy})[0]
     assert customer["name"] == profile["customer"]["name"]
     assert [i["id"] for i in customer["identities"]] == [i["identity_id"] for i in profile["identities"]]
+    records = {i["identity_id"]: i for i in profile["identities"]}
+    taken = {s["attribute"]: s for s in customer["goldenSources"]}
+    assert taken["name"]["identity"] in records and taken["email"]["source"] == records[taken["email"]["identity"]][
+        "source"]
+    assert records[taken["email"]["identity"]]["email"] == customer["email"]  # the record holds the golden value
     assert sum(c["count"] for c in customer["interactions"]) == profile["interactions"]
     assert len(customer["journey"]) == min(5, profile["interactions"])
     assert customer["crossSell"] and customer["crossSell"][0]["path"]["nodes"][0]["key"] == busy
@@ -96,6 +102,7 @@ def test_readers_see_masked_contact_data_and_cannot_change_anything(client: Test
     masked = _ask(client, CUSTOMER, key=READER, id=busy)["data"]["customer"]
     assert full["email"] and masked["email"] != full["email"] and "***" in masked["email"]
     assert all(i["email"] is None or "***" in i["email"] for i in masked["identities"])
+    assert {s["identity"] for s in masked["goldenSources"]} <= {i["id"] for i in masked["identities"]}  # pseudonyms
     assert masked["name"] == full["name"]
     a, b = full["identities"][0]["id"], full["identities"][-1]["id"]
     mutation = "mutation($a: String!, $b: String!) { unmerge(a: $a, b: $b, reason: \"test\") { customerA } }"
@@ -150,7 +157,7 @@ def test_search_pages_with_cursors(client: TestClient) -> None:
 # size): every other list field of the schema must have a cursor-paged twin, NAME + "Page".
 BOUNDED_LISTS = {"sources", "interactions", "channels", "evidence", "skus", "because", "nodes", "relationships",
                  "variant", "via", "customers", "crossSell", "crossSellPaths", "journeyVariants", "transitions",
-                 "funnel", "edges"}
+                 "funnel", "edges", "goldenSources"}  # goldenSources: one per golden attribute at most
 
 
 def test_every_list_that_grows_has_a_paged_twin() -> None:

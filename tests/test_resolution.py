@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gc
 import io
 import subprocess
@@ -393,3 +394,19 @@ def test_golden_names_take_one_form_per_script() -> None:
     assert golden([crm, shop])["name"] == "Emily Stewart"
     japanese = {"identity_id": "crm:2", "trust": 90, "name": "山田 花子", "name_norm": "山田 花子"}
     assert golden([japanese])["name"] == "山田 花子"  # family name first, as written
+
+
+def test_golden_sources_name_the_record_each_attribute_came_from() -> None:
+    from custgraph.resolution import golden, sources_of
+
+    crm = {"identity_id": "crm:1", "source": "crm", "trust": 90, "name": "Emily Stewart", "email": None,
+           "city": "Perth", "email_opt_in": False}
+    shop = {"identity_id": "shop:1", "source": "shop", "trust": 50, "name": "Em Stewart", "email": "em@example.com",
+            "city": "Sydney", "email_opt_in": True}
+    origin, stated = sources_of(golden([crm, shop]))
+    assert origin == {"name": "crm:1", "city": "crm:1", "email_opt_in": "crm:1", "email": "shop:1"}
+    assert stated == frozenset()
+    said = {"consent_email_opt_in": True, "consent_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "consent_by": "api"}
+    origin, stated = sources_of(golden([crm, {**shop, **said}]))
+    assert origin["email_opt_in"] == "shop:1" and stated == {"email_opt_in"}
+    assert sources_of({"customer_id": "written-before-sources"}) == ({}, frozenset())

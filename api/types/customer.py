@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
+from custgraph.services import sources_of
 from strawberry.types import Info
 
 from ..context import JOURNEY_CAP, OFFERS_CAP, RequestContext
@@ -30,8 +31,8 @@ from ..rows import (
 from .journey import Touchpoint
 from .offers import Offer
 
-__all__ = ["BoughtProduct", "ChurnRisk", "Count", "Customer", "Identity", "Link", "Nps", "Prospect", "RepServing",
-           "Segment"]
+__all__ = ["BoughtProduct", "ChurnRisk", "Count", "Customer", "GoldenSource", "Identity", "Link", "Nps", "Prospect",
+           "RepServing", "Segment"]
 
 NO_PROFILE = as_row(ProfileRow, {"customer": {}, "identities": [], "by_type": [], "by_channel": [], "products": [],
                                  "reps": [], "purchases": None, "revenue": None, "latest_nps": None})
@@ -68,6 +69,16 @@ class Identity:
         return Identity(id=record_id(caller, context.pseudonym_key, row["identity_id"]) or "", source=row["source"],
                         name=row["name"], email=contact(caller, "email", row["email"]),
                         phone=contact(caller, "phone", row["phone"]))
+
+
+@strawberry.type
+class GoldenSource:
+    """Where one golden attribute came from: the record whose value won survivorship."""
+
+    attribute: str
+    identity: str = strawberry.field(description="the record's id (pseudonymised for readers)")
+    source: str | None = strawberry.field(description="the record's source system")
+    stated: bool = strawberry.field(description="a consent the person gave or withdrew themselves (updateConsents)")
 
 
 @strawberry.type
@@ -205,6 +216,16 @@ class Customer:
     @strawberry.field(description="the source systems that know this customer")
     async def sources(self, info: Info[RequestContext, None]) -> list[str]:
         return list((await self._golden(info)).get("sources") or [])
+
+    @strawberry.field(description="which record each golden attribute came from (attributes without a value left out)")
+    async def golden_sources(self, info: Info[RequestContext, None]) -> list[GoldenSource]:
+        profile = await self._profile(info)
+        origin, stated = sources_of(dict(profile["customer"]))
+        systems = {row["identity_id"]: row["source"] for row in profile["identities"]}
+        caller, key = info.context.caller, info.context.pseudonym_key
+        return [GoldenSource(attribute=attribute, identity=record_id(caller, key, identity) or "",
+                             source=systems.get(identity), stated=attribute in stated)
+                for attribute, identity in sorted(origin.items())]
 
     @strawberry.field(description="the source records resolved to this customer")
     async def identities(self, info: Info[RequestContext, None]) -> list[Identity]:
