@@ -4,6 +4,7 @@ numbers against the named queries, decisions, and nothing loaded from another or
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from custgraph.api import create_app
 from custgraph.api.auth import KeyRing
 from custgraph.api.dashboard.i18n import LABELS
 from custgraph.samples import generate
-from custgraph.services import read_answers, read_journeys, read_summary
+from custgraph.services import read_answers, read_journeys, read_summary, update_consents
 from starlette.testclient import TestClient
 
 from custgraph import queries
@@ -115,6 +116,37 @@ def test_the_numbers_shown_are_the_named_queries_answers(client: TestClient) -> 
     page = client.get("/journeys?through=purchase&direction=into&depth=2").text
     shown = re.findall(r'data-testid="path-customers">([\d,]+)<', page)
     assert shown and [int(n.replace(",", "")) for n in shown] == [row["customers"] for row in paths]
+
+
+def test_every_golden_attribute_names_the_record_it_came_from(client: TestClient) -> None:
+    records = _rows(client, "identity_records")
+    members: dict[str, list[dict[str, object]]] = {}
+    for row in records:
+        if row["customer_id"]:
+            members.setdefault(str(row["customer_id"]), []).append(row["props"])  # type: ignore[arg-type]
+    spread = sorted((c for c, props in members.items() if len({p["source"] for p in props}) > 2), key=str)[:5]
+    assert spread, "no customer with records in three sources"
+    _sign_in(client, ADMIN)
+    checked = 0
+    for customer in spread:
+        page = client.get(f"/customers/{customer}").text
+        shown = re.findall(r'<tr data-attribute="(\w+)"><th scope="row">[^<]*</th>\s*<td[^>]*>([^<]*)</td>\s*'
+                           r'<td data-testid="taken-from">([^<]*)</td>', page)
+        assert {attribute for attribute, _, _ in shown} >= {"name", "email"}
+        by_id = {str(p["identity_id"]): p for p in members[customer]}
+        for attribute, value, taken in shown:
+            record = by_id[taken.split(" (")[0]]  # one of this customer's own records ...
+            if attribute not in ("name", "birth_date", "email_opt_in", "sms_opt_in"):
+                assert str(record[attribute]) == value, (customer, attribute)  # ... holding the value shown
+            checked += 1
+    assert checked >= 10
+    # A consent the person gave themselves is marked as theirs, not a source's.
+    update_consents(client.app.state.store, spread[0], {"sms_opt_in": True}, by="test")  # type: ignore[attr-defined]
+    page = client.get(f"/customers/{spread[0]}").text
+    row = re.search(r'<tr data-attribute="sms_opt_in">.*?</tr>', page, re.DOTALL)
+    stated = LABELS["stated"][0]
+    assert row and stated in html.unescape(row.group(0)) and LABELS["yes"][0] in row.group(0)
+    assert stated not in html.unescape(page.replace(row.group(0), ""))
 
 
 def test_a_reader_never_sees_contact_data(client: TestClient) -> None:

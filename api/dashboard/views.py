@@ -24,6 +24,7 @@ from custgraph.services import (
     read_journeys,
     read_summary,
     reject,
+    sources_of,
     summarise,
     unmerge,
 )
@@ -49,6 +50,11 @@ OFFERS_SHOWN = 5
 QUEUE_SHOWN = 50
 ANSWERS_SHOWN = 50  # survey answers a heat-map cell lists
 DROPPED_SHOWN = 10  # customers listed under each funnel step they dropped off at
+# The golden attributes a profile lists, each with the record it came from (the mask kind is the
+# attribute: readers see e-mail and phone masked and the rest of the contact data withheld).
+GOLDEN_SHOWN = ("name", "name_kana", "email", "phone", "street", "postal_code", "city", "region", "country",
+                "birth_date", "loyalty_id", "email_opt_in", "sms_opt_in")
+UNMASKED = frozenset({"name", "name_kana", "city", "region", "country", "email_opt_in", "sms_opt_in"})
 DECISIONS: dict[str, Callable[[Store, ResolveConfig, str, str, str, str], DecisionReport]] = {
     "confirm": confirm, "reject": reject, "unmerge": unmerge}
 
@@ -194,7 +200,7 @@ class Views:
         for offer in offers:
             offer["graph"] = charts.path_graph(offer.get("path"))
         return render(request, caller, "customer.html", p=profile[0], links=links, journey=journey, offers=offers,
-                      done=request.query_params.get("done"))
+                      attributes=_golden_rows(profile[0]), done=request.query_params.get("done"))
 
     async def journeys(self, request: Request, caller: Caller) -> Response:
         steps = [step for step in request.query_params.getlist("step") if step][:MAX_STEPS]
@@ -300,3 +306,13 @@ class Views:
             return render(request, caller, "message.html", status=400, message_key="error", detail=str(error))
         done = f"erased:{len(report.customers)}:{report.identities}:{report.interactions}"
         return RedirectResponse(f"/customers?{urlencode({'done': done})}", status_code=303)
+
+
+def _golden_rows(profile: dict[str, Any]) -> list[dict[str, Any]]:
+    """The profile's golden attributes with a value, each with the record it came from (a record's
+    id names its source: ``crm:C-0000025``)."""
+    customer = profile["customer"]
+    origin, stated = sources_of(customer)
+    return [{"attribute": name, "value": customer[name], "masked": name not in UNMASKED,
+             "identity_id": origin.get(name), "stated": name in stated}
+            for name in GOLDEN_SHOWN if customer.get(name) not in (None, "")]
