@@ -17,7 +17,8 @@ from custgraph.errors import ConfigError
 
 __all__ = ["ResolveConfig", "read_config"]
 
-RULES = ("email", "phone_and_family_name", "loyalty_id")
+# identify: a visitor's record signed in as a known one (live events, loaders/events.py).
+RULES = ("email", "phone_and_family_name", "loyalty_id", "identify")
 
 
 @dataclass(frozen=True)

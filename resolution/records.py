@@ -51,6 +51,7 @@ class MatchRecord:
     names: tuple[str, ...]  # each name form with its tokens sorted, for order-free comparison
     kanji: tuple[bool, ...]  # per name form: written in kanji (comparable only with kanji forms)
     family: frozenset[str]  # family-name candidates (tokens that may be the family name)
+    person: str = ""  # the record a visitor signed in as (``known_as``), else the record itself
 
 
 # The fields survivorship reads besides the compared ones: a new street or a later timestamp
@@ -67,6 +68,8 @@ def fingerprint(props: dict[str, Any], context: tuple[Any, ...] = ()) -> str:
     scoring context (``context``: the prior and how common the record's name and e-mail stem are):
     a record whose digest changed is resolved again and its customer rewritten."""
     values = [str(props.get(name)) for name in _DIGESTED] + [str(item) for item in context]
+    if props.get("known_as"):  # only when there: digests of records without it stay as they were
+        values.append(f"known_as={props['known_as']}")
     return hashlib.sha256(_DIGEST_TEXT.encode(values).encode()).hexdigest()[:16]
 
 
@@ -188,4 +191,5 @@ def match_record(props: dict[str, Any]) -> MatchRecord:
         names=names_tuple,
         kanji=tuple(bool(_CJK.search(form)) for form in names_tuple),
         family=frozenset(family),
+        person=str(props.get("known_as") or props["identity_id"]),
     )

@@ -135,13 +135,15 @@ def score_basis(store: Store, raw: list[MatchRecord], config: ResolveConfig, tra
 
 
 def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progress | None = None,
-            train: bool = False) -> ResolveReport:
+            train: bool = False, may_train: bool = True) -> ResolveReport:
+    """``may_train=False``: score with the stored model (or by the rules alone without one) even
+    when the store has grown past ``retrain_growth``; live events settle so, never pausing to train."""
     with settled_objects() as settle:
-        return _resolve(store, config, full, say, train, settle)
+        return _resolve(store, config, full, say, train, settle, may_train)
 
 
 def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | None, train: bool,
-             settle: Callable[[], None]) -> ResolveReport:
+             settle: Callable[[], None], may_train: bool = True) -> ResolveReport:
     report = ResolveReport()
     clock = time.perf_counter()
 
@@ -165,7 +167,7 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
     for row in store.run(named_query("identity_links")):
         stored[row["type"]][_pair(str(row["a"]), str(row["b"]))] = row["props"]
     phase("read")
-    basis, report.trained = score_basis(store, raw, config, train, say)
+    basis, report.trained = score_basis(store, raw, config, train, say, may_train)
     phase("train" if report.trained else "prepare")  # placeholders, features (and the model)
     report.model_id = basis.model.model_id if basis.model else ""
     report.placeholders = basis.placeholders.describe()[:20]

@@ -155,7 +155,8 @@ def rule_pairs(records: Sequence[MatchRecord], rules: Sequence[str],
     ``records`` already hold no placeholder values (``features.without_placeholders``)."""
     found: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
     checks = [("email", "email", ("email: same",)), ("loyalty_id", "loyalty_id", ("loyalty_id: same",)),
-              ("phone_and_family_name", "phone", ("phone: same", "family_name: same"))]
+              ("phone_and_family_name", "phone", ("phone: same", "family_name: same")),
+              ("identify", "person", ("identify: the visitor signed in as this record",))]
     for rule, key, evidence in checks:
         if rule not in rules:
             continue
