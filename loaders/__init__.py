@@ -1,7 +1,9 @@
-"""Loaders: read source exports, validate, normalise and write them through the Store."""
+"""Loaders: read source exports and live events, validate, normalise and write them through the Store."""
 
-from .load import LAST_LOAD, load_sources, plan_sources
+from .events import EVENT_TYPES, EventRejected, EventRows, parse_event
+from .load import LAST_LOAD, erased_among, load_sources, plan_sources, tombstone_functions
 from .progress import FileProgress
 from .report import FileReport, LoadReport
 
-__all__ = ["LAST_LOAD", "FileProgress", "FileReport", "LoadReport", "load_sources", "plan_sources"]
+__all__ = ["EVENT_TYPES", "LAST_LOAD", "EventRejected", "EventRows", "FileProgress", "FileReport", "LoadReport",
+           "erased_among", "load_sources", "parse_event", "plan_sources", "tombstone_functions"]

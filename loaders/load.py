@@ -48,7 +48,7 @@ from .readers import read_rows
 from .report import FileReport, LoadReport, RejectWriter
 from .validate import RowParser
 
-__all__ = ["PlannedFile", "load_sources", "plan_sources"]
+__all__ = ["PlannedFile", "erased_among", "load_sources", "plan_sources", "tombstone_functions"]
 
 # Batches of one file have distinct keys and point only at nodes of earlier files,
 # so two can be written at once; the store's transactions keep each one whole.
@@ -303,26 +303,12 @@ class _Loader:
         ))
 
     def _tombstone_functions(self) -> list[Callable[[str], str]]:
-        """Unkeyed tombstones of older versions always; keyed ones when the store has them, with
-        the key they were made with (a load with another key would let erased persons back)."""
-        functions: list[Callable[[str], str]] = [legacy_tombstone]
-        marker = self.store.get_node("Erased", KEY_NODE)
-        if marker is not None:
-            key = self.erasure_key
-            if key is None:
-                raise ConfigError("CUSTGRAPH_ERASURE_KEY_FILE", "this store holds erasures made with a key that is not "
-                                  "here: copy the erasure key file from the machine that erased, or set the variable")
-            if marker.get("fingerprint") != key.fingerprint:
-                raise ConfigError("CUSTGRAPH_ERASURE_KEY_FILE", f"the erasure key in {key.path} is not the one this "
-                                  "store's erasures were made with; loading with it would bring erased persons back")
-            functions.append(key.tombstone)
-        return functions
+        return tombstone_functions(self.store, self.erasure_key)
 
     def _erased(self, identities: set[str]) -> set[str]:
         """Those of ``identities`` erased on request (graph/erased.py): their rows are skipped."""
         assert self.tombstones is not None
-        by_key = {tombstone(identity): identity for identity in identities for tombstone in self.tombstones}
-        return {by_key[key] for key in self._existing("Erased", set(by_key))}
+        return erased_among(self.store, identities, self.tombstones)
 
     def _customers(self, plan: PlannedFile, batch: list[_Pending], reject: Reject, notes: Counter[str]) -> _Work:
         nodes = [identity_node(plan.mapping, pending.row, notes) for pending in batch]
@@ -388,6 +374,28 @@ class _Work:
     label: str
     batch: PreparedBatch | None
     erased: int = 0  # rows skipped because their record was erased on request
+
+
+def tombstone_functions(store: Store, erasure_key: ErasureKey | None) -> list[Callable[[str], str]]:
+    """Unkeyed tombstones of older versions always; keyed ones when the store has them, with
+    the key they were made with (a load with another key would let erased persons back)."""
+    functions: list[Callable[[str], str]] = [legacy_tombstone]
+    marker = store.get_node("Erased", KEY_NODE)
+    if marker is not None:
+        if erasure_key is None:
+            raise ConfigError("CUSTGRAPH_ERASURE_KEY_FILE", "this store holds erasures made with a key that is not "
+                              "here: copy the erasure key file from the machine that erased, or set the variable")
+        if marker.get("fingerprint") != erasure_key.fingerprint:
+            raise ConfigError("CUSTGRAPH_ERASURE_KEY_FILE", f"the erasure key in {erasure_key.path} is not the one "
+                              "this store's erasures were made with; loading with it would bring erased persons back")
+        functions.append(erasure_key.tombstone)
+    return functions
+
+
+def erased_among(store: Store, identities: set[str], tombstones: list[Callable[[str], str]]) -> set[str]:
+    """Those of ``identities`` erased on request (graph/erased.py)."""
+    by_key = {tombstone(identity): identity for identity in identities for tombstone in tombstones}
+    return {by_key[str(key)] for key in store.existing_keys("Erased", set(by_key))}
 
 
 def interaction_node(source: str, row: dict[str, Any]) -> NodeRow:

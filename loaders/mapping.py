@@ -27,7 +27,7 @@ from .contract import ENTITIES
 
 __all__ = ["SourceMapping", "read_mapping"]
 
-_SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def read_mapping(folder: Path) -> SourceMapping:
 
 
 def _checked(path: Path, mapping: SourceMapping) -> SourceMapping:
-    if not _SOURCE_NAME.match(mapping.name):
+    if not SOURCE_NAME.match(mapping.name):
         raise SourceFileError(str(path), None, "source.name",
                               f"{mapping.name!r} is not a source name (lower-case letters, digits, - and _)")
     try:
