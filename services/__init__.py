@@ -9,6 +9,8 @@ The API and the CLI call these (and the query catalogue for reads), never the en
 - decisions: ``unmerge``, ``confirm``, ``reject``: one transaction each, touching only the
   records the decision can move.
 - ``update_consents`` and ``erase``: one transaction each.
+- live events: ``take_events`` (a batch, one transaction, durable when it returns), then
+  ``settle_events`` (resolve the records they wrote, rebuild their customers' journeys).
 - scores: ``score_customers`` (run by ``resolve``).
 - the dashboard's summary: ``refresh_summary`` (run by ``resolve``), ``read_summary`` and
   ``read_journeys``; ``summarise`` computes it without keeping it.
@@ -24,6 +26,7 @@ from custgraph.samples import SOURCES, generate
 from .consents import update_consents
 from .decisions import DecisionReport, confirm, reject, unmerge
 from .erasure import ErasureReport, erase
+from .events import MAX_EVENTS, EventOutcome, EventsTaken, settle_events, take_events, unsettled
 from .resolving import resolve
 from .scoring import CHURN_FIELDS, SEGMENT_FIELDS, Scores, score_customers
 from .summaries import (
@@ -40,11 +43,14 @@ from .summaries import (
 
 __all__ = [
     "CHURN_FIELDS",
+    "MAX_EVENTS",
     "SEGMENT_FIELDS",
     "SOURCES",
     "Answers",
     "DecisionReport",
     "ErasureReport",
+    "EventOutcome",
+    "EventsTaken",
     "FileProgress",
     "FileReport",
     "Journeys",
@@ -69,8 +75,11 @@ __all__ = [
     "reject",
     "resolve",
     "score_customers",
+    "settle_events",
     "sources_of",
     "summarise",
+    "take_events",
     "unmerge",
+    "unsettled",
     "update_consents",
 ]

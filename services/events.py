@@ -1,0 +1,166 @@
+"""Live events: ``take_events`` writes a batch as one unit of work; ``settle_events`` then resolves
+the records they wrote and rebuilds their customers' journeys.
+
+Why two steps: taking must answer fast and be durable when it answers (the sender may forget
+the events then), so it writes only what the events are. Settling reads the records around
+them (resolution, derived links) and is redone whole if cut off: a batch of events is taken
+once, but its settling may run again with no harm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from custgraph.graph import ErasureKey, NodeRow, RelationshipRow, Store, one_writer, typed_batch
+from custgraph.loaders import EventRejected, EventRows, erased_among, parse_event, tombstone_functions
+from custgraph.queries import get as named_query
+from custgraph.resolution import ResolveConfig
+from custgraph.resolution import resolve as resolve_identities
+
+__all__ = ["MAX_EVENTS", "EventOutcome", "EventsTaken", "settle_events", "take_events", "unsettled"]
+
+MAX_EVENTS = 500  # per request or Kafka poll: a bigger batch is refused whole (HTTP 413)
+# The Summary node that says when events were last taken and settled: a process killed between
+# the two leaves taken_at ahead, and the next one to start settles everything (``unsettled``).
+EVENTS = "events"
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What became of one event: ``accepted`` (written), ``duplicate`` (its messageId was taken
+    before: nothing changed), ``ignored`` (its person was erased on request) or ``rejected``
+    (``field`` and ``reason`` say why; nothing of it was written)."""
+
+    message_id: str | None
+    status: str
+    field: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class EventsTaken:
+    outcomes: list[EventOutcome]
+    records: set[str] = field(default_factory=set)  # Identity records new or changed: to resolve
+    performers: set[str] = field(default_factory=set)  # records with new touchpoints: their journeys
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status in ("accepted", "duplicate"))
+
+
+def _message_id(event: Any) -> str | None:
+    value = event.get("messageId") if isinstance(event, dict) else None
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def _unknown_reference(rows: EventRows, channels: set[Any], reps: set[Any], products: set[Any]) -> EventRejected | None:
+    if rows.channel_id and rows.channel_id not in channels:
+        return EventRejected("properties.channel", f"unknown channel {rows.channel_id!r}")
+    if rows.rep_id and rows.rep_id not in reps:
+        return EventRejected("properties.rep", f"unknown rep {rows.rep_id!r}")
+    missing = [sku for sku in rows.skus if sku not in products]
+    if missing:
+        return EventRejected("properties.sku", f"unknown product {missing[0]!r}")
+    return None
+
+
+@one_writer("take events")
+def take_events(store: Store, events: Sequence[Any], default_source: str,
+                erasure_key: ErasureKey | None = None) -> EventsTaken:
+    """Check every event and write the good ones in one transaction: when this returns, they are
+    durable. A bad event is answered with its field and reason and never stops the others."""
+    outcomes: list[EventOutcome | None] = [None] * len(events)
+    parsed: dict[int, EventRows] = {}
+    seen: set[tuple[str, str]] = set()
+    for index, event in enumerate(events):
+        try:
+            rows = parse_event(event, default_source)
+        except EventRejected as bad:
+            outcomes[index] = EventOutcome(_message_id(event), "rejected", bad.field, bad.reason)
+            continue
+        if (rows.source, rows.message_id) in seen:
+            outcomes[index] = EventOutcome(rows.message_id, "duplicate")
+            continue
+        seen.add((rows.source, rows.message_id))
+        parsed[index] = rows
+    channels = store.existing_keys("Channel", {r.channel_id for r in parsed.values() if r.channel_id})
+    reps = store.existing_keys("Rep", {r.rep_id for r in parsed.values() if r.rep_id})
+    products = store.existing_keys("Product", {sku for r in parsed.values() for sku in r.skus})
+    records = {str(node.key) for r in parsed.values() for node in r.identities}
+    erased = erased_among(store, records, tombstone_functions(store, erasure_key)) if records else set()
+    taken_before = store.existing_keys("Interaction", {r.interaction.key for r in parsed.values() if r.interaction})
+    known = store.existing_keys("Identity", records)
+
+    identities: dict[str, dict[str, Any]] = {}
+    interactions: list[NodeRow] = []
+    performed, via, handled_by, about = [], [], [], []
+    taken = EventsTaken([])
+    for index, rows in parsed.items():
+        unknown = _unknown_reference(rows, channels, reps, products)
+        if unknown is not None:
+            outcomes[index] = EventOutcome(rows.message_id, "rejected", unknown.field, unknown.reason)
+            continue
+        if any(str(node.key) in erased for node in rows.identities):
+            outcomes[index] = EventOutcome(rows.message_id, "ignored", None, "the person was erased on request")
+            continue
+        if rows.interaction is not None and rows.interaction.key in taken_before:
+            outcomes[index] = EventOutcome(rows.message_id, "duplicate")
+            continue
+        outcomes[index] = EventOutcome(rows.message_id, "accepted")
+        for node in rows.identities:
+            identities.setdefault(str(node.key), {}).update(node.properties)
+            if node.key not in known or len(node.properties) > 2:  # new, or more than source and source_id
+                taken.records.add(str(node.key))
+        if rows.interaction is not None:
+            key = rows.interaction.key
+            interactions.append(rows.interaction)
+            assert rows.performer is not None
+            performed.append(RelationshipRow(rows.performer, key))
+            taken.performers.add(rows.performer)
+            if rows.channel_id:
+                via.append(RelationshipRow(key, rows.channel_id))
+            if rows.rep_id:
+                handled_by.append(RelationshipRow(key, rows.rep_id))
+            about += [RelationshipRow(key, sku) for sku in rows.skus]
+    if identities or interactions:
+        keys = [node.key for node in interactions]
+        marker = NodeRow(EVENTS, {"taken_at": dt.datetime.now(dt.UTC)})
+        store.write(typed_batch(
+            [("Identity", [NodeRow(key, props) for key, props in identities.items()]), ("Interaction", interactions),
+             ("Summary", [marker])],
+            [("PERFORMED", performed), ("VIA", via), ("HANDLED_BY", handled_by), ("ABOUT", about)],
+            replace_from={"VIA": keys, "HANDLED_BY": keys, "ABOUT": keys}, replace_to={"PERFORMED": keys}))
+    taken.outcomes = [outcome for outcome in outcomes if outcome is not None]
+    assert len(taken.outcomes) == len(events)
+    return taken
+
+
+def unsettled(store: Store) -> bool:
+    """Whether events were taken after the last settling ended (a process stopped in between)."""
+    marker = store.get_node("Summary", EVENTS) or {}
+    return marker.get("taken_at") is not None and (
+        marker.get("settled_at") is None or marker["settled_at"] < marker["taken_at"])
+
+
+@one_writer("settle events")
+def settle_events(store: Store, config: ResolveConfig, records: set[str], performers: set[str],
+                  everything: bool = False) -> int:
+    """Resolve ``records`` (incrementally, with the stored match model: never pausing to train)
+    and rebuild the journeys of the customers of ``performers``; returns how many customers'
+    journeys were rebuilt. ``everything``: catch up after a stop (an incremental resolve finds
+    the changed records and the customers whose journeys lag). Scores and the dashboard's
+    summary wait for the next ``resolve``."""
+    marker = store.get_node("Summary", EVENTS) or {}
+    if records or everything:
+        resolve_identities(store, config, may_train=False)
+    customers: list[str] = []
+    if performers:
+        rows = store.run(named_query("identity_neighbourhood"), {"ids": sorted(performers)})
+        customers = sorted({str(row["customer_id"]) for row in rows if row["customer_id"]})
+        store.rebuild_derived(customers)
+    if marker.get("taken_at") is not None:  # settled up to what was taken when this began
+        store.upsert_nodes("Summary", [{"summary_id": EVENTS, "settled_at": marker["taken_at"]}])
+    return len(customers)
