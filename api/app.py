@@ -9,6 +9,7 @@ configured at all, which ``custgraph serve`` allows on loopback only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import secrets
@@ -42,10 +43,11 @@ from strawberry.extensions import (
 from custgraph.config import Config
 from custgraph.errors import BadRequestError, CustgraphError
 
-from .auth import Caller, KeyRing
+from .auth import Caller, KeyRing, presented_key
 from .context import RequestContext
 from .dashboard import SESSION_COOKIE, dashboard_routes
 from .errors import ErrorLoggingSchema, told
+from .events import Settler, events_endpoint, tracker
 from .limits import MAX_ALIASES, MAX_DEPTH, MAX_FIELDS, MAX_TOKENS, SizeLimit
 from .metrics import Metrics
 from .request_checks import check_request
@@ -106,10 +108,8 @@ class _GraphQL(GraphQL[RequestContext, None]):
 def _key(request: Request) -> str | None:
     """The request's key: a header, else the dashboard's sign-in cookie (so GraphiQL works for a
     signed-in user; the cookie is SameSite=Strict, so another site's page cannot send it)."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.headers.get("x-api-key") or request.cookies.get(SESSION_COOKIE)
+    return (presented_key(request.headers.get("authorization"), request.headers.get("x-api-key"))
+            or request.cookies.get(SESSION_COOKIE))
 
 
 def served_schema(metrics: Metrics) -> strawberry.Schema:
@@ -153,9 +153,14 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
         # allowed request from 127-132 ms to 52-68 ms at most (bench/api_limits.py).
         interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
+        app.state.settler = Settler(app.state.store, resolve_config)
+        settling = asyncio.create_task(app.state.settler.run(), name="custgraph-settler")
         try:
             yield
         finally:
+            settling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await settling
             sys.setswitchinterval(interval)
             gc.unfreeze()
             await app.state.store.aclose()
@@ -169,6 +174,8 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
         caller = keys.caller(_key(request))
         if caller is None:
             return _error(401, "a valid API key is needed (Authorization: Bearer KEY)")
+        if not caller.may("reader"):
+            return _error(403, "this key may only send events (POST /v1/events)")
         request.state.caller = caller
         deadline = asyncio.timeout(deadline_s)
         try:
@@ -203,8 +210,12 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
     async def metrics_endpoint(request: Request) -> PlainTextResponse:
         return PlainTextResponse(metrics.text(), media_type="text/plain; version=0.0.4")
 
+    async def events(request: Request) -> Response:
+        return await events_endpoint(request, keys, config.erasure_key_file)
+
     app = Starlette(
         routes=[Route("/graphql", graphql_endpoint, methods=["GET", "POST"]), Route("/healthz", healthz),
+                Route("/v1/events", events, methods=["POST", "OPTIONS"]), Route("/v1/track.js", tracker),
                 Route("/readyz", readyz), Route("/metrics", metrics_endpoint),
                 Mount("/static", StaticFiles(directory=STATIC), name="static"),
                 *dashboard_routes(keys, resolve_config, config.erasure_key_file)],

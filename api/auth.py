@@ -1,7 +1,9 @@
 """API keys and roles: who may see personal contact data, and who may change the store.
 
 Roles, in increasing power: ``reader`` (contact data masked), ``analyst`` (all
-read fields), ``admin`` (mutations too). Keys come from ``CUSTGRAPH_API_KEYS``
+read fields), ``admin`` (mutations too). Apart from them, ``collector``: a key that
+may send live events (``POST /v1/events``, which admins may use too) and nothing else,
+for a website or a system to hold. Keys come from ``CUSTGRAPH_API_KEYS``
 (``name:role:key`` entries separated by commas) and/or the file named by
 ``CUSTGRAPH_API_KEYS_FILE`` (one ``name role key`` per line, ``#`` comments).
 A request sends its key as ``Authorization: Bearer KEY`` or ``X-API-Key: KEY``.
@@ -18,9 +20,10 @@ from pathlib import Path
 
 from custgraph.errors import ConfigError
 
-__all__ = ["ROLES", "Caller", "KeyRing"]
+__all__ = ["COLLECTOR", "ROLES", "Caller", "KeyRing", "presented_key"]
 
 ROLES = ("reader", "analyst", "admin")
+COLLECTOR = "collector"
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,12 @@ class Caller:
     role: str
 
     def may(self, role: str) -> bool:
-        return ROLES.index(self.role) >= ROLES.index(role)
+        """Whether the caller has ``role`` or a stronger one; a collector has none of them."""
+        return self.role in ROLES and ROLES.index(self.role) >= ROLES.index(role)
+
+    @property
+    def sends_events(self) -> bool:
+        return self.role in (COLLECTOR, "admin")
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,8 @@ class KeyRing:
         callers = []
         first_seen: dict[str, str] = {}
         for where, name, role, key in entries:
-            if role not in ROLES:
-                raise ConfigError(where, f"role must be one of {', '.join(ROLES)}, not {role!r}")
+            if role not in (*ROLES, COLLECTOR):
+                raise ConfigError(where, f"role must be one of {', '.join((*ROLES, COLLECTOR))}, not {role!r}")
             if len(key) < 16:
                 raise ConfigError(where, "an API key needs at least 16 characters")
             if key in first_seen:  # which role would win is a guess nobody should have to make
@@ -78,3 +86,10 @@ class KeyRing:
             if key is not None and hmac.compare_digest(known.encode(), key.encode()):
                 found = caller
         return found
+
+
+def presented_key(authorization: str | None, x_api_key: str | None) -> str | None:
+    """The key a request presents: ``Authorization: Bearer KEY``, else ``X-API-Key``."""
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return x_api_key

@@ -20,29 +20,30 @@ from custgraph.errors import BadRequestError
 
 from .limits import MAX_TOKENS
 
-__all__ = ["MAX_BODY_BYTES", "check_request"]
+__all__ = ["MAX_BODY_BYTES", "check_request", "parse_json", "read_body"]
 
 MAX_BODY_BYTES = 256 * 1024  # a GraphQL document with variables; MAX_FIELDS bounds what it may ask
 _JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
-async def _body(request: Request) -> bytes:
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, refused (413) past ``limit`` bytes before it is all read."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise BadRequestError(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
+    if declared.isdigit() and int(declared) > limit:
+        raise BadRequestError(413, f"the request body is larger than {limit:,} bytes")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise BadRequestError(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
+        if size > limit:
+            raise BadRequestError(413, f"the request body is larger than {limit:,} bytes")
         chunks.append(chunk)
     body = b"".join(chunks)
     request._body = body  # starlette's own cache: strawberry reads the body through it
     return body
 
 
-def _parsed(text: str | bytes, what: str) -> Any:
+def parse_json(text: str | bytes, what: str) -> Any:
     try:
         return json.loads(text)
     except RecursionError:
@@ -90,11 +91,11 @@ async def check_request(request: Request) -> None:
         variables = params.get("variables")
         data: dict[str, Any] = {"query": params["query"], "operationName": params.get("operationName")}
         if variables is not None:
-            data["variables"] = _parsed(variables, "the variables parameter")
+            data["variables"] = parse_json(variables, "the variables parameter")
         _check_fields(data)
         return
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _JSON_TYPES:
         shown = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
         raise BadRequestError(415, f"send the operation as JSON with Content-Type: application/json ({shown} given)")
-    _check_fields(_parsed(await _body(request), "the request body"))
+    _check_fields(parse_json(await read_body(request), "the request body"))

@@ -150,7 +150,8 @@ class Views:
         form = await request.form()
         key = str(form.get("key", "")).strip()
         target = _safe_next(str(form.get("next", "/")))
-        if self.keys.empty or self.keys.caller(key) is None:
+        caller = None if self.keys.empty else self.keys.caller(key)
+        if caller is None or not caller.may("reader"):  # a collector's key only sends events
             return render(request, None, "signin.html", status=401, target=target, failed=True)
         response = RedirectResponse(target, status_code=303)
         remember(response, request, key)

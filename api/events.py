@@ -1,0 +1,151 @@
+"""``POST /v1/events``: live events in, per-event answers out; and the settler that resolves them.
+
+A request holds up to ``MAX_EVENTS`` events as ``{"batch": [...]}`` (Segment's batch form) or a
+JSON list. The answer is 200 with one outcome per event, in order, once the accepted ones are
+durable; a bad event is answered ``rejected`` with its field and reason and never stops the
+others. Only a request that is not a batch at all gets a 4xx.
+
+The settler runs in the serving process: every ``SETTLE_EVERY_S`` it resolves the records the
+events since the last pass wrote and rebuilds their customers' journeys, so an event shows in
+the journey, the dashboard's profile and cross-sell within seconds, without a resolve per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from custgraph.graph import ErasureKey, Store
+from custgraph.services import (
+    MAX_EVENTS,
+    EventOutcome,
+    EventsTaken,
+    ResolveConfig,
+    settle_events,
+    take_events,
+    unsettled,
+)
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from custgraph.errors import BadRequestError, CustgraphError
+
+from .auth import Caller, KeyRing, presented_key
+from .request_checks import parse_json, read_body
+
+__all__ = ["MAX_EVENT_BYTES", "SETTLE_EVERY_S", "TRACKER", "Settler", "events_endpoint", "tracker"]
+
+MAX_EVENT_BYTES = 4 * 1024 * 1024  # 500 events of 8 KiB each
+SETTLE_EVERY_S = 0.5
+TRACKER = Path(__file__).parent / "static" / "track.js"
+log = logging.getLogger("custgraph.events")
+
+
+class Settler:
+    """Collects what taken events touched and settles it in the background, one pass at a time."""
+
+    def __init__(self, store: Store, config: ResolveConfig) -> None:
+        self.store = store
+        self.config = config
+        self.records: set[str] = set()
+        self.performers: set[str] = set()
+        self.everything = False
+        self.passes = 0
+        self._wake = asyncio.Event()
+
+    def add(self, taken: EventsTaken) -> None:
+        self.records |= taken.records
+        self.performers |= taken.performers
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Until cancelled. A pass that fails keeps its work for the next one (and logs why)."""
+        try:
+            self.everything = await asyncio.to_thread(unsettled, self.store)
+        except CustgraphError as error:
+            log.warning("could not check for unsettled events: %s", error)
+        while True:
+            if not (self.records or self.performers or self.everything):
+                await self._wake.wait()
+            self._wake.clear()
+            records, performers, everything = self.records, self.performers, self.everything
+            self.records, self.performers, self.everything = set(), set(), False
+            try:
+                await asyncio.to_thread(settle_events, self.store, self.config, records, performers, everything)
+                self.passes += 1
+            except Exception:  # the server keeps taking events; the next pass retries
+                log.exception("settling events failed; retrying with the next pass")
+                self.records |= records
+                self.performers |= performers
+                self.everything = self.everything or everything
+            await asyncio.sleep(SETTLE_EVERY_S)
+
+
+def _events(data: Any) -> list[Any]:
+    events = data.get("batch") if isinstance(data, dict) else data
+    if not isinstance(events, list):
+        raise BadRequestError(400, 'the body must be {"batch": [event, ...]} or a JSON list of events')
+    if len(events) > MAX_EVENTS:
+        raise BadRequestError(413, f"{len(events)} events in one request; send at most {MAX_EVENTS}")
+    return events
+
+
+# Browsers on the company's sites send here from their own origin (track.js): the answer may be
+# read by any origin, since the key (not a cookie) is what lets a sender in.
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type, X-API-Key", "Access-Control-Max-Age": "86400"}
+
+
+def _answer(content: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(content, status_code=status, headers={**CORS, **(headers or {})})
+
+
+async def events_endpoint(request: Request, keys: KeyRing, erasure_key_file: str) -> Response:
+    """Take a batch of events: 200 with an outcome per event once the accepted ones are durable.
+    The key comes as a header, or as ``writeKey`` in the body (sendBeacon sends no headers)."""
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers=CORS)
+    try:
+        data = parse_json(await read_body(request, MAX_EVENT_BYTES), "the request body")
+    except BadRequestError as bad:
+        return _answer({"error": bad.message}, bad.status)
+    key = presented_key(request.headers.get("authorization"), request.headers.get("x-api-key"))
+    if key is None and isinstance(data, dict) and isinstance(data.get("writeKey"), str):
+        key = data["writeKey"]
+    caller: Caller | None = keys.caller(key)
+    if caller is None:
+        return _answer({"error": "a valid API key is needed (Authorization: Bearer KEY, or writeKey)"}, 401)
+    if not (keys.empty or caller.sends_events):
+        return _answer({"error": "sending events needs a collector or admin key"}, 403)
+    try:
+        events = _events(data)
+    except BadRequestError as bad:
+        return _answer({"error": bad.message}, bad.status)
+    store: Store = request.app.state.store
+    erasure_key = ErasureKey.read(erasure_key_file)
+    try:
+        taken = await asyncio.to_thread(take_events, store, events, caller.name, erasure_key)
+    except CustgraphError as error:  # the store is away or busy: nothing was taken, send again
+        log.warning("events refused: %s", error)
+        return _answer({"error": f"the events were not stored ({error}); send them again"}, 503,
+                       {"Retry-After": "1"})
+    request.app.state.settler.add(taken)
+    counts = Counter(outcome.status for outcome in taken.outcomes)
+    return _answer({**{status: counts[status] for status in ("accepted", "duplicate", "ignored", "rejected")},
+                    "events": [_outcome(outcome) for outcome in taken.outcomes]})
+
+
+def _outcome(outcome: EventOutcome) -> dict[str, str]:
+    """One event's answer, named as the event's own fields are (``messageId``)."""
+    answer = {"messageId": outcome.message_id, "status": outcome.status, "field": outcome.field,
+              "reason": outcome.reason}
+    return {name: value for name, value in answer.items() if value is not None}
+
+
+async def tracker(request: Request) -> Response:
+    """``/v1/track.js``: the browser tracker, for any site to load (it holds no key)."""
+    return FileResponse(TRACKER, media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"})
