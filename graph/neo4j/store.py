@@ -374,13 +374,17 @@ def _write_batch(tx: ManagedTransaction, batch: PreparedBatch) -> BatchResult:
 
 
 def _attachments(batch: PreparedBatch) -> dict[int, list[tuple[int, bool]]]:
-    """node part → [(relationship part, node is the start)] for parts wholly anchored on it."""
+    """node part → [(relationship part, node is the start)] for parts wholly anchored on it.
+
+    A part anchored on two node parts (events write an Identity, an Interaction and PERFORMED
+    between them in one batch) goes with the later one: nodes are written in the order given, so
+    its other ends exist when its star is written."""
     keys = [{node.key for node in nodes} for _, nodes in batch.nodes]
     attached: dict[int, list[tuple[int, bool]]] = {}
     for part_index, part in enumerate(batch.relationships):
         if not part.rows:
             continue
-        for node_index, (node_kind, _) in enumerate(batch.nodes):
+        for node_index, (node_kind, _) in reversed(list(enumerate(batch.nodes))):
             if part.kind.start == node_kind.label and all(row.start in keys[node_index] for row in part.rows):
                 attached.setdefault(node_index, []).append((part_index, True))
                 break
