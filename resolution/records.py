@@ -193,3 +193,9 @@ def match_record(props: dict[str, Any]) -> MatchRecord:
         family=frozenset(family),
         person=str(props.get("known_as") or props["identity_id"]),
     )
+
+
+def comparable(record: MatchRecord) -> bool:
+    """Whether the record holds anything the model compares (a bare visitor's record does not)."""
+    return bool(record.names or record.email or record.phone or record.birth_date or record.postal_code
+                or record.street or record.city or record.loyalty_id)

@@ -32,7 +32,7 @@ from .config import ResolveConfig
 from .engines import open_engine
 from .features import Placeholders, feature_table, find_placeholders, term_frequencies, without_placeholders
 from .model import MatchModel
-from .records import MatchRecord, fingerprint, match_record
+from .records import MatchRecord, comparable, fingerprint, match_record
 from .scoring import rule_pairs, score_pairs
 from .stored_model import load_model, train_model
 from .survivorship import customer_id, golden
@@ -135,15 +135,17 @@ def score_basis(store: Store, raw: list[MatchRecord], config: ResolveConfig, tra
 
 
 def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progress | None = None,
-            train: bool = False, may_train: bool = True) -> ResolveReport:
+            train: bool = False, may_train: bool = True, catch_up: bool = True) -> ResolveReport:
     """``may_train=False``: score with the stored model (or by the rules alone without one) even
-    when the store has grown past ``retrain_growth``; live events settle so, never pausing to train."""
+    when the store has grown past ``retrain_growth``; live events settle so, never pausing to train.
+    ``catch_up=False``: skip the whole-graph search for customers whose journeys lag their
+    records' touchpoints, for a caller that rebuilds those customers itself (settling events)."""
     with settled_objects() as settle:
-        return _resolve(store, config, full, say, train, settle, may_train)
+        return _resolve(store, config, full, say, train, settle, may_train, catch_up)
 
 
 def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | None, train: bool,
-             settle: Callable[[], None], may_train: bool = True) -> ResolveReport:
+             settle: Callable[[], None], may_train: bool = True, catch_up: bool = True) -> ResolveReport:
     report = ResolveReport()
     clock = time.perf_counter()
 
@@ -179,8 +181,11 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
     report.records, report.dirty = len(ids), len(dirty)
 
     every = full or len(dirty) == len(ids)  # scoring all pairs at once is cheaper than changed against kept
-    scored = [] if basis.model is None or not dirty else score_pairs(
-        open_engine(config.engine), basis.model, basis.table, basis.frequencies, None if every else dirty,
+    # A record with nothing to compare (a website visitor's) shares no blocking key: no pair to score.
+    to_score = dirty if every else {record.identity_id for record in basis.records
+                                    if record.identity_id in dirty and comparable(record)}
+    scored = [] if basis.model is None or not to_score else score_pairs(
+        open_engine(config.engine), basis.model, basis.table, basis.frequencies, None if every else to_score,
         config.review_threshold)
     ruled = rule_pairs(basis.records, config.rules, None if every else dirty)
     report.compared = len(scored) + len(ruled)
@@ -272,7 +277,7 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
     # Touchpoints loaded for records that did not change leave their customer's HAD / NEXT /
     # BOUGHT behind; the consistency query finds those customers (a whole-graph query, needless
     # when this run has just rebuilt every customer, as a first or full run does).
-    behind = [] if customers_after <= new_customers else sorted(
+    behind = [] if customers_after <= new_customers or not catch_up else sorted(
         {str(row["customer_id"]) for row in store.run(named_query("derived_mismatches"))})
     store.rebuild_derived(behind)
     report.customers_caught_up = len(behind)
