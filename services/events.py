@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from custgraph.graph import ErasureKey, NodeRow, RelationshipRow, Store, one_writer, typed_batch
-from custgraph.loaders import EventRejected, EventRows, erased_among, parse_event, tombstone_functions
+from custgraph.loaders import EventRejected, EventRows, erased_among, parse_events, tombstone_functions
 from custgraph.queries import get as named_query
 from custgraph.resolution import ResolveConfig
 from custgraph.resolution import resolve as resolve_identities
@@ -75,11 +75,9 @@ def take_events(store: Store, events: Sequence[Any], default_source: str,
     outcomes: list[EventOutcome | None] = [None] * len(events)
     parsed: dict[int, EventRows] = {}
     seen: set[tuple[str, str]] = set()
-    for index, event in enumerate(events):
-        try:
-            rows = parse_event(event, default_source)
-        except EventRejected as bad:
-            outcomes[index] = EventOutcome(_message_id(event), "rejected", bad.field, bad.reason)
+    for index, (event, rows) in enumerate(zip(events, parse_events(events, default_source), strict=True)):
+        if isinstance(rows, EventRejected):
+            outcomes[index] = EventOutcome(_message_id(event), "rejected", rows.field, rows.reason)
             continue
         if (rows.source, rows.message_id) in seen:
             outcomes[index] = EventOutcome(rows.message_id, "duplicate")
@@ -154,8 +152,8 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     the changed records and the customers whose journeys lag). Scores and the dashboard's
     summary wait for the next ``resolve``."""
     marker = store.get_node("Summary", EVENTS) or {}
-    if records or everything:
-        resolve_identities(store, config, may_train=False)
+    if records or everything:  # the customers it would catch up are the performers' (rebuilt below)
+        resolve_identities(store, config, may_train=False, catch_up=everything)
     customers: list[str] = []
     if performers:
         rows = store.run(named_query("identity_neighbourhood"), {"ids": sorted(performers)})

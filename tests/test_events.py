@@ -128,10 +128,16 @@ def test_a_visitor_who_signs_in_joins_the_customers_journey(client: TestClient) 
     bought = {"type": "track", "event": "purchase", "messageId": "buy-1", "userId": user,
               "timestamp": "2026-11-29T09:05:00Z", "properties": {"sku": sku, "amount": 10, "channel": "web"}}
     assert _send(client, [signed_in, bought]).json()["accepted"] == 2
-    joined = _until(lambda: _customer_of(client, "webshop:anon:anon-42") == _customer_of(client, f"webshop:{user}")
-                    and _customer_of(client, f"webshop:{user}"), "the visitor joined the customer")
-    journey = {row["interaction_id"] for row in _rows(client, "journey", customer_id=joined, limit=1000)}
-    assert {"webshop:visit-0", "webshop:visit-1", "webshop:visit-2", "webshop:buy-1"} <= journey
+    wanted = {"webshop:visit-0", "webshop:visit-1", "webshop:visit-2", "webshop:buy-1"}
+
+    def joined_journey() -> str | None:
+        customer = _customer_of(client, f"webshop:{user}")
+        if customer is None or _customer_of(client, "webshop:anon:anon-42") != customer:
+            return None
+        journey = {row["interaction_id"] for row in _rows(client, "journey", customer_id=customer, limit=1000)}
+        return customer if wanted <= journey else None
+
+    joined = _until(joined_journey, "the visitor's visits and the purchase in the customer's journey")
     links = _rows(client, "customer_links", customer_id=joined)
     assert any(link["rule"] == "identify" for link in links)
     profile = _rows(client, "customer_profile", customer_id=joined)[0]
