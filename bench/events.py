@@ -1,0 +1,225 @@
+"""Live events: events/s accepted, request latency, and freshness (accepted → in the journey).
+
+    python bench/events.py [--persons 2000] [--backends embedded,neo4j] [--seconds 20] [--senders 1,10] [--record]
+
+Builds a store of --persons generated persons (loaded and resolved: the match model exists),
+starts ``custgraph serve`` on 127.0.0.1 as its own process, and for each sender count sends
+batches of 100 events for --seconds from that many threads (pre-encoded bodies: the client's
+own work stays small on this 2-core machine, which it shares with the server). The mix: 70 %
+page views of anonymous visitors, 25 % purchases and carts of known customers, 5 % visitors
+signing in (identify). Meanwhile a probe sends one purchase of a known customer at a time and
+polls the ``journey`` named query until it shows: freshness is acknowledgement → visible.
+Every acknowledged messageId is checked in the store at the end (lost = acknowledged but absent).
+Neo4j comes from CUSTGRAPH_TEST_NEO4J_URI / _USER / _PASSWORD (it is wiped and rebuilt).
+Targets (issue 17): >= 3,000 events/s on the embedded store, >= 2,000 on Neo4j, freshness
+p99 <= 5 s, 0 lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from custgraph.graph import Store, open_store
+from custgraph.loaders import load_sources
+from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import ResolveConfig, resolve
+from neo4j_target import target
+from provenance import heading
+
+from custgraph import queries
+from custgraph.config import Config
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+KEY = "bench-collector-key-0123456789"
+BATCH = 100
+
+
+def _build(env: dict[str, str], persons: int) -> list[str]:
+    """The store, and the webshop user ids of resolved customers (the senders' known users)."""
+    data = Path(tempfile.mkdtemp(prefix="bench-events-"))
+    generate(data, persons, seed=3)
+    with open_store(Config.from_env(env), require_schema=False) as store:
+        store.init()
+        load_sources(store, [data / source for source in SOURCES], data / "rejects.jsonl")
+        resolve(store, ResolveConfig())
+        return sorted(str(r["source_id"]) for r in store.run(queries.get("customer_identities"))
+                      if r["source"] == "webshop" and r["customer_id"])
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _post(url: str, body: bytes) -> dict[str, Any]:
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json",
+                                                 "Authorization": f"Bearer {KEY}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def _batch(prefix: str, number: int, users: list[str]) -> tuple[list[str], bytes]:
+    ids, events = [], []
+    for n in range(BATCH):
+        message = f"{prefix}-{number}-{n}"
+        ids.append(message)
+        user = users[(number * BATCH + n) % len(users)]
+        share = n % 20
+        if share < 14:
+            events.append({"type": "page", "messageId": message, "anonymousId": f"{prefix}-v{number}-{n % 7}",
+                           "context": {"source": "webshop"}, "properties": {"channel": "web"}})
+        elif share < 19:
+            events.append({"type": "track", "event": "add_to_cart" if share % 2 else "purchase", "messageId": message,
+                           "userId": user, "context": {"source": "webshop"},
+                           "properties": {"channel": "web", "amount": 12.5}})
+        else:
+            events.append({"type": "identify", "messageId": message, "anonymousId": f"{prefix}-v{number}-{n % 7}",
+                           "userId": user, "context": {"source": "webshop"}})
+    return ids, json.dumps({"batch": events}).encode()
+
+
+def _customer_of(store: Store, user: str) -> str:
+    rows = store.run(queries.get("identity_neighbourhood"), {"ids": [f"webshop:{user}"]})
+    return str(rows[0]["customer_id"])
+
+
+def _run(url: str, store: Store, users: list[str], senders: int, seconds: float) -> dict[str, Any]:
+    stop = threading.Event()
+    latencies: list[float] = []
+    acked: list[str] = []
+    fresh: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def send(index: int) -> None:
+        number = 0
+        while not stop.is_set():
+            ids, body = _batch(f"s{senders}-{index}", number, users)
+            number += 1
+            started = time.perf_counter()
+            try:
+                answer = _post(url, body)
+            except OSError as error:
+                errors.append(str(error))
+                return
+            with lock:
+                latencies.append(time.perf_counter() - started)
+                acked.extend(message for message, outcome in zip(ids, answer["events"], strict=True)
+                             if outcome["status"] in ("accepted", "duplicate"))
+
+    def probe() -> None:
+        number = 0
+        while not stop.is_set():
+            user = users[(number * 7919) % len(users)]
+            customer = _customer_of(store, user)
+            message = f"probe-{senders}-{number}"
+            number += 1
+            event = {"type": "track", "event": "purchase", "messageId": message, "userId": user,
+                     "context": {"source": "webshop"}, "properties": {"channel": "web", "amount": 1}}
+            _post(url, json.dumps({"batch": [event]}).encode())
+            acknowledged = time.perf_counter()
+            while True:
+                rows = store.run(queries.get("journey"), {"customer_id": customer, "limit": 100_000})
+                if any(row["interaction_id"] == f"webshop:{message}" for row in rows):
+                    fresh.append(time.perf_counter() - acknowledged)
+                    break
+                if time.perf_counter() - acknowledged > 60:
+                    fresh.append(float("inf"))
+                    break
+                time.sleep(0.05)
+                customer = _customer_of(store, user)  # a merge may have moved the user to another customer
+            time.sleep(0.2)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(senders)] + [threading.Thread(target=probe)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    stored = store.existing_keys("Interaction", {f"webshop:{m}" for m in acked})
+    return {"rate": len(acked) / elapsed, "latencies": latencies, "fresh": fresh, "acked": len(acked),
+            "lost": len(acked) - len(stored), "errors": errors}
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=2000)
+    parser.add_argument("--backends", default="embedded")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--senders", default="1,10")
+    parser.add_argument("--record", action="store_true", help="append the table to bench/RESULTS.md")
+    args = parser.parse_args()
+    lines = [heading(f"Live events, {args.persons:,} persons") + f"batches of {BATCH}, {args.seconds:g} s per row; "
+             "`custgraph serve` in its own process, senders and probe in this one.", "",
+             "| backend | senders | events/s accepted | request p50 ms | p99 ms | freshness p50 s | p99 s | probes "
+             "| acknowledged | lost |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for backend in args.backends.split(","):
+        if backend == "embedded":
+            env = {"CUSTGRAPH_STORE": tempfile.mkdtemp(prefix="bench-events-store-")}
+        else:
+            neo4j = target()
+            if neo4j is None:
+                return 2
+            with neo4j.store() as wiped:
+                wiped.wipe()
+            env = {"CUSTGRAPH_STORE": neo4j.uri, "NEO4J_USER": neo4j.user, "NEO4J_PASSWORD": neo4j.password}
+        print(f"building {args.persons:,} persons on {backend}...", file=sys.stderr)
+        users = _build(env, args.persons)
+        port = _port()
+        log = open(Path(tempfile.mkdtemp()) / "serve.log", "wb")  # noqa: SIM115 - open for the server's life
+        server = subprocess.Popen([sys.executable, "-m", "custgraph", "serve", "--port", str(port)],
+                                  env={**os.environ, **env, "CUSTGRAPH_API_KEYS": f"webshop:collector:{KEY}"},
+                                  stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2):
+                        break
+                except OSError:
+                    assert time.monotonic() < deadline and server.poll() is None, "the server did not come up"
+                    time.sleep(0.3)
+            with open_store(Config.from_env(env)) as store:
+                for senders in (int(n) for n in args.senders.split(",")):
+                    found = _run(f"http://127.0.0.1:{port}/v1/events", store, users, senders, args.seconds)
+                    lat, fresh = found["latencies"], found["fresh"]
+                    lines.append(
+                        f"| {backend} | {senders} | {found['rate']:,.0f} | {statistics.median(lat) * 1000:,.0f} | "
+                        f"{_quantile(lat, 0.99) * 1000:,.0f} | {statistics.median(fresh):.2f} | "
+                        f"{_quantile(fresh, 0.99):.2f} | {len(fresh)} | {found['acked']:,} | {found['lost']} |")
+                    print(lines[-1], flush=True)
+                    if found["errors"]:
+                        print(f"sender errors: {found['errors'][:3]}", file=sys.stderr)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+            log.close()
+    if args.record:
+        with RESULTS.open("a", encoding="utf-8") as results:
+            results.write("\n" + "\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
