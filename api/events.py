@@ -5,15 +5,17 @@ JSON list. The answer is 200 with one outcome per event, in order, once the acce
 durable; a bad event is answered ``rejected`` with its field and reason and never stops the
 others. Only a request that is not a batch at all gets a 4xx.
 
-The settler runs in the serving process: every ``SETTLE_EVERY_S`` it resolves the records the
-events since the last pass wrote and rebuilds their customers' journeys, so an event shows in
-the journey, the dashboard's profile and cross-sell within seconds, without a resolve per request.
+The settler runs in the serving process: ``Config.settle_every_s`` after each pass, it resolves
+the records the events since the last pass wrote and rebuilds their customers' journeys, so an
+event shows in the journey, the dashboard's profile and cross-sell within seconds, without a
+resolve per request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -36,52 +38,80 @@ from custgraph.errors import BadRequestError, CustgraphError
 from .auth import Caller, KeyRing, presented_key
 from .request_checks import parse_json, read_body
 
-__all__ = ["MAX_EVENT_BYTES", "SETTLE_EVERY_S", "TRACKER", "Settler", "events_endpoint", "tracker"]
+__all__ = ["MAX_EVENT_BYTES", "TRACKER", "Settler", "events_endpoint", "tracker"]
 
 MAX_EVENT_BYTES = 4 * 1024 * 1024  # 500 events of 8 KiB each
-SETTLE_EVERY_S = 0.5
 TRACKER = Path(__file__).parent / "static" / "track.js"
+RESOLVE_PAUSES = 4  # records are resolved after this many journey pauses
 log = logging.getLogger("custgraph.events")
 
 
 class Settler:
-    """Collects what taken events touched and settles it in the background, one pass at a time."""
+    """Settles what taken events touched, in the background, in two kinds of pass that take turns:
 
-    def __init__(self, store: Store, config: ResolveConfig) -> None:
+    - journeys, every ``pause_s``: the customers of records that did something are rebuilt, so a
+      known customer's event shows in their journey and cross-sell in about a pass;
+    - records, every ``RESOLVE_PAUSES`` times ``pause_s``: new and changed records are resolved (a
+      visitor becomes a customer, an identify joins them). This reads every record, so it runs
+      less often, over more events at once.
+
+    A pass that fails keeps its work for the next one (and logs why)."""
+
+    def __init__(self, store: Store, config: ResolveConfig, pause_s: float) -> None:
         self.store = store
         self.config = config
+        self.pause_s = pause_s
         self.records: set[str] = set()
         self.performers: set[str] = set()
         self.everything = False
         self.passes = 0
-        self._wake = asyncio.Event()
+        self._turn = asyncio.Lock()  # one pass at a time: a rebuild must not race a re-clustering
+        self._records_waiting = asyncio.Event()
+        self._performers_waiting = asyncio.Event()
 
     def add(self, taken: EventsTaken) -> None:
         self.records |= taken.records
         self.performers |= taken.performers
-        self._wake.set()
+        if taken.records:
+            self._records_waiting.set()
+        if taken.performers:
+            self._performers_waiting.set()
 
     async def run(self) -> None:
-        """Until cancelled. A pass that fails keeps its work for the next one (and logs why)."""
+        """Until cancelled."""
         try:
             self.everything = await asyncio.to_thread(unsettled, self.store)
         except CustgraphError as error:
             log.warning("could not check for unsettled events: %s", error)
+        await asyncio.gather(self._loop(records=True), self._loop(records=False))
+
+    async def _loop(self, records: bool) -> None:
+        waiting = self._records_waiting if records else self._performers_waiting
         while True:
-            if not (self.records or self.performers or self.everything):
-                await self._wake.wait()
-            self._wake.clear()
-            records, performers, everything = self.records, self.performers, self.everything
-            self.records, self.performers, self.everything = set(), set(), False
-            try:
-                await asyncio.to_thread(settle_events, self.store, self.config, records, performers, everything)
-                self.passes += 1
-            except Exception:  # the server keeps taking events; the next pass retries
-                log.exception("settling events failed; retrying with the next pass")
-                self.records |= records
-                self.performers |= performers
-                self.everything = self.everything or everything
-            await asyncio.sleep(SETTLE_EVERY_S)
+            if not (records and self.everything):
+                await waiting.wait()
+            async with self._turn:
+                waiting.clear()
+                if records:
+                    work, self.records, everything, self.everything = self.records, set(), self.everything, False
+                    performers: set[str] = set()
+                else:
+                    work, everything, performers, self.performers = set(), False, self.performers, set()
+                done = not (self.records or self.performers)  # nothing else waits: mark the store settled
+                started = time.perf_counter()
+                try:
+                    rebuilt = await asyncio.to_thread(settle_events, self.store, self.config, work, performers,
+                                                      everything, done)
+                    self.passes += 1
+                    log.info("settled events: %d records resolved, %d journeys rebuilt in %.2f s",
+                             len(work), rebuilt, time.perf_counter() - started)
+                except Exception:  # the server keeps taking events; the next pass retries
+                    log.exception("settling events failed; retrying with the next pass")
+                    self.records |= work
+                    self.performers |= performers
+                    self.everything = self.everything or everything
+                    waiting.set()
+            await asyncio.sleep(self.pause_s * (RESOLVE_PAUSES if records else 1))
 
 
 def _events(data: Any) -> list[Any]:

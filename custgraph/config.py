@@ -14,6 +14,7 @@ __all__ = ["DEFAULT_STORE", "NEO4J_SCHEMES", "Config"]
 
 DEFAULT_STORE = "./custgraph-data"
 DEFAULT_API_DEADLINE_S = 30.0
+DEFAULT_SETTLE_EVERY_S = 0.5
 NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
 
 
@@ -35,6 +36,9 @@ class Config:
     workers: int = 1  # CUSTGRAPH_WORKERS; --workers wins
     resolve_config: str | None = None  # matching rules TOML (CUSTGRAPH_RESOLVE_CONFIG; --config wins)
     erasure_key_file: str = "~/.config/custgraph/erasure.key"  # outside the store: see graph/erased.py
+    # Pause between passes that settle live events (CUSTGRAPH_SETTLE_EVERY): longer passes fewer
+    # times over more events (more events/s taken), shorter shows each sooner.
+    settle_every_s: float = DEFAULT_SETTLE_EVERY_S
 
     @property
     def uses_neo4j(self) -> bool:
@@ -61,7 +65,8 @@ class Config:
                    api_deadline_s=_seconds(env, "CUSTGRAPH_API_DEADLINE", DEFAULT_API_DEADLINE_S),
                    erasure_key_file=key_file, host=env.get("CUSTGRAPH_HOST", "").strip() or "127.0.0.1",
                    port=_whole(env, "CUSTGRAPH_PORT", 8000), workers=_whole(env, "CUSTGRAPH_WORKERS", 1),
-                   resolve_config=env.get("CUSTGRAPH_RESOLVE_CONFIG", "").strip() or None)
+                   resolve_config=env.get("CUSTGRAPH_RESOLVE_CONFIG", "").strip() or None,
+                   settle_every_s=_seconds(env, "CUSTGRAPH_SETTLE_EVERY", DEFAULT_SETTLE_EVERY_S))
 
 
 def _whole(env: Mapping[str, str], name: str, default: int) -> int:

@@ -145,12 +145,13 @@ def unsettled(store: Store) -> bool:
 
 @one_writer("settle events")
 def settle_events(store: Store, config: ResolveConfig, records: set[str], performers: set[str],
-                  everything: bool = False) -> int:
+                  everything: bool = False, settled: bool = True) -> int:
     """Resolve ``records`` (incrementally, with the stored match model: never pausing to train)
     and rebuild the journeys of the customers of ``performers``; returns how many customers'
     journeys were rebuilt. ``everything``: catch up after a stop (an incremental resolve finds
-    the changed records and the customers whose journeys lag). Scores and the dashboard's
-    summary wait for the next ``resolve``."""
+    the changed records and the customers whose journeys lag). ``settled``: nothing else waits,
+    so the store is marked settled up to what was taken when this began. Scores and the
+    dashboard's summary wait for the next ``resolve``."""
     marker = store.get_node("Summary", EVENTS) or {}
     if records or everything:  # the customers it would catch up are the performers' (rebuilt below)
         resolve_identities(store, config, may_train=False, catch_up=everything)
@@ -159,6 +160,6 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
         rows = store.run(named_query("identity_neighbourhood"), {"ids": sorted(performers)})
         customers = sorted({str(row["customer_id"]) for row in rows if row["customer_id"]})
         store.rebuild_derived(customers)
-    if marker.get("taken_at") is not None:  # settled up to what was taken when this began
+    if settled and marker.get("taken_at") is not None:
         store.upsert_nodes("Summary", [{"summary_id": EVENTS, "settled_at": marker["taken_at"]}])
     return len(customers)
