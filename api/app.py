@@ -153,7 +153,7 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
         # allowed request from 127-132 ms to 52-68 ms at most (bench/api_limits.py).
         interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
-        app.state.settler = Settler(app.state.store, resolve_config)
+        app.state.settler = Settler(app.state.store, resolve_config, config.settle_every_s)
         settling = asyncio.create_task(app.state.settler.run(), name="custgraph-settler")
         try:
             yield
