@@ -24,7 +24,7 @@ __all__ = ["main"]
 # Which module of custgraph/commands runs each command (imported only when one of its commands runs).
 GROUPS = {"init": "store", "stats": "store", "export": "store", "load": "loading", "generate": "loading",
           "resolve": "resolution", "explain": "resolution", "unmerge": "resolution", "model": "resolution",
-          "query": "query", "serve": "serving", "demo": "serving"}
+          "query": "query", "serve": "serving", "demo": "serving", "consume": "consuming"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,6 +93,17 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
                        help="a parameter (repeat for more); lists as JSON or comma-separated")
     query.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    consume = commands.add_parser("consume", help="take live events from a Kafka topic (the form POST /v1/events "
+                                                  "takes), committing offsets once they are stored")
+    consume.add_argument("--kafka", required=True, metavar="BROKERS", help="bootstrap servers, host:port,...")
+    consume.add_argument("--topic", required=True)
+    consume.add_argument("--group", default="custgraph", help="consumer group (default: %(default)s)")
+    consume.add_argument("--source", default="kafka",
+                         help="source of events whose context names none (default: %(default)s)")
+    consume.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
+                         help="a Kafka client setting (repeat for more), e.g. security.protocol=SASL_SSL")
+    consume.add_argument("--rejects", default="custgraph-event-rejects.jsonl",
+                         help="where rejected events go, with partition and offset (default: %(default)s)")
     serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default=None, help="default: $CUSTGRAPH_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $CUSTGRAPH_PORT or 8000")
