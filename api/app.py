@@ -161,6 +161,7 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
             settling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await settling
+            await app.state.settler.wait_for_pass()
             sys.setswitchinterval(interval)
             gc.unfreeze()
             await app.state.store.aclose()

@@ -14,6 +14,8 @@ resolve per request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import time
 from collections import Counter
@@ -66,6 +68,7 @@ class Settler:
         self.everything = False
         self.passes = 0
         self._turn = asyncio.Lock()  # one pass at a time: a rebuild must not race a re-clustering
+        self._pass: asyncio.Future[int] | None = None
         self._records_waiting = asyncio.Event()
         self._performers_waiting = asyncio.Event()
 
@@ -85,6 +88,13 @@ class Settler:
             log.warning("could not check for unsettled events: %s", error)
         await asyncio.gather(self._loop(records=True), self._loop(records=False))
 
+    async def wait_for_pass(self) -> None:
+        """Let a pass that is running end: a thread cannot be cancelled, and the store must not be
+        closed under it (the server calls this after cancelling ``run``, before closing the store)."""
+        if self._pass is not None and not self._pass.done():
+            with contextlib.suppress(Exception):
+                await self._pass
+
     async def _loop(self, records: bool) -> None:
         waiting = self._records_waiting if records else self._performers_waiting
         while True:
@@ -100,8 +110,10 @@ class Settler:
                 done = not (self.records or self.performers)  # nothing else waits: mark the store settled
                 started = time.perf_counter()
                 try:
-                    rebuilt = await asyncio.to_thread(settle_events, self.store, self.config, work, performers,
-                                                      everything, done)
+                    self._pass = asyncio.get_running_loop().run_in_executor(
+                        None, functools.partial(settle_events, self.store, self.config, work, performers,
+                                                everything, done))
+                    rebuilt = await asyncio.shield(self._pass)  # cancelled, the pass still ends (see close)
                     self.passes += 1
                     log.info("settled events: %d records resolved, %d journeys rebuilt in %.2f s",
                              len(work), rebuilt, time.perf_counter() - started)

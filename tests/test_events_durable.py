@@ -20,7 +20,7 @@ from custgraph.config import Config
 from tests.test_serve_e2e import _free_port, _running
 
 KEY = "durable-collector-key-0123456789"
-ROUNDS = 3
+ROUNDS = 2
 BATCH = 20
 
 
