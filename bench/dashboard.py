@@ -27,6 +27,7 @@ from custgraph.graph import open_store
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, resolve
+from figures import quantile, record
 from neo4j_target import target
 from provenance import heading
 from starlette.testclient import TestClient
@@ -34,7 +35,6 @@ from starlette.testclient import TestClient
 from custgraph import queries
 from custgraph.config import Config
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 KEY = "bench-admin-key-0123456789"
 
 
@@ -105,14 +105,11 @@ def main() -> int:
             print(f"building {args.persons:,} persons on {backend}...", file=sys.stderr)
             _build(env, args.persons)
         for name, taken in measure(env, args.repeat).items():
-            ordered = sorted(taken)
-            p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-            lines.append(f"| {backend} | {name} | {statistics.median(taken) * 1000:,.0f} | {p95 * 1000:,.0f} | "
-                         f"{ordered[-1] * 1000:,.0f} |")
+            lines.append(f"| {backend} | {name} | {statistics.median(taken) * 1000:,.0f} | "
+                         f"{quantile(taken, 0.95) * 1000:,.0f} | {max(taken) * 1000:,.0f} |")
             print(lines[-1], flush=True)
     if args.record:
-        with RESULTS.open("a", encoding="utf-8") as results:
-            results.write("\n" + "\n".join(lines) + "\n")
+        record(lines)
     return 0
 
 

@@ -35,13 +35,13 @@ from custgraph.graph import Store, open_store
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, resolve
+from figures import quantile, record
 from neo4j_target import target
 from provenance import heading
 
 from custgraph import queries
 from custgraph.config import Config
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 KEY = "bench-collector-key-0123456789"
 BATCH = 100
 
@@ -165,11 +165,6 @@ def _run(url: str, store: Store, users: list[str], senders: int, seconds: float)
             "lost": len(acked) - len(stored), "errors": errors}
 
 
-def _quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=2000)
@@ -217,8 +212,8 @@ def main() -> int:
                     lines.append(
                         f"| {backend} | {args.settle_every:g} s | {senders} | {found['rate']:,.0f} | "
                         f"{statistics.median(lat) * 1000:,.0f} | "
-                        f"{_quantile(lat, 0.99) * 1000:,.0f} | {statistics.median(fresh):.2f} | "
-                        f"{_quantile(fresh, 0.99):.2f} | {len(fresh)} | {found['acked']:,} | {found['lost']} |")
+                        f"{quantile(lat, 0.99) * 1000:,.0f} | {statistics.median(fresh):.2f} | "
+                        f"{quantile(fresh, 0.99):.2f} | {len(fresh)} | {found['acked']:,} | {found['lost']} |")
                     print(lines[-1], flush=True)
                     if found["errors"]:
                         print(f"sender errors: {found['errors'][:3]}", file=sys.stderr)
@@ -227,8 +222,7 @@ def main() -> int:
             server.wait(timeout=60)
             log.close()
     if args.record:
-        with RESULTS.open("a", encoding="utf-8") as results:
-            results.write("\n" + "\n".join(lines) + "\n")
+        record(lines)
     return 0
 
 
