@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from custgraph.api import API_WRITER_WAIT_S
 from custgraph.config import Config
 from custgraph.errors import ConfigError, CustgraphError
 from custgraph.graph import ErasureKey, open_store
@@ -72,7 +71,8 @@ def consume(config: Config, args: argparse.Namespace, environment: Mapping[str, 
     rejects = Path(args.rejects)
     print(f"custgraph: consuming {args.topic} from {args.kafka} as group {args.group!r} into {config.store}",
           file=sys.stderr)
-    with open_store(config, writer_wait_s=API_WRITER_WAIT_S) as store, rejects.open("a", encoding="utf-8") as bad:
+    # A command's writer wait, not the API's: behind a long load, Kafka keeps the messages until we take them.
+    with open_store(config) as store, rejects.open("a", encoding="utf-8") as bad:
         consumer.subscribe([args.topic])
         try:
             while not stopping:
