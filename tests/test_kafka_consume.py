@@ -21,16 +21,11 @@ from custgraph.graph import open_store
 from custgraph import queries
 from custgraph.config import Config
 from tests.conftest import IN_CI
+from tests.test_serve_e2e import _free_port
 
 KAFKA_LOCAL = Path(__file__).resolve().parent.parent / "scripts" / "kafka-local"
 EVENTS = 600
 PER_MESSAGE = 20
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
