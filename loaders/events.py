@@ -136,10 +136,6 @@ def _traits(traits: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return fields, where
 
 
-def _field_path(column: str, where: dict[str, str]) -> str:
-    return where.get(column, column)
-
-
 class _Parsers:
     """The contract's row parsers per source, made once per batch (making one is half the cost
     of parsing an event; one per batch keeps their idea of "now" fresh)."""
@@ -201,7 +197,7 @@ def parse_event(event: Any, default_source: str, now: dt.datetime | None = None,
         try:
             row = customer_row(raw)
         except RowRejectedError as bad:
-            raise EventRejected(_field_path(bad.field, where), bad.reason) from None
+            raise EventRejected(where.get(bad.field, bad.field), bad.reason) from None
         node = identity_node(mapping, row, notes)
         # Only what the event says: a property set to null would erase what a loaded export holds,
         # and ``trust`` is the loaded source's rank (a record known only from events has none, so
@@ -243,7 +239,7 @@ def parse_event(event: Any, default_source: str, now: dt.datetime | None = None,
     try:
         row = interaction_row(raw)
     except RowRejectedError as bad:
-        raise EventRejected(_field_path(bad.field, where), bad.reason) from None
+        raise EventRejected(where.get(bad.field, bad.field), bad.reason) from None
     if row["score_kind"] is not None and row["score_kind"].lower() not in ("nps", "csat"):
         raise EventRejected("properties.score_kind", "nps or csat")
     return EventRows(message_id, source, tuple(identities), interaction_node(source, row), known or visitor,

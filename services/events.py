@@ -46,10 +46,6 @@ class EventsTaken:
     records: set[str] = field(default_factory=set)  # Identity records new or changed: to resolve
     performers: set[str] = field(default_factory=set)  # records with new touchpoints: their journeys
 
-    @property
-    def accepted(self) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.status in ("accepted", "duplicate"))
-
 
 def _message_id(event: Any) -> str | None:
     value = event.get("messageId") if isinstance(event, dict) else None
