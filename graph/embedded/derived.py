@@ -9,19 +9,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from .facts import when
 from .graph import EmbeddedGraph, NodeId, decoded
 
-__all__ = ["BULK", "Change", "IdChange", "affinity_changes", "customer_links", "derived_changes",
-           "derived_changes_in_bulk"]
+__all__ = ["BULK", "IdChange", "affinity_changes", "customer_links", "derived_changes"]
 
-Link = tuple[str, NodeId, NodeId]
-Change = tuple[list[Link], dict[Link, dict[str, Any]]]  # links to delete, links to write
 IdLink = tuple[str, int, int]  # type, start id, end id
 IdChange = tuple[list[IdLink], dict[IdLink, dict[str, Any]]]  # links to delete, links to write or rewrite
-N = TypeVar("N", NodeId, int)  # a node as the per-customer (key) or the bulk (id) rebuild names it
 BULK = 1000  # customers from which one pass over the links beats following each customer's
 
 
@@ -30,15 +26,14 @@ def _round2(value: float) -> float:
     return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def customer_links(customer: N, journey: list[tuple[N, Any, Any, Any]], products: Callable[[N], list[N]],
-                   reps: Callable[[N], list[N]]) -> dict[tuple[str, N, N], dict[str, Any]]:
+def customer_links(customer: int, journey: list[tuple[int, Any, Any, Any]], products: Callable[[int], list[int]],
+                   reps: Callable[[int], list[int]]) -> dict[IdLink, dict[str, Any]]:
     """The one rule for a customer's ``HAD``, ``NEXT``, ``BOUGHT`` and ``SERVES``, from its interactions
     in journey order as (interaction, type, amount, at); ``products`` and ``reps`` give an
-    interaction's ``ABOUT`` and ``HANDLED_BY`` ends. Both ways of rebuilding (per customer, in bulk)
-    use it, with node ids of their own kind."""
-    written: dict[tuple[str, N, N], dict[str, Any]] = {}
-    bought: dict[N, dict[str, Any]] = {}
-    serves: dict[N, int] = {}
+    interaction's ``ABOUT`` and ``HANDLED_BY`` ends (all by node id)."""
+    written: dict[IdLink, dict[str, Any]] = {}
+    bought: dict[int, dict[str, Any]] = {}
+    serves: dict[int, int] = {}
     for x, kind, amount, at in journey:
         written[("HAD", customer, x)] = {}
         if kind == "purchase":
@@ -60,47 +55,31 @@ def customer_links(customer: N, journey: list[tuple[N, Any, Any, Any]], products
     return written
 
 
-def derived_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -> Change:
-    deleted: list[Link] = []
-    written: dict[Link, dict[str, Any]] = {}
-    for key in dict.fromkeys(customer_ids):
-        customer: NodeId = ("Customer", key)
-        for x, _ in graph.out(customer, "HAD"):
-            deleted.append(("HAD", customer, x))
-            deleted += [("NEXT", x, y) for y, _ in graph.out(x, "NEXT")]
-        deleted += [("BOUGHT", customer, p) for p, _ in graph.out(customer, "BOUGHT")]
-        deleted += [("SERVES", r, customer) for r, _ in graph.into(customer, "SERVES")]
-        if not graph.has_node(*customer):
-            continue
-        interactions = [x for identity, _ in graph.into(customer, "RESOLVES_TO")
-                        for x, _ in graph.out(identity, "PERFORMED")]
-        props = {x: graph.node(*x) or {} for x in interactions}
-        interactions.sort(key=lambda x: (props[x]["at"], x[1]))
-        written.update(customer_links(
-            customer, [(x, props[x].get("type"), props[x].get("amount"), props[x]["at"]) for x in interactions],
-            lambda x: [p for p, _ in graph.out(x, "ABOUT")], lambda x: [r for r, _ in graph.out(x, "HANDLED_BY")]))
-    deleted = [link for link in dict.fromkeys(deleted) if link not in written]
-    return deleted, written
-
-
-def derived_changes_in_bulk(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -> IdChange:
-    """``derived_changes`` for many customers (a first or full resolve): one pass over each
-    relationship type and the interaction facts, by node id; links that stay as they are are
-    neither deleted nor written again."""
+def derived_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any], whole: bool) -> IdChange:
+    """The links to delete and to write (by node id) so that these customers' ``HAD`` / ``NEXT`` /
+    ``BOUGHT`` / ``SERVES`` follow ``customer_links``; links that stay as they are are neither
+    deleted nor written again. ``whole``: read each relationship type and the interaction facts in
+    one pass (a first or full resolve, thousands of customers); else only the rows of these
+    customers, a few statements per type (live events settle a few hundred at a time)."""
     wanted = set(graph.ids_by_key("Customer", list(dict.fromkeys(customer_ids))).values())
-    member_of = {i: c for i, c, _ in graph.links("RESOLVES_TO") if c in wanted}
+
+    def links(rel_type: str, ids: set[int], outgoing: bool) -> list[tuple[int, int, str | None]]:
+        if whole:
+            return [link for link in graph.links(rel_type) if (link[0] if outgoing else link[1]) in ids]
+        return graph.links_by_id(rel_type, sorted(ids), outgoing)
+
+    member_of = {i: c for i, c, _ in links("RESOLVES_TO", wanted, outgoing=False)}
     done: dict[int, list[int]] = {}
-    for i, x, _ in graph.links("PERFORMED"):
-        if i in member_of:
-            done.setdefault(member_of[i], []).append(x)
-    facts = {x: (t, at, kind, amount) for x, t, at, kind, amount in graph.select(
-        "SELECT id, t, at, type, amount FROM interaction_facts")}
-    about, handled = _ends(graph, "ABOUT"), _ends(graph, "HANDLED_BY")
-    old: dict[IdLink, str | None] = {("HAD", c, x): None for c, x, _ in graph.links("HAD") if c in wanted}
+    for i, x, _ in links("PERFORMED", set(member_of), outgoing=True):
+        done.setdefault(member_of[i], []).append(x)
+    performed = {x for interactions in done.values() for x in interactions}
+    facts = graph.interaction_facts(None if whole else sorted(performed))
+    about, handled = _ends(links("ABOUT", performed, True)), _ends(links("HANDLED_BY", performed, True))
+    old: dict[IdLink, str | None] = {("HAD", c, x): None for c, x, _ in links("HAD", wanted, True)}
     had = {x for _, _, x in old}
-    old.update((("NEXT", x, y), None) for x, y, _ in graph.links("NEXT") if x in had)
-    old.update((("BOUGHT", c, p), props) for c, p, props in graph.links("BOUGHT") if c in wanted)
-    old.update((("SERVES", r, c), props) for r, c, props in graph.links("SERVES") if c in wanted)
+    old.update((("NEXT", x, y), None) for x, y, _ in links("NEXT", had, True))
+    old.update((("BOUGHT", c, p), props) for c, p, props in links("BOUGHT", wanted, True))
+    old.update((("SERVES", r, c), props) for r, c, props in links("SERVES", wanted, False))
 
     written: dict[IdLink, dict[str, Any]] = {}
     for customer, interactions in done.items():
@@ -114,9 +93,9 @@ def derived_changes_in_bulk(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -
     return deleted, changed
 
 
-def _ends(graph: EmbeddedGraph, rel_type: str) -> dict[int, list[int]]:
+def _ends(links: Iterable[tuple[int, int, str | None]]) -> dict[int, list[int]]:
     ends: dict[int, list[int]] = {}
-    for start, end, _ in graph.links(rel_type):
+    for start, end, _ in links:
         ends.setdefault(start, []).append(end)
     return ends
 

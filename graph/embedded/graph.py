@@ -171,6 +171,30 @@ class EmbeddedGraph:
                 (self._code[rel_type], *chunk))]
         return found
 
+    def links_by_id(self, rel_type: str, node_ids: list[int], outgoing: bool) -> list[tuple[int, int, str | None]]:
+        """(start id, end id, properties as stored) of every ``rel_type`` link leaving (``outgoing``) or
+        arriving at these nodes: ``links`` for a few hundred nodes, a statement per chunk."""
+        found: list[tuple[int, int, str | None]] = []
+        mine, index = ("start_id", "") if outgoing else ("end_id", "INDEXED BY relationships_by_end")
+        for start in range(0, len(node_ids), _CHUNK):
+            chunk = node_ids[start:start + _CHUNK]
+            found += self._db.execute(
+                f"SELECT start_id, end_id, props FROM relationships {index} WHERE type = ? "
+                f"AND {mine} IN ({','.join('?' * len(chunk))})", (self._code[rel_type], *chunk)).fetchall()
+        return found
+
+    def interaction_facts(self, node_ids: list[int] | None) -> dict[int, tuple[Any, Any, Any, Any]]:
+        """id → (t, at, type, amount) of these interactions (``None``: of every one)."""
+        statement = "SELECT id, t, at, type, amount FROM interaction_facts"
+        if node_ids is None:
+            return {x: (t, at, kind, amount) for x, t, at, kind, amount in self._db.execute(statement)}
+        found: dict[int, tuple[Any, Any, Any, Any]] = {}
+        for start in range(0, len(node_ids), _CHUNK):
+            chunk = node_ids[start:start + _CHUNK]
+            found.update((x, (t, at, kind, amount)) for x, t, at, kind, amount in self._db.execute(
+                f"{statement} WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
     def out(self, node_id: NodeId, rel_type: str) -> Iterator[tuple[NodeId, Props]]:
         """The relationships of ``rel_type`` leaving ``node_id``: (end, relationship properties)."""
         return iter(self._neighbours(node_id, rel_type, outgoing=True, props_of="r"))

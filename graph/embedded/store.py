@@ -38,7 +38,7 @@ from ..rows import Key, RelationshipRow, WriteResult, outcome
 from ..store import DEFAULT_BATCH_SIZE, Store
 from ..values import to_json
 from .database import WRITE_SEARCH_ROW, Names, connect, current_names, prepare_schema
-from .derived import BULK, IdLink, affinity_changes, derived_changes, derived_changes_in_bulk
+from .derived import BULK, IdLink, affinity_changes, derived_changes
 from .facts import FACT_COLUMNS, fact_row
 from .graph import EmbeddedGraph, NodeId, decoded
 from .queries import implementation
@@ -407,11 +407,7 @@ class EmbeddedStore(Store):
     def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
         customers = list(dict.fromkeys(customer_ids))
         with self._transaction():
-            if len(customers) >= BULK:
-                self._apply_by_id(*derived_changes_in_bulk(self._graph, customers))
-            else:
-                deleted, written = derived_changes(self._graph, customers)
-                self._apply({}, deleted, written)
+            self._apply_by_id(*derived_changes(self._graph, customers, whole=len(customers) >= BULK))
 
     @_locked
     def rebuild_affinity(self) -> None:
