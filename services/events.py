@@ -153,7 +153,7 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
         resolve_identities(store, config, may_train=False, catch_up=everything)
     customers: list[str] = []
     if performers:
-        rows = store.run(named_query("identity_neighbourhood"), {"ids": sorted(performers)})
+        rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
         customers = sorted({str(row["customer_id"]) for row in rows if row["customer_id"]})
         store.rebuild_derived(customers)
     if settled and marker.get("taken_at") is not None:

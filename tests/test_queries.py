@@ -113,6 +113,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "derived_mismatches": ("derived_mismatches", {}),
         "identity_links": ("identity_links", {}),
         "identity_neighbourhood": ("identity_neighbourhood", {"ids": [members[-1], members[0], "crm:nobody"]}),
+        "identity_customers": ("identity_customers", {"ids": [members[-1], members[0], "crm:nobody"]}),
         "identity_pair": ("identity_pair", {"a": members[0], "b": members[-1]}),
         "identity_path": ("identity_path", {"a": members[0], "b": members[-1]}),
         "identity_records": ("identity_records", {}),
