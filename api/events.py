@@ -27,6 +27,7 @@ from custgraph.services import (
     MAX_EVENTS,
     EventOutcome,
     EventsTaken,
+    RecordMemo,
     ResolveConfig,
     settle_events,
     take_events,
@@ -67,6 +68,7 @@ class Settler:
         self.performers: set[str] = set()
         self.everything = False
         self.passes = 0
+        self.memo = RecordMemo()  # records derived by earlier passes, for the next
         self._turn = asyncio.Lock()  # one pass at a time: a rebuild must not race a re-clustering
         self._pass: asyncio.Future[int] | None = None
         self._records_waiting = asyncio.Event()
@@ -112,7 +114,7 @@ class Settler:
                 try:
                     self._pass = asyncio.get_running_loop().run_in_executor(
                         None, functools.partial(settle_events, self.store, self.config, work, performers,
-                                                everything, done))
+                                                everything, done, self.memo))
                     rebuilt = await asyncio.shield(self._pass)  # cancelled, the pass still ends (see close)
                     self.passes += 1
                     log.info("settled events: %d records resolved, %d journeys rebuilt in %.2f s",

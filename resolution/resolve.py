@@ -31,6 +31,7 @@ from .cluster import Link, Traits, clusters
 from .config import ResolveConfig
 from .engines import open_engine
 from .features import Placeholders, feature_table, find_placeholders, term_frequencies, without_placeholders
+from .memo import RecordMemo
 from .model import MatchModel
 from .records import MatchRecord, comparable, fingerprint, match_record
 from .scoring import rule_pairs, score_pairs
@@ -110,13 +111,15 @@ def blanked(raw: MatchRecord, record: MatchRecord) -> list[str]:
 
 
 def score_basis(store: Store, raw: list[MatchRecord], config: ResolveConfig, train: bool,
-                say: Progress | None = None, may_train: bool = True) -> tuple[Basis, bool]:
+                say: Progress | None = None, may_train: bool = True,
+                memo: RecordMemo | None = None) -> tuple[Basis, bool]:
     """The basis of this run's scores, training the model when asked, when there is none, or
     when the store has grown by ``retrain_growth`` since; and whether it trained."""
     placeholders = find_placeholders(raw, config.placeholder_records, config.placeholder_factor,
                                      config.placeholder_name_share)
     with collector_paused():  # records and columns, built once, no cycles
-        records = [without_placeholders(record, placeholders) for record in raw]
+        records = [memo.blanked(record, placeholders) for record in raw] if memo else [
+            without_placeholders(record, placeholders) for record in raw]
         table = feature_table(records)
     model = load_model(store)
     unfit = model is not None and not model.fits()  # kept by an older custgraph, for other comparisons
@@ -135,17 +138,20 @@ def score_basis(store: Store, raw: list[MatchRecord], config: ResolveConfig, tra
 
 
 def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progress | None = None,
-            train: bool = False, may_train: bool = True, catch_up: bool = True) -> ResolveReport:
+            train: bool = False, may_train: bool = True, catch_up: bool = True,
+            memo: RecordMemo | None = None) -> ResolveReport:
     """``may_train=False``: score with the stored model (or by the rules alone without one) even
     when the store has grown past ``retrain_growth``; live events settle so, never pausing to train.
     ``catch_up=False``: skip the whole-graph search for customers whose journeys lag their
-    records' touchpoints, for a caller that rebuilds those customers itself (settling events)."""
+    records' touchpoints, for a caller that rebuilds those customers itself (settling events).
+    ``memo``: what earlier runs of this process derived from records that have not changed since
+    (a caller that resolves every few seconds; a one-off run keeps nothing, which saves memory)."""
     with settled_objects() as settle:
-        return _resolve(store, config, full, say, train, settle, may_train, catch_up)
+        return _resolve(store, config, full, say, train, settle, may_train, catch_up, memo)
 
 
 def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | None, train: bool,
-             settle: Callable[[], None], may_train: bool = True, catch_up: bool = True) -> ResolveReport:
+             settle: Callable[[], None], may_train: bool, catch_up: bool, memo: RecordMemo | None) -> ResolveReport:
     report = ResolveReport()
     clock = time.perf_counter()
 
@@ -163,19 +169,22 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
     current = {str(row["props"]["identity_id"]): row["customer_id"] for row in rows}
     ids = sorted(props)
     with collector_paused():  # a record each, no cycles: 2.7 s at 100,000 records instead of 5.0
-        raw = [match_record(props[i]) for i in ids]
+        raw = [memo.record(i, props[i]) for i in ids] if memo else [match_record(props[i]) for i in ids]
     stored: dict[str, dict[tuple[str, str], dict[str, Any]]] = {
         "SAME_AS": {}, "POSSIBLY_SAME_AS": {}, "NOT_SAME_AS": {}, "CONFIRMED_SAME_AS": {}}
     for row in store.run(named_query("identity_links")):
         stored[row["type"]][_pair(str(row["a"]), str(row["b"]))] = row["props"]
     phase("read")
-    basis, report.trained = score_basis(store, raw, config, train, say, may_train)
+    basis, report.trained = score_basis(store, raw, config, train, say, may_train, memo)
     phase("train" if report.trained else "prepare")  # placeholders, features (and the model)
     report.model_id = basis.model.model_id if basis.model else ""
     report.placeholders = basis.placeholders.describe()[:20]
     with collector_paused():
         context = basis.context()
-        digests = {identity: fingerprint(props[identity], context[identity]) for identity in ids}
+        digests = {identity: memo.digest(identity, props[identity], context[identity]) if memo else
+                   fingerprint(props[identity], context[identity]) for identity in ids}
+    if memo:
+        memo.keep_only(set(ids))
     phase("digests")  # what finds the records to resolve again next time
     dirty = set(ids) if full else {i for i in ids if current[i] is None or props[i].get("resolved") != digests[i]}
     report.records, report.dirty = len(ids), len(dirty)

@@ -20,7 +20,15 @@ function per action, and a wrapper would only repeat their signatures.
 """
 
 from custgraph.loaders import FileProgress, FileReport, LoadReport, load_sources, plan_sources
-from custgraph.resolution import ResolveConfig, ResolveReport, explain, match_model, read_config, sources_of
+from custgraph.resolution import (
+    RecordMemo,
+    ResolveConfig,
+    ResolveReport,
+    explain,
+    match_model,
+    read_config,
+    sources_of,
+)
 from custgraph.samples import SOURCES, generate
 
 from .consents import update_consents
@@ -55,6 +63,7 @@ __all__ = [
     "FileReport",
     "Journeys",
     "LoadReport",
+    "RecordMemo",
     "ResolveConfig",
     "ResolveReport",
     "Scores",

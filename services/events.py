@@ -17,7 +17,7 @@ from typing import Any
 from custgraph.graph import ErasureKey, NodeRow, RelationshipRow, Store, one_writer, typed_batch
 from custgraph.loaders import EventRejected, EventRows, erased_among, parse_events, tombstone_functions
 from custgraph.queries import get as named_query
-from custgraph.resolution import ResolveConfig
+from custgraph.resolution import RecordMemo, ResolveConfig
 from custgraph.resolution import resolve as resolve_identities
 
 __all__ = ["MAX_EVENTS", "EventOutcome", "EventsTaken", "settle_events", "take_events", "unsettled"]
@@ -141,16 +141,17 @@ def unsettled(store: Store) -> bool:
 
 @one_writer("settle events")
 def settle_events(store: Store, config: ResolveConfig, records: set[str], performers: set[str],
-                  everything: bool = False, settled: bool = True) -> int:
+                  everything: bool = False, settled: bool = True, memo: RecordMemo | None = None) -> int:
     """Resolve ``records`` (incrementally, with the stored match model: never pausing to train)
     and rebuild the journeys of the customers of ``performers``; returns how many customers'
     journeys were rebuilt. ``everything``: catch up after a stop (an incremental resolve finds
     the changed records and the customers whose journeys lag). ``settled``: nothing else waits,
     so the store is marked settled up to what was taken when this began. Scores and the
-    dashboard's summary wait for the next ``resolve``."""
+    dashboard's summary wait for the next ``resolve``. ``memo``: one kept by the caller across its
+    passes, so that a pass derives again only the records that changed (``RecordMemo``)."""
     marker = store.get_node("Summary", EVENTS) or {}
     if records or everything:  # the customers it would catch up are the performers' (rebuilt below)
-        resolve_identities(store, config, may_train=False, catch_up=everything)
+        resolve_identities(store, config, may_train=False, catch_up=everything, memo=memo)
     customers: list[str] = []
     if performers:
         rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})

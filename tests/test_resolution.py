@@ -17,10 +17,11 @@ from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.resolution import explain, read_config
+from custgraph.resolution import resolve as resolve_identities
 from custgraph.resolution.cluster import Link, clusters
 from custgraph.resolution.quality import pairwise_quality
 from custgraph.samples.generate import SOURCES, generate
-from custgraph.services import ResolveConfig, confirm, resolve, unmerge
+from custgraph.services import RecordMemo, ResolveConfig, confirm, resolve, unmerge
 
 from custgraph import queries
 from custgraph.errors import ConfigError, UnknownIdentityError
@@ -179,6 +180,40 @@ def test_incremental_resolution_equals_a_full_run_from_scratch(
         resolve(scratch, CONFIG, full=True)
         assert _assignment(scratch) == incremental  # same clusters, same customer ids
         assert _sorted_links(scratch) == links
+
+
+def test_a_memo_kept_across_runs_gives_what_runs_without_one_give(
+    store: Store, generated: Path, tmp_path: Path
+) -> None:
+    """The events settler keeps what it derived from records between runs (``RecordMemo``): a
+    record another writer changed in between must be derived afresh, not taken from the memo."""
+    with open(generated / "crm" / "customers.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    changed = next(r for r in rows if r["EMail"])
+    changed.update({"EMail": "someone.else@example.org", "Street": "1 Changed Street",
+                    "LastModified": "2026-11-01T09:00:00+00:00"})
+    update = tmp_path / "update" / "crm"
+    update.mkdir(parents=True)
+    (update / "mapping.toml").write_text((generated / "crm" / "mapping.toml").read_text(encoding="utf-8"),
+                                         encoding="utf-8")
+    with open(update / "customers.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(changed))
+        writer.writeheader()
+        writer.writerow(changed)
+    memo = RecordMemo()
+    with EmbeddedStore(tmp_path / "without") as without:
+        for folders in ([generated / "crm", generated / "webshop", generated / "support"],
+                        [generated / "survey"], [update]):
+            reports = []
+            for target, kept in ((store, memo), (without, None)):
+                _load(target, folders)
+                reports.append(resolve_identities(target, CONFIG, memo=kept))
+            assert reports[0].dirty == reports[1].dirty > 0
+            assert _assignment(store) == _assignment(without)
+            assert _sorted_links(store) == _sorted_links(without)
+    customer = _assignment(store)[f"crm:{changed['CustomerNo']}"]
+    golden = store.get_node("Customer", customer)
+    assert golden is not None and golden["street"] == "1 Changed Street"
 
 
 def _sorted_links(store: Store) -> list[dict[str, object]]:

@@ -23,7 +23,7 @@ from typing import Any
 from custgraph.config import Config
 from custgraph.errors import ConfigError, CustgraphError
 from custgraph.graph import ErasureKey, open_store
-from custgraph.services import MAX_EVENTS, read_config, settle_events, take_events
+from custgraph.services import MAX_EVENTS, RecordMemo, read_config, settle_events, take_events
 
 __all__ = ["COMMANDS"]
 
@@ -68,6 +68,7 @@ def consume(config: Config, args: argparse.Namespace, environment: Mapping[str, 
     records: set[str] = set()
     performers: set[str] = set()
     settled_at = reported_at = time.monotonic()
+    memo = RecordMemo()  # what each settling derived from records, for the next
     rejects = Path(args.rejects)
     print(f"custgraph: consuming {args.topic} from {args.kafka} as group {args.group!r} into {config.store}",
           file=sys.stderr)
@@ -110,13 +111,13 @@ def consume(config: Config, args: argparse.Namespace, environment: Mapping[str, 
                     consumer.commit(asynchronous=False)  # only now: what these offsets held is durable
                 now = time.monotonic()
                 if (records or performers) and now - settled_at >= config.settle_every_s:
-                    settle_events(store, rules, records, performers)
+                    settle_events(store, rules, records, performers, memo=memo)
                     records, performers, settled_at = set(), set(), time.monotonic()
                 if now - reported_at >= REPORT_EVERY_S:
                     print(f"custgraph: {_counted(counts)}", file=sys.stderr, flush=True)
                     reported_at = now
             if records or performers:
-                settle_events(store, rules, records, performers)
+                settle_events(store, rules, records, performers, memo=memo)
         except KafkaException as error:
             raise CustgraphError(f"Kafka at {args.kafka}: {error}") from None
         finally:
