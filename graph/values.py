@@ -149,8 +149,13 @@ def from_json(text: str) -> Any:
     return _DECODER.decode(text)
 
 
+_DRIVER_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def from_neo4j(value: Any) -> Any:
     """Driver values to plain Python (neo4j.time types become ``datetime``/``date``)."""
+    if type(value) in _DRIVER_PLAIN:  # most values: no attribute to look for
+        return value
     if isinstance(value, list):
         return [from_neo4j(item) for item in value]
     if isinstance(value, dict):
@@ -158,4 +163,6 @@ def from_neo4j(value: Any) -> Any:
     to_native = getattr(value, "to_native", None)
     if callable(to_native):
         return to_native()
+    if hasattr(value, "element_id"):  # a node or relationship: no named query returns one
+        raise TypeError(f"a query returned a graph element ({type(value).__name__}); return its properties")
     return value

@@ -235,11 +235,14 @@ def _text(query: NamedQuery) -> LiteralString:
 
 
 def _read(tx: ManagedTransaction, statement: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-    return [record.data() for record in tx.run(statement, params)]
+    # ``dict(record)``, not ``record.data()``: data() walks every value again to turn nodes into
+    # maps, which no named query returns (they return maps and scalars); 20 % of reading 5,000
+    # records' properties.
+    return [dict(record) for record in tx.run(statement, params)]
 
 
 async def _aread(tx: neo4j.AsyncManagedTransaction, statement: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-    return [record.data() async for record in await tx.run(statement, params)]
+    return [dict(record) async for record in await tx.run(statement, params)]
 
 
 def _single_count(tx: ManagedTransaction, statement: Any, params: dict[str, Any], field: str) -> int:
