@@ -30,6 +30,9 @@ class Config:
     neo4j_user: str = "neo4j"
     neo4j_password: str | None = None
     neo4j_database: str | None = None
+    # How long a Neo4j transaction is retried after a transient error (a deadlock, a leader switch,
+    # the server restarting) before the action fails (CUSTGRAPH_NEO4J_RETRY).
+    neo4j_retry_s: float = 30.0
     api_deadline_s: float = DEFAULT_API_DEADLINE_S  # a GraphQL request still running then gets a 503
     host: str = "127.0.0.1"  # where ``serve`` listens (CUSTGRAPH_HOST; --host wins)
     port: int = 8000  # CUSTGRAPH_PORT; --port wins
@@ -62,6 +65,7 @@ class Config:
         config_home = env.get("XDG_CONFIG_HOME", "").strip() or "~/.config"
         key_file = env.get("CUSTGRAPH_ERASURE_KEY_FILE", "").strip() or f"{config_home}/custgraph/erasure.key"
         return cls(store=chosen, neo4j_user=user, neo4j_password=password, neo4j_database=database,
+                   neo4j_retry_s=_seconds(env, "CUSTGRAPH_NEO4J_RETRY", 30.0),
                    api_deadline_s=_seconds(env, "CUSTGRAPH_API_DEADLINE", DEFAULT_API_DEADLINE_S),
                    erasure_key_file=key_file, host=env.get("CUSTGRAPH_HOST", "").strip() or "127.0.0.1",
                    port=_whole(env, "CUSTGRAPH_PORT", 8000), workers=_whole(env, "CUSTGRAPH_WORKERS", 1),

@@ -27,6 +27,7 @@ def open_store(config: Config, *, require_schema: bool = True, batch_size: int =
             config.neo4j_database,
             batch_size=batch_size,
             require_schema=require_schema,
+            max_retry_time=config.neo4j_retry_s,
         )
     from .embedded import EmbeddedStore
 
