@@ -285,5 +285,9 @@ def train(linker: Any, records: int, sampled_pairs: float, min_disagreement: flo
         except Exception as error:
             notes.append(f"EM over {rule.get_blocking_rule('duckdb').blocking_rule_sql}: {error}")
     trained = linker.misc.save_model_to_json()
-    return MatchModel(_steady(trained["probability_two_random_records_match"]),
+    prior = float(trained["probability_two_random_records_match"])
+    if not 0 < prior < 1:  # a handful of records: no pair shares an e-mail, or every pair does
+        notes.append(f"prior estimated as {prior:g} from too few pairs; 1/records used")
+        prior = 1.0 / max(records, 2)
+    return MatchModel(_steady(prior),
                       _learned(trained, sampled_pairs, min_disagreement), records, now(), tuple(notes))
