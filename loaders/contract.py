@@ -89,6 +89,7 @@ ENTITIES: dict[str, Entity] = {entity.name: entity for entity in (
         Field("score_kind", description="nps or csat"),
         Field("sentiment", "number", description="-1 (negative) to 1 (positive)"),
         Field("text"),
+        Field("campaign", description="the marketing campaign the touchpoint belongs to (attribution by campaign)"),
     )),
 )}
 

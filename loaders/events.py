@@ -11,7 +11,8 @@ RudderStack or PostHog-style events needs little change:
   in); ``timestamp`` (ISO 8601, default: when it arrived);
 - ``properties``: ``sku`` (or ``products``: [{``sku``}...]), ``amount`` (or ``revenue`` /
   ``total``), ``quantity``, ``channel``, ``rep``, ``score``, ``score_kind``, ``sentiment``,
-  ``text``; ``traits`` (identify): the customers file's fields, in snake_case or Segment's names;
+  ``text``, ``campaign`` (else ``context.campaign.name``, Segment's UTM campaign); ``traits``
+  (identify): the customers file's fields, in snake_case or Segment's names;
 - ``context.source``: the source system, as in the loaded files (default: the key's name).
 
 A known customer is the Identity ``SOURCE:USER_ID`` (the id a loaded export of that source gives
@@ -90,6 +91,12 @@ def _text_id(event: dict[str, Any], name: str) -> str | None:
     if len(text) > MAX_ID_CHARS:
         raise EventRejected(name, f"longer than {MAX_ID_CHARS} characters")
     return text or None
+
+
+def _campaign(context: dict[str, Any]) -> Any:
+    """Segment's ``context.campaign.name`` (the UTM campaign), when ``properties`` names none."""
+    campaign = context.get("campaign")
+    return campaign.get("name") if isinstance(campaign, dict) else campaign
 
 
 def _object(event: dict[str, Any], name: str) -> dict[str, Any]:
@@ -231,11 +238,12 @@ def parse_event(event: Any, default_source: str, now: dt.datetime | None = None,
            "amount": next((properties[k] for k in ("amount", "revenue", "total") if k in properties), None),
            "quantity": properties.get("quantity"), "score": properties.get("score"),
            "score_kind": properties.get("score_kind"), "sentiment": properties.get("sentiment"),
-           "text": properties.get("text")}
+           "text": properties.get("text"), "campaign": properties.get("campaign", _campaign(context))}
     where = {"interaction_id": "messageId", "customer_id": "userId", "type": "event", "at": "timestamp",
              "channel_id": "properties.channel", "rep_id": "properties.rep", "sku": "properties.sku",
              "amount": "properties.amount", "quantity": "properties.quantity", "score": "properties.score",
-             "score_kind": "properties.score_kind", "sentiment": "properties.sentiment", "text": "properties.text"}
+             "score_kind": "properties.score_kind", "sentiment": "properties.sentiment", "text": "properties.text",
+             "campaign": "properties.campaign" if "campaign" in properties else "context.campaign.name"}
     try:
         row = interaction_row(raw)
     except RowRejectedError as bad:

@@ -399,7 +399,8 @@ def erased_among(store: Store, identities: set[str], tombstones: list[Callable[[
 
 
 def interaction_node(source: str, row: dict[str, Any]) -> NodeRow:
-    props = {name: row[name] for name in ("type", "at", "amount", "quantity", "score", "sentiment", "text")}
+    props = {name: row[name] for name in ("type", "at", "amount", "quantity", "score", "sentiment", "text",
+                                          "campaign")}
     kind = row["score_kind"]
     if row["score"] is not None and kind is None:
         kind = "nps" if row["type"] == "survey_response" else None
