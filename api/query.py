@@ -9,16 +9,17 @@ from typing import Any, TypeVar
 
 import strawberry
 from custgraph.graph import Rows
+from custgraph.services import attribution_of, check_attribution
 from strawberry.types import Info
 
-from custgraph.errors import ApiError
+from custgraph.errors import ApiError, QueryParameterError
 
 from .context import JOURNEY_CAP, OFFERS_CAP, RequestContext, run_query
 from .masking import searches_contact
 from .pagination import Connection, connection, page_of, page_size, start_of
 from .rows import OfferPathRow, ProspectRow, as_rows
 from .types.customer import Customer, Prospect
-from .types.journey import FunnelStep, JourneyVariant, TouchpointScore, Transition
+from .types.journey import Attribution, AttributionCredit, FunnelStep, JourneyVariant, TouchpointScore, Transition
 from .types.offers import OfferPath
 
 __all__ = ["Query"]
@@ -142,6 +143,22 @@ class Query:
             raise ApiError("windowDays must be at least 1")
         return _rows_to(FunnelStep, await run_query(info.context.store, "funnel",
                                                     {"steps": steps, "window_days": window_days}))
+
+    @strawberry.field(description="conversions credited to channels, touchpoint types or campaigns by seven models "
+                                  "side by side (first and last touch, linear, time decay, position based, Markov, "
+                                  "Shapley)")
+    async def attribution(self, info: Info[RequestContext, None], by: str = "channel", conversion: str = "purchase",
+                          sku: str | None = None, category: str | None = None, lookback_days: int = 30,
+                          half_life_days: float = 7.0) -> Attribution:
+        try:
+            check_attribution(by, lookback_days, half_life_days)
+        except QueryParameterError as bad:
+            raise ApiError(str(bad)) from None
+        rows = await run_query(info.context.store, "conversion_paths", {
+            "conversion": conversion, "sku": sku, "category": category, "lookback_days": lookback_days})
+        found = attribution_of(rows, by, half_life_days)
+        return Attribution(conversions=found.conversions, paths=found.paths, credits=[
+            AttributionCredit(key=key, **models) for key, models in found.credits.items()])
 
     @strawberry.field(description="NPS and CSAT by month per touchpoint (channel and type)")
     async def touchpoint_scores(self, info: Info[RequestContext, None], since: dt.datetime | None = None,

@@ -12,6 +12,7 @@ The API and the CLI call these (and the query catalogue for reads), never the en
 - live events: ``take_events`` (a batch, one transaction, durable when it returns), then
   ``settle_events`` (resolve the records they wrote, rebuild their customers' journeys).
 - scores: ``score_customers`` (run by ``resolve``).
+- attribution: ``attribute`` (every model's credit per channel, touchpoint type or campaign).
 - the dashboard's summary: ``refresh_summary`` (run by ``resolve``), ``read_summary`` and
   ``read_journeys``; ``summarise`` computes it without keeping it.
 
@@ -31,6 +32,7 @@ from custgraph.resolution import (
 )
 from custgraph.samples import SOURCES, generate
 
+from .attribution import Attribution, attribute, attribution_of, check_attribution
 from .consents import update_consents
 from .decisions import DecisionReport, confirm, reject, unmerge
 from .erasure import ErasureReport, erase
@@ -55,6 +57,7 @@ __all__ = [
     "SEGMENT_FIELDS",
     "SOURCES",
     "Answers",
+    "Attribution",
     "DecisionReport",
     "ErasureReport",
     "EventOutcome",
@@ -68,6 +71,9 @@ __all__ = [
     "ResolveReport",
     "Scores",
     "Summary",
+    "attribute",
+    "attribution_of",
+    "check_attribution",
     "confirm",
     "erase",
     "explain",

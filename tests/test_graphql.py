@@ -239,6 +239,18 @@ def test_query_lists_page_with_cursors(client: TestClient) -> None:
     assert "first must be" in too_many["errors"][0]["message"]
 
 
+def test_attribution_sets_the_models_side_by_side(client: TestClient) -> None:
+    fields = "firstTouch lastTouch linear timeDecay positionBased markov shapley"
+    found = _ask(client, f"{{ attribution {{ conversions paths credits {{ key {fields} }} }} }}")["data"]["attribution"]
+    assert 0 < found["conversions"] < found["paths"]
+    for model in fields.split():
+        assert abs(sum(credit[model] for credit in found["credits"]) - found["conversions"]) < 1e-6, model
+    by_type = _ask(client, "{ attribution(by: \"type\", lookbackDays: 7, halfLifeDays: 2) { credits { key linear } } }")
+    assert {"web_visit", "add_to_cart"} <= {credit["key"] for credit in by_type["data"]["attribution"]["credits"]}
+    bad = _ask(client, "{ attribution(by: \"colour\") { conversions } }")
+    assert bad["data"] is None and "choose one of channel, type, campaign" in bad["errors"][0]["message"]
+
+
 def test_limits_and_bad_arguments_are_graphql_errors_not_500s(client: TestClient) -> None:
     deep = "{ customers(search: \"a\") { edges { node { crossSell { path { nodes { label } } } } } } }"
     assert "errors" not in _ask(client, deep)

@@ -54,6 +54,27 @@ class Transition:
 
 
 @strawberry.type
+class AttributionCredit:
+    key: str = strawberry.field(description="the channel, touchpoint type or campaign; (direct): a conversion with "
+                                            "no touchpoint in its lookback; (none): touchpoints without one")
+    first_touch: float
+    last_touch: float
+    linear: float
+    time_decay: float
+    position_based: float
+    markov: float = strawberry.field(description="removal effect in a first-order Markov chain of every path")
+    shapley: float = strawberry.field(description="Shapley value of the key sets' conversion rates")
+
+
+@strawberry.type
+class Attribution:
+    conversions: int
+    paths: int = strawberry.field(description="converting and not")
+    credits: list[AttributionCredit] = strawberry.field(
+        description="each model's conversions per key; every model's credits sum to the conversions")
+
+
+@strawberry.type
 class FunnelStep:
     step: int
     type: str
