@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from custgraph.graph import Rows
-from custgraph.services import attribution_of, check_attribution
+from custgraph.services import attribution_of, causes_of, check_attribution
 from strawberry.types import Info
 
 from custgraph.errors import ApiError, QueryParameterError
@@ -19,7 +19,18 @@ from .masking import searches_contact
 from .pagination import Connection, connection, page_of, page_size, start_of
 from .rows import OfferPathRow, ProspectRow, as_rows
 from .types.customer import Customer, Prospect
-from .types.journey import Attribution, AttributionCredit, FunnelStep, JourneyVariant, TouchpointScore, Transition
+from .types.journey import (
+    Attribution,
+    AttributionCredit,
+    CauseExample,
+    CauseTouchpoint,
+    FunnelStep,
+    JourneyVariant,
+    RootCause,
+    ScoreCauses,
+    TouchpointScore,
+    Transition,
+)
 from .types.offers import OfferPath
 
 __all__ = ["Query"]
@@ -159,6 +170,31 @@ class Query:
         found = attribution_of(rows, by, half_life_days)
         return Attribution(conversions=found.conversions, paths=found.paths, credits=[
             AttributionCredit(key=key, **models) for key, models in found.credits.items()])
+
+    @strawberry.field(description="what is over-represented before detractors' (NPS 0-6) or low CSAT (1-2) answers: "
+                                  "reps, channels, products, touchpoint types, support outcomes, segments")
+    async def score_causes(self, info: Info[RequestContext, None], kind: str = "nps", lookback_days: int = 30,
+                           min_support: int = 5, alpha: float = 0.05) -> ScoreCauses:
+        if kind not in ("nps", "csat"):
+            raise ApiError("kind must be nps or csat")
+        if not 1 <= lookback_days <= 3660 or min_support < 1 or not 0 < alpha < 1:
+            raise ApiError("lookbackDays must be 1-3660, minSupport at least 1, alpha between 0 and 1")
+        store = info.context.store
+        rows = await run_query(store, "conversion_paths", {
+            "conversion": "survey_response", "sku": None, "category": None, "lookback_days": lookback_days})
+        segments = {str(row["customer_id"]): row["segment"] for row in await run_query(store, "stored_segments", {})}
+        found = causes_of(rows, segments, kind, min_support, alpha)
+        return ScoreCauses(kind=found.kind, cases=found.cases, low=found.low, tested=found.tested, causes=[
+            RootCause(kind=cause.kind, value=cause.value, cases=cause.cases, low=cause.low, lift=cause.lift,
+                      p_value=cause.p_value, q_value=cause.q_value, examples=[
+                          CauseExample(customer_id=example.customer_id, answer_id=example.answer_id,
+                                       score=example.score, at=example.at,
+                                       path=[CauseTouchpoint(type=step["type"], channel=step["channel"],
+                                                             rep=step["rep"], skus=list(step["skus"]),
+                                                             sentiment=step["sentiment"], at=step["at"])
+                                             for step in example.path])
+                          for example in cause.examples])
+            for cause in found.causes])
 
     @strawberry.field(description="NPS and CSAT by month per touchpoint (channel and type)")
     async def touchpoint_scores(self, info: Info[RequestContext, None], since: dt.datetime | None = None,

@@ -12,7 +12,8 @@ The API and the CLI call these (and the query catalogue for reads), never the en
 - live events: ``take_events`` (a batch, one transaction, durable when it returns), then
   ``settle_events`` (resolve the records they wrote, rebuild their customers' journeys).
 - scores: ``score_customers`` (run by ``resolve``).
-- attribution: ``attribute`` (every model's credit per channel, touchpoint type or campaign).
+- attribution: ``attribute`` (every model's credit per channel, touchpoint type or campaign);
+  root causes of low scores: ``score_causes``.
 - the dashboard's summary: ``refresh_summary`` (run by ``resolve``), ``read_summary`` and
   ``read_journeys``; ``summarise`` computes it without keeping it.
 
@@ -38,6 +39,7 @@ from .decisions import DecisionReport, confirm, reject, unmerge
 from .erasure import ErasureReport, erase
 from .events import MAX_EVENTS, EventOutcome, EventsTaken, settle_events, take_events, unsettled
 from .resolving import resolve
+from .root_causes import RootCauses, causes_of, score_causes
 from .scoring import CHURN_FIELDS, SEGMENT_FIELDS, Scores, score_customers
 from .summaries import (
     Answers,
@@ -69,10 +71,12 @@ __all__ = [
     "RecordMemo",
     "ResolveConfig",
     "ResolveReport",
+    "RootCauses",
     "Scores",
     "Summary",
     "attribute",
     "attribution_of",
+    "causes_of",
     "check_attribution",
     "confirm",
     "erase",
@@ -89,6 +93,7 @@ __all__ = [
     "refresh_summary",
     "reject",
     "resolve",
+    "score_causes",
     "score_customers",
     "settle_events",
     "sources_of",

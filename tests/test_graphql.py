@@ -251,6 +251,18 @@ def test_attribution_sets_the_models_side_by_side(client: TestClient) -> None:
     assert bad["data"] is None and "choose one of channel, type, campaign" in bad["errors"][0]["message"]
 
 
+def test_score_causes_answer_with_their_statistics(client: TestClient) -> None:
+    found = _ask(client, """{ scoreCauses(kind: "nps", minSupport: 2, alpha: 0.99) { kind cases low tested
+        causes { kind value cases low lift pValue qValue examples { customerId score path { type rep } } } } }""")
+    causes = found["data"]["scoreCauses"]
+    assert 0 < causes["low"] < causes["cases"] and causes["tested"] > 0
+    for cause in causes["causes"]:  # alpha 0.99: what leans towards low answers at all
+        assert cause["lift"] > 1 and cause["pValue"] <= cause["qValue"] <= 0.99 and cause["low"] <= cause["cases"]
+        assert all(example["score"] <= 6 for example in cause["examples"])
+    bad = _ask(client, "{ scoreCauses(kind: \"ces\") { cases } }")
+    assert bad["data"] is None and "nps or csat" in bad["errors"][0]["message"]
+
+
 def test_limits_and_bad_arguments_are_graphql_errors_not_500s(client: TestClient) -> None:
     deep = "{ customers(search: \"a\") { edges { node { crossSell { path { nodes { label } } } } } } }"
     assert "errors" not in _ask(client, deep)

@@ -75,6 +75,46 @@ class Attribution:
 
 
 @strawberry.type
+class CauseTouchpoint:
+    type: str
+    channel: str | None
+    rep: str | None
+    skus: list[str]
+    sentiment: float | None
+    at: dt.datetime
+
+
+@strawberry.type
+class CauseExample:
+    customer_id: str
+    answer_id: str
+    score: float
+    at: dt.datetime
+    path: list[CauseTouchpoint] = strawberry.field(description="the touchpoints before the answer, in order")
+
+
+@strawberry.type
+class RootCause:
+    kind: str = strawberry.field(description="rep, channel, product, touchpoint, support or segment")
+    value: str
+    cases: int = strawberry.field(description="answers whose lookback holds it")
+    low: int = strawberry.field(description="of those, the low ones (the support count)")
+    lift: float
+    p_value: float = strawberry.field(description="one-sided Fisher exact test")
+    q_value: float = strawberry.field(description="Benjamini-Hochberg over every candidate tested")
+    examples: list[CauseExample]
+
+
+@strawberry.type
+class ScoreCauses:
+    kind: str
+    cases: int
+    low: int
+    tested: int = strawberry.field(description="candidates with at least minSupport cases")
+    causes: list[RootCause] = strawberry.field(description="q <= alpha and lift above 1, lowest q first")
+
+
+@strawberry.type
 class FunnelStep:
     step: int
     type: str

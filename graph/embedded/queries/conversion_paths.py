@@ -4,10 +4,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...named_query import Rows
-from ..graph import EmbeddedGraph
+from ..graph import EmbeddedGraph, key_of
 
 _DAY_MICROS = 86_400 * 1_000_000
-Step = tuple[int, Any, Any, int]  # a touchpoint: t (microseconds), type, at, node id
+Step = tuple[int, Any, Any, int, Any]  # a touchpoint: t (microseconds), type, at, node id, sentiment
+_CHUNK = 500
 
 
 def _converting(graph: EmbeddedGraph, params: Mapping[str, Any]) -> set[int] | None:
@@ -20,32 +21,56 @@ def _converting(graph: EmbeddedGraph, params: Mapping[str, Any]) -> set[int] | N
     return {x for x, p, _ in graph.links("ABOUT") if p in products}
 
 
+def _ends(graph: EmbeddedGraph, rel_type: str, label: str) -> dict[int, list[Any]]:
+    """Interaction id → the keys at the end of its ``rel_type`` links, sorted."""
+    keys = graph.ids(label)
+    ends: dict[int, list[Any]] = {}
+    for x, end, _ in graph.links(rel_type):
+        ends.setdefault(x, []).append(keys[end])
+    return {x: sorted(found, key=str) for x, found in ends.items()}
+
+
+def _keys(graph: EmbeddedGraph, node_ids: list[int]) -> dict[int, Any]:
+    found: dict[int, Any] = {}
+    for start in range(0, len(node_ids), _CHUNK):
+        chunk = node_ids[start:start + _CHUNK]
+        found.update((node_id, key_of(key)) for node_id, key in graph.select(
+            f"SELECT id, key FROM nodes WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk)))
+    return found
+
+
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     conversion, lookback = params["conversion"], int(params["lookback_days"]) * _DAY_MICROS
     about = _converting(graph, params)
-    channels = graph.ids("Channel")
-    via = {x: channels[ch] for x, ch, _ in graph.links("VIA")}
+    channels, reps, skus = _ends(graph, "VIA", "Channel"), _ends(graph, "HANDLED_BY", "Rep"), _ends(
+        graph, "ABOUT", "Product")
     campaigns = dict(graph.select(
         "SELECT id, json_extract(props, '$.campaign') FROM nodes WHERE label = ? "
         "AND json_extract(props, '$.campaign') IS NOT NULL", (graph.code("Interaction"),)))
     customers = graph.ids("Customer")
-    rows: Rows = []
-    for customer, journey in graph.journeys(("id", "t", "type", "at")):
-        paths: list[tuple[bool, Any, list[Step]]] = []
+    found: list[tuple[Any, bool, Any, tuple[Any, ...] | None, list[Step]]] = []
+    for customer, journey in graph.journeys(("id", "t", "type", "at", "sentiment", "score", "score_kind")):
         open_: list[Step] = []  # the touchpoints since the last conversion
-        for x, t, kind, at in journey:
+        for x, t, kind, at, sentiment, score, score_kind in journey:
             if kind == conversion and (about is None or x in about):
-                paths.append((True, at, [step for step in open_ if step[0] >= t - lookback]))
+                found.append((customers[customer], True, at, (x, score, score_kind),
+                              [step for step in open_ if step[0] >= t - lookback]))
                 open_ = []
             else:
-                open_.append((t, kind, at, x))
+                open_.append((t, kind, at, x, sentiment))
         if open_:
             last = open_[-1][0]
-            paths.append((False, open_[-1][2], [step for step in open_ if step[0] >= last - lookback]))
-        key = customers[customer]
-        rows += [{"customer_id": key, "converted": converted, "at": at,
-                  "touchpoints": [{"type": kind, "channel": via.get(x), "campaign": campaigns.get(x), "at": when}
-                                  for _, kind, when, x in steps]}
-                 for converted, at, steps in paths]
+            found.append((customers[customer], False, open_[-1][2], None,
+                          [step for step in open_ if step[0] >= last - lookback]))
+    keys = _keys(graph, [done[0] for *_, done, _ in found if done is not None])
+    rows: Rows = [
+        {"customer_id": customer, "converted": converted, "at": at,
+         "interaction_id": keys[done[0]] if done else None, "score": done[1] if done else None,
+         "score_kind": done[2] if done else None,
+         "touchpoints": [{"type": kind, "channel": (channels.get(x) or [None])[0], "campaign": campaigns.get(x),
+                          "rep": (reps.get(x) or [None])[0], "skus": skus.get(x, []), "sentiment": sentiment,
+                          "at": when}
+                         for _, kind, when, x, sentiment in steps]}
+        for customer, converted, at, done, steps in found]
     rows.sort(key=lambda row: (str(row["customer_id"]), row["at"], row["converted"]))
     return rows
