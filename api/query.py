@@ -26,6 +26,8 @@ from .types.journey import (
     CauseTouchpoint,
     FunnelStep,
     JourneyVariant,
+    LifecycleMonth,
+    RetentionCell,
     RootCause,
     ScoreCauses,
     TouchpointScore,
@@ -61,6 +63,11 @@ def _journey_page_size(arguments: Mapping[str, Any]) -> int | None:
         return start_of(after if isinstance(after, str) else None) + page_size(first or 0) + 1
     except ApiError:
         return None
+
+
+def _check_start(start: str) -> None:
+    if start not in ("purchase", "touch"):
+        raise ApiError("start must be purchase or touch")
 
 
 def _rows_to(kind: type[T], rows: Rows) -> list[T]:
@@ -195,6 +202,17 @@ class Query:
                                              for step in example.path])
                           for example in cause.examples])
             for cause in found.causes])
+
+    @strawberry.field(description="cohorts by the month of the first purchase (start: purchase) or touchpoint "
+                                  "(touch), and how many are active each month since")
+    async def retention_cohorts(self, info: Info[RequestContext, None], start: str = "purchase") -> list[RetentionCell]:
+        _check_start(start)
+        return _rows_to(RetentionCell, await run_query(info.context.store, "retention_cohorts", {"start": start}))
+
+    @strawberry.field(description="customers new, returning, resurrecting and dormant in each month")
+    async def lifecycle(self, info: Info[RequestContext, None], start: str = "purchase") -> list[LifecycleMonth]:
+        _check_start(start)
+        return _rows_to(LifecycleMonth, await run_query(info.context.store, "lifecycle", {"start": start}))
 
     @strawberry.field(description="NPS and CSAT by month per touchpoint (channel and type)")
     async def touchpoint_scores(self, info: Info[RequestContext, None], since: dt.datetime | None = None,

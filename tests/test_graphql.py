@@ -263,6 +263,17 @@ def test_score_causes_answer_with_their_statistics(client: TestClient) -> None:
     assert bad["data"] is None and "nps or csat" in bad["errors"][0]["message"]
 
 
+def test_retention_and_lifecycle_add_up(client: TestClient) -> None:
+    found = _ask(client, """{ retentionCohorts { cohort monthsSince customers cohortSize rate }
+        lifecycle(start: "touch") { month new returning resurrecting dormant active } }""")["data"]
+    firsts = [cell for cell in found["retentionCohorts"] if cell["monthsSince"] == 0]
+    assert firsts and all(cell["customers"] == cell["cohortSize"] and cell["rate"] == 1.0 for cell in firsts)
+    months = found["lifecycle"]
+    assert months and all(m["active"] == m["new"] + m["returning"] + m["resurrecting"] for m in months)
+    bad = _ask(client, "{ lifecycle(start: \"signup\") { month } }")
+    assert "purchase or touch" in bad["errors"][0]["message"]
+
+
 def test_limits_and_bad_arguments_are_graphql_errors_not_500s(client: TestClient) -> None:
     deep = "{ customers(search: \"a\") { edges { node { crossSell { path { nodes { label } } } } } } }"
     assert "errors" not in _ask(client, deep)

@@ -115,6 +115,25 @@ class ScoreCauses:
 
 
 @strawberry.type
+class RetentionCell:
+    cohort: str = strawberry.field(description="the month (UTC) of the cohort's first purchase or touchpoint")
+    months_since: int
+    customers: int = strawberry.field(description="of the cohort, active that month")
+    cohort_size: int
+    rate: float
+
+
+@strawberry.type
+class LifecycleMonth:
+    month: str
+    new: int
+    returning: int
+    resurrecting: int
+    dormant: int = strawberry.field(description="active the month before, not this one")
+    active: int
+
+
+@strawberry.type
 class FunnelStep:
     step: int
     type: str

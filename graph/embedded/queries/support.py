@@ -2,7 +2,7 @@
 
 Why: each must give the rows its ``.cypher`` file gives, to the last digit and
 in the same order. Cypher rounds half up (Python rounds half to even), orders
-nulls after every value, and a journey is ordered by time, then id.
+nulls after every value, and a journey is ordered by time, then id; months are counted in UTC.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any
 from ...named_query import round_half_up
 from ..graph import EmbeddedGraph, NodeId
 
-__all__ = ["as_of", "journey", "journeys_of", "nulls_last", "round_half_up", "share", "type_counts"]
+__all__ = ["active_months", "as_of", "journey", "journeys_of", "month_text", "nulls_last", "round_half_up", "share",
+           "type_counts"]
 
 
 def nulls_last(value: Any) -> tuple[bool, Any]:
@@ -66,3 +67,24 @@ def type_counts(values: Iterable[str]) -> dict[str, int]:
 def share(part: int, whole: int) -> float:
     """``toFloat(part) / whole`` (never called with ``whole`` = 0)."""
     return float(part) / whole
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # active_months: t is microseconds since
+
+
+def active_months(graph: EmbeddedGraph, params: Mapping[str, Any]) -> list[set[int]]:
+    """Per customer with activity, the months it was active: a purchase (``start`` "purchase") or
+    any touchpoint (``start`` "touch")."""
+    where = "" if params["start"] == "touch" else "f.type = 'purchase'"
+    found: list[set[int]] = []
+    for _, steps in graph.journeys(("t",), where):
+        months = set()
+        for (t,) in steps:
+            at = _EPOCH + dt.timedelta(microseconds=t)
+            months.add(at.year * 12 + at.month - 1)
+        found.append(months)
+    return found
+
+
+def month_text(month: int) -> str:
+    return f"{month // 12}-{month % 12 + 1:02d}"
