@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 import strawberry
 from custgraph.graph import Rows
-from custgraph.services import attribution_of, causes_of, check_attribution
+from custgraph.services import RootCauses as FoundCauses
+from custgraph.services import attribution_of, causes_of, check_attribution, dropoffs_of
 from strawberry.types import Info
 
 from custgraph.errors import ApiError, QueryParameterError
@@ -29,7 +30,7 @@ from .types.journey import (
     LifecycleMonth,
     RetentionCell,
     RootCause,
-    ScoreCauses,
+    RootCauses,
     TouchpointScore,
     Transition,
 )
@@ -68,6 +69,20 @@ def _journey_page_size(arguments: Mapping[str, Any]) -> int | None:
 def _check_start(start: str) -> None:
     if start not in ("purchase", "touch"):
         raise ApiError("start must be purchase or touch")
+
+
+def _root_causes(found: FoundCauses) -> RootCauses:
+    return RootCauses(kind=found.kind, cases=found.cases, low=found.low, tested=found.tested, causes=[
+        RootCause(kind=cause.kind, value=cause.value, cases=cause.cases, low=cause.low, lift=cause.lift,
+                  p_value=cause.p_value, q_value=cause.q_value, examples=[
+                      CauseExample(customer_id=example.customer_id, answer_id=example.answer_id, score=example.score,
+                                   at=example.at,
+                                   path=[CauseTouchpoint(type=step["type"], channel=step["channel"], rep=step["rep"],
+                                                         skus=list(step["skus"]), sentiment=step["sentiment"],
+                                                         at=step["at"])
+                                         for step in example.path])
+                      for example in cause.examples])
+        for cause in found.causes])
 
 
 def _rows_to(kind: type[T], rows: Rows) -> list[T]:
@@ -181,7 +196,7 @@ class Query:
     @strawberry.field(description="what is over-represented before detractors' (NPS 0-6) or low CSAT (1-2) answers: "
                                   "reps, channels, products, touchpoint types, support outcomes, segments")
     async def score_causes(self, info: Info[RequestContext, None], kind: str = "nps", lookback_days: int = 30,
-                           min_support: int = 5, alpha: float = 0.05) -> ScoreCauses:
+                           min_support: int = 5, alpha: float = 0.05) -> RootCauses:
         if kind not in ("nps", "csat"):
             raise ApiError("kind must be nps or csat")
         if not 1 <= lookback_days <= 3660 or min_support < 1 or not 0 < alpha < 1:
@@ -190,18 +205,21 @@ class Query:
         rows = await run_query(store, "conversion_paths", {
             "conversion": "survey_response", "sku": None, "category": None, "lookback_days": lookback_days})
         segments = {str(row["customer_id"]): row["segment"] for row in await run_query(store, "stored_segments", {})}
-        found = causes_of(rows, segments, kind, min_support, alpha)
-        return ScoreCauses(kind=found.kind, cases=found.cases, low=found.low, tested=found.tested, causes=[
-            RootCause(kind=cause.kind, value=cause.value, cases=cause.cases, low=cause.low, lift=cause.lift,
-                      p_value=cause.p_value, q_value=cause.q_value, examples=[
-                          CauseExample(customer_id=example.customer_id, answer_id=example.answer_id,
-                                       score=example.score, at=example.at,
-                                       path=[CauseTouchpoint(type=step["type"], channel=step["channel"],
-                                                             rep=step["rep"], skus=list(step["skus"]),
-                                                             sentiment=step["sentiment"], at=step["at"])
-                                             for step in example.path])
-                          for example in cause.examples])
-            for cause in found.causes])
+        return _root_causes(causes_of(rows, segments, kind, min_support, alpha))
+
+    @strawberry.field(description="what is over-represented before the customers who reached a funnel step and went "
+                                  "no further (step: 1-based, not the last)")
+    async def dropoff_causes(self, info: Info[RequestContext, None], steps: list[str], step: int,
+                             window_days: int | None = None, min_support: int = 5,
+                             alpha: float = 0.05) -> RootCauses:
+        if not 2 <= len(steps) <= 20 or not 1 <= step < len(steps):
+            raise ApiError("give 2 to 20 steps, and a step from 1 to one before the last")
+        if min_support < 1 or not 0 < alpha < 1 or (window_days is not None and window_days < 1):
+            raise ApiError("minSupport must be at least 1, alpha between 0 and 1, windowDays at least 1")
+        store = info.context.store
+        rows = await run_query(store, "funnel_journeys", {"steps": steps, "window_days": window_days})
+        segments = {str(row["customer_id"]): row["segment"] for row in await run_query(store, "stored_segments", {})}
+        return _root_causes(dropoffs_of(rows, segments, steps, step, min_support, alpha))
 
     @strawberry.field(description="cohorts by the month of the first purchase (start: purchase) or touchpoint "
                                   "(touch), and how many are active each month since")

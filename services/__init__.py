@@ -13,7 +13,7 @@ The API and the CLI call these (and the query catalogue for reads), never the en
   ``settle_events`` (resolve the records they wrote, rebuild their customers' journeys).
 - scores: ``score_customers`` (run by ``resolve``).
 - attribution: ``attribute`` (every model's credit per channel, touchpoint type or campaign);
-  root causes of low scores: ``score_causes``.
+  root causes of low scores and funnel drop-offs: ``score_causes``, ``dropoff_causes``.
 - the dashboard's summary: ``refresh_summary`` (run by ``resolve``), ``read_summary`` and
   ``read_journeys``; ``summarise`` computes it without keeping it.
 
@@ -39,7 +39,7 @@ from .decisions import DecisionReport, confirm, reject, unmerge
 from .erasure import ErasureReport, erase
 from .events import MAX_EVENTS, EventOutcome, EventsTaken, settle_events, take_events, unsettled
 from .resolving import resolve
-from .root_causes import RootCauses, causes_of, score_causes
+from .root_causes import RootCauses, causes_of, dropoff_causes, dropoffs_of, score_causes
 from .scoring import CHURN_FIELDS, SEGMENT_FIELDS, Scores, score_customers
 from .summaries import (
     Answers,
@@ -79,6 +79,8 @@ __all__ = [
     "causes_of",
     "check_attribution",
     "confirm",
+    "dropoff_causes",
+    "dropoffs_of",
     "erase",
     "explain",
     "forget_customers",

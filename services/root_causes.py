@@ -1,11 +1,14 @@
-"""Root causes of low scores: what is over-represented before detractors' and low CSAT answers.
+"""Root causes of low scores and drop-offs: what is over-represented before detractors' and low
+CSAT answers, and before the customers who stopped at a funnel step.
 
 Each survey answer of the kind asked (NPS or CSAT) is a case; it is *low* when it is a
 detractor's (NPS 0-6) or a low CSAT (1-2 of 5). Its candidates are what the touchpoints in the
 ``lookback_days`` before it (since the customer's previous answer; the named query
 ``conversion_paths`` with conversion ``survey_response``) hold: reps, channels, products,
 touchpoint types, support outcomes (a ticket whose sentiment was negative, or not) and the
-customer's RFM segment.
+customer's RFM segment. For a funnel step, each customer who reached it is a case, *low* when
+they went no further; the candidates are what their touchpoints up to reaching it held (the named
+query ``funnel_journeys``).
 
 For each candidate held by at least ``min_support`` cases: the share of its cases that are low
 against the share of all cases (lift), and the chance of at least that many low cases among its
@@ -28,19 +31,20 @@ from custgraph.queries import get as named_query
 
 from custgraph.errors import QueryParameterError
 
-__all__ = ["Cause", "Example", "RootCauses", "benjamini_hochberg", "over_representation", "score_causes"]
+__all__ = ["Cause", "Example", "RootCauses", "benjamini_hochberg", "causes_of", "dropoff_causes", "dropoffs_of",
+           "over_representation", "score_causes"]
 
 LOW = {"nps": 6, "csat": 2}  # a score at or below this is low
 
 
 @dataclass(frozen=True)
 class Example:
-    """A low answer that holds the cause, with the touchpoints before it that show it."""
+    """A low case that holds the cause, with the touchpoints before it that show it."""
 
     customer_id: str
-    answer_id: str
-    score: float
-    at: dt.datetime
+    answer_id: str | None  # the survey answer (None for a drop-off)
+    score: float | None
+    at: dt.datetime  # of the answer, or of the step the customer stopped at
     path: tuple[dict[str, Any], ...]  # touchpoints in journey order: type, channel, rep, skus, sentiment, at
 
 
@@ -48,7 +52,7 @@ class Example:
 class Cause:
     kind: str  # rep, channel, product, touchpoint, support, segment
     value: str
-    cases: int  # answers whose lookback holds it
+    cases: int  # cases (answers, or customers at the step) that hold it
     low: int  # of those, low ones (the support count)
     lift: float  # low share among its cases / low share among all
     p_value: float
@@ -58,7 +62,7 @@ class Cause:
 
 @dataclass(frozen=True)
 class RootCauses:
-    kind: str
+    kind: str  # nps, csat, or "drop-off after STEP"
     cases: int
     low: int
     tested: int  # candidates with at least min_support cases
@@ -78,9 +82,9 @@ def score_causes(store: Store, kind: str = "nps", lookback_days: int = 30, min_s
     return causes_of(rows, segments, kind, min_support, alpha, examples)
 
 
-def _candidates(row: dict[str, Any], segment: str | None) -> set[tuple[str, str]]:
+def _candidates(touchpoints: Sequence[dict[str, Any]], segment: str | None) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
-    for step in row["touchpoints"]:
+    for step in touchpoints:
         found.add(("touchpoint", str(step["type"])))
         if step.get("channel") is not None:
             found.add(("channel", str(step["channel"])))
@@ -98,25 +102,59 @@ def causes_of(rows: Rows, segments: dict[str, Any], kind: str, min_support: int 
               examples: int = 3) -> RootCauses:
     """``score_causes`` over rows of ``conversion_paths`` already read."""
     answers = [row for row in rows if row["converted"] and row["score"] is not None and row["score_kind"] == kind]
-    low = [row["score"] <= LOW[kind] for row in answers]
-    held = [_candidates(row, segments.get(str(row["customer_id"]))) for row in answers]
-    cases: Counter[tuple[str, str]] = Counter(c for found in held for c in found)
-    lows: Counter[tuple[str, str]] = Counter(c for found, is_low in zip(held, low, strict=True) if is_low
-                                             for c in found)
-    tested = sorted(c for c, n in cases.items() if n >= min_support)
-    total, total_low = len(answers), sum(low)
-    p_values = [over_representation(total, total_low, cases[c], lows[c]) for c in tested]
+    cases = [_Case(Example(str(row["customer_id"]), str(row["interaction_id"]), row["score"], row["at"],
+                           tuple(row["touchpoints"])), row["score"] <= LOW[kind],
+                   _candidates(row["touchpoints"], segments.get(str(row["customer_id"]))))
+             for row in answers]
+    return _causes(kind, cases, min_support, alpha, examples)
+
+
+def dropoff_causes(store: Store, steps: list[str], step: int, window_days: int | None = None, min_support: int = 5,
+                   alpha: float = 0.05, examples: int = 3) -> RootCauses:
+    """What is over-represented before the customers who reached ``step`` (1-based) of the funnel
+    ``steps`` and went no further."""
+    if not 1 <= step < len(steps):
+        raise QueryParameterError(f"step must be between 1 and {len(steps) - 1}: the last step has no drop-off")
+    rows = store.run(named_query("funnel_journeys"), {"steps": steps, "window_days": window_days})
+    segments = {str(row["customer_id"]): row["segment"] for row in store.run(named_query("stored_segments"))}
+    return dropoffs_of(rows, segments, steps, step, min_support, alpha, examples)
+
+
+def dropoffs_of(rows: Rows, segments: dict[str, Any], steps: list[str], step: int, min_support: int = 5,
+                alpha: float = 0.05, examples: int = 3) -> RootCauses:
+    """``dropoff_causes`` over rows of ``funnel_journeys`` already read."""
+    cases = []
+    for row in rows:
+        if row["reached"] < step:
+            continue
+        path = tuple(row["touchpoints"][:row["positions"][step - 1] + 1])
+        cases.append(_Case(Example(str(row["customer_id"]), None, None, path[-1]["at"], path),
+                           row["reached"] == step, _candidates(path, segments.get(str(row["customer_id"])))))
+    return _causes(f"drop-off after {steps[step - 1]}", cases, min_support, alpha, examples)
+
+
+@dataclass(frozen=True)
+class _Case:
+    example: Example
+    low: bool
+    candidates: set[tuple[str, str]]
+
+
+def _causes(kind: str, cases: list[_Case], min_support: int, alpha: float, examples: int) -> RootCauses:
+    held: Counter[tuple[str, str]] = Counter(c for case in cases for c in case.candidates)
+    lows: Counter[tuple[str, str]] = Counter(c for case in cases if case.low for c in case.candidates)
+    tested = sorted(c for c, n in held.items() if n >= min_support)
+    total, total_low = len(cases), sum(case.low for case in cases)
+    p_values = [over_representation(total, total_low, held[c], lows[c]) for c in tested]
     q_values = benjamini_hochberg(p_values)
     found: list[Cause] = []
     for candidate, p, q in zip(tested, p_values, q_values, strict=True):
-        lift = (lows[candidate] / cases[candidate]) / (total_low / total) if total_low else 0.0
+        lift = (lows[candidate] / held[candidate]) / (total_low / total) if total_low else 0.0
         if q > alpha or lift <= 1:
             continue
-        shown = [Example(str(row["customer_id"]), str(row["interaction_id"]), row["score"], row["at"],
-                         tuple(row["touchpoints"]))
-                 for row, holds, is_low in zip(answers, held, low, strict=True) if is_low and candidate in holds]
-        found.append(Cause(candidate[0], candidate[1], cases[candidate], lows[candidate], round(lift, 4), p, q,
-                           tuple(shown[:examples])))
+        shown = [case.example for case in cases if case.low and candidate in case.candidates][:examples]
+        found.append(Cause(candidate[0], candidate[1], held[candidate], lows[candidate], round(lift, 4), p, q,
+                           tuple(shown)))
     found.sort(key=lambda cause: (cause.q_value, -cause.lift, cause.kind, cause.value))
     return RootCauses(kind, total, total_low, len(tested), tuple(found))
 

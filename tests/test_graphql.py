@@ -261,6 +261,11 @@ def test_score_causes_answer_with_their_statistics(client: TestClient) -> None:
         assert all(example["score"] <= 6 for example in cause["examples"])
     bad = _ask(client, "{ scoreCauses(kind: \"ces\") { cases } }")
     assert bad["data"] is None and "nps or csat" in bad["errors"][0]["message"]
+    funnel = _ask(client, """{ funnel(steps: ["web_visit", "add_to_cart", "purchase"]) { customers }
+        dropoffCauses(steps: ["web_visit", "add_to_cart", "purchase"], step: 2) { kind cases low } }""")["data"]
+    counts = [step["customers"] for step in funnel["funnel"]]
+    assert funnel["dropoffCauses"] == {"kind": "drop-off after add_to_cart", "cases": counts[1],
+                                       "low": counts[1] - counts[2]}
 
 
 def test_retention_and_lifecycle_add_up(client: TestClient) -> None:

@@ -130,6 +130,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "conversion_paths": ("conversion_paths", {}),
         "conversion_paths_category": ("conversion_paths", {"conversion": "add_to_cart", "lookback_days": 7,
                                                            "category": offers[0]["category"]}),
+        "funnel_journeys": ("funnel_journeys", {"steps": ["web_visit", "add_to_cart", "purchase"], "window_days": 7}),
         "retention_cohorts": ("retention_cohorts", {}),
         "retention_cohorts_touch": ("retention_cohorts", {"start": "touch"}),
         "lifecycle": ("lifecycle", {}),

@@ -13,7 +13,7 @@ import pytest
 from custgraph.graph import Store
 from custgraph.loaders import load_sources
 from custgraph.services import ResolveConfig, resolve
-from custgraph.services.root_causes import benjamini_hochberg, over_representation, score_causes
+from custgraph.services.root_causes import benjamini_hochberg, dropoff_causes, over_representation, score_causes
 
 from custgraph.errors import QueryParameterError
 
@@ -73,6 +73,50 @@ def test_data_without_a_cause_shows_nothing_significant(store: Store, tmp_path: 
     assert found.causes == ()
     with pytest.raises(QueryParameterError):
         score_causes(store, kind="ces")
+
+
+def _shop(root: Path, planted: bool, customers: int = 300, seed: int = 11) -> Path:
+    """Customers who visit, put something in the cart on the web or the app, and buy or not; with
+    ``planted``, carts filled in the app are bought far less often."""
+    rng = random.Random(seed)
+    folder = root / "shop"
+    folder.mkdir(parents=True)
+    (folder / "channels.csv").write_text("channel_id,name,kind\nweb,Web,web\napp,App,app\n")
+    people = ["source_id,name,email"]
+    touches = ["interaction_id,customer_id,type,at,channel_id"]
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    for n in range(customers):
+        person = f"P{n:04d}"
+        people.append(f"{person},Person {n},person{n}@example.org")
+        day = start + dt.timedelta(days=rng.uniform(0, 120))
+        channel = rng.choice(("web", "app"))
+        touches += [f"V{n},{person},web_visit,{day.isoformat()},{channel}",
+                    f"C{n},{person},add_to_cart,{(day + dt.timedelta(hours=1)).isoformat()},{channel}"]
+        if rng.random() < (0.2 if planted and channel == "app" else 0.55):
+            touches.append(f"B{n},{person},purchase,{(day + dt.timedelta(hours=2)).isoformat()},{channel}")
+    (folder / "customers.csv").write_text("\n".join(people) + "\n")
+    (folder / "interactions.csv").write_text("\n".join(touches) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("planted", [True, False])
+def test_a_channel_whose_carts_are_left_is_found_at_its_funnel_step(store: Store, tmp_path: Path,
+                                                                     planted: bool) -> None:
+    report = load_sources(store, [_shop(tmp_path, planted)], tmp_path / "rejects.jsonl")
+    assert report.total("rejected") == 0
+    resolve(store, ResolveConfig())
+    steps = ["web_visit", "add_to_cart", "purchase"]
+    found = dropoff_causes(store, steps, step=2)
+    assert found.kind == "drop-off after add_to_cart" and found.cases == 300
+    if planted:
+        top = found.causes[0]
+        assert (top.kind, top.value) == ("channel", "app") and top.q_value < 0.001
+        assert all(example.path[-1]["type"] == "add_to_cart" for example in top.examples)
+    else:
+        assert found.causes == ()
+    assert dropoff_causes(store, steps, step=1).low == 0  # everyone who visited put something in the cart
+    with pytest.raises(QueryParameterError):
+        dropoff_causes(store, steps, step=3)
 
 
 def test_the_tail_and_the_correction_match_hand_worked_numbers() -> None:

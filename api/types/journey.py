@@ -87,17 +87,17 @@ class CauseTouchpoint:
 @strawberry.type
 class CauseExample:
     customer_id: str
-    answer_id: str
-    score: float
-    at: dt.datetime
-    path: list[CauseTouchpoint] = strawberry.field(description="the touchpoints before the answer, in order")
+    answer_id: str | None = strawberry.field(description="the survey answer (null for a drop-off)")
+    score: float | None
+    at: dt.datetime = strawberry.field(description="of the answer, or of the step the customer stopped at")
+    path: list[CauseTouchpoint] = strawberry.field(description="the touchpoints before it, in order")
 
 
 @strawberry.type
 class RootCause:
     kind: str = strawberry.field(description="rep, channel, product, touchpoint, support or segment")
     value: str
-    cases: int = strawberry.field(description="answers whose lookback holds it")
+    cases: int = strawberry.field(description="answers (or customers at the step) that hold it")
     low: int = strawberry.field(description="of those, the low ones (the support count)")
     lift: float
     p_value: float = strawberry.field(description="one-sided Fisher exact test")
@@ -106,8 +106,8 @@ class RootCause:
 
 
 @strawberry.type
-class ScoreCauses:
-    kind: str
+class RootCauses:
+    kind: str = strawberry.field(description="nps, csat, or drop-off after STEP")
     cases: int
     low: int
     tested: int = strawberry.field(description="candidates with at least minSupport cases")

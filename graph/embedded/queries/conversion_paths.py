@@ -5,6 +5,7 @@ from typing import Any
 
 from ...named_query import Rows
 from ..graph import EmbeddedGraph, key_of
+from .support import link_ends
 
 _DAY_MICROS = 86_400 * 1_000_000
 Step = tuple[int, Any, Any, int, Any]  # a touchpoint: t (microseconds), type, at, node id, sentiment
@@ -21,15 +22,6 @@ def _converting(graph: EmbeddedGraph, params: Mapping[str, Any]) -> set[int] | N
     return {x for x, p, _ in graph.links("ABOUT") if p in products}
 
 
-def _ends(graph: EmbeddedGraph, rel_type: str, label: str) -> dict[int, list[Any]]:
-    """Interaction id → the keys at the end of its ``rel_type`` links, sorted."""
-    keys = graph.ids(label)
-    ends: dict[int, list[Any]] = {}
-    for x, end, _ in graph.links(rel_type):
-        ends.setdefault(x, []).append(keys[end])
-    return {x: sorted(found, key=str) for x, found in ends.items()}
-
-
 def _keys(graph: EmbeddedGraph, node_ids: list[int]) -> dict[int, Any]:
     found: dict[int, Any] = {}
     for start in range(0, len(node_ids), _CHUNK):
@@ -42,7 +34,7 @@ def _keys(graph: EmbeddedGraph, node_ids: list[int]) -> dict[int, Any]:
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     conversion, lookback = params["conversion"], int(params["lookback_days"]) * _DAY_MICROS
     about = _converting(graph, params)
-    channels, reps, skus = _ends(graph, "VIA", "Channel"), _ends(graph, "HANDLED_BY", "Rep"), _ends(
+    channels, reps, skus = link_ends(graph, "VIA", "Channel"), link_ends(graph, "HANDLED_BY", "Rep"), link_ends(
         graph, "ABOUT", "Product")
     campaigns = dict(graph.select(
         "SELECT id, json_extract(props, '$.campaign') FROM nodes WHERE label = ? "

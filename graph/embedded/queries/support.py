@@ -14,8 +14,8 @@ from typing import Any
 from ...named_query import round_half_up
 from ..graph import EmbeddedGraph, NodeId
 
-__all__ = ["active_months", "as_of", "journey", "journeys_of", "month_text", "nulls_last", "round_half_up", "share",
-           "type_counts"]
+__all__ = ["active_months", "as_of", "journey", "journeys_of", "link_ends", "month_text", "nulls_last",
+           "round_half_up", "share", "type_counts"]
 
 
 def nulls_last(value: Any) -> tuple[bool, Any]:
@@ -88,3 +88,13 @@ def active_months(graph: EmbeddedGraph, params: Mapping[str, Any]) -> list[set[i
 
 def month_text(month: int) -> str:
     return f"{month // 12}-{month % 12 + 1:02d}"
+
+
+def link_ends(graph: EmbeddedGraph, rel_type: str, label: str) -> dict[int, list[Any]]:
+    """Node id → the keys at the end of its ``rel_type`` links, sorted: an interaction's channel,
+    rep or products for the whole-graph queries, in one pass over the links."""
+    keys = graph.ids(label)
+    ends: dict[int, list[Any]] = {}
+    for start, end, _ in graph.links(rel_type):
+        ends.setdefault(start, []).append(keys[end])
+    return {node_id: sorted(found, key=str) for node_id, found in ends.items()}
