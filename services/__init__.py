@@ -33,7 +33,7 @@ from custgraph.resolution import (
 )
 from custgraph.samples import SOURCES, generate
 
-from .attribution import Attribution, attribute, attribution_of, check_attribution
+from .attribution import MODELS, Attribution, attribute, attribution_of, check_attribution
 from .consents import update_consents
 from .decisions import DecisionReport, confirm, reject, unmerge
 from .erasure import ErasureReport, erase
@@ -56,6 +56,7 @@ from .summaries import (
 __all__ = [
     "CHURN_FIELDS",
     "MAX_EVENTS",
+    "MODELS",
     "SEGMENT_FIELDS",
     "SOURCES",
     "Answers",

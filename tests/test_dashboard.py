@@ -14,7 +14,8 @@ from custgraph.api import create_app
 from custgraph.api.auth import KeyRing
 from custgraph.api.dashboard.i18n import LABELS
 from custgraph.samples import generate
-from custgraph.services import read_answers, read_journeys, read_summary, update_consents
+from custgraph.services import MODELS, read_answers, read_journeys, read_summary, update_consents
+from custgraph.services import attribute as attribute_conversions
 from starlette.testclient import TestClient
 
 from custgraph import queries
@@ -24,7 +25,7 @@ from tests.served import served
 KEYS = {"CUSTGRAPH_API_KEYS": "rita:reader:reader-key-0123456789,adam:admin:admin-key-0123456789abc"}
 READER, ADMIN = "reader-key-0123456789", "admin-key-0123456789abc"
 VIEWS = ("/", "/customers?q=a", "/journeys?step=web_visit&step=add_to_cart&step=purchase", "/touchpoints",
-         "/segments", "/review")
+         "/attribution?by=type&lookback=14", "/retention?start=touch", "/segments", "/review")
 FOREIGN = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//""", re.IGNORECASE)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -116,6 +117,34 @@ def test_the_numbers_shown_are_the_named_queries_answers(client: TestClient) -> 
     page = client.get("/journeys?through=purchase&direction=into&depth=2").text
     shown = re.findall(r'data-testid="path-customers">([\d,]+)<', page)
     assert shown and [int(n.replace(",", "")) for n in shown] == [row["customers"] for row in paths]
+
+
+def _numbers(page: str, testid: str) -> list[float]:
+    return [float(n.replace(",", "")) for n in re.findall(rf'data-testid="{testid}">([\d,.]+)<', page)]
+
+
+def test_attribution_retention_and_root_causes_show_what_the_use_cases_find(client: TestClient) -> None:
+    _sign_in(client, ADMIN)
+    client.cookies.set("custgraph_lang", "en")
+    store = client.app.state.store  # type: ignore[attr-defined]
+    found = attribute_conversions(store, by="type", lookback_days=14)
+    page = client.get("/attribution?by=type&lookback=14").text
+    assert _numbers(page, "conversions") == [found.conversions] and found.conversions > 0
+    for model in MODELS:  # each column sums to the conversions (to its rounding)
+        assert abs(sum(_numbers(page, f"credit-{model}")) - found.conversions) < 0.05 * len(found.credits), model
+    cells = _rows(client, "retention_cohorts", start="purchase")
+    page = client.get("/retention").text
+    assert _numbers(page, "cohort-size") == [row["customers"] for row in cells if row["months_since"] == 0]
+    assert _numbers(page, "lifecycle-active") == [row["active"] for row in _rows(client, "lifecycle", start="purchase")]
+    page = client.get("/touchpoints").text
+    assert 'data-testid="score-causes' in page
+    steps = ["web_visit", "add_to_cart", "purchase"]
+    funnel = _rows(client, "funnel", steps=steps)
+    page = client.get("/journeys?" + "&".join(f"step={s}" for s in steps)).text
+    for step in (1, 2):  # every step but the last says why customers stop there
+        assert f'data-testid="dropoff-causes-{step}' in page
+        section = page.split(f'data-testid="dropoff-causes-{step}')[1].split("</table>")[0]
+        assert all(low <= funnel[step - 1]["drop_off"] for low in _numbers(section, "cause-low"))
 
 
 def test_every_golden_attribute_names_the_record_it_came_from(client: TestClient) -> None:

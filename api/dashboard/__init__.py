@@ -21,6 +21,8 @@ def dashboard_routes(keys: KeyRing, resolve_config: ResolveConfig, erasure_key_f
         Route("/customers/{customer_id}", views.page(views.customer)),
         Route("/journeys", views.page(views.journeys)),
         Route("/touchpoints", views.page(views.touchpoints)),
+        Route("/attribution", views.page(views.attribution)),
+        Route("/retention", views.page(views.retention)),
         Route("/segments", views.page(views.segments)),
         Route("/review", views.page(views.review)),
         Route("/decisions", views.page(views.decide, role="admin"), methods=["POST"]),

@@ -205,6 +205,68 @@ LABELS: dict[str, tuple[str, str]] = {
     "summary_live": ("Figures computed now: run `custgraph resolve` to keep them and make this page fast",
                      "その場で集計しました。`custgraph resolve` を実行すると集計が保存され、表示が速くなります"),
     "dropped_customers": ("Some who dropped off here", "ここで離脱した顧客（一部）"),
+    # attribution
+    "attribution": ("Attribution", "アトリビューション"),
+    "attribution_help": ("Each conversion's credit shared among the touchpoints before it, by seven models side by "
+                         "side; every column sums to the conversions. (direct): a conversion with no touchpoint in "
+                         "the lookback; (none): touchpoints without a channel or campaign.",
+                         "各コンバージョンの貢献を直前のタッチポイントに7つのモデルで配分します。"
+                         "各列の合計はコンバージョン数です。(direct): 遡及期間内にタッチポイントのないコンバージョン、"
+                         "(none): チャネルやキャンペーンのないタッチポイント。"),
+    "conversion_type": ("Conversion", "コンバージョン"),
+    "lookback": ("Lookback (days)", "遡及期間（日）"),
+    "half_life": ("Half-life (days)", "半減期（日）"),
+    "credit_by": ("Credit by", "集計単位"),
+    "campaign": ("Campaign", "キャンペーン"),
+    "key": ("Credited to", "配分先"),
+    "first_touch": ("First touch", "ファーストタッチ"),
+    "last_touch": ("Last touch", "ラストタッチ"),
+    "linear": ("Linear", "線形"),
+    "time_decay": ("Time decay", "時間減衰"),
+    "position_based": ("Position (40/20/40)", "位置ベース（40/20/40）"),
+    "markov": ("Markov removal", "マルコフ（除去効果）"),
+    "shapley": ("Shapley", "シャープレイ値"),
+    "conversions_n": ("Conversions", "コンバージョン数"),
+    "paths_n": ("Paths, converting and not", "パス数（非コンバージョンを含む）"),
+    # retention
+    "retention": ("Retention", "リテンション"),
+    "cohorts": ("Cohorts", "コホート"),
+    "cohorts_help": ("Customers by the month of their first purchase (or first touchpoint), and the share of each "
+                     "cohort active in each month since (UTC).",
+                     "初回購入（または初回接点）の月ごとの顧客と、その後の各月にアクティブだった割合（UTC）。"),
+    "cohort_by": ("Active means", "アクティブの定義"),
+    "start_purchase": ("a purchase", "購入"),
+    "start_touch": ("any touchpoint", "あらゆる接点"),
+    "cohort": ("Cohort", "コホート"),
+    "cohort_size": ("Size", "人数"),
+    "months_since": ("Months since", "経過月数"),
+    "lifecycle": ("Lifecycle by month", "月別ライフサイクル"),
+    "lc_new": ("New", "新規"),
+    "lc_returning": ("Returning", "継続"),
+    "lc_resurrecting": ("Resurrecting", "復帰"),
+    "lc_dormant": ("Dormant", "休眠化"),
+    "lc_active": ("Active", "アクティブ"),
+    # root causes
+    "score_causes": ("Why answers are low", "低評価の要因"),
+    "score_causes_help": ("What the touchpoints in the 30 days before detractors' answers (NPS 0-6) hold more often "
+                          "than chance would, with q: the chance it is luck, corrected for the number of candidates "
+                          "tested.",
+                          "批判者の回答（NPS 0〜6）の前30日間の接点に、偶然以上に多く現れるもの。"
+                          "q は検定した候補数で補正した、偶然である確率です。"),
+    "dropoff_causes": ("Why customers stop here", "ここで離脱する要因"),
+    "cause": ("Cause", "要因"),
+    "cases": ("Cases", "件数"),
+    "low_n": ("Low or stopped", "低評価・離脱"),
+    "lift": ("Lift", "リフト"),
+    "q_value": ("q", "q値"),
+    "examples": ("Examples", "例"),
+    "no_causes": ("Nothing stands out beyond chance.", "偶然を超えて偏っている要因はありません。"),
+    "cause_rep": ("Rep", "担当者"),
+    "cause_channel": ("Channel", "チャネル"),
+    "cause_product": ("Product", "商品"),
+    "cause_touchpoint": ("Touchpoint", "接点"),
+    "cause_support": ("Support", "サポート"),
+    "cause_segment": ("Segment", "セグメント"),
     # errors
     "error": ("Something went wrong", "エラーが発生しました"),
 }

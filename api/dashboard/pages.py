@@ -29,7 +29,7 @@ __all__ = ["CSP", "NAV", "render"]
 CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 NAV = (("overview", "/"), ("customers", "/customers"), ("journeys", "/journeys"), ("touchpoints", "/touchpoints"),
-       ("segments", "/segments"), ("review", "/review"))
+       ("attribution", "/attribution"), ("retention", "/retention"), ("segments", "/segments"), ("review", "/review"))
 
 _templates = Environment(loader=PackageLoader("custgraph.api.dashboard", "templates"),
                          autoescape=select_autoescape(default=True),

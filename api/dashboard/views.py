@@ -6,24 +6,29 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from custgraph.graph import ErasureKey, Rows, Store, round_half_up
 from custgraph.services import (
+    MODELS,
     Answers,
     DecisionReport,
     Journeys,
     ResolveConfig,
+    RootCauses,
     Summary,
+    attribute,
     confirm,
+    dropoff_causes,
     erase,
     match_model,
     read_answers,
     read_journeys,
     read_summary,
     reject,
+    score_causes,
     sources_of,
     summarise,
     unmerge,
@@ -50,6 +55,8 @@ OFFERS_SHOWN = 5
 QUEUE_SHOWN = 50
 ANSWERS_SHOWN = 50  # survey answers a heat-map cell lists
 DROPPED_SHOWN = 10  # customers listed under each funnel step they dropped off at
+CAUSES_SHOWN = 8  # root causes listed under the heat map and each funnel step
+COHORT_MONTHS = 12  # months after the first a retention matrix shows
 # The golden attributes a profile lists, each with the record it came from (the mask kind is the
 # attribute: readers see e-mail and phone masked and the rest of the contact data withheld).
 GOLDEN_SHOWN = ("name", "name_kana", "email", "phone", "street", "postal_code", "city", "region", "country",
@@ -212,6 +219,9 @@ class Views:
         asked = request.query_params.get("window")
         window = _bounded(asked, 1, 3650, 30) if asked else None
         funnel = journeys.funnel(steps, dropped=DROPPED_SHOWN, window_days=window) if steps else []
+        store = request.app.state.store
+        for row in funnel[:-1]:  # why customers stop at each step but the last
+            row["causes"] = await asyncio.to_thread(dropoff_causes, store, steps, row["step"], window)
         variants = journeys.variants(length, 12)
         through = request.query_params.get("through") or ""
         direction = "into" if request.query_params.get("direction") == "into" else "from"
@@ -252,9 +262,39 @@ class Views:
         detail = [row for row in scores if row["channel_id"] == channel and row["type"] == kind] if channel else []
         assert figures.answers is not None
         answers = figures.answers.of(channel, kind, month, ANSWERS_SHOWN) if channel and kind else []
+        causes = await asyncio.to_thread(score_causes, request.app.state.store, "nps")
         return render(request, caller, "touchpoints.html", heat=heat, channels=sorted({k[0] for k in heat}),
                       kinds=sorted({k[1] for k in heat}), channel=channel, kind=kind, detail=detail,
-                      summary=summary, kept=kept, months=months, month=month, answers=answers)
+                      summary=summary, kept=kept, months=months, month=month, answers=answers,
+                      causes=_first(causes, CAUSES_SHOWN))
+
+    async def attribution(self, request: Request, caller: Caller) -> Response:
+        query = request.query_params
+        summary = (await self._summary(request)).summary
+        types = sorted({row["from_type"] for row in summary.transitions}
+                       | {row["to_type"] for row in summary.transitions} | {"purchase"})
+        asked_conversion, asked_by = query.get("conversion") or "", query.get("by") or ""
+        conversion = asked_conversion if asked_conversion in types else "purchase"
+        by = asked_by if asked_by in ("channel", "type", "campaign") else "channel"
+        lookback = _bounded(query.get("lookback"), 1, 3650, 30)
+        half_life = _bounded(query.get("half_life"), 1, 365, 7)
+        found = await asyncio.to_thread(attribute, request.app.state.store, by, conversion, None, None, lookback,
+                                        float(half_life))
+        rows = sorted(found.credits.items(), key=lambda item: (-item[1]["linear"], item[0]))
+        return render(request, caller, "attribution.html", found=found, rows=rows, models=MODELS, types=types,
+                      conversion=conversion, by=by, lookback=lookback, half_life=half_life)
+
+    async def retention(self, request: Request, caller: Caller) -> Response:
+        start = "touch" if request.query_params.get("start") == "touch" else "purchase"
+        store = request.app.state.store
+        cells, lifecycle = await asyncio.gather(run_query(store, "retention_cohorts", {"start": start}),
+                                                run_query(store, "lifecycle", {"start": start}))
+        cohorts = [(row["cohort"], row["customers"]) for row in cells if row["months_since"] == 0]
+        shown = {(row["cohort"], row["months_since"]): {**row, "class": charts.heat_class(row["rate"] * 200 - 100)}
+                 for row in cells if 0 < row["months_since"] <= COHORT_MONTHS}
+        since = max((n for _, n in shown), default=0)
+        return render(request, caller, "retention.html", start=start, cohorts=cohorts, cells=shown, since=since,
+                      lifecycle=lifecycle)
 
     async def segments(self, request: Request, caller: Caller) -> Response:
         figures = await self._summary(request)
@@ -307,6 +347,10 @@ class Views:
             return render(request, caller, "message.html", status=400, message_key="error", detail=str(error))
         done = f"erased:{len(report.customers)}:{report.identities}:{report.interactions}"
         return RedirectResponse(f"/customers?{urlencode({'done': done})}", status_code=303)
+
+
+def _first(found: RootCauses, n: int) -> RootCauses:
+    return replace(found, causes=found.causes[:n])
 
 
 def _golden_rows(profile: dict[str, Any]) -> list[dict[str, Any]]:
