@@ -71,7 +71,8 @@ def _check_start(start: str) -> None:
         raise ApiError("start must be purchase or touch")
 
 
-def _root_causes(found: FoundCauses) -> RootCauses:
+def _root_causes(found: FoundCauses, first: int) -> RootCauses:
+    """The ``first`` causes (the strongest), with their examples and paths."""
     return RootCauses(kind=found.kind, cases=found.cases, low=found.low, tested=found.tested, causes=[
         RootCause(kind=cause.kind, value=cause.value, cases=cause.cases, low=cause.low, lift=cause.lift,
                   p_value=cause.p_value, q_value=cause.q_value, examples=[
@@ -82,7 +83,7 @@ def _root_causes(found: FoundCauses) -> RootCauses:
                                                          at=step["at"])
                                          for step in example.path])
                       for example in cause.examples])
-        for cause in found.causes])
+        for cause in found.causes[:first]])
 
 
 def _rows_to(kind: type[T], rows: Rows) -> list[T]:
@@ -196,7 +197,8 @@ class Query:
     @strawberry.field(description="what is over-represented before detractors' (NPS 0-6) or low CSAT (1-2) answers: "
                                   "reps, channels, products, touchpoint types, support outcomes, segments")
     async def score_causes(self, info: Info[RequestContext, None], kind: str = "nps", lookback_days: int = 30,
-                           min_support: int = 5, alpha: float = 0.05) -> RootCauses:
+                           min_support: int = 5, alpha: float = 0.05, first: int = 20) -> RootCauses:
+        first = page_size(first)
         if kind not in ("nps", "csat"):
             raise ApiError("kind must be nps or csat")
         if not 1 <= lookback_days <= 3660 or min_support < 1 or not 0 < alpha < 1:
@@ -205,13 +207,14 @@ class Query:
         rows = await run_query(store, "conversion_paths", {
             "conversion": "survey_response", "sku": None, "category": None, "lookback_days": lookback_days})
         segments = {str(row["customer_id"]): row["segment"] for row in await run_query(store, "stored_segments", {})}
-        return _root_causes(causes_of(rows, segments, kind, min_support, alpha))
+        return _root_causes(causes_of(rows, segments, kind, min_support, alpha), first)
 
     @strawberry.field(description="what is over-represented before the customers who reached a funnel step and went "
                                   "no further (step: 1-based, not the last)")
     async def dropoff_causes(self, info: Info[RequestContext, None], steps: list[str], step: int,
                              window_days: int | None = None, min_support: int = 5,
-                             alpha: float = 0.05) -> RootCauses:
+                             alpha: float = 0.05, first: int = 20) -> RootCauses:
+        first = page_size(first)
         if not 2 <= len(steps) <= 20 or not 1 <= step < len(steps):
             raise ApiError("give 2 to 20 steps, and a step from 1 to one before the last")
         if min_support < 1 or not 0 < alpha < 1 or (window_days is not None and window_days < 1):
@@ -219,7 +222,7 @@ class Query:
         store = info.context.store
         rows = await run_query(store, "funnel_journeys", {"steps": steps, "window_days": window_days})
         segments = {str(row["customer_id"]): row["segment"] for row in await run_query(store, "stored_segments", {})}
-        return _root_causes(dropoffs_of(rows, segments, steps, step, min_support, alpha))
+        return _root_causes(dropoffs_of(rows, segments, steps, step, min_support, alpha), first)
 
     @strawberry.field(description="cohorts by the month of the first purchase (start: purchase) or touchpoint "
                                   "(touch), and how many are active each month since")

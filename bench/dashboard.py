@@ -9,7 +9,8 @@ Each view is requested --repeat times through the app in this process (Starlette
 client, signed in as an admin), alternating views so that a slow moment of this shared machine
 touches them all; the time is the server's (request in, page out), without a network. Neo4j
 comes from CUSTGRAPH_TEST_NEO4J_URI / _USER / _PASSWORD.
-Target (issue 16): every view <= 300 ms p95 at 100,000 persons on both backends.
+Targets: every view <= 300 ms p95 at 100,000 persons on both backends (issue 16); attribution, root
+causes (under the heat map and each funnel step) and retention each <= 1 s (issue 18).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def _views(client: TestClient) -> dict[str, str]:
         "journeys, paths into purchase": "/journeys?through=purchase&direction=into&depth=3",
         "segments and churn": "/segments",
         "review queue": "/review",
+        "attribution": "/attribution",
+        "retention": "/retention",
     }
 
 

@@ -157,7 +157,10 @@ def test_search_pages_with_cursors(client: TestClient) -> None:
 # size): every other list field of the schema must have a cursor-paged twin, NAME + "Page".
 BOUNDED_LISTS = {"sources", "interactions", "channels", "evidence", "skus", "because", "nodes", "relationships",
                  "variant", "via", "customers", "crossSell", "crossSellPaths", "journeyVariants", "transitions",
-                 "funnel", "edges", "goldenSources"}  # goldenSources: one per golden attribute at most
+                 "funnel", "edges", "goldenSources",  # goldenSources: one per golden attribute at most
+                 # Analytics answers: a row per channel, touchpoint type or campaign, per month, or per
+                 # cohort and month; causes are capped by `first`, examples at 3, a path by its lookback.
+                 "credits", "retentionCohorts", "lifecycle", "causes", "examples", "path"}
 
 
 def test_every_list_that_grows_has_a_paged_twin() -> None:

@@ -111,7 +111,8 @@ class RootCauses:
     cases: int
     low: int
     tested: int = strawberry.field(description="candidates with at least minSupport cases")
-    causes: list[RootCause] = strawberry.field(description="q <= alpha and lift above 1, lowest q first")
+    causes: list[RootCause] = strawberry.field(
+        description="q <= alpha and lift above 1, lowest q first; the first `first` (default 20, at most 100)")
 
 
 @strawberry.type
