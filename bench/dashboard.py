@@ -66,6 +66,8 @@ def _views(client: TestClient) -> dict[str, str]:
         "review queue": "/review",
         "attribution": "/attribution",
         "retention": "/retention",
+        "touchpoints, root causes": "/touchpoints?causes=1",
+        "journeys, drop-off causes": "/journeys?step=web_visit&step=add_to_cart&step=purchase&causes=1",
     }
 
 

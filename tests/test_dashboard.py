@@ -25,6 +25,7 @@ from tests.served import served
 KEYS = {"CUSTGRAPH_API_KEYS": "rita:reader:reader-key-0123456789,adam:admin:admin-key-0123456789abc"}
 READER, ADMIN = "reader-key-0123456789", "admin-key-0123456789abc"
 VIEWS = ("/", "/customers?q=a", "/journeys?step=web_visit&step=add_to_cart&step=purchase", "/touchpoints",
+         "/journeys?step=web_visit&step=add_to_cart&step=purchase&causes=1", "/touchpoints?causes=1",
          "/attribution?by=type&lookback=14", "/retention?start=touch", "/segments", "/review")
 FOREIGN = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//""", re.IGNORECASE)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -137,10 +138,13 @@ def test_attribution_retention_and_root_causes_show_what_the_use_cases_find(clie
     assert _numbers(page, "cohort-size") == [row["customers"] for row in cells if row["months_since"] == 0]
     assert _numbers(page, "lifecycle-active") == [row["active"] for row in _rows(client, "lifecycle", start="purchase")]
     page = client.get("/touchpoints").text
-    assert 'data-testid="score-causes' in page
+    assert 'data-testid="score-causes' not in page and 'data-testid="find-score-causes"' in page  # when asked
+    assert 'data-testid="score-causes' in client.get("/touchpoints?causes=1").text
     steps = ["web_visit", "add_to_cart", "purchase"]
     funnel = _rows(client, "funnel", steps=steps)
     page = client.get("/journeys?" + "&".join(f"step={s}" for s in steps)).text
+    assert 'data-testid="dropoff-causes' not in page
+    page = client.get("/journeys?causes=1&" + "&".join(f"step={s}" for s in steps)).text
     for step in (1, 2):  # every step but the last says why customers stop there
         assert f'data-testid="dropoff-causes-{step}' in page
         section = page.split(f'data-testid="dropoff-causes-{step}')[1].split("</table>")[0]

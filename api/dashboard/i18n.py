@@ -254,6 +254,10 @@ LABELS: dict[str, tuple[str, str]] = {
                           "批判者の回答（NPS 0〜6）の前30日間の接点に、偶然以上に多く現れるもの。"
                           "q は検定した候補数で補正した、偶然である確率です。"),
     "dropoff_causes": ("Why customers stop here", "ここで離脱する要因"),
+    "find_causes": ("Find what lies behind low answers (reads every journey: may take a while)",
+                    "低評価の要因を調べる（全ジャーニーを読むため時間がかかることがあります）"),
+    "find_dropoff_causes": ("Find why customers stop at each step (reads every journey: may take a while)",
+                            "各ステップで離脱する要因を調べる（全ジャーニーを読むため時間がかかることがあります）"),
     "cause": ("Cause", "要因"),
     "cases": ("Cases", "件数"),
     "low_n": ("Low or stopped", "低評価・離脱"),

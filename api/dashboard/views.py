@@ -219,8 +219,10 @@ class Views:
         asked = request.query_params.get("window")
         window = _bounded(asked, 1, 3650, 30) if asked else None
         funnel = journeys.funnel(steps, dropped=DROPPED_SHOWN, window_days=window) if steps else []
+        causes = request.query_params.get("causes") == "1"
         store = request.app.state.store
-        for row in funnel[:-1]:  # why customers stop at each step but the last
+        for row in funnel[:-1] if causes else []:  # why customers stop at each step but the last (when asked:
+            # a whole-graph reading, seconds at 100,000 persons until it is precomputed)
             row["causes"] = await asyncio.to_thread(dropoff_causes, store, steps, row["step"], window)
         variants = journeys.variants(length, 12)
         through = request.query_params.get("through") or ""
@@ -233,6 +235,7 @@ class Views:
         matrix = {(row["from_type"], row["to_type"]): row for row in transitions}
         overall = (funnel[-1]["customers"] / funnel[0]["customers"]) if funnel and funnel[0]["customers"] else None
         return render(request, caller, "journeys.html", steps=steps, max_steps=MAX_STEPS, types=types, window=window,
+                      causes=causes,
                       funnel=funnel, overall=overall, matrix=matrix, variants=variants, length=length,
                       sankey=charts.sankey([(v["variant"], v["customers"]) for v in variants]),
                       widest=max((r["customers"] for r in funnel), default=0), summary=summary, kept=kept,
@@ -262,11 +265,12 @@ class Views:
         detail = [row for row in scores if row["channel_id"] == channel and row["type"] == kind] if channel else []
         assert figures.answers is not None
         answers = figures.answers.of(channel, kind, month, ANSWERS_SHOWN) if channel and kind else []
-        causes = await asyncio.to_thread(score_causes, request.app.state.store, "nps")
+        asked = request.query_params.get("causes") == "1"  # a whole-graph reading: only when asked
+        causes = await asyncio.to_thread(score_causes, request.app.state.store, "nps") if asked else None
         return render(request, caller, "touchpoints.html", heat=heat, channels=sorted({k[0] for k in heat}),
                       kinds=sorted({k[1] for k in heat}), channel=channel, kind=kind, detail=detail,
                       summary=summary, kept=kept, months=months, month=month, answers=answers,
-                      causes=_first(causes, CAUSES_SHOWN))
+                      causes=_first(causes, CAUSES_SHOWN) if causes else None)
 
     async def attribution(self, request: Request, caller: Caller) -> Response:
         query = request.query_params
