@@ -59,6 +59,19 @@ def _partition(assignment: dict[str, str]) -> set[frozenset[str]]:
     return {frozenset(group) for group in groups.values()}
 
 
+def _crm_update(generated: Path, root: Path, row: dict[str, str]) -> Path:
+    """A crm folder (the generated mapping) holding one customers row: a changed record to load."""
+    update = root / "crm"
+    update.mkdir(parents=True)
+    (update / "mapping.toml").write_text((generated / "crm" / "mapping.toml").read_text(encoding="utf-8"),
+                                         encoding="utf-8")
+    with open(update / "customers.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    return update
+
+
 @pytest.fixture
 def resolved(store: Store, generated: Path) -> Iterator[Store]:
     _load(store, [generated / source for source in SOURCES])
@@ -125,15 +138,7 @@ def test_a_change_that_no_score_sees_still_reaches_the_golden_customer(
     row = next(r for r in rows if r["Street"] and assignment.get(f"crm:{r['CustomerNo']}"))
     customer = assignment[f"crm:{row['CustomerNo']}"]
     row.update({"Street": "1 Changed Street", "LastModified": "2026-11-01T09:00:00+00:00"})
-    update = tmp_path / "crm"
-    update.mkdir()
-    (update / "mapping.toml").write_text((generated / "crm" / "mapping.toml").read_text(encoding="utf-8"),
-                                         encoding="utf-8")
-    with open(update / "customers.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerow(row)
-    _load(resolved, [update])
+    _load(resolved, [_crm_update(generated, tmp_path, row)])
     report = resolve(resolved, CONFIG)
     assert report.dirty == 1 and report.customers_written >= 1
     golden = resolved.get_node("Customer", customer)
@@ -192,14 +197,7 @@ def test_a_memo_kept_across_runs_gives_what_runs_without_one_give(
     changed = next(r for r in rows if r["EMail"])
     changed.update({"EMail": "someone.else@example.org", "Street": "1 Changed Street",
                     "LastModified": "2026-11-01T09:00:00+00:00"})
-    update = tmp_path / "update" / "crm"
-    update.mkdir(parents=True)
-    (update / "mapping.toml").write_text((generated / "crm" / "mapping.toml").read_text(encoding="utf-8"),
-                                         encoding="utf-8")
-    with open(update / "customers.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(changed))
-        writer.writeheader()
-        writer.writerow(changed)
+    update = _crm_update(generated, tmp_path / "update", changed)
     memo = RecordMemo()
     with EmbeddedStore(tmp_path / "without") as without:
         for folders in ([generated / "crm", generated / "webshop", generated / "support"],

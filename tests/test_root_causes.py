@@ -21,21 +21,26 @@ REPS = ("R-1", "R-2", "R-3", "R-4", "R-5")
 BAD_REP = "R-3"
 
 
+START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+
+
+def _folder(root: Path, name: str, customers: int, files: dict[str, list[str]]) -> Path:
+    """A source folder: ``customers`` persons P0000... and the other files' lines."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    people = ["source_id,name,email", *(f"P{n:04d},Person {n},person{n}@example.org" for n in range(customers))]
+    for file_name, lines in {"customers.csv": people, **files}.items():
+        (folder / file_name).write_text("\n".join(lines) + "\n")
+    return folder
+
+
 def _source(root: Path, planted: bool, customers: int = 300, seed: int = 7) -> Path:
     """Customers each with a web visit, then a support ticket handled by one of five reps, then an
     NPS answer; with ``planted``, answers after R-3's tickets are detractors' far more often."""
     rng = random.Random(seed)
-    folder = root / "helpdesk"
-    folder.mkdir(parents=True)
-    (folder / "reps.csv").write_text("rep_id,name,team\n" + "".join(f"{r},Rep {r},support\n" for r in REPS))
-    (folder / "channels.csv").write_text("channel_id,name,kind\nweb,Web,web\nphone,Phone,phone\nemail,Mail,email\n")
-    people = ["source_id,name,email"]
     touches = ["interaction_id,customer_id,type,at,channel_id,rep_id,score,score_kind,sentiment"]
-    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     for n in range(customers):
-        person = f"P{n:04d}"
-        people.append(f"{person},Person {n},person{n}@example.org")
-        day = start + dt.timedelta(days=rng.uniform(0, 120))
+        person, day = f"P{n:04d}", START + dt.timedelta(days=rng.uniform(0, 120))
         rep = rng.choice(REPS)
         low_share = 0.75 if planted and rep == BAD_REP else 0.3
         score = rng.randint(0, 6) if rng.random() < low_share else rng.randint(7, 10)
@@ -44,9 +49,10 @@ def _source(root: Path, planted: bool, customers: int = 300, seed: int = 7) -> P
                     f"T{n},{person},support_ticket,{(day + dt.timedelta(days=1)).isoformat()},phone,{rep},,,"
                     f"{sentiment}",
                     f"S{n},{person},survey_response,{(day + dt.timedelta(days=3)).isoformat()},email,,{score},nps,"]
-    (folder / "customers.csv").write_text("\n".join(people) + "\n")
-    (folder / "interactions.csv").write_text("\n".join(touches) + "\n")
-    return folder
+    return _folder(root, "helpdesk", customers, {
+        "reps.csv": ["rep_id,name,team", *(f"{r},Rep {r},support" for r in REPS)],
+        "channels.csv": ["channel_id,name,kind", "web,Web,web", "phone,Phone,phone", "email,Mail,email"],
+        "interactions.csv": touches})
 
 
 def _loaded(store: Store, root: Path, planted: bool) -> Store:
@@ -79,24 +85,16 @@ def _shop(root: Path, planted: bool, customers: int = 300, seed: int = 11) -> Pa
     """Customers who visit, put something in the cart on the web or the app, and buy or not; with
     ``planted``, carts filled in the app are bought far less often."""
     rng = random.Random(seed)
-    folder = root / "shop"
-    folder.mkdir(parents=True)
-    (folder / "channels.csv").write_text("channel_id,name,kind\nweb,Web,web\napp,App,app\n")
-    people = ["source_id,name,email"]
     touches = ["interaction_id,customer_id,type,at,channel_id"]
-    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     for n in range(customers):
-        person = f"P{n:04d}"
-        people.append(f"{person},Person {n},person{n}@example.org")
-        day = start + dt.timedelta(days=rng.uniform(0, 120))
+        person, day = f"P{n:04d}", START + dt.timedelta(days=rng.uniform(0, 120))
         channel = rng.choice(("web", "app"))
         touches += [f"V{n},{person},web_visit,{day.isoformat()},{channel}",
                     f"C{n},{person},add_to_cart,{(day + dt.timedelta(hours=1)).isoformat()},{channel}"]
         if rng.random() < (0.2 if planted and channel == "app" else 0.55):
             touches.append(f"B{n},{person},purchase,{(day + dt.timedelta(hours=2)).isoformat()},{channel}")
-    (folder / "customers.csv").write_text("\n".join(people) + "\n")
-    (folder / "interactions.csv").write_text("\n".join(touches) + "\n")
-    return folder
+    return _folder(root, "shop", customers, {"channels.csv": ["channel_id,name,kind", "web,Web,web", "app,App,app"],
+                                              "interactions.csv": touches})
 
 
 @pytest.mark.parametrize("planted", [True, False])

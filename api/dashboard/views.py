@@ -21,7 +21,7 @@ from custgraph.services import (
     Summary,
     attribute,
     confirm,
-    dropoff_causes,
+    dropoffs_of,
     erase,
     match_model,
     read_answers,
@@ -221,9 +221,14 @@ class Views:
         funnel = journeys.funnel(steps, dropped=DROPPED_SHOWN, window_days=window) if steps else []
         causes = request.query_params.get("causes") == "1"
         store = request.app.state.store
-        for row in funnel[:-1] if causes else []:  # why customers stop at each step but the last (when asked:
-            # a whole-graph reading, seconds at 100,000 persons until it is precomputed)
-            row["causes"] = await asyncio.to_thread(dropoff_causes, store, steps, row["step"], window)
+        if causes and len(funnel) > 1:  # why customers stop at each step but the last (when asked: a
+            # whole-graph reading, seconds at 100,000 persons until it is precomputed), read once for all steps
+            rows, segments = await asyncio.gather(
+                run_query(store, "funnel_journeys", {"steps": steps, "window_days": window}),
+                run_query(store, "stored_segments", {}))
+            segment_of = {str(row["customer_id"]): row["segment"] for row in segments}
+            for row in funnel[:-1]:
+                row["causes"] = dropoffs_of(rows, segment_of, steps, row["step"])
         variants = journeys.variants(length, 12)
         through = request.query_params.get("through") or ""
         direction = "into" if request.query_params.get("direction") == "into" else "from"

@@ -97,4 +97,4 @@ def link_ends(graph: EmbeddedGraph, rel_type: str, label: str) -> dict[int, list
     ends: dict[int, list[Any]] = {}
     for start, end, _ in graph.links(rel_type):
         ends.setdefault(start, []).append(keys[end])
-    return {node_id: sorted(found, key=str) for node_id, found in ends.items()}
+    return {node_id: sorted(found, key=str) if len(found) > 1 else found for node_id, found in ends.items()}
