@@ -2,6 +2,7 @@
 
 from . import normalise
 from .batch import BatchResult, GraphBatch, PreparedBatch, typed_batch
+from .cohorts import cohort_rows, lifecycle_rows
 from .erased import KEY_NODE, ErasureKey, legacy_tombstone
 from .model import NODE_KINDS, RELATIONSHIP_KINDS, NodeKind, RelationshipKind, node_kind, relationship_kind
 from .named_query import NamedQuery, QueryParameter, Rows, round_half_up
@@ -27,7 +28,9 @@ __all__ = [
     "Rows",
     "Store",
     "WriteResult",
+    "cohort_rows",
     "legacy_tombstone",
+    "lifecycle_rows",
     "node_kind",
     "normalise",
     "one_writer",

@@ -1,12 +1,25 @@
-// journey_sequences: every customer's touchpoint types in journey order: what the dashboard's
-// funnels and journey beginnings are counted from (kept in its summary at resolve time, so a
-// funnel with any steps answers without reading the graph).
+// journey_sequences: every customer's touchpoints in journey order, with what the analytics read of
+// each: what the dashboard's funnels, journey beginnings, attribution, root causes and retention
+// are counted from (kept in its summary at resolve time, so that they answer without reading the graph).
 // Parameters: none.
 // Returns: customer_id, types (list of touchpoint types, by at, then interaction_id), micros (their
 // `at` as microseconds since 1970-01-01 UTC, in the same order: integers travel a hundred times
-// faster than a million date-times); one row per customer with at least one touchpoint, by customer_id.
+// faster than a million date-times), and in the same order: channels, campaigns, reps (the
+// channel_id, campaign and rep_id, or null), skus (each touchpoint's products, sorted), sentiments,
+// scores, score_kinds (or null), answer_ids (the interaction_id of a touchpoint with a score, else
+// null); one row per customer with at least one touchpoint, by customer_id.
 MATCH (c:Customer)-[:HAD]->(x:Interaction)
 WITH c, x ORDER BY x.at, x.interaction_id
-WITH c, collect(x.type) AS types, collect(x.at.epochSeconds * 1000000 + x.at.microsecond) AS micros
-RETURN c.customer_id AS customer_id, types, micros
+WITH c, collect({
+  type: x.type, micros: x.at.epochSeconds * 1000000 + x.at.microsecond, campaign: x.campaign,
+  sentiment: x.sentiment, score: x.score, score_kind: x.score_kind,
+  answer_id: CASE WHEN x.score IS NULL THEN null ELSE x.interaction_id END,
+  channel: COLLECT { MATCH (x)-[:VIA]->(ch:Channel) RETURN ch.channel_id }[0],
+  rep: COLLECT { MATCH (x)-[:HANDLED_BY]->(r:Rep) RETURN r.rep_id }[0],
+  skus: COLLECT { MATCH (x)-[:ABOUT]->(p:Product) RETURN p.sku ORDER BY p.sku }
+}) AS steps
+RETURN c.customer_id AS customer_id, [s IN steps | s.type] AS types, [s IN steps | s.micros] AS micros,
+       [s IN steps | s.channel] AS channels, [s IN steps | s.campaign] AS campaigns, [s IN steps | s.rep] AS reps,
+       [s IN steps | s.skus] AS skus, [s IN steps | s.sentiment] AS sentiments, [s IN steps | s.score] AS scores,
+       [s IN steps | s.score_kind] AS score_kinds, [s IN steps | s.answer_id] AS answer_ids
 ORDER BY customer_id

@@ -4,12 +4,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...named_query import Rows
-from ..graph import EmbeddedGraph, key_of
-from .support import link_ends
+from ..graph import EmbeddedGraph
+from .support import interaction_campaigns, link_ends, node_keys
 
 _DAY_MICROS = 86_400 * 1_000_000
 Step = tuple[int, Any, Any, int, Any]  # a touchpoint: t (microseconds), type, at, node id, sentiment
-_CHUNK = 500
 
 
 def _converting(graph: EmbeddedGraph, params: Mapping[str, Any]) -> set[int] | None:
@@ -22,23 +21,12 @@ def _converting(graph: EmbeddedGraph, params: Mapping[str, Any]) -> set[int] | N
     return {x for x, p, _ in graph.links("ABOUT") if p in products}
 
 
-def _keys(graph: EmbeddedGraph, node_ids: list[int]) -> dict[int, Any]:
-    found: dict[int, Any] = {}
-    for start in range(0, len(node_ids), _CHUNK):
-        chunk = node_ids[start:start + _CHUNK]
-        found.update((node_id, key_of(key)) for node_id, key in graph.select(
-            f"SELECT id, key FROM nodes WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk)))
-    return found
-
-
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     conversion, lookback = params["conversion"], int(params["lookback_days"]) * _DAY_MICROS
     about = _converting(graph, params)
     channels, reps, skus = link_ends(graph, "VIA", "Channel"), link_ends(graph, "HANDLED_BY", "Rep"), link_ends(
         graph, "ABOUT", "Product")
-    campaigns = dict(graph.select(
-        "SELECT id, json_extract(props, '$.campaign') FROM nodes WHERE label = ? "
-        "AND json_extract(props, '$.campaign') IS NOT NULL", (graph.code("Interaction"),)))
+    named = interaction_campaigns(graph)
     customers = graph.ids("Customer")
     found: list[tuple[Any, bool, Any, tuple[Any, ...] | None, list[Step]]] = []
     for customer, journey in graph.journeys(("id", "t", "type", "at", "sentiment", "score", "score_kind")):
@@ -54,12 +42,12 @@ def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
             last = open_[-1][0]
             found.append((customers[customer], False, open_[-1][2], None,
                           [step for step in open_ if step[0] >= last - lookback]))
-    keys = _keys(graph, [done[0] for *_, done, _ in found if done is not None])
+    keys = node_keys(graph, [done[0] for *_, done, _ in found if done is not None])
     rows: Rows = [
         {"customer_id": customer, "converted": converted, "at": at,
          "interaction_id": keys[done[0]] if done else None, "score": done[1] if done else None,
          "score_kind": done[2] if done else None,
-         "touchpoints": [{"type": kind, "channel": (channels.get(x) or [None])[0], "campaign": campaigns.get(x),
+         "touchpoints": [{"type": kind, "channel": (channels.get(x) or [None])[0], "campaign": named.get(x),
                           "rep": (reps.get(x) or [None])[0], "skus": skus.get(x, []), "sentiment": sentiment,
                           "at": when}
                          for _, kind, when, x, sentiment in steps]}

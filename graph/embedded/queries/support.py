@@ -12,10 +12,10 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ...named_query import round_half_up
-from ..graph import EmbeddedGraph, NodeId
+from ..graph import EmbeddedGraph, NodeId, key_of
 
-__all__ = ["active_months", "as_of", "journey", "journeys_of", "link_ends", "month_text", "nulls_last",
-           "round_half_up", "share", "type_counts"]
+__all__ = ["active_months", "as_of", "interaction_campaigns", "journey", "journeys_of", "link_ends", "node_keys",
+           "nulls_last", "round_half_up", "share", "type_counts"]
 
 
 def nulls_last(value: Any) -> tuple[bool, Any]:
@@ -86,10 +86,6 @@ def active_months(graph: EmbeddedGraph, params: Mapping[str, Any]) -> list[set[i
     return found
 
 
-def month_text(month: int) -> str:
-    return f"{month // 12}-{month % 12 + 1:02d}"
-
-
 def link_ends(graph: EmbeddedGraph, rel_type: str, label: str) -> dict[int, list[Any]]:
     """Node id → the keys at the end of its ``rel_type`` links, sorted: an interaction's channel,
     rep or products for the whole-graph queries, in one pass over the links."""
@@ -98,3 +94,23 @@ def link_ends(graph: EmbeddedGraph, rel_type: str, label: str) -> dict[int, list
     for start, end, _ in graph.links(rel_type):
         ends.setdefault(start, []).append(keys[end])
     return {node_id: sorted(found, key=str) if len(found) > 1 else found for node_id, found in ends.items()}
+
+
+_CHUNK = 500  # node ids per statement
+
+
+def node_keys(graph: EmbeddedGraph, node_ids: list[int]) -> dict[int, Any]:
+    """Node id → key, for the nodes of ``node_ids`` (read a chunk per statement)."""
+    found: dict[int, Any] = {}
+    for start in range(0, len(node_ids), _CHUNK):
+        chunk = node_ids[start:start + _CHUNK]
+        found.update((node_id, key_of(key)) for node_id, key in graph.select(
+            f"SELECT id, key FROM nodes WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk)))
+    return found
+
+
+def interaction_campaigns(graph: EmbeddedGraph) -> dict[int, Any]:
+    """Interaction node id → its campaign, for the interactions that name one."""
+    return dict(graph.select(
+        "SELECT id, json_extract(props, '$.campaign') FROM nodes WHERE label = ? "
+        "AND json_extract(props, '$.campaign') IS NOT NULL", (graph.code("Interaction"),)))
