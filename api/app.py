@@ -23,7 +23,7 @@ from typing import Any
 import strawberry
 from cross_web import HTTPException
 from custgraph.graph import Store, open_store
-from custgraph.services import ResolveConfig
+from custgraph.services import KeptJourneys, ResolveConfig
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -102,7 +102,8 @@ class _GraphQL(GraphQL[RequestContext, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         caller: Caller = request.state.caller
         return RequestContext(store=request.app.state.store, caller=caller, resolve_config=self.resolve_config,
-                              pseudonym_key=request.app.state.pseudonym_key, erasure_key_file=self.erasure_key_file)
+                              pseudonym_key=request.app.state.pseudonym_key, erasure_key_file=self.erasure_key_file,
+                              kept_journeys=request.app.state.kept_journeys)
 
 
 def _key(request: Request) -> str | None:
@@ -225,6 +226,9 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
     # The key of the record-id pseudonyms readers see (api/masking.py), shared by the API and the
     # dashboard: made per process, nothing to keep, nothing to leak.
     app.state.pseudonym_key = secrets.token_bytes(32)
+    # The journeys kept at the last resolve, read once per resolve and shared by the dashboard and
+    # the API's analytics (attribution, root causes, retention).
+    app.state.kept_journeys = KeptJourneys()
     return app
 
 

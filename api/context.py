@@ -10,13 +10,14 @@ loaders, whatever the page size.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from custgraph.graph import Rows, Store
 from custgraph.queries import batched, get
-from custgraph.services import ResolveConfig
+from custgraph.services import Journeys, KeptJourneys, ResolveConfig
 from strawberry.dataloader import DataLoader
 
 from .auth import Caller
@@ -80,8 +81,13 @@ class RequestContext:
     resolve_config: ResolveConfig
     pseudonym_key: bytes  # the process's key for the record ids readers see (api/masking.py)
     erasure_key_file: str  # where erasures find (or make) their key: graph/erased.py
+    kept_journeys: KeptJourneys  # the process's: read once per resolve
     loaders: dict[str, DataLoader[str, Rows | None]] = field(default_factory=dict)
     sized: dict[str, DataLoader[tuple[str, int], Rows | None]] = field(default_factory=dict)
+
+    async def journeys(self) -> Journeys | None:
+        """The journeys kept at the last resolve (None before the first), which the analytics count from."""
+        return await asyncio.to_thread(self.kept_journeys.current, self.store)
 
     def __post_init__(self) -> None:
         self.loaders = {"profile": _loader(self.store, "customer_profile", {}),

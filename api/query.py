@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import strawberry
 from custgraph.graph import Rows
 from custgraph.services import RootCauses as FoundCauses
-from custgraph.services import attribution_of, causes_of, check_attribution, dropoffs_of
+from custgraph.services import attribute, check_attribution, dropoff_causes, retention, score_causes
 from strawberry.types import Info
 
 from custgraph.errors import ApiError, QueryParameterError
@@ -188,9 +188,8 @@ class Query:
             check_attribution(by, lookback_days, half_life_days)
         except QueryParameterError as bad:
             raise ApiError(str(bad)) from None
-        rows = await run_query(info.context.store, "conversion_paths", {
-            "conversion": conversion, "sku": sku, "category": category, "lookback_days": lookback_days})
-        found = attribution_of(rows, by, half_life_days)
+        found = await asyncio.to_thread(attribute, info.context.store, by, conversion, sku, category, lookback_days,
+                                        half_life_days, await info.context.journeys())
         return Attribution(conversions=found.conversions, paths=found.paths, credits=[
             AttributionCredit(key=key, **models) for key, models in found.credits.items()])
 
@@ -203,11 +202,9 @@ class Query:
             raise ApiError("kind must be nps or csat")
         if not 1 <= lookback_days <= 3660 or min_support < 1 or not 0 < alpha < 1:
             raise ApiError("lookbackDays must be 1-3660, minSupport at least 1, alpha between 0 and 1")
-        store = info.context.store
-        rows = await run_query(store, "conversion_paths", {
-            "conversion": "survey_response", "sku": None, "category": None, "lookback_days": lookback_days})
-        segments = {str(row["customer_id"]): row["segment"] for row in await run_query(store, "stored_segments", {})}
-        return _root_causes(causes_of(rows, segments, kind, min_support, alpha), first)
+        found = await asyncio.to_thread(score_causes, info.context.store, kind, lookback_days, min_support, alpha,
+                                        kept=await info.context.journeys())
+        return _root_causes(found, first)
 
     @strawberry.field(description="what is over-represented before the customers who reached a funnel step and went "
                                   "no further (step: 1-based, not the last)")
@@ -219,21 +216,22 @@ class Query:
             raise ApiError("give 2 to 20 steps, and a step from 1 to one before the last")
         if min_support < 1 or not 0 < alpha < 1 or (window_days is not None and window_days < 1):
             raise ApiError("minSupport must be at least 1, alpha between 0 and 1, windowDays at least 1")
-        store = info.context.store
-        rows = await run_query(store, "funnel_journeys", {"steps": steps, "window_days": window_days})
-        segments = {str(row["customer_id"]): row["segment"] for row in await run_query(store, "stored_segments", {})}
-        return _root_causes(dropoffs_of(rows, segments, steps, step, min_support, alpha), first)
+        found = await asyncio.to_thread(dropoff_causes, info.context.store, steps, step, window_days, min_support,
+                                        alpha, kept=await info.context.journeys())
+        return _root_causes(found, first)
 
     @strawberry.field(description="cohorts by the month of the first purchase (start: purchase) or touchpoint "
                                   "(touch), and how many are active each month since")
     async def retention_cohorts(self, info: Info[RequestContext, None], start: str = "purchase") -> list[RetentionCell]:
         _check_start(start)
-        return _rows_to(RetentionCell, await run_query(info.context.store, "retention_cohorts", {"start": start}))
+        found = await asyncio.to_thread(retention, info.context.store, start, await info.context.journeys())
+        return _rows_to(RetentionCell, found.cohorts)
 
     @strawberry.field(description="customers new, returning, resurrecting and dormant in each month")
     async def lifecycle(self, info: Info[RequestContext, None], start: str = "purchase") -> list[LifecycleMonth]:
         _check_start(start)
-        return _rows_to(LifecycleMonth, await run_query(info.context.store, "lifecycle", {"start": start}))
+        found = await asyncio.to_thread(retention, info.context.store, start, await info.context.journeys())
+        return _rows_to(LifecycleMonth, found.lifecycle)
 
     @strawberry.field(description="NPS and CSAT by month per touchpoint (channel and type)")
     async def touchpoint_scores(self, info: Info[RequestContext, None], since: dt.datetime | None = None,

@@ -13,7 +13,9 @@ The API and the CLI call these (and the query catalogue for reads), never the en
   ``settle_events`` (resolve the records they wrote, rebuild their customers' journeys).
 - scores: ``score_customers`` (run by ``resolve``).
 - attribution: ``attribute`` (every model's credit per channel, touchpoint type or campaign);
-  root causes of low scores and funnel drop-offs: ``score_causes``, ``dropoff_causes``.
+  root causes of low scores and funnel drop-offs: ``score_causes``, ``dropoff_causes``;
+  ``retention`` (cohorts and lifecycle). Each counts from the journeys kept at the last resolve
+  when given them (``KeptJourneys``), else reads the graph through the named queries.
 - the dashboard's summary: ``refresh_summary`` (run by ``resolve``), ``read_summary`` and
   ``read_journeys``; ``summarise`` computes it without keeping it.
 
@@ -39,11 +41,13 @@ from .decisions import DecisionReport, confirm, reject, unmerge
 from .erasure import ErasureReport, erase
 from .events import MAX_EVENTS, EventOutcome, EventsTaken, settle_events, take_events, unsettled
 from .resolving import resolve
+from .retention import STARTS, Retention, retention
 from .root_causes import RootCauses, causes_of, dropoff_causes, dropoffs_of, score_causes
 from .scoring import CHURN_FIELDS, SEGMENT_FIELDS, Scores, score_customers
 from .summaries import (
     Answers,
     Journeys,
+    KeptJourneys,
     Summary,
     forget_customers,
     read_answers,
@@ -59,6 +63,7 @@ __all__ = [
     "MODELS",
     "SEGMENT_FIELDS",
     "SOURCES",
+    "STARTS",
     "Answers",
     "Attribution",
     "DecisionReport",
@@ -68,10 +73,12 @@ __all__ = [
     "FileProgress",
     "FileReport",
     "Journeys",
+    "KeptJourneys",
     "LoadReport",
     "RecordMemo",
     "ResolveConfig",
     "ResolveReport",
+    "Retention",
     "RootCauses",
     "Scores",
     "Summary",
@@ -96,6 +103,7 @@ __all__ = [
     "refresh_summary",
     "reject",
     "resolve",
+    "retention",
     "score_causes",
     "score_customers",
     "settle_events",

@@ -21,7 +21,9 @@ import dataclasses
 import datetime as dt
 import json
 import re
+import threading
 from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -32,15 +34,57 @@ from custgraph.graph import Rows, Store, round_half_up
 from custgraph.loaders import LAST_LOAD
 from custgraph.queries import get as named_query
 
-__all__ = ["Answers", "Journeys", "Summary", "forget_customers", "read_answers", "read_journeys", "read_summary",
-           "refresh_summary", "summarise"]
+__all__ = ["Answers", "JourneyFacts", "Journeys", "KeptJourneys", "Summary", "forget_customers", "read_answers",
+           "read_journeys", "read_summary", "refresh_summary", "summarise", "value_code"]
 
 DASHBOARD, JOURNEYS, ANSWERS = "dashboard", "journeys", "answers"
 EVERY_ANSWER = 1_000_000_000  # touchpoint_answers' limit when the summary keeps them all
 CHURN_KEPT = 50  # the churn list the dashboard shows
 TIME_WIDTH = 10  # base-36 digits per touchpoint time: microseconds up to 114 years after the first
 FIRST_CODE = 0x100  # type codes as characters from here: printable, and never escaped in JSON
+NO_VALUE = "\u00ff"  # a touchpoint without a channel, campaign or rep
+SKU_SEPARATOR = ","  # between the touchpoints' product codes
+_SURROGATES, _SURROGATES_END = 0xD800, 0xE000  # codes skip these: not characters
+_DAY_MICROS = 86_400 * 1_000_000
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
 _REPEATS = re.compile(r"(.)\1+", re.DOTALL)
+
+
+def _found_at(journey: str, codes: Sequence[str | None]) -> list[int]:
+    """Where each of ``codes`` is found in turn in ``journey`` (each after the one before)."""
+    found, at = [], 0
+    for code in codes:
+        assert code is not None
+        at = journey.find(code, at)
+        found.append(at)
+        at += 1
+    return found
+
+
+def _month_bounds(low: int, high: int) -> tuple[int, list[int]]:
+    """The month (year * 12 + month - 1) of ``low`` and the start of each month from it to the one
+    after ``high``, in microseconds since 1970 (UTC)."""
+    at = _EPOCH + dt.timedelta(microseconds=low)
+    month = at.year * 12 + at.month - 1
+    bounds = []
+    for number in range(month, month + 10_000):
+        start = dt.datetime(number // 12, number % 12 + 1, 1, tzinfo=dt.UTC)
+        bounds.append((start - _EPOCH) // _MICROSECOND)
+        if bounds[-1] > high:
+            break
+    return month, bounds
+
+
+def value_code(index: int) -> str:
+    """The code of the ``index``-th value: a character from FIRST_CODE on, skipping the surrogates."""
+    code = FIRST_CODE + index
+    return chr(code if code < _SURROGATES else code + _SURROGATES_END - _SURROGATES)
+
+
+def _index(code: str) -> int:
+    number = ord(code)
+    return (number if number < _SURROGATES else number - _SURROGATES_END + _SURROGATES) - FIRST_CODE
 
 
 def _rounded(value: float, digits: int) -> float:
@@ -68,6 +112,37 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class JourneyFacts:
+    """Per customer (in ``Journeys.customers``' order) what the attribution, root causes and retention
+    read of each touchpoint, as compact as the journeys: one character per touchpoint for its
+    channel, campaign and rep (a code in ``values``, or ``NO_VALUE``), its products' codes (the
+    touchpoints' separated by ``SKU_SEPARATOR``), the few marks (sentiment, score) as JSON, the
+    customer's first touchpoint's time and its RFM segment as of the resolve."""
+
+    values: tuple[str, ...]
+    channels: tuple[str, ...]
+    campaigns: tuple[str, ...]
+    reps: tuple[str, ...]
+    skus: tuple[str, ...]
+    marks: tuple[str, ...]  # "[[index, sentiment, score, score_kind, answer_id], ...]", or "" for none
+    firsts: tuple[int, ...]  # microseconds since 1970 (UTC) of the first touchpoint
+    segments: tuple[str, ...]  # "" for none
+
+    def value(self, code: str) -> str | None:
+        return None if code == NO_VALUE else self.values[_index(code)]
+
+    def skus_of(self, customer: int, touchpoints: int) -> list[str]:
+        """The customer's touchpoints' product codes, a string of codes each."""
+        text = self.skus[customer]
+        return text.split(SKU_SEPARATOR) if text else [""] * touchpoints
+
+    def marks_of(self, customer: int) -> dict[int, tuple[Any, Any, Any, Any]]:
+        """Touchpoint index → (sentiment, score, score_kind, answer_id), for those with any."""
+        text = self.marks[customer]
+        return {entry[0]: tuple(entry[1:]) for entry in json.loads(text)} if text else {}
+
+
+@dataclass(frozen=True)
 class Journeys:
     """Every customer's touchpoint types in journey order, as one string of type codes each."""
 
@@ -77,7 +152,11 @@ class Journeys:
     codes: tuple[str, ...]
     collapsed: tuple[str, ...]  # each journey with a type repeated in a row once
     times: tuple[str, ...]  # per touchpoint, microseconds after the first, TIME_WIDTH base-36 digits each
+    # What the analytics read of each touchpoint (``journey_facts``); empty in a summary kept by an
+    # older custgraph, whose readers then ask the named queries.
+    facts: JourneyFacts | None = None
     _code_of: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _months_of: dict[str, list[set[int]]] = field(default_factory=dict, compare=False, repr=False)
 
     def code(self, kind: str) -> str | None:
         if not self._code_of:
@@ -85,7 +164,7 @@ class Journeys:
         return self._code_of.get(kind)
 
     @cached_property
-    def _moments(self) -> tuple[array[int], array[int]]:
+    def moments(self) -> tuple[array[int], array[int]]:
         """Every touchpoint's time as one array of integers, and where each customer's start: read
         once per summary (about 0.5 s at a million touchpoints), 8 bytes a touchpoint."""
         flat: array[int] = array("q")
@@ -96,15 +175,16 @@ class Journeys:
             flat.extend(int(offsets[n:n + width], 36) for n in range(0, len(offsets), width))
         return flat, starts
 
-    def reached(self, steps: Sequence[str], window_days: int | None = None) -> tuple[list[int], list[list[int]]]:
+    def reached(self, steps: Sequence[str], window_days: int | None = None,
+                positions: list[list[int]] | None = None) -> tuple[list[int], list[list[int]]]:
         """How far each customer got along ``steps`` (each step later than the one before, and with a
         window no later than that after step 1), and per step the seconds from step 1 of those who
-        reached it."""
+        reached it. ``positions``, when given, gets per customer the touchpoint index of each step reached."""
         wanted = [self.code(step) for step in steps]
         window = None if window_days is None else window_days * 86400
         depths = []
         gaps: list[list[int]] = [[] for _ in steps]
-        flat, starts = self._moments
+        flat, starts = self.moments
         for journey, base in zip(self.codes, starts, strict=True):
             at, depth, start = 0, 0, 0
             for code in wanted:
@@ -122,7 +202,82 @@ class Journeys:
                 gaps[depth].append(seconds)
                 at, depth = found + 1, depth + 1
             depths.append(depth)
+            if positions is not None:
+                positions.append(_found_at(journey, wanted[:depth]))
         return depths, gaps
+
+    def conversion_paths(self, conversion: str, lookback_days: int, about: Collection[str] | None = None
+                         ) -> list[tuple[int, bool, int, int]]:
+        """The ``conversion_paths`` query's paths, each as (customer index, converted, first, end): its
+        touchpoints are the customer's ``first`` to ``end`` - 1; a converted path's conversion is
+        touchpoint ``end``, a path that has not converted ends with the journey. ``about``: product
+        codes (``JourneyFacts``) one of which a conversion must be about (None: any conversion)."""
+        code = self.code(conversion)
+        lookback = lookback_days * _DAY_MICROS
+        flat, starts = self.moments
+        found: list[tuple[int, bool, int, int]] = []
+        for customer, (journey, base) in enumerate(zip(self.codes, starts, strict=True)):
+            opened, at, skus = 0, journey.find(code) if code else -1, None
+            while at >= 0:
+                if about is not None:
+                    assert self.facts is not None
+                    skus = skus or self.facts.skus_of(customer, len(journey))
+                    if not any(sku in about for sku in skus[at]):  # not this conversion: a touchpoint
+                        at = journey.find(code, at + 1)  # type: ignore[arg-type]
+                        continue
+                first = bisect_left(flat, flat[base + at] - lookback, base + opened, base + at) - base
+                found.append((customer, True, first, at))
+                opened = at + 1
+                at = journey.find(code, opened)  # type: ignore[arg-type]
+            last = len(journey) - 1
+            if opened <= last:
+                found.append((customer, False,
+                              bisect_left(flat, flat[base + last] - lookback, base + opened, base + last) - base,
+                              last + 1))
+        return found
+
+    def micros(self, customer: int, index: int) -> int:
+        """When the customer's touchpoint ``index`` was, in microseconds since 1970 (UTC)."""
+        assert self.facts is not None
+        flat, starts = self.moments
+        return self.facts.firsts[customer] + flat[starts[customer] + index]
+
+    def months(self, start: str) -> list[set[int]]:
+        """Per customer with activity, the months (year * 12 + month - 1, UTC) it was active: a
+        purchase (``start`` "purchase") or any touchpoint ("touch"), as ``retention_cohorts`` and
+        ``lifecycle`` count them."""
+        if start not in self._months_of:
+            self._months_of[start] = self._months(start)
+        return self._months_of[start]
+
+    def _months(self, start: str) -> list[set[int]]:
+        assert self.facts is not None
+        flat, starts = self.moments
+        purchase = self.code("purchase")
+        if not self.codes:
+            return []
+        found: list[set[int]] = []
+        first_month, bounds = _month_bounds(min(self.facts.firsts), max(
+            first + flat[base + len(journey) - 1]
+            for journey, base, first in zip(self.codes, starts, self.facts.firsts, strict=True)))
+        for journey, base, first in zip(self.codes, starts, self.facts.firsts, strict=True):
+            if start == "touch":
+                offsets: Sequence[int] = flat[base:base + len(journey)]
+            else:
+                offsets, at = [], journey.find(purchase) if purchase else -1
+                while at >= 0:
+                    offsets.append(flat[base + at])
+                    at = journey.find(purchase, at + 1)  # type: ignore[arg-type]
+            if not offsets:
+                continue
+            months, limit = set(), -1
+            for offset in offsets:  # in time order: a month is looked up only when one is crossed
+                if offset >= limit:
+                    index = bisect_right(bounds, first + offset) - 1
+                    months.add(first_month + index)
+                    limit = bounds[index + 1] - first
+            found.append(months)
+        return found
 
     def funnel(self, steps: Sequence[str], dropped: int = 0, window_days: int | None = None) -> Rows:
         """The ``funnel`` query's rows; with ``dropped``, each row also lists (``dropped``) up to that
@@ -180,6 +335,9 @@ class Journeys:
     def _names(self, codes: str) -> list[str]:
         return [self.types[ord(c) - FIRST_CODE] for c in codes]
 
+    def type_name(self, code: str) -> str:
+        return self.types[ord(code) - FIRST_CODE]
+
 
 @dataclass(frozen=True)
 class Answers:
@@ -199,6 +357,48 @@ class Answers:
         return [row for row in rows if month is None or str(row["answered_at"])[:7] == month][:limit]
 
 
+class _FactsBuilder:
+    """Gathers ``JourneyFacts`` from ``journey_sequences`` rows."""
+
+    def __init__(self, segments: dict[str, str]) -> None:
+        self.segment_of = segments
+        self.codes: dict[str, str] = {}
+        self.channels: list[str] = []
+        self.campaigns: list[str] = []
+        self.reps: list[str] = []
+        self.skus: list[str] = []
+        self.marks: list[str] = []
+        self.firsts: list[int] = []
+        self.segments: list[str] = []
+
+    def _code(self, value: Any) -> str:
+        if value is None:
+            return NO_VALUE
+        text = str(value)
+        code = self.codes.get(text)
+        if code is None:
+            code = self.codes[text] = value_code(len(self.codes))
+        return code
+
+    def add(self, row: dict[str, Any]) -> None:
+        code = self._code
+        self.channels.append("".join(map(code, row["channels"])))
+        self.campaigns.append("".join(map(code, row["campaigns"])))
+        self.reps.append("".join(map(code, row["reps"])))
+        skus = ["".join(map(code, found)) for found in row["skus"]]
+        self.skus.append(SKU_SEPARATOR.join(skus) if any(skus) else "")
+        marks = [[n, sentiment, score, kind, answer] for n, (sentiment, score, kind, answer) in enumerate(zip(
+            row["sentiments"], row["scores"], row["score_kinds"], row["answer_ids"], strict=True))
+            if sentiment is not None or score is not None]
+        self.marks.append(_json(marks) if marks else "")
+        self.firsts.append(int(row["micros"][0]))
+        self.segments.append(self.segment_of.get(str(row["customer_id"]), ""))
+
+    def built(self) -> JourneyFacts:
+        return JourneyFacts(tuple(self.codes), tuple(self.channels), tuple(self.campaigns), tuple(self.reps),
+                            tuple(self.skus), tuple(self.marks), tuple(self.firsts), tuple(self.segments))
+
+
 def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = None,
               moves: Rows | None = None) -> tuple[Summary, Journeys, Answers]:
     """Compute the summary from the catalogue's queries (``segments`` and ``churn`` as the scores
@@ -212,13 +412,15 @@ def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = N
         churn = [] if as_of is None else store.run(named_query("churn_risk"), {"as_of": as_of, "limit": CHURN_KEPT})
     types: dict[str, str] = {}
     customers, codes, times = [], [], []
+    facts = _FactsBuilder({str(row["customer_id"]): str(row["segment"] or "") for row in segments})
     for row in store.run(named_query("journey_sequences")):
         customers.append(str(row["customer_id"]))
         codes.append("".join(types.setdefault(kind, chr(FIRST_CODE + len(types))) for kind in row["types"]))
         first = row["micros"][0]
         times.append("".join(_base36(at - first) for at in row["micros"]))
+        facts.add(row)
     journeys = Journeys(now, tuple(types), tuple(customers), tuple(codes),
-                        tuple(_REPEATS.sub(r"\1", code) for code in codes), tuple(times))
+                        tuple(_REPEATS.sub(r"\1", code) for code in codes), tuple(times), facts.built())
     sizes = Counter(str(row["segment"]) for row in segments)
     summary = Summary(
         refreshed_at=now, as_of=None if as_of is None else as_of.isoformat(),
@@ -259,7 +461,10 @@ def _nodes(summary: Summary, journeys: Journeys, answers: Answers) -> list[dict[
     return [
         {"summary_id": JOURNEYS, "refreshed_at": journeys.refreshed_at, "types": list(journeys.types),
          "customers": list(journeys.customers), "codes": list(journeys.codes),
-         "collapsed": list(journeys.collapsed), "times": list(journeys.times)},
+         "collapsed": list(journeys.collapsed), "times": list(journeys.times),
+         **({} if journeys.facts is None else
+            {f"facts_{name.name}": list(getattr(journeys.facts, name.name))
+             for name in dataclasses.fields(JourneyFacts)})},
         {"summary_id": ANSWERS, "refreshed_at": answers.refreshed_at, "data": _json(answers.by_cell)},
         {"summary_id": DASHBOARD, "refreshed_at": summary.refreshed_at, "journeys_of": summary.journeys_of,
          "data": _json({"as_of": summary.as_of, "revenue": summary.revenue, "scores": summary.scores,
@@ -289,7 +494,10 @@ def forget_customers(store: Store, customers: Collection[str]) -> list[dict[str,
     journeys = dataclasses.replace(
         journeys, customers=tuple(journeys.customers[n] for n in kept), codes=tuple(journeys.codes[n] for n in kept),
         collapsed=tuple(journeys.collapsed[n] for n in kept), times=tuple(journeys.times[n] for n in kept),
-        _code_of={})
+        facts=None if journeys.facts is None else JourneyFacts(journeys.facts.values, *(
+            tuple(getattr(journeys.facts, f.name)[n] for n in kept)
+            for f in dataclasses.fields(JourneyFacts) if f.name != "values")),
+        _code_of={}, _months_of={})
     answers = Answers(answers.refreshed_at, {cell: [row for row in rows if row["customer_id"] not in gone]
                                              for cell, rows in answers.by_cell.items()})
     summary = dataclasses.replace(summary, churn=[row for row in summary.churn if row["customer_id"] not in gone])
@@ -314,8 +522,31 @@ def read_journeys(store: Store) -> Journeys | None:
     node = store.get_node("Summary", JOURNEYS)
     if node is None:
         return None
+    names = [f.name for f in dataclasses.fields(JourneyFacts)]
+    facts = JourneyFacts(*(tuple(node.get(f"facts_{name}") or ()) for name in names)) if all(
+        f"facts_{name}" in node for name in names) else None
     return Journeys(str(node["refreshed_at"]), tuple(node["types"]), tuple(node["customers"]), tuple(node["codes"]),
-                    tuple(node["collapsed"]), tuple(node["times"]))
+                    tuple(node["collapsed"]), tuple(node["times"]), facts)
+
+
+class KeptJourneys:
+    """The journeys kept at the last resolve as a long-running process holds them (megabytes at
+    100,000 persons): read from the store again only when a resolve has replaced them."""
+
+    def __init__(self) -> None:
+        self._journeys: Journeys | None = None
+        self._lock = threading.Lock()
+
+    def current(self, store: Store, summary: Summary | None = None) -> Journeys | None:
+        """The kept journeys (``summary``: the kept summary, when already read), or None before the
+        first resolve that keeps them."""
+        summary = summary if summary is not None else read_summary(store)
+        if summary is None:
+            return None
+        with self._lock:
+            if self._journeys is None or self._journeys.refreshed_at != summary.journeys_of:
+                self._journeys = read_journeys(store)
+            return self._journeys
 
 
 def read_answers(store: Store) -> Answers | None:

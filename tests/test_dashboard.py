@@ -268,5 +268,8 @@ def test_an_admin_erases_a_person_from_their_profile(client: TestClient) -> None
     journeys, answers, summary = read_journeys(store), read_answers(store), read_summary(store)
     assert journeys and answers and summary
     assert customer not in journeys.customers and len(journeys.codes) == len(journeys.customers)
+    assert journeys.facts is not None
+    assert {len(column) for column in (journeys.facts.channels, journeys.facts.marks, journeys.facts.segments,
+                                       journeys.facts.firsts)} == {len(journeys.customers)}
     assert all(row["customer_id"] != customer for rows in answers.by_cell.values() for row in rows)
     assert all(row["customer_id"] != customer for row in summary.churn)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from custgraph.graph import Store
 from custgraph.loaders import load_sources
-from custgraph.services import ResolveConfig, resolve
+from custgraph.services import Journeys, ResolveConfig, read_journeys, resolve
 from custgraph.services.root_causes import benjamini_hochberg, dropoff_causes, over_representation, score_causes
 
 from custgraph.errors import QueryParameterError
@@ -62,8 +62,16 @@ def _loaded(store: Store, root: Path, planted: bool) -> Store:
     return store
 
 
+def _kept(store: Store) -> Journeys:
+    journeys = read_journeys(store)
+    assert journeys is not None and journeys.facts is not None
+    return journeys
+
+
 def test_a_rep_whose_tickets_precede_low_scores_is_found_at_the_top(store: Store, tmp_path: Path) -> None:
     found = score_causes(_loaded(store, tmp_path, planted=True))
+    # Counted from the journeys kept at the resolve, the same causes, with the same example paths.
+    assert score_causes(store, kept=_kept(store)) == found
     assert found.cases == 300 and found.tested >= len(REPS)
     top = found.causes[0]
     assert (top.kind, top.value) == ("rep", BAD_REP)
@@ -105,6 +113,7 @@ def test_a_channel_whose_carts_are_left_is_found_at_its_funnel_step(store: Store
     resolve(store, ResolveConfig())
     steps = ["web_visit", "add_to_cart", "purchase"]
     found = dropoff_causes(store, steps, step=2)
+    assert dropoff_causes(store, steps, step=2, kept=_kept(store)) == found
     assert found.kind == "drop-off after add_to_cart" and found.cases == 300
     if planted:
         top = found.causes[0]

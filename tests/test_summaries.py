@@ -11,7 +11,22 @@ import pytest
 from custgraph.graph import Store
 from custgraph.loaders import load_sources
 from custgraph.samples import SOURCES, generate
-from custgraph.services import ResolveConfig, read_answers, read_journeys, read_summary, resolve
+from custgraph.services import (
+    STARTS,
+    Attribution,
+    Journeys,
+    KeptJourneys,
+    ResolveConfig,
+    attribute,
+    dropoff_causes,
+    read_answers,
+    read_journeys,
+    read_summary,
+    resolve,
+    retention,
+    score_causes,
+)
+from custgraph.services.attribution import BY
 
 from custgraph import queries
 
@@ -73,6 +88,11 @@ def test_the_summary_kept_at_resolve_equals_the_named_queries(store: Store, gene
         after_cart = journey[journey.index("web_visit"):]
         assert "add_to_cart" in after_cart
         assert "purchase" not in after_cart[after_cart.index("add_to_cart"):]
+    # The analytics counted from the kept journeys equal those read from the graph.
+    _kept_analytics_equal_the_graphs(store, journeys, cases)
+    held = KeptJourneys()
+    assert held.current(store) == journeys and held.current(store) is held.current(store)  # read once
+
     # Counted before the summary itself was written.
     assert {k: v for k, v in summary.nodes.items() if k != "Summary"} == {
         row["label"]: row["count"] for row in run("node_counts") if row["label"] != "Summary"}
@@ -108,3 +128,39 @@ def test_the_summary_kept_at_resolve_equals_the_named_queries(store: Store, gene
         key = (before.get(customer), segment)
         expected[key] = expected.get(key, 0) + 1
     assert {(m["from"], m["to"]): m["customers"] for m in again.moves} == expected
+    assert held.current(store) != journeys  # a resolve kept new journeys: read again
+
+
+def _same_attribution(kept: Attribution, read: Attribution) -> None:
+    assert (kept.conversions, kept.paths, set(kept.credits)) == (read.conversions, read.paths, set(read.credits))
+    for key, models in read.credits.items():
+        assert kept.credits[key] == pytest.approx(models, rel=1e-9, abs=1e-9), key
+
+
+def _kept_analytics_equal_the_graphs(store: Store, journeys: Journeys, funnels: list[list[str]]) -> None:
+    assert journeys.facts is not None and len(journeys.facts.channels) == len(journeys.customers)
+    sku = next(row["sku"] for row in store.run(queries.get("product_popularity"), {"limit": 1}))
+    for by in BY:
+        for conversion, lookback, about in (("purchase", 30, None), ("purchase", 2, None), ("add_to_cart", 90, None),
+                                            ("purchase", 30, sku), ("no_such_type", 30, None)):
+            read = attribute(store, by, conversion, about, None, lookback, 3.0)
+            _same_attribution(attribute(store, by, conversion, about, None, lookback, 3.0, kept=journeys), read)
+            assert read.conversions > 0 or conversion == "no_such_type"
+    found = []
+    for kind in ("nps", "csat"):
+        for lookback in (30, 5):
+            read_causes = score_causes(store, kind, lookback, min_support=2, alpha=0.999)
+            assert score_causes(store, kind, lookback, min_support=2, alpha=0.999,
+                                  kept=journeys) == read_causes
+            found.append(read_causes)
+    for n, steps in enumerate(funnels[:10]):
+        for step in range(1, len(steps)):
+            window = (None, 7)[n % 2]
+            read_causes = dropoff_causes(store, steps, step, window, min_support=2, alpha=0.999)
+            assert dropoff_causes(store, steps, step, window, min_support=2, alpha=0.999,
+                                  kept=journeys) == read_causes
+            found.append(read_causes)
+    assert found[0].tested > 0 and found[4].tested > 0  # (causes and their examples: tests/test_root_causes.py)
+    for start in STARTS:
+        assert retention(store, start, kept=journeys) == retention(store, start)
+        assert retention(store, start).cohorts

@@ -21,13 +21,13 @@ from custgraph.services import (
     Summary,
     attribute,
     confirm,
-    dropoffs_of,
+    dropoff_causes,
     erase,
     match_model,
     read_answers,
-    read_journeys,
     read_summary,
     reject,
+    retention,
     score_causes,
     sources_of,
     summarise,
@@ -116,8 +116,8 @@ class Views:
         self.keys = keys
         self.resolve_config = resolve_config
         self.erasure_key_file = erasure_key_file
-        # The last journeys and answers read (megabytes at 100k persons), kept until a resolve replaces them.
-        self._journeys: Journeys | None = None
+        # The last answers read (megabytes at 100k persons), kept until a resolve replaces them; the
+        # journeys are the app's (``app.state.kept_journeys``), which the API's analytics share.
         self._answers: Answers | None = None
 
     async def _summary(self, request: Request, journeys: bool = False, answers: bool = False) -> Figures:
@@ -128,11 +128,10 @@ class Views:
         if summary is None:
             live, live_journeys, live_answers = await asyncio.to_thread(summarise, store)
             return Figures(live, live_journeys, live_answers, kept=False)
-        if journeys and (self._journeys is None or self._journeys.refreshed_at != summary.journeys_of):
-            self._journeys = await asyncio.to_thread(read_journeys, store)
+        kept = await asyncio.to_thread(request.app.state.kept_journeys.current, store, summary) if journeys else None
         if answers and (self._answers is None or self._answers.refreshed_at != summary.journeys_of):
             self._answers = await asyncio.to_thread(read_answers, store)
-        return Figures(summary, self._journeys if journeys else None, self._answers if answers else None, kept=True)
+        return Figures(summary, kept, self._answers if answers else None, kept=True)
 
     def page(self, view: View, role: str = "reader") -> Callable[[Request], Awaitable[Response]]:
         """A view behind sign-in: without a known key, the sign-in page (then back here)."""
@@ -221,14 +220,10 @@ class Views:
         funnel = journeys.funnel(steps, dropped=DROPPED_SHOWN, window_days=window) if steps else []
         causes = request.query_params.get("causes") == "1"
         store = request.app.state.store
-        if causes and len(funnel) > 1:  # why customers stop at each step but the last (when asked: a
-            # whole-graph reading, seconds at 100,000 persons until it is precomputed), read once for all steps
-            rows, segments = await asyncio.gather(
-                run_query(store, "funnel_journeys", {"steps": steps, "window_days": window}),
-                run_query(store, "stored_segments", {}))
-            segment_of = {str(row["customer_id"]): row["segment"] for row in segments}
+        if causes and len(funnel) > 1:  # why customers stop at each step but the last (when asked)
             for row in funnel[:-1]:
-                row["causes"] = dropoffs_of(rows, segment_of, steps, row["step"])
+                row["causes"] = await asyncio.to_thread(dropoff_causes, store, steps, row["step"], window,
+                                                        kept=journeys if kept else None)
         variants = journeys.variants(length, 12)
         through = request.query_params.get("through") or ""
         direction = "into" if request.query_params.get("direction") == "into" else "from"
@@ -249,7 +244,8 @@ class Views:
                                                  align_right=direction == "into"))
 
     async def touchpoints(self, request: Request, caller: Caller) -> Response:
-        figures = await self._summary(request, answers=True)
+        asked = request.query_params.get("causes") == "1"  # root causes only when asked
+        figures = await self._summary(request, answers=True, journeys=asked)
         summary, kept = figures.summary, figures.kept
         months = sorted({row["month"] for row in summary.scores}, reverse=True)
         month = request.query_params.get("month") or None
@@ -270,8 +266,10 @@ class Views:
         detail = [row for row in scores if row["channel_id"] == channel and row["type"] == kind] if channel else []
         assert figures.answers is not None
         answers = figures.answers.of(channel, kind, month, ANSWERS_SHOWN) if channel and kind else []
-        asked = request.query_params.get("causes") == "1"  # a whole-graph reading: only when asked
-        causes = await asyncio.to_thread(score_causes, request.app.state.store, "nps") if asked else None
+        causes = None
+        if asked:
+            causes = await asyncio.to_thread(score_causes, request.app.state.store, "nps",
+                                             kept=figures.journeys if kept else None)
         return render(request, caller, "touchpoints.html", heat=heat, channels=sorted({k[0] for k in heat}),
                       kinds=sorted({k[1] for k in heat}), channel=channel, kind=kind, detail=detail,
                       summary=summary, kept=kept, months=months, month=month, answers=answers,
@@ -279,7 +277,8 @@ class Views:
 
     async def attribution(self, request: Request, caller: Caller) -> Response:
         query = request.query_params
-        summary = (await self._summary(request)).summary
+        figures = await self._summary(request, journeys=True)
+        summary = figures.summary
         types = sorted({row["from_type"] for row in summary.transitions}
                        | {row["to_type"] for row in summary.transitions} | {"purchase"})
         asked_conversion, asked_by = query.get("conversion") or "", query.get("by") or ""
@@ -288,16 +287,17 @@ class Views:
         lookback = _bounded(query.get("lookback"), 1, 3650, 30)
         half_life = _bounded(query.get("half_life"), 1, 365, 7)
         found = await asyncio.to_thread(attribute, request.app.state.store, by, conversion, None, None, lookback,
-                                        float(half_life))
+                                        float(half_life), figures.journeys if figures.kept else None)
         rows = sorted(found.credits.items(), key=lambda item: (-item[1]["linear"], item[0]))
         return render(request, caller, "attribution.html", found=found, rows=rows, models=MODELS, types=types,
                       conversion=conversion, by=by, lookback=lookback, half_life=half_life)
 
     async def retention(self, request: Request, caller: Caller) -> Response:
         start = "touch" if request.query_params.get("start") == "touch" else "purchase"
-        store = request.app.state.store
-        cells, lifecycle = await asyncio.gather(run_query(store, "retention_cohorts", {"start": start}),
-                                                run_query(store, "lifecycle", {"start": start}))
+        figures = await self._summary(request, journeys=True)
+        found = await asyncio.to_thread(retention, request.app.state.store, start,
+                                        figures.journeys if figures.kept else None)
+        cells, lifecycle = found.cohorts, found.lifecycle
         cohorts = [(row["cohort"], row["customers"]) for row in cells if row["months_since"] == 0]
         shown = {(row["cohort"], row["months_since"]): {**row, "class": charts.heat_class(row["rate"] * 200 - 100)}
                  for row in cells if 0 < row["months_since"] <= COHORT_MONTHS}
