@@ -13,7 +13,8 @@ The API and the CLI call these (and the query catalogue for reads), never the en
   ``settle_events`` (resolve the records they wrote, rebuild their customers' journeys).
 - scores: ``score_customers`` (run by ``resolve``).
 - attribution: ``attribute`` (every model's credit per channel, touchpoint type or campaign);
-  root causes of low scores and funnel drop-offs: ``score_causes``, ``dropoff_causes``;
+  root causes of low scores and funnel drop-offs: ``score_causes``, ``dropoff_causes`` (one step),
+  ``funnel_dropoff_causes`` (every step);
   ``retention`` (cohorts and lifecycle). Each counts from the journeys kept at the last resolve
   when given them (``KeptJourneys``), else reads the graph through the named queries.
 - the dashboard's summary: ``refresh_summary`` (run by ``resolve``), ``read_summary`` and
@@ -42,7 +43,7 @@ from .erasure import ErasureReport, erase
 from .events import MAX_EVENTS, EventOutcome, EventsTaken, settle_events, take_events, unsettled
 from .resolving import resolve
 from .retention import STARTS, Retention, retention
-from .root_causes import RootCauses, causes_of, dropoff_causes, dropoffs_of, score_causes
+from .root_causes import RootCauses, causes_of, dropoff_causes, dropoffs_of, funnel_dropoff_causes, score_causes
 from .scoring import CHURN_FIELDS, SEGMENT_FIELDS, Scores, score_customers
 from .summaries import (
     Answers,
@@ -92,6 +93,7 @@ __all__ = [
     "erase",
     "explain",
     "forget_customers",
+    "funnel_dropoff_causes",
     "generate",
     "load_sources",
     "match_model",

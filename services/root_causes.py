@@ -20,9 +20,10 @@ number tested (Benjamini-Hochberg: ``q``); a cause is one with ``q <= alpha`` an
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -35,7 +36,7 @@ from custgraph.errors import QueryParameterError
 from .summaries import NO_VALUE, Journeys, value_code
 
 __all__ = ["Cause", "Example", "RootCauses", "benjamini_hochberg", "causes_of", "dropoff_causes", "dropoff_causes_kept",
-           "dropoffs_of", "over_representation", "score_causes", "score_causes_kept"]
+           "dropoffs_of", "funnel_dropoff_causes", "over_representation", "score_causes", "score_causes_kept"]
 
 LOW = {"nps": 6, "csat": 2}  # a score at or below this is low
 
@@ -131,7 +132,7 @@ def score_causes_kept(journeys: Journeys, kind: str = "nps", lookback_days: int 
     _check(kind, alpha)
     facts = journeys.facts
     assert facts is not None
-    read = _KeptCases(journeys)
+    read, tally = _KeptCases(journeys), _Tally()
     cases = []
     for customer, converted, first, end in journeys.conversion_paths("survey_response", lookback_days):
         if not converted:
@@ -142,26 +143,81 @@ def score_causes_kept(journeys: Journeys, kind: str = "nps", lookback_days: int 
         _, score, score_kind, answer = sentiment_score
         if score is None or score_kind != kind:
             continue
-        cases.append(_Case(partial(read.example, customer, first, end, answer, score, True), score <= LOW[kind],
-                           read.candidates(customer, first, end)))
-    return _causes(kind, cases, min_support, alpha, examples)
+        low = score <= LOW[kind]
+        read.tally(tally, customer, first, end, low)
+        cases.append(_Case(partial(read.example, customer, first, end, answer, score, True), low,
+                           _Held(read, customer, first, end)))
+    return _causes(kind, cases, min_support, alpha, examples, tally.counted(read))
 
 
 def dropoff_causes_kept(journeys: Journeys, steps: list[str], step: int, window_days: int | None = None,
                         min_support: int = 5, alpha: float = 0.05, examples: int = 3) -> RootCauses:
     """``dropoff_causes`` over the journeys kept at the last resolve, with no read of the graph."""
     _check_step(steps, step)
+    return _dropoffs_kept(journeys, steps, window_days, min_support, alpha, examples, last=step)[step - 1]
+
+
+def funnel_dropoff_causes(store: Store, steps: list[str], window_days: int | None = None, min_support: int = 5,
+                          alpha: float = 0.05, examples: int = 3, kept: Journeys | None = None) -> list[RootCauses]:
+    """``dropoff_causes`` for every step of the funnel but the last, reading the journeys once."""
+    if len(steps) < 2:
+        return []
+    if kept is not None and kept.facts is not None:
+        return _dropoffs_kept(kept, steps, window_days, min_support, alpha, examples, last=len(steps) - 1)
+    rows = store.run(named_query("funnel_journeys"), {"steps": steps, "window_days": window_days})
+    segments = {str(row["customer_id"]): row["segment"] for row in store.run(named_query("stored_segments"))}
+    return [dropoffs_of(rows, segments, steps, step, min_support, alpha, examples) for step in range(1, len(steps))]
+
+
+def _dropoffs_kept(journeys: Journeys, steps: list[str], window_days: int | None, min_support: int, alpha: float,
+                   examples: int, last: int) -> list[RootCauses]:
+    """The drop-off causes of steps 1 to ``last``: one pass over the funnel, and each customer's
+    candidates at a step are those at the step before and those of the touchpoints since."""
     read = _KeptCases(journeys)
     positions: list[list[int]] = []
     depths, _ = journeys.reached(steps, window_days, positions)
-    cases = []
+    by_step: list[list[_Case]] = [[] for _ in range(last)]
+    tallies = [_Tally() for _ in range(last)]
     for customer, (depth, found) in enumerate(zip(depths, positions, strict=True)):
-        if depth < step:
-            continue
-        end = found[step - 1]
-        cases.append(_Case(partial(read.example, customer, 0, end + 1, None, None, False), depth == step,
-                           read.candidates(customer, 0, end + 1)))
-    return _causes(f"drop-off after {steps[step - 1]}", cases, min_support, alpha, examples)
+        for step in range(1, min(depth, last) + 1):
+            end = found[step - 1] + 1
+            read.tally(tallies[step - 1], customer, 0, end, depth == step)
+            by_step[step - 1].append(_Case(partial(read.example, customer, 0, end, None, None, False),
+                                           depth == step, _Held(read, customer, 0, end)))
+    return [_causes(f"drop-off after {steps[step]}", cases, min_support, alpha, examples, tallies[step].counted(read))
+            for step, cases in enumerate(by_step)]
+
+
+_KINDS = ("touchpoint", "channel", "rep", "product")  # candidates counted as codes; support and segment as they are
+
+
+class _Tally:
+    """How many cases, and how many low ones, hold each candidate: each case's codes (a set of
+    characters per kind) are gathered in lists and counted once, in C, and named only at the end."""
+
+    def __init__(self) -> None:
+        self.held: list[list[str]] = [[] for _ in _KINDS]
+        self.low: list[list[str]] = [[] for _ in _KINDS]
+        self.other: list[tuple[str, str]] = []
+        self.other_low: list[tuple[str, str]] = []
+
+    def counted(self, read: _KeptCases) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+        held, low = Counter(self.other), Counter(self.other_low)
+        for kind, held_codes, low_codes in zip(_KINDS, self.held, self.low, strict=True):
+            named = read.names[kind]
+            held.update({named[code]: n for code, n in Counter(held_codes).items() if code != NO_VALUE})
+            low.update({named[code]: n for code, n in Counter(low_codes).items() if code != NO_VALUE})
+        return held, low
+
+
+class _Held:
+    """A kept case's candidates, made only when asked whether it holds one (to pick examples)."""
+
+    def __init__(self, read: _KeptCases, customer: int, first: int, end: int) -> None:
+        self.read, self.customer, self.first, self.end = read, customer, first, end
+
+    def __contains__(self, candidate: object) -> bool:
+        return candidate in self.read.candidates(self.customer, self.first, self.end)
 
 
 class _KeptCases:
@@ -172,8 +228,9 @@ class _KeptCases:
         self.journeys, self.facts = journeys, journeys.facts
         self.ticket = journeys.code("support_ticket")
         self._marks: dict[int, dict[int, tuple[Any, Any, Any, Any]]] = {}
-        self.types, self.channels = self._names("touchpoint"), self._names("channel")
-        self.reps, self.products = self._names("rep"), self._names("product")
+        self.names = {kind: self._names(kind) for kind in _KINDS}
+        self.types, self.channels = self.names["touchpoint"], self.names["channel"]
+        self.reps, self.products = self.names["rep"], self.names["product"]
 
     def marks(self, customer: int) -> dict[int, tuple[Any, Any, Any, Any]]:
         found = self._marks.get(customer)
@@ -187,24 +244,48 @@ class _KeptCases:
             return {self.journeys.code(name) or "": (kind, name) for name in self.journeys.types}
         return {value_code(n): (kind, value) for n, value in enumerate(self.facts.values)}
 
+    def tally(self, tally: _Tally, customer: int, first: int, end: int, low: bool) -> None:
+        """Count what the customer's touchpoints ``first`` to ``end`` - 1 hold (as ``candidates``)."""
+        journey, facts = self.journeys.codes[customer], self.facts
+        touched = journey[first:end]
+        held = (set(touched), set(facts.channels[customer][first:end]), set(facts.reps[customer][first:end]),
+                set("".join(facts.skus_of(customer, len(journey))[first:end])) if facts.skus[customer] else ())
+        other = self._other(customer, touched, first)
+        for codes, counted in zip(held, tally.held, strict=True):
+            counted.extend(codes)
+        tally.other.extend(other)
+        if low:
+            for codes, counted in zip(held, tally.low, strict=True):
+                counted.extend(codes)
+            tally.other_low.extend(other)
+
+    def _other(self, customer: int, touched: str, first: int) -> set[tuple[str, str]]:
+        """The support outcomes and the segment a case holds."""
+        found: set[tuple[str, str]] = set()
+        ticket = self.ticket
+        at = -1 if ticket is None else touched.find(ticket)
+        while at >= 0:
+            sentiment = self.marks(customer).get(first + at, (None,))[0]
+            if sentiment is not None:
+                found.add(("support", "negative ticket" if sentiment < 0 else "other ticket"))
+            at = touched.find(ticket, at + 1)  # type: ignore[arg-type]
+        segment = self.facts.segments[customer]
+        if segment:
+            found.add(("segment", segment))
+        return found
+
     def candidates(self, customer: int, first: int, end: int) -> set[tuple[str, str]]:
         """What ``_candidates`` finds in the customer's touchpoints ``first`` to ``end`` - 1."""
         journey, facts = self.journeys.codes[customer], self.facts
         touched = journey[first:end]
-        found = {self.types[code] for code in set(touched)}
-        found.update(self.channels[code] for code in set(facts.channels[customer][first:end]) if code != NO_VALUE)
-        found.update(self.reps[code] for code in set(facts.reps[customer][first:end]) if code != NO_VALUE)
+        types, channels, reps = self.types, self.channels, self.reps
+        found = {types[code] for code in set(touched)}
+        found.update([channels[code] for code in set(facts.channels[customer][first:end]) if code != NO_VALUE])
+        found.update([reps[code] for code in set(facts.reps[customer][first:end]) if code != NO_VALUE])
         if facts.skus[customer]:
-            products = "".join(facts.skus_of(customer, len(journey))[first:end])
-            found.update(self.products[code] for code in set(products))
-        if self.ticket is not None and self.ticket in touched:
-            marks = self.marks(customer)
-            for index in range(first, end):
-                sentiment = marks.get(index, (None,))[0] if journey[index] == self.ticket else None
-                if sentiment is not None:
-                    found.add(("support", "negative ticket" if sentiment < 0 else "other ticket"))
-        if facts.segments[customer]:
-            found.add(("segment", facts.segments[customer]))
+            products = self.products
+            found.update([products[code] for code in set("".join(facts.skus_of(customer, len(journey))[first:end]))])
+        found.update(self._other(customer, touched, first))
         return found
 
     def example(self, customer: int, first: int, end: int, answer: Any, score: Any, with_campaign: bool) -> Example:
@@ -261,12 +342,13 @@ def dropoffs_of(rows: Rows, segments: dict[str, Any], steps: list[str], step: in
 class _Case:
     example: Callable[[], Example]  # made only when shown
     low: bool
-    candidates: set[tuple[str, str]]
+    candidates: Container[tuple[str, str]]
 
 
-def _causes(kind: str, cases: list[_Case], min_support: int, alpha: float, examples: int) -> RootCauses:
-    held: Counter[tuple[str, str]] = Counter(c for case in cases for c in case.candidates)
-    lows: Counter[tuple[str, str]] = Counter(c for case in cases if case.low for c in case.candidates)
+def _causes(kind: str, cases: list[_Case], min_support: int, alpha: float, examples: int,
+            counted: tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]] | None = None) -> RootCauses:
+    """``counted``: how many cases and low cases hold each candidate, when already counted."""
+    held, lows = counted or _count([(case.low, case.candidates) for case in cases if isinstance(case.candidates, set)])
     tested = sorted(c for c, n in held.items() if n >= min_support)
     total, total_low = len(cases), sum(case.low for case in cases)
     p_values = [over_representation(total, total_low, held[c], lows[c]) for c in tested]
@@ -276,34 +358,57 @@ def _causes(kind: str, cases: list[_Case], min_support: int, alpha: float, examp
         lift = (lows[candidate] / held[candidate]) / (total_low / total) if total_low else 0.0
         if q > alpha or lift <= 1:
             continue
-        shown = [case.example() for case in cases if case.low and candidate in case.candidates][:examples]
+        shown = [case.example() for case in itertools.islice(
+            (case for case in cases if case.low and candidate in case.candidates), examples)]
         found.append(Cause(candidate[0], candidate[1], held[candidate], lows[candidate], round(lift, 4), p, q,
                            tuple(shown)))
     found.sort(key=lambda cause: (cause.q_value, -cause.lift, cause.kind, cause.value))
     return RootCauses(kind, total, total_low, len(tested), tuple(found))
 
 
+def _count(cases: list[tuple[bool, set[tuple[str, str]]]]
+           ) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    """How many cases, and how many low ones, hold each candidate."""
+    return (Counter(c for _, candidates in cases for c in candidates),
+            Counter(c for low, candidates in cases if low for c in candidates))
+
+
 def over_representation(total: int, total_low: int, cases: int, low: int) -> float:
     """P(at least ``low`` low answers among ``cases`` drawn from ``total`` holding ``total_low``):
     the upper tail of the hypergeometric distribution (one-sided Fisher exact test), summed in
-    log space so that 100,000 answers cost no big integers. Each term follows from the one before
-    by a ratio; past the largest, the terms fall faster than geometrically, so the sum stops once
-    they no longer change it (1e-20 of the largest)."""
-    top = min(cases, total_low)
-    start = max(low, cases - (total - total_low))
-    if low > top or start > top:
+    log space so that 100,000 answers cost no big integers. The terms are summed from ``low``
+    away from the distribution's mode (upwards when ``low`` is above it; else the lower tail,
+    downwards from ``low`` - 1, is taken from 1), each from the one before by a ratio, and the sum
+    stops once they no longer change it (1e-20 of the largest): a few dozen terms where summing
+    the whole tail took tens of thousands."""
+    least, top = max(0, cases - (total - total_low)), min(cases, total_low)
+    if low > top:
         return 0.0
-    term = _log_comb(total_low, start) + _log_comb(total - total_low, cases - start) - _log_comb(total, cases)
+    if low <= least:
+        return 1.0
+    mode = (cases + 1) * (total_low + 1) // (total + 2)
+    if low > mode:
+        return min(1.0, _tail(total, total_low, cases, low, top, upwards=True))
+    return max(0.0, 1.0 - _tail(total, total_low, cases, low - 1, least, upwards=False))
+
+
+def _tail(total: int, total_low: int, cases: int, start: int, stop: int, upwards: bool) -> float:
+    """The hypergeometric probabilities of ``start`` to ``stop`` (inclusive) summed, away from the mode."""
+    others = total - total_low
+    term = _log_comb(total_low, start) + _log_comb(others, cases - start) - _log_comb(total, cases)
     logs = [term]
     peak = term
-    for k in range(start, top):
-        ratio = (total_low - k) * (cases - k) / ((k + 1) * (total - total_low - cases + k + 1))
+    for k in range(start, stop, 1 if upwards else -1):
+        if upwards:  # P(k + 1) / P(k)
+            ratio = (total_low - k) * (cases - k) / ((k + 1) * (others - cases + k + 1))
+        else:  # P(k - 1) / P(k)
+            ratio = k * (others - cases + k) / ((total_low - k + 1) * (cases - k + 1))
         term += math.log(ratio)
         logs.append(term)
         peak = max(peak, term)
-        if ratio < 1 and term < peak - 46:  # exp(-46) ~ 1e-20: and every later term is smaller still
+        if term < peak - 46:  # exp(-46) ~ 1e-20; away from the mode, every later term is smaller still
             break
-    return min(1.0, math.exp(peak) * sum(math.exp(value - peak) for value in logs))
+    return math.exp(peak) * sum(math.exp(value - peak) for value in logs)
 
 
 def _log_comb(n: int, k: int) -> float:

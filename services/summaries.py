@@ -34,6 +34,8 @@ from custgraph.graph import Rows, Store, round_half_up
 from custgraph.loaders import LAST_LOAD
 from custgraph.queries import get as named_query
 
+from .events import EVENTS
+
 __all__ = ["Answers", "JourneyFacts", "Journeys", "KeptJourneys", "Summary", "forget_customers", "read_answers",
            "read_journeys", "read_summary", "refresh_summary", "summarise", "value_code"]
 
@@ -49,17 +51,6 @@ _DAY_MICROS = 86_400 * 1_000_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
 _REPEATS = re.compile(r"(.)\1+", re.DOTALL)
-
-
-def _found_at(journey: str, codes: Sequence[str | None]) -> list[int]:
-    """Where each of ``codes`` is found in turn in ``journey`` (each after the one before)."""
-    found, at = [], 0
-    for code in codes:
-        assert code is not None
-        at = journey.find(code, at)
-        found.append(at)
-        at += 1
-    return found
 
 
 def _month_bounds(low: int, high: int) -> tuple[int, list[int]]:
@@ -187,6 +178,7 @@ class Journeys:
         flat, starts = self.moments
         for journey, base in zip(self.codes, starts, strict=True):
             at, depth, start = 0, 0, 0
+            reached_at: list[int] = []
             for code in wanted:
                 if code is None:
                     break
@@ -201,9 +193,10 @@ class Journeys:
                         break
                 gaps[depth].append(seconds)
                 at, depth = found + 1, depth + 1
+                reached_at.append(found)
             depths.append(depth)
             if positions is not None:
-                positions.append(_found_at(journey, wanted[:depth]))
+                positions.append(reached_at)
         return depths, gaps
 
     def conversion_paths(self, conversion: str, lookback_days: int, about: Collection[str] | None = None
@@ -547,6 +540,18 @@ class KeptJourneys:
             if self._journeys is None or self._journeys.refreshed_at != summary.journeys_of:
                 self._journeys = read_journeys(store)
             return self._journeys
+
+    def fresh(self, store: Store) -> Journeys | None:
+        """The kept journeys when no live event came in since they were kept, else None: the
+        analytics then read the graph, which settling keeps current (seconds at 100,000 persons),
+        until the next resolve keeps journeys with those events."""
+        marker = store.get_node("Summary", EVENTS) or {}
+        journeys = self.current(store)
+        taken = marker.get("taken_at")
+        kept_at = None if journeys is None else dt.datetime.fromisoformat(journeys.refreshed_at)
+        if kept_at is None or (taken is not None and dt.datetime.fromisoformat(_text(taken)) > kept_at):
+            return None
+        return journeys
 
 
 def read_answers(store: Store) -> Answers | None:

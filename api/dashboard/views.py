@@ -21,8 +21,8 @@ from custgraph.services import (
     Summary,
     attribute,
     confirm,
-    dropoff_causes,
     erase,
+    funnel_dropoff_causes,
     match_model,
     read_answers,
     read_summary,
@@ -133,6 +133,10 @@ class Views:
             self._answers = await asyncio.to_thread(read_answers, store)
         return Figures(summary, kept, self._answers if answers else None, kept=True)
 
+    async def _fresh(self, request: Request) -> Journeys | None:
+        """The kept journeys for the analytics, when no live event came in since (``KeptJourneys.fresh``)."""
+        return await asyncio.to_thread(request.app.state.kept_journeys.fresh, request.app.state.store)
+
     def page(self, view: View, role: str = "reader") -> Callable[[Request], Awaitable[Response]]:
         """A view behind sign-in: without a known key, the sign-in page (then back here)."""
 
@@ -221,9 +225,10 @@ class Views:
         causes = request.query_params.get("causes") == "1"
         store = request.app.state.store
         if causes and len(funnel) > 1:  # why customers stop at each step but the last (when asked)
-            for row in funnel[:-1]:
-                row["causes"] = await asyncio.to_thread(dropoff_causes, store, steps, row["step"], window,
-                                                        kept=journeys if kept else None)
+            found = await asyncio.to_thread(funnel_dropoff_causes, store, steps, window,
+                                            kept=await self._fresh(request))
+            for row, step_causes in zip(funnel, found, strict=False):
+                row["causes"] = step_causes
         variants = journeys.variants(length, 12)
         through = request.query_params.get("through") or ""
         direction = "into" if request.query_params.get("direction") == "into" else "from"
@@ -245,7 +250,7 @@ class Views:
 
     async def touchpoints(self, request: Request, caller: Caller) -> Response:
         asked = request.query_params.get("causes") == "1"  # root causes only when asked
-        figures = await self._summary(request, answers=True, journeys=asked)
+        figures = await self._summary(request, answers=True)
         summary, kept = figures.summary, figures.kept
         months = sorted({row["month"] for row in summary.scores}, reverse=True)
         month = request.query_params.get("month") or None
@@ -269,7 +274,7 @@ class Views:
         causes = None
         if asked:
             causes = await asyncio.to_thread(score_causes, request.app.state.store, "nps",
-                                             kept=figures.journeys if kept else None)
+                                             kept=await self._fresh(request))
         return render(request, caller, "touchpoints.html", heat=heat, channels=sorted({k[0] for k in heat}),
                       kinds=sorted({k[1] for k in heat}), channel=channel, kind=kind, detail=detail,
                       summary=summary, kept=kept, months=months, month=month, answers=answers,
@@ -277,8 +282,7 @@ class Views:
 
     async def attribution(self, request: Request, caller: Caller) -> Response:
         query = request.query_params
-        figures = await self._summary(request, journeys=True)
-        summary = figures.summary
+        summary = (await self._summary(request)).summary
         types = sorted({row["from_type"] for row in summary.transitions}
                        | {row["to_type"] for row in summary.transitions} | {"purchase"})
         asked_conversion, asked_by = query.get("conversion") or "", query.get("by") or ""
@@ -287,16 +291,14 @@ class Views:
         lookback = _bounded(query.get("lookback"), 1, 3650, 30)
         half_life = _bounded(query.get("half_life"), 1, 365, 7)
         found = await asyncio.to_thread(attribute, request.app.state.store, by, conversion, None, None, lookback,
-                                        float(half_life), figures.journeys if figures.kept else None)
+                                        float(half_life), await self._fresh(request))
         rows = sorted(found.credits.items(), key=lambda item: (-item[1]["linear"], item[0]))
         return render(request, caller, "attribution.html", found=found, rows=rows, models=MODELS, types=types,
                       conversion=conversion, by=by, lookback=lookback, half_life=half_life)
 
     async def retention(self, request: Request, caller: Caller) -> Response:
         start = "touch" if request.query_params.get("start") == "touch" else "purchase"
-        figures = await self._summary(request, journeys=True)
-        found = await asyncio.to_thread(retention, request.app.state.store, start,
-                                        figures.journeys if figures.kept else None)
+        found = await asyncio.to_thread(retention, request.app.state.store, start, await self._fresh(request))
         cells, lifecycle = found.cohorts, found.lifecycle
         cohorts = [(row["cohort"], row["customers"]) for row in cells if row["months_since"] == 0]
         shown = {(row["cohort"], row["months_since"]): {**row, "class": charts.heat_class(row["rate"] * 200 - 100)}
