@@ -23,7 +23,7 @@ import datetime as dt
 import itertools
 import math
 from collections import Counter
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -122,7 +122,7 @@ def causes_of(rows: Rows, segments: dict[str, Any], kind: str, min_support: int 
                            tuple(row["touchpoints"])), row["score"] <= LOW[kind],
                    _candidates(row["touchpoints"], segments.get(str(row["customer_id"]))))
              for row in answers]
-    return _causes(kind, cases, min_support, alpha, examples)
+    return _row_causes(kind, cases, min_support, alpha, examples)
 
 
 def score_causes_kept(journeys: Journeys, kind: str = "nps", lookback_days: int = 30, min_support: int = 5,
@@ -133,7 +133,6 @@ def score_causes_kept(journeys: Journeys, kind: str = "nps", lookback_days: int 
     facts = journeys.facts
     assert facts is not None
     read, tally = _KeptCases(journeys), _Tally()
-    cases = []
     for customer, converted, first, end in journeys.conversion_paths("survey_response", lookback_days):
         if not converted:
             continue
@@ -143,11 +142,8 @@ def score_causes_kept(journeys: Journeys, kind: str = "nps", lookback_days: int 
         _, score, score_kind, answer = sentiment_score
         if score is None or score_kind != kind:
             continue
-        low = score <= LOW[kind]
-        read.tally(tally, customer, first, end, low)
-        cases.append(_Case(partial(read.example, customer, first, end, answer, score, True), low,
-                           _Held(read, customer, first, end)))
-    return _causes(kind, cases, min_support, alpha, examples, tally.counted(read))
+        read.tally(tally, (customer, first, end, answer, score, True), score <= LOW[kind])
+    return tally.causes(kind, read, min_support, alpha, examples)
 
 
 def dropoff_causes_kept(journeys: Journeys, steps: list[str], step: int, window_days: int | None = None,
@@ -171,53 +167,49 @@ def funnel_dropoff_causes(store: Store, steps: list[str], window_days: int | Non
 
 def _dropoffs_kept(journeys: Journeys, steps: list[str], window_days: int | None, min_support: int, alpha: float,
                    examples: int, last: int) -> list[RootCauses]:
-    """The drop-off causes of steps 1 to ``last``: one pass over the funnel, and each customer's
-    candidates at a step are those at the step before and those of the touchpoints since."""
+    """The drop-off causes of steps 1 to ``last``, from one pass over the funnel."""
     read = _KeptCases(journeys)
     positions: list[list[int]] = []
     depths, _ = journeys.reached(steps, window_days, positions)
-    by_step: list[list[_Case]] = [[] for _ in range(last)]
     tallies = [_Tally() for _ in range(last)]
     for customer, (depth, found) in enumerate(zip(depths, positions, strict=True)):
         for step in range(1, min(depth, last) + 1):
-            end = found[step - 1] + 1
-            read.tally(tallies[step - 1], customer, 0, end, depth == step)
-            by_step[step - 1].append(_Case(partial(read.example, customer, 0, end, None, None, False),
-                                           depth == step, _Held(read, customer, 0, end)))
-    return [_causes(f"drop-off after {steps[step]}", cases, min_support, alpha, examples, tallies[step].counted(read))
-            for step, cases in enumerate(by_step)]
+            read.tally(tallies[step - 1], (customer, 0, found[step - 1] + 1, None, None, False), depth == step)
+    return [tally.causes(f"drop-off after {steps[step]}", read, min_support, alpha, examples)
+            for step, tally in enumerate(tallies)]
 
 
 _KINDS = ("touchpoint", "channel", "rep", "product")  # candidates counted as codes; support and segment as they are
 
 
+KeptCase = tuple[int, int, int, Any, Any, bool]  # customer, first and end touchpoint, answer id, score, with campaign
+
+
 class _Tally:
     """How many cases, and how many low ones, hold each candidate: each case's codes (a set of
-    characters per kind) are gathered in lists and counted once, in C, and named only at the end."""
+    characters per kind) are gathered in lists and counted once, in C, and named only at the end.
+    The low cases are kept (as ``KeptCase``) to find examples in."""
 
     def __init__(self) -> None:
+        self.total = 0
+        self.low_cases: list[KeptCase] = []
         self.held: list[list[str]] = [[] for _ in _KINDS]
         self.low: list[list[str]] = [[] for _ in _KINDS]
         self.other: list[tuple[str, str]] = []
         self.other_low: list[tuple[str, str]] = []
 
-    def counted(self, read: _KeptCases) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    def causes(self, kind: str, read: _KeptCases, min_support: int, alpha: float, examples: int) -> RootCauses:
         held, low = Counter(self.other), Counter(self.other_low)
-        for kind, held_codes, low_codes in zip(_KINDS, self.held, self.low, strict=True):
-            named = read.names[kind]
+        for name, held_codes, low_codes in zip(_KINDS, self.held, self.low, strict=True):
+            named = read.names[name]
             held.update({named[code]: n for code, n in Counter(held_codes).items() if code != NO_VALUE})
             low.update({named[code]: n for code, n in Counter(low_codes).items() if code != NO_VALUE})
-        return held, low
 
+        def shown(candidate: tuple[str, str]) -> tuple[Example, ...]:
+            holding = (case for case in self.low_cases if candidate in read.candidates(*case[:3]))
+            return tuple(read.example(*case) for case in itertools.islice(holding, examples))
 
-class _Held:
-    """A kept case's candidates, made only when asked whether it holds one (to pick examples)."""
-
-    def __init__(self, read: _KeptCases, customer: int, first: int, end: int) -> None:
-        self.read, self.customer, self.first, self.end = read, customer, first, end
-
-    def __contains__(self, candidate: object) -> bool:
-        return candidate in self.read.candidates(self.customer, self.first, self.end)
+        return _causes(kind, self.total, len(self.low_cases), (held, low), min_support, alpha, shown)
 
 
 class _KeptCases:
@@ -244,17 +236,20 @@ class _KeptCases:
             return {self.journeys.code(name) or "": (kind, name) for name in self.journeys.types}
         return {value_code(n): (kind, value) for n, value in enumerate(self.facts.values)}
 
-    def tally(self, tally: _Tally, customer: int, first: int, end: int, low: bool) -> None:
-        """Count what the customer's touchpoints ``first`` to ``end`` - 1 hold (as ``candidates``)."""
+    def tally(self, tally: _Tally, case: KeptCase, low: bool) -> None:
+        """Count what the case's touchpoints hold (as ``candidates``)."""
+        customer, first, end = case[:3]
         journey, facts = self.journeys.codes[customer], self.facts
         touched = journey[first:end]
         held = (set(touched), set(facts.channels[customer][first:end]), set(facts.reps[customer][first:end]),
                 set("".join(facts.skus_of(customer, len(journey))[first:end])) if facts.skus[customer] else ())
         other = self._other(customer, touched, first)
+        tally.total += 1
         for codes, counted in zip(held, tally.held, strict=True):
             counted.extend(codes)
         tally.other.extend(other)
         if low:
+            tally.low_cases.append(case)
             for codes, counted in zip(held, tally.low, strict=True):
                 counted.extend(codes)
             tally.other_low.extend(other)
@@ -335,22 +330,34 @@ def dropoffs_of(rows: Rows, segments: dict[str, Any], steps: list[str], step: in
         path = tuple(row["touchpoints"][:row["positions"][step - 1] + 1])
         cases.append(_Case(partial(Example, str(row["customer_id"]), None, None, path[-1]["at"], path),
                            row["reached"] == step, _candidates(path, segments.get(str(row["customer_id"])))))
-    return _causes(f"drop-off after {steps[step - 1]}", cases, min_support, alpha, examples)
+    return _row_causes(f"drop-off after {steps[step - 1]}", cases, min_support, alpha, examples)
 
 
 @dataclass(frozen=True)
 class _Case:
-    example: Callable[[], Example]  # made only when shown
+    example: Callable[[], Example]
     low: bool
-    candidates: Container[tuple[str, str]]
+    candidates: set[tuple[str, str]]
 
 
-def _causes(kind: str, cases: list[_Case], min_support: int, alpha: float, examples: int,
-            counted: tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]] | None = None) -> RootCauses:
-    """``counted``: how many cases and low cases hold each candidate, when already counted."""
-    held, lows = counted or _count([(case.low, case.candidates) for case in cases if isinstance(case.candidates, set)])
+def _row_causes(kind: str, cases: list[_Case], min_support: int, alpha: float, examples: int) -> RootCauses:
+    """The causes among cases read from the named queries' rows."""
+    def shown(candidate: tuple[str, str]) -> tuple[Example, ...]:
+        holding = (case for case in cases if case.low and candidate in case.candidates)
+        return tuple(case.example() for case in itertools.islice(holding, examples))
+
+    counted = (Counter(c for case in cases for c in case.candidates),
+               Counter(c for case in cases if case.low for c in case.candidates))
+    return _causes(kind, len(cases), sum(case.low for case in cases), counted, min_support, alpha, shown)
+
+
+def _causes(kind: str, total: int, total_low: int,
+            counted: tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]], min_support: int, alpha: float,
+            shown: Callable[[tuple[str, str]], tuple[Example, ...]]) -> RootCauses:
+    """The over-represented candidates among ``total`` cases (``total_low`` low), given how many
+    cases and low cases hold each (``counted``); ``shown`` gives a cause's examples."""
+    held, lows = counted
     tested = sorted(c for c, n in held.items() if n >= min_support)
-    total, total_low = len(cases), sum(case.low for case in cases)
     p_values = [over_representation(total, total_low, held[c], lows[c]) for c in tested]
     q_values = benjamini_hochberg(p_values)
     found: list[Cause] = []
@@ -358,19 +365,10 @@ def _causes(kind: str, cases: list[_Case], min_support: int, alpha: float, examp
         lift = (lows[candidate] / held[candidate]) / (total_low / total) if total_low else 0.0
         if q > alpha or lift <= 1:
             continue
-        shown = [case.example() for case in itertools.islice(
-            (case for case in cases if case.low and candidate in case.candidates), examples)]
         found.append(Cause(candidate[0], candidate[1], held[candidate], lows[candidate], round(lift, 4), p, q,
-                           tuple(shown)))
+                           shown(candidate)))
     found.sort(key=lambda cause: (cause.q_value, -cause.lift, cause.kind, cause.value))
     return RootCauses(kind, total, total_low, len(tested), tuple(found))
-
-
-def _count(cases: list[tuple[bool, set[tuple[str, str]]]]
-           ) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
-    """How many cases, and how many low ones, hold each candidate."""
-    return (Counter(c for _, candidates in cases for c in candidates),
-            Counter(c for low, candidates in cases if low for c in candidates))
 
 
 def over_representation(total: int, total_low: int, cases: int, low: int) -> float:
