@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,7 +35,7 @@ from custgraph.queries import get as named_query
 
 from custgraph.errors import QueryParameterError
 
-from .summaries import NO_VALUE, Journeys, value_code
+from .summaries import NO_VALUE, SKU_SEPARATOR, Journeys, value_code
 
 __all__ = ["Cause", "Example", "RootCauses", "benjamini_hochberg", "causes_of", "dropoff_causes", "dropoff_causes_kept",
            "dropoffs_of", "funnel_dropoff_causes", "over_representation", "score_causes", "score_causes_kept"]
@@ -171,12 +173,66 @@ def _dropoffs_kept(journeys: Journeys, steps: list[str], window_days: int | None
     read = _KeptCases(journeys)
     positions: list[list[int]] = []
     depths, _ = journeys.reached(steps, window_days, positions)
+    first_held: _FirstHeld = journeys.derived("first_held", lambda: _FirstHeld(read))
     tallies = [_Tally() for _ in range(last)]
     for customer, (depth, found) in enumerate(zip(depths, positions, strict=True)):
+        at, tokens = first_held.at[customer], first_held.tokens[customer]
         for step in range(1, min(depth, last) + 1):
-            read.tally(tallies[step - 1], (customer, 0, found[step - 1] + 1, None, None, False), depth == step)
-    return [tally.causes(f"drop-off after {steps[step]}", read, min_support, alpha, examples)
+            end = found[step - 1] + 1
+            held = tokens[:bisect_left(at, end)]  # what touchpoints 0 to end - 1 hold
+            tally = tallies[step - 1]
+            tally.total += 1
+            tally.tokens.extend(held)
+            if depth == step:
+                tally.low_cases.append((customer, 0, end, None, None, False))
+                tally.low_tokens.extend(held)
+    return [tally.causes(f"drop-off after {steps[step]}", read, min_support, alpha, examples, first_held.candidates)
             for step, tally in enumerate(tallies)]
+
+
+class _FirstHeld:
+    """Per customer, every candidate its touchpoints hold (as a token: an index in ``candidates``)
+    with the index of the first touchpoint that holds it, in that order. What touchpoints 0 to
+    ``end`` - 1 hold, a funnel step's case, is then a prefix found by bisection. Made once per kept
+    journeys (``Journeys.derived``)."""
+
+    def __init__(self, read: _KeptCases) -> None:
+        journeys, facts = read.journeys, read.facts
+        self.candidates: list[tuple[str, str]] = []
+        token_of: dict[tuple[str, str], int] = {}
+
+        def token(candidate: tuple[str, str]) -> int:
+            found = token_of.get(candidate)
+            if found is None:
+                found = token_of[candidate] = len(self.candidates)
+                self.candidates.append(candidate)
+            return found
+
+        self.at: list[array[int]] = []
+        self.tokens: list[array[int]] = []
+        for customer, journey in enumerate(journeys.codes):
+            firsts: list[tuple[int, int]] = []
+            for kind, text in (("touchpoint", journey), ("channel", facts.channels[customer]),
+                               ("rep", facts.reps[customer])):
+                names = read.names[kind]
+                firsts.extend((text.find(code), token(names[code])) for code in set(text) if code != NO_VALUE)
+            skus = facts.skus[customer]
+            if skus:
+                firsts.extend((skus.count(SKU_SEPARATOR, 0, skus.find(code)), token(read.products[code]))
+                              for code in set(skus) if code != SKU_SEPARATOR)
+            if read.ticket is not None and read.ticket in journey:
+                seen = set()
+                for index, (sentiment, *_) in sorted(read.marks(customer).items()):
+                    if sentiment is not None and journey[index] == read.ticket:
+                        outcome = ("support", "negative ticket" if sentiment < 0 else "other ticket")
+                        if outcome not in seen:
+                            seen.add(outcome)
+                            firsts.append((index, token(outcome)))
+            if facts.segments[customer]:
+                firsts.append((0, token(("segment", facts.segments[customer]))))
+            firsts.sort()
+            self.at.append(array("l", [index for index, _ in firsts]))
+            self.tokens.append(array("l", [held for _, held in firsts]))
 
 
 _KINDS = ("touchpoint", "channel", "rep", "product")  # candidates counted as codes; support and segment as they are
@@ -197,9 +253,14 @@ class _Tally:
         self.low: list[list[str]] = [[] for _ in _KINDS]
         self.other: list[tuple[str, str]] = []
         self.other_low: list[tuple[str, str]] = []
+        self.tokens: list[int] = []  # candidates as tokens (``_FirstHeld``), in cases and in low ones
+        self.low_tokens: list[int] = []
 
-    def causes(self, kind: str, read: _KeptCases, min_support: int, alpha: float, examples: int) -> RootCauses:
+    def causes(self, kind: str, read: _KeptCases, min_support: int, alpha: float, examples: int,
+               candidates: Sequence[tuple[str, str]] = ()) -> RootCauses:
         held, low = Counter(self.other), Counter(self.other_low)
+        held.update({candidates[token]: n for token, n in Counter(self.tokens).items()})
+        low.update({candidates[token]: n for token, n in Counter(self.low_tokens).items()})
         for name, held_codes, low_codes in zip(_KINDS, self.held, self.low, strict=True):
             named = read.names[name]
             held.update({named[code]: n for code, n in Counter(held_codes).items() if code != NO_VALUE})

@@ -25,7 +25,7 @@ import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -148,6 +148,13 @@ class Journeys:
     facts: JourneyFacts | None = None
     _code_of: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     _months_of: dict[str, list[set[int]]] = field(default_factory=dict, compare=False, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def derived(self, name: str, make: Callable[[], Any]) -> Any:
+        """What ``make`` derives from these journeys, made once and kept with them (they never change)."""
+        if name not in self._derived:
+            self._derived[name] = make()
+        return self._derived[name]
 
     def code(self, kind: str) -> str | None:
         if not self._code_of:
@@ -490,7 +497,7 @@ def forget_customers(store: Store, customers: Collection[str]) -> list[dict[str,
         facts=None if journeys.facts is None else JourneyFacts(journeys.facts.values, *(
             tuple(getattr(journeys.facts, f.name)[n] for n in kept)
             for f in dataclasses.fields(JourneyFacts) if f.name != "values")),
-        _code_of={}, _months_of={})
+        _code_of={}, _months_of={}, _derived={})
     answers = Answers(answers.refreshed_at, {cell: [row for row in rows if row["customer_id"] not in gone]
                                              for cell, rows in answers.by_cell.items()})
     summary = dataclasses.replace(summary, churn=[row for row in summary.churn if row["customer_id"] not in gone])
