@@ -86,9 +86,9 @@ class RequestContext:
     sized: dict[str, DataLoader[tuple[str, int], Rows | None]] = field(default_factory=dict)
 
     async def journeys(self) -> Journeys | None:
-        """The journeys kept at the last resolve, which the analytics count from; None before the
-        first, or when live events came in since (the analytics then read the graph)."""
-        return await asyncio.to_thread(self.kept_journeys.fresh, self.store)
+        """The journeys kept at the last resolve with what live events settled since, which the
+        analytics count from; None before the first resolve (the analytics then read the graph)."""
+        return await asyncio.to_thread(self.kept_journeys.current, self.store)
 
     def __post_init__(self) -> None:
         self.loaders = {"profile": _loader(self.store, "customer_profile", {}),

@@ -1,7 +1,9 @@
 // journey_sequences: every customer's touchpoints in journey order, with what the analytics read of
 // each: what the dashboard's funnels, journey beginnings, attribution, root causes and retention
 // are counted from (kept in its summary at resolve time, so that they answer without reading the graph).
-// Parameters: none.
+// Parameters:
+// @param customers: list = null — only these customers (default: all): what settling live events
+//   takes again for the customers whose journeys it rebuilt
 // Returns: customer_id, types (list of touchpoint types, by at, then interaction_id), micros (their
 // `at` as microseconds since 1970-01-01 UTC, in the same order: integers travel a hundred times
 // faster than a million date-times), and in the same order: channels, campaigns, reps (the
@@ -9,6 +11,7 @@
 // scores, score_kinds (or null), answer_ids (the interaction_id of a touchpoint with a score, else
 // null); one row per customer with at least one touchpoint, by customer_id.
 MATCH (c:Customer)-[:HAD]->(x:Interaction)
+WHERE $customers IS NULL OR c.customer_id IN $customers
 WITH c, x ORDER BY x.at, x.interaction_id
 WITH c, collect({
   type: x.type, micros: x.at.epochSeconds * 1000000 + x.at.microsecond, campaign: x.campaign,

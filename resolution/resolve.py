@@ -64,9 +64,12 @@ class ResolveReport:
     seconds: dict[str, float] = field(default_factory=dict)
     # Every customer id after the run, for what follows it (scores); not part of the report.
     customer_ids: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    # The customers whose journeys this run rebuilt or removed (what kept journeys must take again).
+    customers_changed: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "customer_ids"}
+        return {name: getattr(self, name) for name in self.__dataclass_fields__
+                if name not in ("customer_ids", "customers_changed")}
 
 
 def record_traits(record: MatchRecord) -> Traits:
@@ -298,5 +301,6 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
     store.upsert_nodes("Identity", [{"identity_id": i, "resolved": digests[i]} for i in sorted(dirty)])
     report.customers = len(customers_after)
     report.customer_ids = frozenset(customers_after)
+    report.customers_changed = frozenset(old_customers | new_customers | set(behind))
     phase("clean up")
     return report

@@ -20,6 +20,8 @@ from custgraph.queries import get as named_query
 from custgraph.resolution import RecordMemo, ResolveConfig
 from custgraph.resolution import resolve as resolve_identities
 
+from .summaries import keep_settled_journeys
+
 __all__ = ["MAX_EVENTS", "EventOutcome", "EventsTaken", "settle_events", "take_events", "unsettled"]
 
 MAX_EVENTS = 500  # per request or Kafka poll: a bigger batch is refused whole (HTTP 413)
@@ -146,17 +148,21 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     and rebuild the journeys of the customers of ``performers``; returns how many customers'
     journeys were rebuilt. ``everything``: catch up after a stop (an incremental resolve finds
     the changed records and the customers whose journeys lag). ``settled``: nothing else waits,
-    so the store is marked settled up to what was taken when this began. Scores and the
-    dashboard's summary wait for the next ``resolve``. ``memo``: one kept by the caller across its
+    so the store is marked settled up to what was taken when this began. The changed customers'
+    journeys are taken next to the kept ones (``keep_settled_journeys``); scores and the rest of
+    the dashboard's summary wait for the next ``resolve``. ``memo``: one kept by the caller across its
     passes, so that a pass derives again only the records that changed (``RecordMemo``)."""
     marker = store.get_node("Summary", EVENTS) or {}
+    changed: set[str] = set()
     if records or everything:  # the customers it would catch up are the performers' (rebuilt below)
-        resolve_identities(store, config, may_train=False, catch_up=everything, memo=memo)
+        changed |= resolve_identities(store, config, may_train=False, catch_up=everything,
+                                      memo=memo).customers_changed
     customers: list[str] = []
     if performers:
         rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
         customers = sorted({str(row["customer_id"]) for row in rows if row["customer_id"]})
         store.rebuild_derived(customers)
+    keep_settled_journeys(store, changed | set(customers))
     if settled and marker.get("taken_at") is not None:
         store.upsert_nodes("Summary", [{"summary_id": EVENTS, "settled_at": marker["taken_at"]}])
     return len(customers)

@@ -22,10 +22,11 @@ import datetime as dt
 import json
 import re
 import threading
+import time
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -34,12 +35,25 @@ from custgraph.graph import Rows, Store, round_half_up
 from custgraph.loaders import LAST_LOAD
 from custgraph.queries import get as named_query
 
-from .events import EVENTS
-
-__all__ = ["Answers", "JourneyFacts", "Journeys", "KeptJourneys", "Summary", "forget_customers", "read_answers",
-           "read_journeys", "read_summary", "refresh_summary", "summarise", "value_code"]
+__all__ = [
+    "Answers",
+    "JourneyFacts",
+    "Journeys",
+    "KeptJourneys",
+    "Summary",
+    "forget_customers",
+    "keep_settled_journeys",
+    "read_answers",
+    "read_journeys",
+    "read_summary",
+    "refresh_summary",
+    "summarise",
+    "value_code",
+    "with_changes",
+]
 
 DASHBOARD, JOURNEYS, ANSWERS = "dashboard", "journeys", "answers"
+SETTLED = "journeys_settled"  # the journeys of the customers live events changed since the last resolve
 EVERY_ANSWER = 1_000_000_000  # touchpoint_answers' limit when the summary keeps them all
 CHURN_KEPT = 50  # the churn list the dashboard shows
 TIME_WIDTH = 10  # base-36 digits per touchpoint time: microseconds up to 114 years after the first
@@ -357,46 +371,82 @@ class Answers:
         return [row for row in rows if month is None or str(row["answered_at"])[:7] == month][:limit]
 
 
-class _FactsBuilder:
-    """Gathers ``JourneyFacts`` from ``journey_sequences`` rows."""
+class _JourneysBuilder:
+    """Gathers ``Journeys`` from ``journey_sequences`` rows, with the codes of ``like`` (kept
+    journeys that the rows change) to start from."""
 
-    def __init__(self, segments: dict[str, str]) -> None:
+    def __init__(self, segments: dict[str, str], like: Journeys | None = None) -> None:
         self.segment_of = segments
-        self.codes: dict[str, str] = {}
-        self.channels: list[str] = []
-        self.campaigns: list[str] = []
-        self.reps: list[str] = []
-        self.skus: list[str] = []
-        self.marks: list[str] = []
-        self.firsts: list[int] = []
-        self.segments: list[str] = []
+        self.types: dict[str, str] = {} if like is None else {name: chr(FIRST_CODE + n)
+                                                                for n, name in enumerate(like.types)}
+        values = () if like is None or like.facts is None else like.facts.values
+        self.values: dict[str, str] = {value: value_code(n) for n, value in enumerate(values)}
+        self.columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
 
     def _code(self, value: Any) -> str:
         if value is None:
             return NO_VALUE
         text = str(value)
-        code = self.codes.get(text)
+        code = self.values.get(text)
         if code is None:
-            code = self.codes[text] = value_code(len(self.codes))
+            code = self.values[text] = value_code(len(self.values))
         return code
 
     def add(self, row: dict[str, Any]) -> None:
-        code = self._code
-        self.channels.append("".join(map(code, row["channels"])))
-        self.campaigns.append("".join(map(code, row["campaigns"])))
-        self.reps.append("".join(map(code, row["reps"])))
+        code, put = self._code, self.columns
+        kinds = "".join(self.types.setdefault(kind, chr(FIRST_CODE + len(self.types))) for kind in row["types"])
+        first = row["micros"][0]
+        put["customers"].append(str(row["customer_id"]))
+        put["codes"].append(kinds)
+        put["collapsed"].append(_REPEATS.sub(r"\1", kinds))
+        put["times"].append("".join(_base36(at - first) for at in row["micros"]))
+        put["channels"].append("".join(map(code, row["channels"])))
+        put["campaigns"].append("".join(map(code, row["campaigns"])))
+        put["reps"].append("".join(map(code, row["reps"])))
         skus = ["".join(map(code, found)) for found in row["skus"]]
-        self.skus.append(SKU_SEPARATOR.join(skus) if any(skus) else "")
+        put["skus"].append(SKU_SEPARATOR.join(skus) if any(skus) else "")
         marks = [[n, sentiment, score, kind, answer] for n, (sentiment, score, kind, answer) in enumerate(zip(
             row["sentiments"], row["scores"], row["score_kinds"], row["answer_ids"], strict=True))
             if sentiment is not None or score is not None]
-        self.marks.append(_json(marks) if marks else "")
-        self.firsts.append(int(row["micros"][0]))
-        self.segments.append(self.segment_of.get(str(row["customer_id"]), ""))
+        put["marks"].append(_json(marks) if marks else "")
+        put["firsts"].append(int(first))
+        put["segments"].append(self.segment_of.get(str(row["customer_id"]), ""))
 
-    def built(self) -> JourneyFacts:
-        return JourneyFacts(tuple(self.codes), tuple(self.channels), tuple(self.campaigns), tuple(self.reps),
-                            tuple(self.skus), tuple(self.marks), tuple(self.firsts), tuple(self.segments))
+    def built(self, refreshed_at: str, columns: Mapping[str, Sequence[Any]] | None = None) -> Journeys:
+        """The journeys of the rows added (or of ``columns``, in the same form)."""
+        put = columns or self.columns
+        facts = JourneyFacts(tuple(self.values), *(tuple(put[name]) for name in _FACT_COLUMNS))
+        return Journeys(refreshed_at, tuple(self.types), tuple(put["customers"]), tuple(put["codes"]),
+                        tuple(put["collapsed"]), tuple(put["times"]), facts)
+
+
+_JOURNEY_COLUMNS = ("customers", "codes", "collapsed", "times")
+_FACT_COLUMNS = ("channels", "campaigns", "reps", "skus", "marks", "firsts", "segments")
+_COLUMNS = _JOURNEY_COLUMNS + _FACT_COLUMNS
+
+
+def _column(journeys: Journeys, name: str) -> Sequence[Any]:
+    found: Sequence[Any] = getattr(journeys, name) if name in _JOURNEY_COLUMNS else getattr(journeys.facts, name)
+    return found
+
+
+def with_changes(journeys: Journeys, rows: dict[str, dict[str, Any] | None], refreshed_at: str) -> Journeys:
+    """``journeys`` with these customers' ``journey_sequences`` rows in place of theirs (None: the
+    customer is gone or has no touchpoint left), in customer order; each keeps its segment."""
+    assert journeys.facts is not None
+    segments = dict(zip(journeys.customers, journeys.facts.segments, strict=True))
+    builder = _JourneysBuilder(segments, like=journeys)
+    for customer in sorted(rows):
+        row = rows[customer]
+        if row is not None and row["types"]:
+            builder.add(row)
+    added = builder.columns
+    kept = [n for n, customer in enumerate(journeys.customers) if customer not in rows]
+    order = sorted([(journeys.customers[n], False, n) for n in kept]
+                   + [(customer, True, n) for n, customer in enumerate(added["customers"])])
+    columns = {name: [added[name][n] if new else _column(journeys, name)[n] for _, new, n in order]
+               for name in _COLUMNS}
+    return builder.built(refreshed_at, columns)
 
 
 def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = None,
@@ -410,17 +460,10 @@ def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = N
         segments = [] if as_of is None else store.run(named_query("segments"), {"as_of": as_of})
     if churn is None:
         churn = [] if as_of is None else store.run(named_query("churn_risk"), {"as_of": as_of, "limit": CHURN_KEPT})
-    types: dict[str, str] = {}
-    customers, codes, times = [], [], []
-    facts = _FactsBuilder({str(row["customer_id"]): str(row["segment"] or "") for row in segments})
-    for row in store.run(named_query("journey_sequences")):
-        customers.append(str(row["customer_id"]))
-        codes.append("".join(types.setdefault(kind, chr(FIRST_CODE + len(types))) for kind in row["types"]))
-        first = row["micros"][0]
-        times.append("".join(_base36(at - first) for at in row["micros"]))
-        facts.add(row)
-    journeys = Journeys(now, tuple(types), tuple(customers), tuple(codes),
-                        tuple(_REPEATS.sub(r"\1", code) for code in codes), tuple(times), facts.built())
+    builder = _JourneysBuilder({str(row["customer_id"]): str(row["segment"] or "") for row in segments})
+    for row in store.run(named_query("journey_sequences"), {"customers": None}):
+        builder.add(row)
+    journeys = builder.built(now)
     sizes = Counter(str(row["segment"]) for row in segments)
     summary = Summary(
         refreshed_at=now, as_of=None if as_of is None else as_of.isoformat(),
@@ -478,7 +521,8 @@ def refresh_summary(store: Store, segments: Rows | None = None, churn: Rows | No
                     moves: Rows | None = None) -> Summary:
     """Compute the summary and keep it with the store (its nodes in one write)."""
     summary, journeys, answers = summarise(store, segments, churn, moves)
-    store.upsert_nodes("Summary", _nodes(summary, journeys, answers))
+    settled = {"summary_id": SETTLED, "journeys_of": "", "settled_at": "", "data": "{}"}  # now in these journeys
+    store.upsert_nodes("Summary", [*_nodes(summary, journeys, answers), settled])
     return summary
 
 
@@ -501,7 +545,10 @@ def forget_customers(store: Store, customers: Collection[str]) -> list[dict[str,
     answers = Answers(answers.refreshed_at, {cell: [row for row in rows if row["customer_id"] not in gone]
                                              for cell, rows in answers.by_cell.items()})
     summary = dataclasses.replace(summary, churn=[row for row in summary.churn if row["customer_id"] not in gone])
-    return _nodes(summary, journeys, answers)
+    settled = store.get_node("Summary", SETTLED)
+    scrubbed = [] if settled is None else [{**settled, "data": _json(
+        {customer: row for customer, row in json.loads(str(settled["data"])).items() if customer not in gone})}]
+    return _nodes(summary, journeys, answers) + scrubbed
 
 
 def read_summary(store: Store) -> Summary | None:
@@ -530,35 +577,58 @@ def read_journeys(store: Store) -> Journeys | None:
 
 
 class KeptJourneys:
-    """The journeys kept at the last resolve as a long-running process holds them (megabytes at
-    100,000 persons): read from the store again only when a resolve has replaced them."""
+    """The journeys kept at the last resolve, with what live events settled since (``SETTLED``), as
+    a long-running process holds them (megabytes at 100,000 persons): the kept journeys are read
+    again only when a resolve has replaced them, the settled changes merged in when they changed,
+    at most every ``merge_every_s`` (each merge makes the analytics count their indexes anew)."""
 
-    def __init__(self) -> None:
-        self._journeys: Journeys | None = None
+    def __init__(self, merge_every_s: float = 0.0) -> None:
+        self.merge_every_s = merge_every_s
+        self._base: Journeys | None = None
+        self._merged: Journeys | None = None
+        self._settled_at: str | None = None
+        self._merged_when = 0.0
         self._lock = threading.Lock()
 
     def current(self, store: Store, summary: Summary | None = None) -> Journeys | None:
-        """The kept journeys (``summary``: the kept summary, when already read), or None before the
-        first resolve that keeps them."""
+        """The kept journeys with the changes settled since (``summary``: the kept summary, when
+        already read), or None before the first resolve that keeps them."""
         summary = summary if summary is not None else read_summary(store)
         if summary is None:
             return None
         with self._lock:
-            if self._journeys is None or self._journeys.refreshed_at != summary.journeys_of:
-                self._journeys = read_journeys(store)
-            return self._journeys
+            if self._base is None or self._base.refreshed_at != summary.journeys_of:
+                self._base, self._merged, self._settled_at = read_journeys(store), None, None
+            base = self._base
+            if base is None or base.facts is None:
+                return base
+            if self._merged is not None and time.monotonic() - self._merged_when < self.merge_every_s:
+                return self._merged
+            settled = store.get_node("Summary", SETTLED) or {}
+            if settled.get("journeys_of") != base.refreshed_at:  # nothing settled since this resolve
+                self._merged, self._settled_at = base, None
+            elif settled.get("settled_at") != self._settled_at or self._merged is None:
+                self._merged = with_changes(base, json.loads(str(settled["data"])), str(settled["settled_at"]))
+                self._settled_at = str(settled["settled_at"])
+            self._merged_when = time.monotonic()
+            return self._merged
 
-    def fresh(self, store: Store) -> Journeys | None:
-        """The kept journeys when no live event came in since they were kept, else None: the
-        analytics then read the graph, which settling keeps current (seconds at 100,000 persons),
-        until the next resolve keeps journeys with those events."""
-        marker = store.get_node("Summary", EVENTS) or {}
-        journeys = self.current(store)
-        taken = marker.get("taken_at")
-        kept_at = None if journeys is None else dt.datetime.fromisoformat(journeys.refreshed_at)
-        if kept_at is None or (taken is not None and dt.datetime.fromisoformat(_text(taken)) > kept_at):
-            return None
-        return journeys
+
+def keep_settled_journeys(store: Store, customers: Collection[str]) -> None:
+    """Take again the journeys of ``customers`` (rebuilt or removed by settling live events) next to
+    the kept ones, in the ``SETTLED`` node: with them, the dashboard's journeys and the analytics
+    counted from them (``KeptJourneys``) show the events before the next resolve keeps them all.
+    The node holds every customer changed since that resolve (None for one gone)."""
+    summary = read_summary(store)
+    if summary is None or not customers:
+        return
+    node = store.get_node("Summary", SETTLED) or {}
+    changed = json.loads(str(node["data"])) if node.get("journeys_of") == summary.journeys_of else {}
+    rows = {str(row["customer_id"]): row for row in store.run(named_query("journey_sequences"),
+                                                              {"customers": sorted(customers)})}
+    changed.update({customer: rows.get(customer) for customer in customers})
+    store.upsert_nodes("Summary", [{"summary_id": SETTLED, "journeys_of": summary.journeys_of,
+                                    "settled_at": dt.datetime.now(dt.UTC).isoformat(), "data": _json(changed)}])
 
 
 def read_answers(store: Store) -> Answers | None:

@@ -122,6 +122,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "relationship_counts": ("relationship_counts", {}),
         "review_queue": ("review_queue", {"limit": 20}),
         "journey_sequences": ("journey_sequences", {}),
+        "journey_sequences_some": ("journey_sequences", {"customers": [busy, *buyers[:5], "cust-nobody"]}),
         "stored_segments": ("stored_segments", {}),
         "touchpoint_answers": ("touchpoint_answers", {"channel_id": cell[0], "type": cell[1], "limit": 25}),
         "touchpoint_answers_all": ("touchpoint_answers", {"limit": 40}),

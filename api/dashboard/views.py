@@ -133,9 +133,9 @@ class Views:
             self._answers = await asyncio.to_thread(read_answers, store)
         return Figures(summary, kept, self._answers if answers else None, kept=True)
 
-    async def _fresh(self, request: Request) -> Journeys | None:
-        """The kept journeys for the analytics, when no live event came in since (``KeptJourneys.fresh``)."""
-        return await asyncio.to_thread(request.app.state.kept_journeys.fresh, request.app.state.store)
+    async def _kept(self, request: Request) -> Journeys | None:
+        """The kept journeys the analytics count from (``KeptJourneys.current``)."""
+        return await asyncio.to_thread(request.app.state.kept_journeys.current, request.app.state.store)
 
     def page(self, view: View, role: str = "reader") -> Callable[[Request], Awaitable[Response]]:
         """A view behind sign-in: without a known key, the sign-in page (then back here)."""
@@ -226,7 +226,7 @@ class Views:
         store = request.app.state.store
         if causes and len(funnel) > 1:  # why customers stop at each step but the last (when asked)
             found = await asyncio.to_thread(funnel_dropoff_causes, store, steps, window,
-                                            kept=await self._fresh(request))
+                                            kept=await self._kept(request))
             for row, step_causes in zip(funnel, found, strict=False):
                 row["causes"] = step_causes
         variants = journeys.variants(length, 12)
@@ -274,7 +274,7 @@ class Views:
         causes = None
         if asked:
             causes = await asyncio.to_thread(score_causes, request.app.state.store, "nps",
-                                             kept=await self._fresh(request))
+                                             kept=await self._kept(request))
         return render(request, caller, "touchpoints.html", heat=heat, channels=sorted({k[0] for k in heat}),
                       kinds=sorted({k[1] for k in heat}), channel=channel, kind=kind, detail=detail,
                       summary=summary, kept=kept, months=months, month=month, answers=answers,
@@ -291,14 +291,14 @@ class Views:
         lookback = _bounded(query.get("lookback"), 1, 3650, 30)
         half_life = _bounded(query.get("half_life"), 1, 365, 7)
         found = await asyncio.to_thread(attribute, request.app.state.store, by, conversion, None, None, lookback,
-                                        float(half_life), await self._fresh(request))
+                                        float(half_life), await self._kept(request))
         rows = sorted(found.credits.items(), key=lambda item: (-item[1]["linear"], item[0]))
         return render(request, caller, "attribution.html", found=found, rows=rows, models=MODELS, types=types,
                       conversion=conversion, by=by, lookback=lookback, half_life=half_life)
 
     async def retention(self, request: Request, caller: Caller) -> Response:
         start = "touch" if request.query_params.get("start") == "touch" else "purchase"
-        found = await asyncio.to_thread(retention, request.app.state.store, start, await self._fresh(request))
+        found = await asyncio.to_thread(retention, request.app.state.store, start, await self._kept(request))
         cells, lifecycle = found.cohorts, found.lifecycle
         cohorts = [(row["cohort"], row["customers"]) for row in cells if row["months_since"] == 0]
         shown = {(row["cohort"], row["months_since"]): {**row, "class": charts.heat_class(row["rate"] * 200 - 100)}

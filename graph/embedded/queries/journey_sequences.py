@@ -35,22 +35,50 @@ class _Products:
                                  "GROUP BY start_id", (graph.code("ABOUT"),)))
 
 
+def _few_ends(graph: EmbeddedGraph, rel_type: str, interactions: list[int]) -> dict[int, list[Any]]:
+    """Interaction id → the keys at the ends of its ``rel_type`` links, sorted, for a few interactions."""
+    found: dict[int, list[Any]] = {}
+    for start, key in graph.links_of(rel_type, interactions, outgoing=True):
+        found.setdefault(start, []).append(key)
+    return {start: sorted(keys, key=str) for start, keys in found.items()}
+
+
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
-    keys = graph.ids("Customer")
-    channels, reps = _ends(graph, "VIA", graph.ids("Channel")), _ends(graph, "HANDLED_BY", graph.ids("Rep"))
-    products = _Products(graph.ids("Product"))
-    about = products.of(graph)
-    campaigns = interaction_campaigns(graph)
+    columns = ("id", "type", "t", "sentiment", "score", "score_kind")
+    wanted = params.get("customers")
+    if wanted is None:  # every customer: each relationship type's ends grouped in one pass
+        keys = graph.ids("Customer")
+        channels, reps = _ends(graph, "VIA", graph.ids("Channel")), _ends(graph, "HANDLED_BY", graph.ids("Rep"))
+        products = _Products(graph.ids("Product"))
+        about = products.of(graph)
+
+        def skus_of(x: int) -> list[Any]:
+            return products(about.get(x))
+
+        campaigns = interaction_campaigns(graph)
+        journeys = graph.journeys(columns)
+    else:  # a few: their interactions' links by id
+        keys = {node_id: key for key, node_id in graph.ids_by_key("Customer", list(wanted)).items()}
+        found = list(graph.journeys(columns, f"r.start_id IN ({','.join(str(int(i)) for i in keys)})")) if keys else []
+        interactions = [step[0] for _, journey in found for step in journey]
+        channels = {x: ends[0] for x, ends in _few_ends(graph, "VIA", interactions).items()}
+        reps = {x: ends[0] for x, ends in _few_ends(graph, "HANDLED_BY", interactions).items()}
+        listed = _few_ends(graph, "ABOUT", interactions)
+
+        def skus_of(x: int) -> list[Any]:
+            return listed.get(x, [])
+
+        campaigns = interaction_campaigns(graph, interactions)
+        journeys = iter(found)
     rows: Rows = []
     scored: list[int] = []
-    columns = ("id", "type", "t", "sentiment", "score", "score_kind")
-    for customer, journey in graph.journeys(columns):
+    for customer, journey in journeys:
         ids, types, micros, sentiments, scores, kinds = zip(*journey, strict=True)
         answers = [None if score is None else x for x, score in zip(ids, scores, strict=True)]
         scored.extend(x for x in answers if x is not None)
         rows.append({"customer_id": keys[customer], "types": list(types), "micros": list(micros),
                      "channels": [channels.get(x) for x in ids], "campaigns": [campaigns.get(x) for x in ids],
-                     "reps": [reps.get(x) for x in ids], "skus": [products(about.get(x)) for x in ids],
+                     "reps": [reps.get(x) for x in ids], "skus": [skus_of(x) for x in ids],
                      "sentiments": list(sentiments), "scores": list(scores), "score_kinds": list(kinds),
                      "answer_ids": answers})
     answer_keys = node_keys(graph, scored)

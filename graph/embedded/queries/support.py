@@ -109,8 +109,16 @@ def node_keys(graph: EmbeddedGraph, node_ids: list[int]) -> dict[int, Any]:
     return found
 
 
-def interaction_campaigns(graph: EmbeddedGraph) -> dict[int, Any]:
-    """Interaction node id → its campaign, for the interactions that name one."""
-    return dict(graph.select(
-        "SELECT id, json_extract(props, '$.campaign') FROM nodes WHERE label = ? "
-        "AND json_extract(props, '$.campaign') IS NOT NULL", (graph.code("Interaction"),)))
+def interaction_campaigns(graph: EmbeddedGraph, node_ids: list[int] | None = None) -> dict[int, Any]:
+    """Interaction node id → its campaign, for the interactions (all, or these) that name one."""
+    if node_ids is None:
+        return dict(graph.select(
+            "SELECT id, json_extract(props, '$.campaign') FROM nodes WHERE label = ? "
+            "AND json_extract(props, '$.campaign') IS NOT NULL", (graph.code("Interaction"),)))
+    found: dict[int, Any] = {}
+    for start in range(0, len(node_ids), _CHUNK):
+        chunk = node_ids[start:start + _CHUNK]
+        found.update(graph.select(
+            f"SELECT id, json_extract(props, '$.campaign') FROM nodes WHERE id IN ({','.join('?' * len(chunk))}) "
+            "AND json_extract(props, '$.campaign') IS NOT NULL", tuple(chunk)))
+    return found
