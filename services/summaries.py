@@ -521,33 +521,43 @@ def refresh_summary(store: Store, segments: Rows | None = None, churn: Rows | No
                     moves: Rows | None = None) -> Summary:
     """Compute the summary and keep it with the store (its nodes in one write)."""
     summary, journeys, answers = summarise(store, segments, churn, moves)
-    settled = {"summary_id": SETTLED, "journeys_of": "", "settled_at": "", "data": "{}"}  # now in these journeys
+    before = store.get_node("Summary", SETTLED) or {}
+    settled = {"summary_id": SETTLED, "journeys_of": "", "series": "", "settled_at": "", "parts": 0}  # all kept now
     store.upsert_nodes("Summary", [*_nodes(summary, journeys, answers), settled])
+    if before.get("series"):
+        store.delete_nodes("Summary", [_part(str(before["series"]), n) for n in range(int(before["parts"]))])
     return summary
 
 
 def forget_customers(store: Store, customers: Collection[str]) -> list[dict[str, Any]]:
     """The summary's nodes without anything of ``customers`` (their journeys, survey answers and
     place in the churn list), for an erasure to write in its own transaction: what it erases must
-    not live on in the summary until the next resolve. Empty when no summary is kept."""
+    not live on in the summary until the next resolve, nor in a server's copy of it: the journeys
+    and answers are marked anew, so that servers read them again. Empty when no summary is kept."""
     summary, journeys, answers = read_summary(store), read_journeys(store), read_answers(store)
     if summary is None or journeys is None or answers is None:
         return []
     gone = set(customers)
+    now = dt.datetime.now(dt.UTC).isoformat()
     kept = [n for n, customer in enumerate(journeys.customers) if customer not in gone]
     journeys = dataclasses.replace(
-        journeys, customers=tuple(journeys.customers[n] for n in kept), codes=tuple(journeys.codes[n] for n in kept),
-        collapsed=tuple(journeys.collapsed[n] for n in kept), times=tuple(journeys.times[n] for n in kept),
+        journeys, refreshed_at=now, customers=tuple(journeys.customers[n] for n in kept),
+        codes=tuple(journeys.codes[n] for n in kept), collapsed=tuple(journeys.collapsed[n] for n in kept),
+        times=tuple(journeys.times[n] for n in kept),
         facts=None if journeys.facts is None else JourneyFacts(journeys.facts.values, *(
             tuple(getattr(journeys.facts, f.name)[n] for n in kept)
             for f in dataclasses.fields(JourneyFacts) if f.name != "values")),
         _code_of={}, _months_of={}, _derived={})
-    answers = Answers(answers.refreshed_at, {cell: [row for row in rows if row["customer_id"] not in gone]
-                                             for cell, rows in answers.by_cell.items()})
-    summary = dataclasses.replace(summary, churn=[row for row in summary.churn if row["customer_id"] not in gone])
-    settled = store.get_node("Summary", SETTLED)
-    scrubbed = [] if settled is None else [{**settled, "data": _json(
-        {customer: row for customer, row in json.loads(str(settled["data"])).items() if customer not in gone})}]
+    answers = Answers(now, {cell: [row for row in rows if row["customer_id"] not in gone]
+                            for cell, rows in answers.by_cell.items()})
+    summary = dataclasses.replace(summary, journeys_of=now,
+                                  churn=[row for row in summary.churn if row["customer_id"] not in gone])
+    settled = store.get_node("Summary", SETTLED) or {}
+    scrubbed = [{"summary_id": key, "data": _json({customer: row for customer, row in rows.items()
+                                                   if customer not in gone})}
+                for key, rows in _settled_parts(store, settled) if gone & set(rows)]
+    if settled.get("journeys_of"):  # what settled since applies to the journeys marked anew
+        scrubbed.append({**settled, "journeys_of": now})
     return _nodes(summary, journeys, answers) + scrubbed
 
 
@@ -587,6 +597,8 @@ class KeptJourneys:
         self._base: Journeys | None = None
         self._merged: Journeys | None = None
         self._settled_at: str | None = None
+        self._rows: dict[str, dict[str, Any] | None] = {}  # what the parts read so far settled
+        self._parts = 0
         self._merged_when = 0.0
         self._lock = threading.Lock()
 
@@ -599,6 +611,7 @@ class KeptJourneys:
         with self._lock:
             if self._base is None or self._base.refreshed_at != summary.journeys_of:
                 self._base, self._merged, self._settled_at = read_journeys(store), None, None
+                self._rows, self._parts = {}, 0
             base = self._base
             if base is None or base.facts is None:
                 return base
@@ -606,9 +619,12 @@ class KeptJourneys:
                 return self._merged
             settled = store.get_node("Summary", SETTLED) or {}
             if settled.get("journeys_of") != base.refreshed_at:  # nothing settled since this resolve
-                self._merged, self._settled_at = base, None
+                self._merged, self._settled_at, self._rows, self._parts = base, None, {}, 0
             elif settled.get("settled_at") != self._settled_at or self._merged is None:
-                self._merged = with_changes(base, json.loads(str(settled["data"])), str(settled["settled_at"]))
+                for _, rows in _settled_parts(store, settled, self._parts):  # only the parts not read yet
+                    self._rows.update(rows)
+                self._parts = int(settled["parts"])
+                self._merged = with_changes(base, self._rows, str(settled["settled_at"]))
                 self._settled_at = str(settled["settled_at"])
             self._merged_when = time.monotonic()
             return self._merged
@@ -616,19 +632,42 @@ class KeptJourneys:
 
 def keep_settled_journeys(store: Store, customers: Collection[str]) -> None:
     """Take again the journeys of ``customers`` (rebuilt or removed by settling live events) next to
-    the kept ones, in the ``SETTLED`` node: with them, the dashboard's journeys and the analytics
-    counted from them (``KeptJourneys``) show the events before the next resolve keeps them all.
-    The node holds every customer changed since that resolve (None for one gone)."""
+    the kept ones: with them, the dashboard's journeys and the analytics counted from them
+    (``KeptJourneys``) show the events before the next resolve keeps them all. Each pass writes
+    its customers' rows (None for one gone) as a ``Summary`` node of its own, named in the small
+    ``SETTLED`` node (later parts winning), so that a pass costs its own customers, not all those
+    changed since the resolve."""
     summary = read_summary(store)
     if summary is None or not customers:
         return
     node = store.get_node("Summary", SETTLED) or {}
-    changed = json.loads(str(node["data"])) if node.get("journeys_of") == summary.journeys_of else {}
+    continued = node.get("journeys_of") == summary.journeys_of
+    count = int(node.get("parts") or 0) if continued else 0
+    series = str(node["series"]) if continued else summary.journeys_of
     rows = {str(row["customer_id"]): row for row in store.run(named_query("journey_sequences"),
                                                               {"customers": sorted(customers)})}
-    changed.update({customer: rows.get(customer) for customer in customers})
-    store.upsert_nodes("Summary", [{"summary_id": SETTLED, "journeys_of": summary.journeys_of,
-                                    "settled_at": dt.datetime.now(dt.UTC).isoformat(), "data": _json(changed)}])
+    now = dt.datetime.now(dt.UTC).isoformat()
+    store.upsert_nodes("Summary", [
+        {"summary_id": _part(series, count),
+         "data": _json({customer: rows.get(customer) for customer in sorted(customers)})},
+        {"summary_id": SETTLED, "journeys_of": summary.journeys_of, "series": series, "settled_at": now,
+         "parts": count + 1}])
+
+
+def _part(series: str, n: int) -> str:
+    """The key of the ``n``-th part settled in a series (one per resolve)."""
+    return f"{SETTLED}:{series}:{n}"
+
+
+def _settled_parts(store: Store, node: Mapping[str, Any], start: int = 0) -> list[tuple[str, dict[str, Any]]]:
+    """The parts (key, customer → row or None) named by the ``SETTLED`` node, from the ``start``-th."""
+    found = []
+    for n in range(start, int(node.get("parts") or 0)):
+        key = _part(str(node["series"]), n)
+        part = store.get_node("Summary", key)
+        if part is not None:
+            found.append((key, json.loads(str(part["data"]))))
+    return found
 
 
 def read_answers(store: Store) -> Answers | None:

@@ -271,5 +271,7 @@ def test_an_admin_erases_a_person_from_their_profile(client: TestClient) -> None
     assert journeys.facts is not None
     assert {len(column) for column in (journeys.facts.channels, journeys.facts.marks, journeys.facts.segments,
                                        journeys.facts.firsts)} == {len(journeys.customers)}
+    held = client.app.state.kept_journeys.current(store)  # type: ignore[attr-defined]
+    assert held is not None and customer not in held.customers  # nor in the server's copy
     assert all(row["customer_id"] != customer for rows in answers.by_cell.values() for row in rows)
     assert all(row["customer_id"] != customer for row in summary.churn)
