@@ -44,6 +44,7 @@ __all__ = ["BY", "MODELS", "Attribution", "AttributionPath", "attribute", "attri
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "markov", "shapley")
 BY = ("channel", "type", "campaign")
 DIRECT, NONE = "(direct)", "(none)"
+EVERY_PRODUCT = 10_000_000  # product_popularity's limit when a category's products are looked up
 _START, _CONVERSION, _NULL = 0, 1, 2  # Markov states before the keys'
 
 
@@ -67,12 +68,16 @@ def attribute(store: Store, by: str = "channel", conversion: str = "purchase", s
               category: str | None = None, lookback_days: int = 30, half_life_days: float = 7.0,
               kept: Journeys | None = None) -> Attribution:
     """Every model's credit per ``by`` (channel, type or campaign) for the conversions chosen.
-    ``kept``: the journeys kept at the last resolve, counted from instead of reading the graph (not
-    for a category: the kept journeys do not know products' categories)."""
+    ``kept``: the journeys kept at the last resolve, counted from instead of reading the graph (a
+    category's products are read from the catalogue: a few milliseconds)."""
     check_attribution(by, lookback_days, half_life_days)
-    if kept is not None and kept.facts is not None and category is None:
-        about = None if sku is None else {value_code(n) for n, value in enumerate(kept.facts.values) if value == sku}
-        return attribution_kept(kept, by, conversion, about, lookback_days, half_life_days)
+    if kept is not None and kept.facts is not None:
+        wanted = [{sku}] if sku is not None else []
+        if category is not None:
+            products = store.run(named_query("product_popularity"), {"limit": EVERY_PRODUCT})
+            wanted.append({str(row["sku"]) for row in products if row["category"] == category})
+        about = [{value_code(n) for n, value in enumerate(kept.facts.values) if value in skus} for skus in wanted]
+        return attribution_kept(kept, by, conversion, about or None, lookback_days, half_life_days)
     rows = store.run(named_query("conversion_paths"), {"conversion": conversion, "sku": sku, "category": category,
                                                        "lookback_days": lookback_days})
     return attribution_of(rows, by, half_life_days)
@@ -97,11 +102,12 @@ def attribution_of(rows: Rows, by: str, half_life_days: float = 7.0) -> Attribut
     return _attribution(_groups(paths), decay)
 
 
-def attribution_kept(journeys: Journeys, by: str, conversion: str = "purchase", about: Collection[str] | None = None,
-                     lookback_days: int = 30, half_life_days: float = 7.0) -> Attribution:
+def attribution_kept(journeys: Journeys, by: str, conversion: str = "purchase",
+                     about: Sequence[Collection[str]] | None = None, lookback_days: int = 30,
+                     half_life_days: float = 7.0) -> Attribution:
     """``attribute`` over the journeys kept at the last resolve (``services.summaries``), with no read
-    of the graph: what makes it answer in well under a second at 100,000 persons. ``about``: the
-    product codes (``JourneyFacts``) a conversion must be about, or None."""
+    of the graph: what makes it answer in well under a second at 100,000 persons. ``about``: sets
+    of product codes (``JourneyFacts``); a conversion must be about one of each set, or None."""
     check_attribution(by, lookback_days, half_life_days)
     facts = journeys.facts
     assert facts is not None

@@ -220,12 +220,12 @@ class Journeys:
                 positions.append(reached_at)
         return depths, gaps
 
-    def conversion_paths(self, conversion: str, lookback_days: int, about: Collection[str] | None = None
+    def conversion_paths(self, conversion: str, lookback_days: int, about: Sequence[Collection[str]] | None = None
                          ) -> list[tuple[int, bool, int, int]]:
         """The ``conversion_paths`` query's paths, each as (customer index, converted, first, end): its
         touchpoints are the customer's ``first`` to ``end`` - 1; a converted path's conversion is
-        touchpoint ``end``, a path that has not converted ends with the journey. ``about``: product
-        codes (``JourneyFacts``) one of which a conversion must be about (None: any conversion)."""
+        touchpoint ``end``, a path that has not converted ends with the journey. ``about``: sets of
+        product codes (``JourneyFacts``); a conversion must be about one of each (None: any conversion)."""
         code = self.code(conversion)
         lookback = lookback_days * _DAY_MICROS
         flat, starts = self.moments
@@ -236,7 +236,7 @@ class Journeys:
                 if about is not None:
                     assert self.facts is not None
                     skus = skus or self.facts.skus_of(customer, len(journey))
-                    if not any(sku in about for sku in skus[at]):  # not this conversion: a touchpoint
+                    if not all(any(sku in wanted for sku in skus[at]) for wanted in about):  # a touchpoint
                         at = journey.find(code, at + 1)  # type: ignore[arg-type]
                         continue
                 first = bisect_left(flat, flat[base + at] - lookback, base + opened, base + at) - base

@@ -142,12 +142,16 @@ def _same_attribution(kept: Attribution, read: Attribution) -> None:
 
 def _kept_analytics_equal_the_graphs(store: Store, journeys: Journeys, funnels: list[list[str]]) -> None:
     assert journeys.facts is not None and len(journeys.facts.channels) == len(journeys.customers)
-    sku = next(row["sku"] for row in store.run(queries.get("product_popularity"), {"limit": 1}))
+    top = store.run(queries.get("product_popularity"), {"limit": 1})[0]
+    sku, category = top["sku"], top["category"]
+    assert category is not None
     for by in BY:
-        for conversion, lookback, about in (("purchase", 30, None), ("purchase", 2, None), ("add_to_cart", 90, None),
-                                            ("purchase", 30, sku), ("no_such_type", 30, None)):
-            read = attribute(store, by, conversion, about, None, lookback, 3.0)
-            _same_attribution(attribute(store, by, conversion, about, None, lookback, 3.0, kept=journeys), read)
+        for conversion, lookback, about, within in (
+                ("purchase", 30, None, None), ("purchase", 2, None, None), ("add_to_cart", 90, None, None),
+                ("purchase", 30, sku, None), ("purchase", 30, None, category), ("purchase", 30, sku, category),
+                ("no_such_type", 30, None, None)):
+            read = attribute(store, by, conversion, about, within, lookback, 3.0)
+            _same_attribution(attribute(store, by, conversion, about, within, lookback, 3.0, kept=journeys), read)
             assert read.conversions > 0 or conversion == "no_such_type"
     found = []
     for kind in ("nps", "csat"):
