@@ -198,8 +198,9 @@ class _FirstHeld:
 
     def __init__(self, read: _KeptCases) -> None:
         journeys, facts = read.journeys, read.facts
-        self.candidates: list[tuple[str, str]] = []
-        token_of: dict[tuple[str, str], int] = {}
+        before = journeys.inherited("first_held")  # made for the journeys these were merged from
+        self.candidates: list[tuple[str, str]] = [] if before is None else list(before[0].candidates)
+        token_of: dict[tuple[str, str], int] = {candidate: n for n, candidate in enumerate(self.candidates)}
 
         def token(candidate: tuple[str, str]) -> int:
             found = token_of.get(candidate)
@@ -211,6 +212,10 @@ class _FirstHeld:
         self.at: list[array[int]] = []
         self.tokens: list[array[int]] = []
         for customer, journey in enumerate(journeys.codes):
+            if before is not None and before[1][customer] >= 0:  # unchanged by the merge
+                self.at.append(before[0].at[before[1][customer]])
+                self.tokens.append(before[0].tokens[before[1][customer]])
+                continue
             firsts: list[tuple[int, int]] = []
             for kind, text in (("touchpoint", journey), ("channel", facts.channels[customer]),
                                ("rep", facts.reps[customer])):

@@ -163,12 +163,20 @@ class Journeys:
     _code_of: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     _months_of: dict[str, list[set[int]]] = field(default_factory=dict, compare=False, repr=False)
     _derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _inherited: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def derived(self, name: str, make: Callable[[], Any]) -> Any:
         """What ``make`` derives from these journeys, made once and kept with them (they never change)."""
         if name not in self._derived:
             self._derived[name] = make()
         return self._derived[name]
+
+    def inherited(self, name: str) -> tuple[Any, list[int]] | None:
+        """What the journeys these were merged from (``with_changes``) had derived as ``name``, and
+        per customer here its index there (-1: taken anew): so that a merge of a few customers'
+        changes is derived anew only for them. Given once, then let go."""
+        found = self._inherited.pop(name, None)
+        return None if found is None else (found, self._inherited["origin"])
 
     def code(self, kind: str) -> str | None:
         if not self._code_of:
@@ -182,9 +190,14 @@ class Journeys:
         flat: array[int] = array("q")
         starts: array[int] = array("q")
         width = TIME_WIDTH
-        for offsets in self.times:
+        before = self.inherited("moments")
+        for customer, offsets in enumerate(self.times):
             starts.append(len(flat))
-            flat.extend(int(offsets[n:n + width], 36) for n in range(0, len(offsets), width))
+            if before is not None and before[1][customer] >= 0:  # as it was before the merge
+                (old_flat, old_starts), at = before[0], before[1][customer]
+                flat.extend(old_flat[old_starts[at]:old_starts[at] + len(self.codes[customer])])
+            else:
+                flat.extend(int(offsets[n:n + width], 36) for n in range(0, len(offsets), width))
         return flat, starts
 
     def reached(self, steps: Sequence[str], window_days: int | None = None,
@@ -446,7 +459,11 @@ def with_changes(journeys: Journeys, rows: dict[str, dict[str, Any] | None], ref
                    + [(customer, True, n) for n, customer in enumerate(added["customers"])])
     columns = {name: [added[name][n] if new else _column(journeys, name)[n] for _, new, n in order]
                for name in _COLUMNS}
-    return builder.built(refreshed_at, columns)
+    merged = builder.built(refreshed_at, columns)
+    merged._inherited.update({"origin": [-1 if new else n for _, new, n in order], **journeys._derived})
+    if "moments" in journeys.__dict__:
+        merged._inherited["moments"] = journeys.moments
+    return merged
 
 
 def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = None,
@@ -597,8 +614,7 @@ class KeptJourneys:
         self._base: Journeys | None = None
         self._merged: Journeys | None = None
         self._settled_at: str | None = None
-        self._rows: dict[str, dict[str, Any] | None] = {}  # what the parts read so far settled
-        self._parts = 0
+        self._parts = 0  # the settled parts merged so far
         self._merged_when = 0.0
         self._lock = threading.Lock()
 
@@ -610,8 +626,7 @@ class KeptJourneys:
             return None
         with self._lock:
             if self._base is None or self._base.refreshed_at != summary.journeys_of:
-                self._base, self._merged, self._settled_at = read_journeys(store), None, None
-                self._rows, self._parts = {}, 0
+                self._base, self._merged, self._settled_at, self._parts = read_journeys(store), None, None, 0
             base = self._base
             if base is None or base.facts is None:
                 return base
@@ -619,12 +634,13 @@ class KeptJourneys:
                 return self._merged
             settled = store.get_node("Summary", SETTLED) or {}
             if settled.get("journeys_of") != base.refreshed_at:  # nothing settled since this resolve
-                self._merged, self._settled_at, self._rows, self._parts = base, None, {}, 0
+                self._merged, self._settled_at, self._parts = base, None, 0
             elif settled.get("settled_at") != self._settled_at or self._merged is None:
-                for _, rows in _settled_parts(store, settled, self._parts):  # only the parts not read yet
-                    self._rows.update(rows)
+                rows: dict[str, dict[str, Any] | None] = {}
+                for _, part in _settled_parts(store, settled, self._parts):  # only the parts not merged yet
+                    rows.update(part)
                 self._parts = int(settled["parts"])
-                self._merged = with_changes(base, self._rows, str(settled["settled_at"]))
+                self._merged = with_changes(self._merged or base, rows, str(settled["settled_at"]))
                 self._settled_at = str(settled["settled_at"])
             self._merged_when = time.monotonic()
             return self._merged
