@@ -48,6 +48,7 @@ from .context import RequestContext
 from .dashboard import SESSION_COOKIE, dashboard_routes
 from .errors import ErrorLoggingSchema, told
 from .events import Settler, events_endpoint, tracker
+from .kept import KeptWarmer
 from .limits import MAX_ALIASES, MAX_DEPTH, MAX_FIELDS, MAX_TOKENS, SizeLimit
 from .metrics import Metrics
 from .request_checks import check_request
@@ -159,13 +160,17 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         app.state.settler = Settler(app.state.store, resolve_config, config.settle_every_s)
         settling = asyncio.create_task(app.state.settler.run(), name="custgraph-settler")
+        warmer = KeptWarmer(app.state.store, app.state.kept_journeys, KEPT_MERGE_EVERY_S)
+        warming = asyncio.create_task(warmer.run(), name="custgraph-kept-journeys")
         try:
             yield
         finally:
-            settling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await settling
+            for task in (settling, warming):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await app.state.settler.wait_for_pass()
+            await warmer.wait_for_pass()
             sys.setswitchinterval(interval)
             gc.unfreeze()
             await app.state.store.aclose()

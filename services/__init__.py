@@ -16,7 +16,8 @@ The API and the CLI call these (and the query catalogue for reads), never the en
   root causes of low scores and funnel drop-offs: ``score_causes``, ``dropoff_causes`` (one step),
   ``funnel_dropoff_causes`` (every step);
   ``retention`` (cohorts and lifecycle). Each counts from the journeys kept at the last resolve
-  when given them (``KeptJourneys``), else reads the graph through the named queries.
+  when given them (``KeptJourneys``), else reads the graph through the named queries;
+  ``warm_kept`` derives ahead what they count from.
 - the dashboard's summary: ``refresh_summary`` (run by ``resolve``), ``read_summary`` and
   ``read_journeys``; ``summarise`` computes it without keeping it.
 
@@ -57,6 +58,7 @@ from .summaries import (
     refresh_summary,
     summarise,
 )
+from .warmup import warm_kept
 
 __all__ = [
     "CHURN_FIELDS",
@@ -115,4 +117,5 @@ __all__ = [
     "unmerge",
     "unsettled",
     "update_consents",
+    "warm_kept",
 ]

@@ -38,7 +38,8 @@ from custgraph.errors import QueryParameterError
 from .summaries import NO_VALUE, SKU_SEPARATOR, Journeys, value_code
 
 __all__ = ["Cause", "Example", "RootCauses", "benjamini_hochberg", "causes_of", "dropoff_causes", "dropoff_causes_kept",
-           "dropoffs_of", "funnel_dropoff_causes", "over_representation", "score_causes", "score_causes_kept"]
+           "dropoffs_of", "funnel_dropoff_causes", "over_representation", "prepare_kept", "score_causes",
+           "score_causes_kept"]
 
 LOW = {"nps": 6, "csat": 2}  # a score at or below this is low
 
@@ -188,6 +189,14 @@ def _dropoffs_kept(journeys: Journeys, steps: list[str], window_days: int | None
                 tally.low_tokens.extend(held)
     return [tally.causes(f"drop-off after {steps[step]}", read, min_support, alpha, examples, first_held.candidates)
             for step, tally in enumerate(tallies)]
+
+
+def prepare_kept(journeys: Journeys) -> None:
+    """Make ahead what the drop-off causes count from the kept journeys (each customer's candidates
+    by the touchpoint that first holds them), so that the first question after a resolve or a merge
+    does not wait for it."""
+    if journeys.facts is not None:
+        journeys.derived("first_held", lambda: _FirstHeld(_KeptCases(journeys)))
 
 
 class _FirstHeld:

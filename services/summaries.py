@@ -171,6 +171,10 @@ class Journeys:
             self._derived[name] = make()
         return self._derived[name]
 
+    def made(self, name: str) -> bool:
+        """Whether ``name`` (``moments``, or a name given to ``derived``) was derived already."""
+        return name in self._derived or (name == "moments" and "moments" in self.__dict__)
+
     def inherited(self, name: str) -> tuple[Any, list[int]] | None:
         """What the journeys these were merged from (``with_changes``) had derived as ``name``, and
         per customer here its index there (-1: taken anew): so that a merge of a few customers'

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -275,3 +276,16 @@ def test_an_admin_erases_a_person_from_their_profile(client: TestClient) -> None
     assert held is not None and customer not in held.customers  # nor in the server's copy
     assert all(row["customer_id"] != customer for rows in answers.by_cell.values() for row in rows)
     assert all(row["customer_id"] != customer for row in summary.churn)
+
+
+def test_the_server_derives_ahead_what_the_analytics_count_from(client: TestClient) -> None:
+    """After a resolve, the server reads the kept journeys and derives what attribution and the
+    drop-off causes count from in the background: a question finds it made."""
+    kept = client.app.state.kept_journeys  # type: ignore[attr-defined]
+    store = client.app.state.store  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 20
+    journeys = kept.current(store)
+    while journeys is None or not (journeys.made("first_held") and journeys.made("moments")):
+        assert time.monotonic() < deadline, "the server did not derive ahead within 20 s"
+        time.sleep(0.2)
+        journeys = kept.current(store)

@@ -29,6 +29,7 @@ from custgraph.services import (
     settle_events,
     summarise,
     take_events,
+    warm_kept,
 )
 from custgraph.services.attribution import BY
 
@@ -96,6 +97,10 @@ def test_the_summary_kept_at_resolve_equals_the_named_queries(store: Store, gene
     _kept_analytics_equal_the_graphs(store, journeys, cases)
     held = KeptJourneys()
     assert held.current(store) == journeys and held.current(store) is held.current(store)  # read once
+    unread = read_journeys(store)
+    assert unread is not None and not unread.made("first_held") and not unread.made("moments")
+    warm_kept(unread)
+    assert unread.made("first_held") and unread.made("moments")
 
     # Counted before the summary itself was written.
     assert {k: v for k, v in summary.nodes.items() if k != "Summary"} == {
