@@ -60,7 +60,9 @@ _NODES = (
     NodeKind("MatchModel", "model_id", (), "the identity model learned from the store's records (prior, m and u "
              "of every comparison level); one, model_id 'identity'"),
     NodeKind("Summary", "summary_id", (), "what the dashboard shows, computed at resolve time "
-             "(services/summaries.py): 'dashboard' (aggregates) and 'journeys' (touchpoint types in order)"),
+             "(services/summaries.py): 'dashboard' (aggregates), 'journeys' (every customer's touchpoints in order, "
+             "with what the analytics read of each), 'answers', and 'journeys_settled' (with one node per settling "
+             "pass: the journeys live events changed since the resolve)"),
     NodeKind("Erased", "erased_id", (), "a record erased on request, known only by a hash of its identity id "
              "(graph/erased.py), so that later loads skip it"),
 )
