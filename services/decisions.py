@@ -18,15 +18,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from custgraph.graph import GraphBatch, RelationshipRow, Store, one_writer
-from custgraph.queries import get as named_query
-from custgraph.resolution import Link, ResolveConfig, clusters, customer_id, golden, match_record, record_traits
+from custgraph.resolution import (
+    TIES,
+    Link,
+    ResolveConfig,
+    clusters,
+    customer_id,
+    golden,
+    match_record,
+    neighbourhood,
+    record_traits,
+)
 
 from custgraph.errors import UnknownIdentityError
 
 __all__ = ["DecisionReport", "confirm", "reject", "unmerge"]
 
 DECISIONS = ("NOT_SAME_AS", "CONFIRMED_SAME_AS")
-TIES = ("SAME_AS", "CONFIRMED_SAME_AS")  # links along which a decision's effect can travel
 
 
 @dataclass(frozen=True)
@@ -60,26 +68,12 @@ def reject(store: Store, config: ResolveConfig, a: str, b: str, by: str, reason:
     return _decide(store, config, "NOT_SAME_AS", a, b, by, reason)
 
 
-def _neighbourhood(store: Store, start: list[str]) -> dict[str, dict[str, Any]]:
-    """Every record reachable from ``start`` over TIES and shared customers, one query per step."""
-    found: dict[str, dict[str, Any]] = {}
-    frontier = start
-    while frontier:
-        for row in store.run(named_query("identity_neighbourhood"), {"ids": frontier}):
-            found[str(row["identity_id"])] = row
-        reached = {str(member) for row in found.values() for member in row["members"]}
-        reached |= {str(end) for row in found.values() for link in row["links"] if link["type"] in TIES
-                    for end in (link["a"], link["b"])}
-        frontier = sorted(reached - set(found))
-    return found
-
-
 def _decide(store: Store, config: ResolveConfig, decision: str, a: str, b: str, by: str,
             reason: str) -> DecisionReport:
     """Write ``decision`` between ``a`` and ``b`` (replacing the opposite one: the latest word
     counts) with the customers it makes, in one transaction."""
     first, second = sorted((a, b))
-    records = _neighbourhood(store, [first, second])
+    records = neighbourhood(store, [first, second])
     for identity in (a, b):
         if identity not in records:
             raise UnknownIdentityError(identity)
