@@ -1,26 +1,38 @@
-"""``identity_neighbourhood`` on the embedded store."""
+"""``identity_neighbourhood`` on the embedded store: a few statements per relationship type for
+all the ids at once (the events settler asks for a few hundred records every pass)."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from ...named_query import Rows
-from ..graph import EmbeddedGraph
+from ..graph import EmbeddedGraph, decoded
+from .support import node_keys
 
 TYPES = ("SAME_AS", "POSSIBLY_SAME_AS", "NOT_SAME_AS", "CONFIRMED_SAME_AS")
 
 
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
+    found = graph.nodes_by_key("Identity", list(params["ids"]))
+    ids = sorted(node_id for node_id, _ in found.values())
+    customer_of = {start: end for start, end, _ in graph.links_by_id("RESOLVES_TO", ids, outgoing=True)}
+    members: dict[int, list[int]] = {}
+    for member, of, _ in graph.links_by_id("RESOLVES_TO", sorted(set(customer_of.values())), outgoing=False):
+        members.setdefault(of, []).append(member)
+    links: dict[int, list[tuple[str, int, int, str | None]]] = {}
+    for rel_type in TYPES:
+        for outgoing in (True, False):
+            for start, end, props in graph.links_by_id(rel_type, ids, outgoing):
+                links.setdefault(start if outgoing else end, []).append((rel_type, start, end, props))
+    keys = node_keys(graph, sorted({*customer_of.values(), *(m for group in members.values() for m in group),
+                                    *(end for held in links.values() for _, a, b, _ in held for end in (a, b))}))
     rows = []
-    for key in sorted({key for key in params["ids"] if graph.has_node("Identity", key)}, key=str):
-        node = ("Identity", key)
-        customer = next(graph.out(node, "RESOLVES_TO"), None)
-        members = [] if customer is None else sorted(
-            (member[1] for member, _ in graph.into(customer[0], "RESOLVES_TO") if member != node), key=str)
-        links = [{"type": rel_type, "a": key, "b": other[1], "props": dict(props)}
-                 for rel_type in TYPES for other, props in graph.out(node, rel_type)]
-        links += [{"type": rel_type, "a": other[1], "b": key, "props": dict(props)}
-                  for rel_type in TYPES for other, props in graph.into(node, rel_type)]
-        rows.append({"identity_id": key, "props": graph.node("Identity", key) or {},
-                     "customer_id": customer[0][1] if customer else None, "members": members,
-                     "links": sorted(links, key=lambda link: (link["type"], str(link["a"]), str(link["b"])))})
+    for key, (node_id, node_props) in sorted(found.items(), key=lambda item: str(item[0])):
+        customer = customer_of.get(node_id)
+        held = [{"type": rel_type, "a": keys[a], "b": keys[b], "props": decoded(props)}
+                for rel_type, a, b, props in dict.fromkeys(links.get(node_id, []))]
+        together = [] if customer is None else members.get(customer, [])
+        rows.append({"identity_id": key, "props": node_props,
+                     "customer_id": None if customer is None else keys[customer],
+                     "members": sorted((keys[m] for m in together if m != node_id), key=str),
+                     "links": sorted(held, key=lambda link: (link["type"], str(link["a"]), str(link["b"])))})
     return rows
