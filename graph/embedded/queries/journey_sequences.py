@@ -36,11 +36,14 @@ class _Products:
 
 
 def _few_ends(graph: EmbeddedGraph, rel_type: str, interactions: list[int]) -> dict[int, list[Any]]:
-    """Interaction id → the keys at the ends of its ``rel_type`` links, sorted, for a few interactions."""
-    found: dict[int, list[Any]] = {}
-    for start, key in graph.links_of(rel_type, interactions, outgoing=True):
-        found.setdefault(start, []).append(key)
-    return {start: sorted(keys, key=str) for start, keys in found.items()}
+    """Interaction id → the keys at the ends of its ``rel_type`` links, sorted, for a few interactions
+    (by id: the few channels, reps and products they reach are named once, not once per link)."""
+    found: dict[int, list[int]] = {}
+    for start, end, _ in graph.links_by_id(rel_type, interactions, outgoing=True):
+        found.setdefault(start, []).append(end)
+    keys = node_keys(graph, sorted({end for ends in found.values() for end in ends}))
+    return {start: [keys[ends[0]]] if len(ends) == 1 else sorted((keys[end] for end in ends), key=str)
+            for start, ends in found.items()}
 
 
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
