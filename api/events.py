@@ -55,8 +55,10 @@ class Settler:
     - journeys, every ``pause_s``: the customers of records that did something are rebuilt, so a
       known customer's event shows in their journey and cross-sell in about a pass;
     - records, every ``RESOLVE_PAUSES`` times ``pause_s``: new and changed records are resolved (a
-      visitor becomes a customer, an identify joins them). This reads every record, so it runs
-      less often, over more events at once.
+      visitor becomes a customer, an identify joins them). A pass reads the records the events
+      wrote and those they can move, and compares them with what the last whole pass read
+      (``resolution/scoped.py``); a whole pass, which reads every record, comes first and then
+      whenever that basis is older than a minute (or 20 times its own duration).
 
     A pass that fails keeps its work for the next one (and logs why)."""
 

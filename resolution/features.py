@@ -24,7 +24,7 @@ import pyarrow as pa
 from .records import MatchRecord
 
 __all__ = ["COLUMNS", "TF_COLUMNS", "Placeholders", "feature_table", "find_placeholders", "term_frequencies",
-           "without_placeholders"]
+           "tf_value", "without_placeholders"]
 
 # Identifiers a person rarely shares with anyone: a placeholder when the records holding the
 # value carry many different names. The birth date is shared by nature: a placeholder when it
@@ -111,6 +111,13 @@ def without_placeholders(record: MatchRecord, placeholders: Placeholders) -> Mat
         "region": keep("region", record.region)}
     changed = {name: value for name, value in fields.items() if value != getattr(record, name)}
     return replace(record, **changed) if changed else record  # most records: nothing blanked, no copy
+
+
+def tf_value(record: MatchRecord, column: str) -> str | None:
+    """The value of ``record`` in a ``TF_COLUMNS`` column of its ``feature_table`` row."""
+    if column == "name":
+        return record.names[0] if record.names else None
+    return getattr(record, column)  # type: ignore[no-any-return]
 
 
 def feature_table(records: Sequence[MatchRecord]) -> pa.Table:

@@ -12,12 +12,59 @@ from, so a record that a load, a decision or another process changed is derived 
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
-from .features import Placeholders, without_placeholders
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .features import Placeholders, feature_table, without_placeholders
+from .model import MatchModel
 from .records import MatchRecord, fingerprint, match_record
 
-__all__ = ["RecordMemo"]
+__all__ = ["KeptBasis", "RecordMemo"]
+
+# A kept basis serves runs over changed records for this long, and at least this many times as
+# long as the whole run that made it took: records that other writers changed are then compared
+# afresh, and term frequencies and placeholders counted again, by the next whole run.
+KEPT_BASIS_S = 60.0
+KEPT_BASIS_RUNS = 20
+
+
+@dataclass
+class KeptBasis:
+    """What a whole run compared every record with (``resolve.Basis``), kept so that a run over
+    the few records live events changed scores them against every record without reading the
+    store again. It takes each such run's records in (``replace``); what other writers did since
+    waits for the next whole run (``fresh``)."""
+
+    records: dict[str, MatchRecord]  # as compared: placeholders blanked
+    table: pa.Table  # their feature table
+    placeholders: Placeholders
+    model: MatchModel | None
+    frequencies: dict[str, pa.Table]
+    bands: dict[str, dict[str | None, float]]  # column → value → its term-frequency band
+    made_at: float  # time.monotonic() when the whole run read the store
+    whole_s: float  # how long that run took
+
+    def fresh(self, model: MatchModel | None) -> bool:
+        """Still fit to compare with: recent enough, and made with the store's current model."""
+        model_id = model.model_id if model else ""
+        kept_id = self.model.model_id if self.model else ""
+        return model_id == kept_id and time.monotonic() - self.made_at < max(KEPT_BASIS_S,
+                                                                               KEPT_BASIS_RUNS * self.whole_s)
+
+    def replace(self, records: list[MatchRecord], gone: set[str]) -> None:
+        """Take these records as they are now, and drop the ``gone`` ones (not in the store)."""
+        out = gone | {record.identity_id for record in records}
+        if not out:
+            return
+        for identity in gone:
+            self.records.pop(identity, None)
+        self.records.update((record.identity_id, record) for record in records)
+        mask = pc.is_in(self.table["unique_id"], value_set=pa.array(sorted(out), pa.string()))
+        self.table = pa.concat_tables([self.table.filter(pc.invert(mask)), feature_table(records)])
 
 
 class RecordMemo:
@@ -29,6 +76,7 @@ class RecordMemo:
         self._blanked: dict[str, tuple[MatchRecord, MatchRecord]] = {}
         self._digests: dict[str, tuple[dict[str, Any], tuple[Any, ...], str]] = {}
         self._placeholders: Placeholders | None = None
+        self.basis: KeptBasis | None = None  # the last whole run's, for runs over changed records
 
     def record(self, identity: str, props: dict[str, Any]) -> MatchRecord:
         kept = self._records.get(identity)

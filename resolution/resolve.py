@@ -7,7 +7,9 @@ records are kept. The clusters are recomputed for every connected component
 that holds a dirty record (plus the old customers of its members), and only
 those customers are written and get their derived relationships rebuilt.
 Clustering depends only on a component's links, so the result equals a full
-run from scratch (``--full``), which a test checks.
+run from scratch (``--full``), which a test checks. A caller that knows which
+records changed and keeps a memo (the events settler) may read only those and
+the records they can move (``scoped.py``).
 
 Writes go in this order: customers, memberships, links, derived relationships,
 removal of emptied customers, and last the records' digests. A run cut off
@@ -28,12 +30,20 @@ from custgraph.graph.collector import collector_paused, settled_objects
 from custgraph.queries import get as named_query
 
 from .cluster import Link, Traits, clusters
+from .compared import Compared, ordered_pair, scoring_context, stored_links
 from .config import ResolveConfig
 from .engines import open_engine
-from .features import Placeholders, feature_table, find_placeholders, term_frequencies, without_placeholders
-from .memo import RecordMemo
+from .features import (
+    Placeholders,
+    feature_table,
+    find_placeholders,
+    term_frequencies,
+    without_placeholders,
+)
+from .memo import KeptBasis, RecordMemo
 from .model import MatchModel
 from .records import MatchRecord, comparable, fingerprint, match_record
+from .scoped import compare_changed
 from .scoring import rule_pairs, score_pairs
 from .stored_model import load_model, train_model
 from .survivorship import customer_id, golden
@@ -59,6 +69,7 @@ class ResolveReport:
     customers_removed: int = 0
     customers_scored: int = 0  # customers with an RFM segment (services/scoring.py)
     trained: bool = False  # the model was (re)trained this run
+    scoped: bool = False  # read only the records a change can move (customers and customer_ids unknown)
     model_id: str = ""
     placeholders: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -78,10 +89,6 @@ def record_traits(record: MatchRecord) -> Traits:
                   record.email.split("@", 1)[1] if record.email and "@" in record.email else None)
 
 
-def _pair(a: str, b: str) -> tuple[str, str]:
-    return (a, b) if a < b else (b, a)
-
-
 @dataclass
 class Basis:
     """What every score of a run depends on: the records as compared, their feature table,
@@ -94,23 +101,17 @@ class Basis:
     model: MatchModel | None
     frequencies: dict[str, Any]  # column → pyarrow.Table of value, tf_<column> (empty without a model)
 
+    def bands(self) -> dict[str, dict[str | None, float]]:
+        """Column → value → its term-frequency band (``features.term_frequencies``)."""
+        return {column: dict(zip(table[column].to_pylist(), table[f"tf_{column}"].to_pylist(), strict=True))
+                for column, table in self.frequencies.items()}
+
     def context(self) -> dict[str, tuple[Any, ...]]:
-        """Per record, what of the basis can change its scores: part of its digest, so that a
-        record whose name became more common, or a new model, makes it compared again."""
-        bands = {column: dict(zip(table[column].to_pylist(), table[f"tf_{column}"].to_pylist(), strict=True))
-                 for column, table in self.frequencies.items()}
+        """Per record, what of the basis can change its scores (``scoring_context``)."""
+        bands = self.bands()
         model_id = self.model.model_id if self.model else ""
-        columns = {column: self.table[column].to_pylist() for column in bands}
-        ids = self.table["unique_id"].to_pylist()
-        return {identity: (model_id, *(bands[column].get(columns[column][index]) for column in bands),
-                           *blanked(raw, record))
-                for index, (identity, raw, record) in enumerate(zip(ids, self.raw, self.records, strict=True))}
-
-
-def blanked(raw: MatchRecord, record: MatchRecord) -> list[str]:
-    """The fields of ``raw`` that ``record`` no longer holds (placeholders)."""
-    return [name for name in ("names", "email", "phone", "loyalty_id", "birth_date", "street", "city",
-                              "postal_code", "region") if getattr(raw, name) and not getattr(record, name)]
+        return {raw.identity_id: scoring_context(model_id, bands, raw, record)
+                for raw, record in zip(self.raw, self.records, strict=True)}
 
 
 def score_basis(store: Store, raw: list[MatchRecord], config: ResolveConfig, train: bool,
@@ -140,21 +141,65 @@ def score_basis(store: Store, raw: list[MatchRecord], config: ResolveConfig, tra
     return Basis(raw, records, placeholders, table, model, frequencies), due
 
 
+def _compare_everything(store: Store, config: ResolveConfig, full: bool, say: Progress | None, train: bool,
+                        may_train: bool, memo: RecordMemo | None, phase: Callable[[str], None]) -> Compared:
+    """Read every record and link, and compare the dirty records (all of them when ``full``)."""
+    started = time.monotonic()
+    rows = store.run(named_query("identity_records"))
+    props = {str(row["props"]["identity_id"]): row["props"] for row in rows}
+    current = {str(row["props"]["identity_id"]): row["customer_id"] for row in rows}
+    ids = sorted(props)
+    with collector_paused():  # a record each, no cycles: 2.7 s at 100,000 records instead of 5.0
+        raw = [memo.record(i, props[i]) for i in ids] if memo else [match_record(props[i]) for i in ids]
+    stored = stored_links()
+    for row in store.run(named_query("identity_links")):
+        stored[row["type"]][ordered_pair(str(row["a"]), str(row["b"]))] = row["props"]
+    phase("read")
+    basis, trained = score_basis(store, raw, config, train, say, may_train, memo)
+    phase("train" if trained else "prepare")  # placeholders, features (and the model)
+    with collector_paused():
+        context = basis.context()
+        digests = {identity: memo.digest(identity, props[identity], context[identity]) if memo else
+                   fingerprint(props[identity], context[identity]) for identity in ids}
+    records = {record.identity_id: record for record in basis.records}
+    if memo:
+        memo.keep_only(set(ids))
+    phase("digests")  # what finds the records to resolve again next time
+    dirty = set(ids) if full else {i for i in ids if current[i] is None or props[i].get("resolved") != digests[i]}
+
+    every = full or len(dirty) == len(ids)  # scoring all pairs at once is cheaper than changed against kept
+    # A record with nothing to compare (a website visitor's) shares no blocking key: no pair to score.
+    to_score = dirty if every else {i for i in dirty if comparable(records[i])}
+    scored = [] if basis.model is None or not to_score else score_pairs(
+        open_engine(config.engine), basis.model, basis.table, basis.frequencies, None if every else to_score,
+        config.review_threshold)
+    ruled = rule_pairs(basis.records, config.rules, None if every else dirty)
+    if memo:
+        memo.basis = KeptBasis(records, basis.table, basis.placeholders, basis.model, basis.frequencies,
+                               basis.bands(), started, time.monotonic() - started)
+    return Compared(props, current, stored, records, digests, dirty, scored, ruled, True, trained,
+                    basis.model.model_id if basis.model else "", basis.placeholders.describe()[:20])
+
+
 def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progress | None = None,
             train: bool = False, may_train: bool = True, catch_up: bool = True,
-            memo: RecordMemo | None = None) -> ResolveReport:
+            memo: RecordMemo | None = None, changed: set[str] | None = None) -> ResolveReport:
     """``may_train=False``: score with the stored model (or by the rules alone without one) even
     when the store has grown past ``retrain_growth``; live events settle so, never pausing to train.
     ``catch_up=False``: skip the whole-graph search for customers whose journeys lag their
     records' touchpoints, for a caller that rebuilds those customers itself (settling events).
     ``memo``: what earlier runs of this process derived from records that have not changed since
-    (a caller that resolves every few seconds; a one-off run keeps nothing, which saves memory)."""
+    (a caller that resolves every few seconds; a one-off run keeps nothing, which saves memory).
+    ``changed``: the records the caller knows changed since its last run (those its live events
+    wrote). With a memo that holds a recent whole run's basis (``KeptBasis``), the run reads and
+    compares only these and the records they can move (``scoped.compare_changed``)."""
     with settled_objects() as settle:
-        return _resolve(store, config, full, say, train, settle, may_train, catch_up, memo)
+        return _resolve(store, config, full, say, train, settle, may_train, catch_up, memo, changed)
 
 
 def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | None, train: bool,
-             settle: Callable[[], None], may_train: bool, catch_up: bool, memo: RecordMemo | None) -> ResolveReport:
+             settle: Callable[[], None], may_train: bool, catch_up: bool, memo: RecordMemo | None,
+             changed: set[str] | None) -> ResolveReport:
     report = ResolveReport()
     clock = time.perf_counter()
 
@@ -167,40 +212,18 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
             say(f"{name}: {report.seconds[name]:.1f} s")
         settle()  # what the phase made lives to the end of the run
 
-    rows = store.run(named_query("identity_records"))
-    props = {str(row["props"]["identity_id"]): row["props"] for row in rows}
-    current = {str(row["props"]["identity_id"]): row["customer_id"] for row in rows}
-    ids = sorted(props)
-    with collector_paused():  # a record each, no cycles: 2.7 s at 100,000 records instead of 5.0
-        raw = [memo.record(i, props[i]) for i in ids] if memo else [match_record(props[i]) for i in ids]
-    stored: dict[str, dict[tuple[str, str], dict[str, Any]]] = {
-        "SAME_AS": {}, "POSSIBLY_SAME_AS": {}, "NOT_SAME_AS": {}, "CONFIRMED_SAME_AS": {}}
-    for row in store.run(named_query("identity_links")):
-        stored[row["type"]][_pair(str(row["a"]), str(row["b"]))] = row["props"]
-    phase("read")
-    basis, report.trained = score_basis(store, raw, config, train, say, may_train, memo)
-    phase("train" if report.trained else "prepare")  # placeholders, features (and the model)
-    report.model_id = basis.model.model_id if basis.model else ""
-    report.placeholders = basis.placeholders.describe()[:20]
-    with collector_paused():
-        context = basis.context()
-        digests = {identity: memo.digest(identity, props[identity], context[identity]) if memo else
-                   fingerprint(props[identity], context[identity]) for identity in ids}
-    if memo:
-        memo.keep_only(set(ids))
-    phase("digests")  # what finds the records to resolve again next time
-    dirty = set(ids) if full else {i for i in ids if current[i] is None or props[i].get("resolved") != digests[i]}
-    report.records, report.dirty = len(ids), len(dirty)
-
-    every = full or len(dirty) == len(ids)  # scoring all pairs at once is cheaper than changed against kept
-    # A record with nothing to compare (a website visitor's) shares no blocking key: no pair to score.
-    to_score = dirty if every else {record.identity_id for record in basis.records
-                                    if record.identity_id in dirty and comparable(record)}
-    scored = [] if basis.model is None or not to_score else score_pairs(
-        open_engine(config.engine), basis.model, basis.table, basis.frequencies, None if every else to_score,
-        config.review_threshold)
-    ruled = rule_pairs(basis.records, config.rules, None if every else dirty)
+    compared = None
+    if changed is not None and memo is not None and not (full or train or catch_up):
+        compared = compare_changed(store, config, memo, changed)
+    if compared is None:
+        compared = _compare_everything(store, config, full, say, train, may_train, memo, phase)
+    props, current, stored, dirty = compared.props, compared.current, compared.stored, compared.dirty
+    scored, ruled = compared.scored, compared.ruled
+    report.trained, report.model_id, report.placeholders = compared.trained, compared.model_id, compared.placeholders
+    report.records, report.dirty, report.scoped = len(props), len(dirty), not compared.whole
     report.compared = len(scored) + len(ruled)
+    if not compared.whole:
+        phase("read changed")
     links: dict[tuple[str, str], Link] = {}
     review: dict[tuple[str, str], Link] = {}
     for found in scored:
@@ -242,8 +265,7 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         if current[identity] is not None:
             frontier += by_customer[current[identity]]
     apart = [pair for pair in stored["NOT_SAME_AS"] if pair[0] in affected]
-    traits = {record.identity_id: record_traits(record) for record in basis.records
-              if record.identity_id in affected}
+    traits = {identity: record_traits(compared.records[identity]) for identity in affected}
     clustering = clusters(sorted(affected), [link for pair, link in links.items() if pair[0] in affected],
                           apart, config, traits)
     groups = clustering.groups
@@ -284,12 +306,13 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
     phase("write links")
     old_customers = {current[i] for i in affected if current[i] is not None}
     new_customers = {customer["customer_id"] for customer in customers}
+    # Every customer after the run: known when the run read every record.
     customers_after = set(assignment.values()) | {c for i, c in current.items() if c is not None and i not in affected}
     store.rebuild_derived(sorted(old_customers | new_customers))
     # Touchpoints loaded for records that did not change leave their customer's HAD / NEXT /
     # BOUGHT behind; the consistency query finds those customers (a whole-graph query, needless
     # when this run has just rebuilt every customer, as a first or full run does).
-    behind = [] if customers_after <= new_customers or not catch_up else sorted(
+    behind = [] if customers_after <= new_customers or not catch_up or not compared.whole else sorted(
         {str(row["customer_id"]) for row in store.run(named_query("derived_mismatches"))})
     store.rebuild_derived(behind)
     report.customers_caught_up = len(behind)
@@ -298,9 +321,12 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         store.rebuild_affinity()
     phase("product affinity")
     report.customers_removed = store.delete_nodes("Customer", sorted(old_customers - new_customers))
-    store.upsert_nodes("Identity", [{"identity_id": i, "resolved": digests[i]} for i in sorted(dirty)])
-    report.customers = len(customers_after)
-    report.customer_ids = frozenset(customers_after)
+    store.upsert_nodes("Identity", [{"identity_id": i, "resolved": compared.digests[i]} for i in sorted(dirty)])
+    if compared.whole:
+        report.customers = len(customers_after)
+        report.customer_ids = frozenset(customers_after)
     report.customers_changed = frozenset(old_customers | new_customers | set(behind))
     phase("clean up")
+    if compared.whole and memo is not None and memo.basis is not None:
+        memo.basis.whole_s = sum(report.seconds.values())  # how long its basis may serve (KeptBasis.fresh)
     return report

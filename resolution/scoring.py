@@ -13,7 +13,7 @@ here in Python by grouping, so that whichever engine scores, the rules give the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,6 +147,16 @@ def _other_given_name(a: MatchRecord, b: MatchRecord) -> bool:
         return False
     first, second = a.names[0], b.names[0]
     return Levenshtein.distance(first, second) * 10 > max(len(first), len(second)) * 4  # model.py's "somewhat"
+
+
+RULE_KEYS = ("email", "loyalty_id", "phone", "person")  # what a deterministic rule needs two records to share
+
+
+def rule_candidates(records: Iterable[MatchRecord], changed: Sequence[MatchRecord]) -> list[MatchRecord]:
+    """The records that share a rule's value with one of ``changed``: all that ``rule_pairs``
+    needs to find the pairs touching them, without grouping every record of the store."""
+    wanted = {key: {getattr(record, key) for record in changed} - {None, ""} for key in RULE_KEYS}
+    return [record for record in records if any(getattr(record, key) in wanted[key] for key in RULE_KEYS)]
 
 
 def rule_pairs(records: Sequence[MatchRecord], rules: Sequence[str],

@@ -151,12 +151,13 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     so the store is marked settled up to what was taken when this began. The changed customers'
     journeys are taken next to the kept ones (``keep_settled_journeys``); scores and the rest of
     the dashboard's summary wait for the next ``resolve``. ``memo``: one kept by the caller across its
-    passes, so that a pass derives again only the records that changed (``RecordMemo``)."""
+    passes, so that a pass derives again only the records that changed (``RecordMemo``) and, while
+    the basis it keeps is recent, reads only ``records`` and what they can move (``scoped.py``)."""
     marker = store.get_node("Summary", EVENTS) or {}
     changed: set[str] = set()
     if records or everything:  # the customers it would catch up are the performers' (rebuilt below)
-        changed |= resolve_identities(store, config, may_train=False, catch_up=everything,
-                                      memo=memo).customers_changed
+        changed |= resolve_identities(store, config, may_train=False, catch_up=everything, memo=memo,
+                                      changed=None if everything else records).customers_changed
     customers: list[str] = []
     if performers:
         rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})

@@ -21,7 +21,7 @@ from custgraph.resolution import resolve as resolve_identities
 from custgraph.resolution.cluster import Link, clusters
 from custgraph.resolution.quality import pairwise_quality
 from custgraph.samples.generate import SOURCES, generate
-from custgraph.services import RecordMemo, ResolveConfig, confirm, resolve, unmerge
+from custgraph.services import RecordMemo, ResolveConfig, confirm, resolve, take_events, unmerge
 
 from custgraph import queries
 from custgraph.errors import ConfigError, UnknownIdentityError
@@ -212,6 +212,67 @@ def test_a_memo_kept_across_runs_gives_what_runs_without_one_give(
     customer = _assignment(store)[f"crm:{changed['CustomerNo']}"]
     golden = store.get_node("Customer", customer)
     assert golden is not None and golden["street"] == "1 Changed Street"
+
+
+def _events_touching_records(store: Store) -> list[dict[str, object]]:
+    """Events that change records: a visitor's pages and sign-in, a new record with a known
+    e-mail (a rule), one with a known person's name, birth date and address (the model), and
+    new traits on a known webshop record."""
+    records = sorted((r["props"] for r in store.run(queries.get("identity_records"))),
+                     key=lambda props: str(props["identity_id"]))
+    crm = [p for p in records if p["source"] == "crm" and p.get("birth_date") and p.get("email") and p.get("street")]
+    user = next(str(p["source_id"]) for p in records if p["source"] == "webshop")
+    named = crm[1]
+    given, _, family = str(named["name"]).partition(" ")
+    return [*({"type": "page", "messageId": f"p-{n}", "anonymousId": "scoped-visitor", "properties": {"channel": "web"}}
+              for n in range(3)),
+            {"type": "identify", "messageId": "i-1", "anonymousId": "scoped-visitor", "userId": user},
+            {"type": "identify", "messageId": "i-2", "userId": "scoped-new-1", "traits": {"email": crm[0]["email"]}},
+            {"type": "identify", "messageId": "i-3", "userId": "scoped-new-2",
+             "traits": {"firstName": given, "lastName": family, "birthday": named["birth_date"].isoformat(),
+                        "address": {"street": named["street"], "city": named.get("city"),
+                                    "postalCode": named.get("postal_code")}}},
+            {"type": "identify", "messageId": "i-4", "userId": user, "traits": {"phone": "+81 90-1234-5678"}}]
+
+
+def test_a_run_over_the_records_events_changed_gives_what_a_whole_run_gives(
+    store: Store, generated: Path, tmp_path: Path
+) -> None:
+    """The events settler's records pass reads the changed records and what they can move, and
+    scores them against the basis its memo kept (``scoped.py``): it must cluster as a whole run
+    does, and the next whole run must leave the store as a whole run alone does (here against a
+    store that takes the same events and resolves whole)."""
+    memo = RecordMemo()
+    with EmbeddedStore(tmp_path / "whole") as whole:
+        for target in (store, whole):
+            _load(target, [generated / "crm", generated / "webshop", generated / "support"])
+            resolve(target, CONFIG)
+        assert resolve_identities(store, CONFIG, memo=memo, may_train=False, catch_up=False).dirty == 0
+        assert memo.basis is not None  # the whole run kept its basis
+        events = _events_touching_records(store)
+        changed = take_events(store, events, "webshop").records
+        assert take_events(whole, events, "webshop").records == changed
+        scoped = resolve_identities(store, CONFIG, memo=memo, may_train=False, catch_up=False, changed=changed)
+        reference = resolve_identities(whole, CONFIG, may_train=False, catch_up=False)
+        assert scoped.scoped and not reference.scoped
+        assert scoped.records < reference.records // 10  # it read what the change can move, not every record
+        assert scoped.dirty == len(changed) == 4
+        # The whole run also resolves again the records whose name became more common (term
+        # frequencies): the scoped run leaves them to the next whole run.
+        assert reference.dirty == scoped.dirty + 2
+        assert _assignment(store) == _assignment(whole)
+        together = _assignment(store)
+        assert together["webshop:anon:scoped-visitor"] == together[f"webshop:{events[3]['userId']}"]
+        for new in ("webshop:scoped-new-1", "webshop:scoped-new-2"):  # each joined the person it names
+            assert sum(customer == together[new] for customer in together.values()) > 1, new
+        again = resolve_identities(store, CONFIG, memo=memo, may_train=False, catch_up=False, changed=changed)
+        assert again.scoped and again.dirty == 0 and again.customers_written == 0  # nothing changed since
+
+        memo.basis.made_at -= 3600  # the kept basis has served its time: the next pass is whole
+        caught_up = resolve_identities(store, CONFIG, memo=memo, may_train=False, catch_up=False, changed=set())
+        assert not caught_up.scoped and caught_up.dirty == 3  # those two, and the new record with that name
+        assert _assignment(store) == _assignment(whole)
+        assert _sorted_links(store) == _sorted_links(whole)
 
 
 def _sorted_links(store: Store) -> list[dict[str, object]]:
