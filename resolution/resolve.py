@@ -317,7 +317,9 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
     store.rebuild_derived(behind)
     report.customers_caught_up = len(behind)
     phase("derived relationships")
-    if old_customers | new_customers or behind:
+    # Co-purchase counts are a whole-graph pass: a run over changed records leaves them to the
+    # next whole run (at most a minute later in the events settler; see memo.KEPT_BASIS_S).
+    if (old_customers | new_customers or behind) and compared.whole:
         store.rebuild_affinity()
     phase("product affinity")
     report.customers_removed = store.delete_nodes("Customer", sorted(old_customers - new_customers))

@@ -273,6 +273,9 @@ def test_a_run_over_the_records_events_changed_gives_what_a_whole_run_gives(
         assert not caught_up.scoped and caught_up.dirty == 3  # those two, and the new record with that name
         assert _assignment(store) == _assignment(whole)
         assert _sorted_links(store) == _sorted_links(whole)
+        counts = [{row["type"]: row["count"] for row in target.run(queries.get("relationship_counts"))}
+                  for target in (store, whole)]
+        assert counts[0] == counts[1]  # co-purchases (ALSO_BOUGHT) counted again by the whole pass too
 
 
 def _sorted_links(store: Store) -> list[dict[str, object]]:
