@@ -1,6 +1,6 @@
 """The embedded store's derived relationships, computed in Python.
 
-The same definition as the Neo4j statements ``CLEAR_DERIVED`` / ``BUILD_DERIVED``
+The same definition as the Neo4j statements ``REBUILD_DERIVED``
 (see ``Store.rebuild_derived``); a parity test holds the two together.
 """
 

@@ -232,27 +232,39 @@ WIPE: tuple[LiteralString, ...] = (
     "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS",
 )
 
-# Derived relationships of customers (``$ids``): cleared, then built from their identities'
-# interactions. graph/embedded/derived.py computes the same in Python.
+# Derived relationships of customers (``$ids``) brought in line with their identities'
+# interactions: links that stay as they are are neither deleted nor written again (the events
+# settler rebuilds a few hundred customers every pass, most of whose links have not changed).
+# graph/embedded/derived.py computes the same in Python.
 # Each starts from the customer's unique index (the hint keeps a planner with stale
 # statistics, right after a load, from starting at Interaction.type instead).
+# Order matters: every HAD first (an interaction that left the customer loses its NEXT links,
+# and its new customer, in the same call, links it again), then NEXT along each journey.
 _CUSTOMER = "UNWIND $ids AS id MATCH (c:Customer {customer_id: id}) USING INDEX c:Customer(customer_id) "
-CLEAR_DERIVED: tuple[LiteralString, ...] = (
-    _CUSTOMER + "MATCH (c)-[:HAD]->(:Interaction)-[n:NEXT]->() DELETE n",
-    _CUSTOMER + "CALL (c) { MATCH (c)-[r:HAD|BOUGHT]->() DELETE r } CALL (c) { MATCH (c)<-[r:SERVES]-() DELETE r }",
-)
-BUILD_DERIVED: tuple[LiteralString, ...] = (
-    _CUSTOMER + "MATCH (c)<-[:RESOLVES_TO]-(:Identity)-[:PERFORMED]->(x) CREATE (c)-[:HAD]->(x)",
+REBUILD_DERIVED: tuple[LiteralString, ...] = (
+    _CUSTOMER + "CALL (c) { MATCH (c)-[h:HAD]->(x) "
+    "WHERE NOT EXISTS { (c)<-[:RESOLVES_TO]-(:Identity)-[:PERFORMED]->(x) } "
+    "CALL (x) { MATCH (x)-[n:NEXT]-() DELETE n } DELETE h } "
+    "CALL (c) { MATCH (c)<-[:RESOLVES_TO]-(:Identity)-[:PERFORMED]->(x) MERGE (c)-[:HAD]->(x) }",
     _CUSTOMER + "MATCH (c)-[:HAD]->(x) "
     "WITH c, x ORDER BY x.at, x.interaction_id WITH c, collect(x) AS xs "
-    "UNWIND range(0, size(xs) - 2) AS k WITH xs[k] AS a, xs[k + 1] AS b CREATE (a)-[:NEXT]->(b)",
-    _CUSTOMER + "MATCH (c)-[:HAD]->(x:Interaction)-[:ABOUT]->(p:Product) WHERE x.type = 'purchase' "
+    "UNWIND range(0, size(xs) - 1) AS k WITH xs[k] AS a, CASE WHEN k < size(xs) - 1 THEN xs[k + 1] END AS b "
+    "CALL (a, b) { MATCH (a)-[n:NEXT]->(other) WHERE b IS NULL OR other <> b DELETE n } "
+    "WITH a, b WHERE b IS NOT NULL MERGE (a)-[:NEXT]->(b)",
+    _CUSTOMER + "CALL (c) { MATCH (c)-[:HAD]->(x:Interaction)-[:ABOUT]->(p:Product) WHERE x.type = 'purchase' "
     "WITH c, x, p, COUNT { (x)-[:ABOUT]->() } AS n "
     "WITH c, p, count(x) AS times, sum(coalesce(x.amount, 0.0) / n) AS amount, min(x.at) AS first_at, "
     "max(x.at) AS last_at "
-    "CREATE (c)-[:BOUGHT {times: times, amount: round(amount, 2), first_at: first_at, last_at: last_at}]->(p)",
-    _CUSTOMER + "MATCH (c)-[:HAD]->(x)-[:HANDLED_BY]->(r:Rep) WITH c, r, count(x) AS times "
-    "CREATE (r)-[:SERVES {times: times}]->(c)",
+    "MERGE (c)-[b:BOUGHT]->(p) "
+    "WITH p, b, {times: times, amount: round(amount, 2), first_at: first_at, last_at: last_at} AS now "
+    "FOREACH (_ IN CASE WHEN properties(b) <> now THEN [1] ELSE [] END | SET b = now) "
+    "RETURN collect(p) AS bought } "
+    "CALL (c, bought) { MATCH (c)-[b:BOUGHT]->(p) WHERE NOT p IN bought DELETE b }",
+    _CUSTOMER + "CALL (c) { MATCH (c)-[:HAD]->(x)-[:HANDLED_BY]->(r:Rep) WITH c, r, count(x) AS times "
+    "MERGE (r)-[s:SERVES]->(c) "
+    "FOREACH (_ IN CASE WHEN properties(s) <> {times: times} THEN [1] ELSE [] END | SET s = {times: times}) "
+    "RETURN collect(r) AS reps } "
+    "CALL (c, reps) { MATCH (c)<-[s:SERVES]-(r) WHERE NOT r IN reps DELETE s }",
 )
 
 # Product affinity (Store.rebuild_affinity); graph/embedded/derived.py computes the same.

@@ -185,7 +185,7 @@ class Neo4jStore(Store):
     def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
         with self._errors(), self._session() as session:
             for chunk in batches(list(dict.fromkeys(customer_ids)), max(1, self.batch_size // 5)):
-                session.execute_write(_run_all, statements.CLEAR_DERIVED + statements.BUILD_DERIVED,
+                session.execute_write(_run_all, statements.REBUILD_DERIVED,
                                       {"ids": _Rows(chunk)})
 
     def rebuild_affinity(self) -> None:
