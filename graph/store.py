@@ -158,6 +158,11 @@ class Store(ABC):
     def existing_keys(self, label: str, keys: Iterable[Key]) -> set[Key]:
         """Which of ``keys`` are keys of ``label`` nodes in the store."""
 
+    def existing_keys_of(self, wanted: Mapping[str, Iterable[Key]]) -> dict[str, set[Key]]:
+        """``existing_keys`` for several labels at once: a backend may ask in one round trip (live
+        events check six labels per request)."""
+        return {label: self.existing_keys(label, keys) for label, keys in wanted.items()}
+
     @abstractmethod
     def get_node(self, label: str, key: Key) -> dict[str, Any] | None:
         """The node's properties (key included), or ``None``."""

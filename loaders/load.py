@@ -48,7 +48,7 @@ from .readers import read_rows
 from .report import FileReport, LoadReport, RejectWriter
 from .validate import RowParser
 
-__all__ = ["PlannedFile", "erased_among", "load_sources", "plan_sources", "tombstone_functions"]
+__all__ = ["PlannedFile", "erased_among", "load_sources", "plan_sources", "tombstone_functions", "tombstone_keys"]
 
 # Batches of one file have distinct keys and point only at nodes of earlier files,
 # so two can be written at once; the store's transactions keep each one whole.
@@ -392,9 +392,14 @@ def tombstone_functions(store: Store, erasure_key: ErasureKey | None) -> list[Ca
     return functions
 
 
+def tombstone_keys(identities: set[str], tombstones: list[Callable[[str], str]]) -> dict[str, str]:
+    """The ``Erased`` key each of ``identities`` would have, erased on request → the identity."""
+    return {tombstone(identity): identity for identity in identities for tombstone in tombstones}
+
+
 def erased_among(store: Store, identities: set[str], tombstones: list[Callable[[str], str]]) -> set[str]:
     """Those of ``identities`` erased on request (graph/erased.py)."""
-    by_key = {tombstone(identity): identity for identity in identities for tombstone in tombstones}
+    by_key = tombstone_keys(identities, tombstones)
     return {by_key[str(key)] for key in store.existing_keys("Erased", set(by_key))}
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from custgraph.graph import ErasureKey, NodeRow, RelationshipRow, Store, one_writer, typed_batch
-from custgraph.loaders import EventRejected, EventRows, erased_among, parse_events, tombstone_functions
+from custgraph.loaders import EventRejected, EventRows, parse_events, tombstone_functions, tombstone_keys
 from custgraph.queries import get as named_query
 from custgraph.resolution import RecordMemo, ResolveConfig
 from custgraph.resolution import resolve as resolve_identities
@@ -82,13 +82,18 @@ def take_events(store: Store, events: Sequence[Any], default_source: str,
             continue
         seen.add((rows.source, rows.message_id))
         parsed[index] = rows
-    channels = store.existing_keys("Channel", {r.channel_id for r in parsed.values() if r.channel_id})
-    reps = store.existing_keys("Rep", {r.rep_id for r in parsed.values() if r.rep_id})
-    products = store.existing_keys("Product", {sku for r in parsed.values() for sku in r.skus})
     records = {str(node.key) for r in parsed.values() for node in r.identities}
-    erased = erased_among(store, records, tombstone_functions(store, erasure_key)) if records else set()
-    taken_before = store.existing_keys("Interaction", {r.interaction.key for r in parsed.values() if r.interaction})
-    known = store.existing_keys("Identity", records)
+    tombstones = tombstone_keys(records, tombstone_functions(store, erasure_key)) if records else {}
+    found = store.existing_keys_of({  # one round trip on Neo4j
+        "Channel": {r.channel_id for r in parsed.values() if r.channel_id},
+        "Rep": {r.rep_id for r in parsed.values() if r.rep_id},
+        "Product": {sku for r in parsed.values() for sku in r.skus},
+        "Erased": set(tombstones),
+        "Interaction": {r.interaction.key for r in parsed.values() if r.interaction},
+        "Identity": records})
+    channels, reps, products = found["Channel"], found["Rep"], found["Product"]
+    erased = {tombstones[str(key)] for key in found["Erased"]}
+    taken_before, known = found["Interaction"], found["Identity"]
 
     identities: dict[str, dict[str, Any]] = {}
     interactions: list[NodeRow] = []

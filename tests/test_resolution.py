@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from custgraph.graph import Store
+from custgraph.graph import ErasureKey, Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.resolution import explain, read_config
@@ -21,7 +21,7 @@ from custgraph.resolution import resolve as resolve_identities
 from custgraph.resolution.cluster import Link, clusters
 from custgraph.resolution.quality import pairwise_quality
 from custgraph.samples.generate import SOURCES, generate
-from custgraph.services import RecordMemo, ResolveConfig, confirm, resolve, take_events, unmerge
+from custgraph.services import RecordMemo, ResolveConfig, confirm, erase, resolve, take_events, unmerge
 
 from custgraph import queries
 from custgraph.errors import ConfigError, UnknownIdentityError
@@ -276,6 +276,24 @@ def test_a_run_over_the_records_events_changed_gives_what_a_whole_run_gives(
         counts = [{row["type"]: row["count"] for row in target.run(queries.get("relationship_counts"))}
                   for target in (store, whole)]
         assert counts[0] == counts[1]  # co-purchases (ALSO_BOUGHT) counted again by the whole pass too
+
+
+def test_events_of_a_person_erased_on_request_are_ignored(resolved: Store, tmp_path: Path) -> None:
+    """Live events check each record against the erasure tombstones (in the one look-up a request
+    makes for every label): an erased person's events are answered "ignored" and write nothing."""
+    key = ErasureKey.read(str(tmp_path / "erasure.key"), create=True)
+    assert key is not None
+    webshop = sorted((user, customer) for user, customer in _assignment(resolved).items()
+                     if user.startswith("webshop:"))
+    (gone, customer), (kept, _) = webshop[0], next(pair for pair in webshop[1:] if pair[1] != webshop[0][1])
+    erase(resolved, customer, key)
+    events = [{"type": "track", "event": "purchase", "messageId": f"after-erasure-{n}", "userId": user.split(":", 1)[1],
+               "properties": {"amount": 5}} for n, user in enumerate((gone, kept))]
+    taken = take_events(resolved, events, "webshop", key)
+    assert [outcome.status for outcome in taken.outcomes] == ["ignored", "accepted"]
+    assert resolved.get_node("Identity", gone) is None
+    assert resolved.get_node("Interaction", "webshop:after-erasure-0") is None
+    assert resolved.get_node("Interaction", "webshop:after-erasure-1") is not None
 
 
 def _sorted_links(store: Store) -> list[dict[str, object]]:

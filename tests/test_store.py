@@ -270,6 +270,9 @@ def test_existing_keys(store: Store) -> None:
 
     assert store.existing_keys("Rep", ["r-1", "r-9", 2, "2"]) == {"r-1", 2}
     assert store.existing_keys("Rep", []) == set()
+    store.upsert_nodes("Channel", [{"channel_id": "web"}])
+    assert store.existing_keys_of({"Rep": ["r-1", "r-9", 2], "Channel": ["web", "shop"], "Product": []}) == {
+        "Rep": {"r-1", 2}, "Channel": {"web"}, "Product": set()}
 
 
 def test_a_graph_batch_is_written_whole(store: Store) -> None:

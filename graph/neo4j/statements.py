@@ -277,6 +277,17 @@ REBUILD_AFFINITY: tuple[LiteralString, ...] = (
 
 
 @cache
+def existing_keys_of(labels: tuple[str, ...]) -> LiteralString:
+    """Which of ``$keys_<n>`` are keys of the n-th label's nodes: rows of (label number, key)."""
+    parts = []
+    for number, label in enumerate(labels):
+        kind = node_kind(label)
+        parts.append(f"UNWIND $keys_{number} AS key MATCH (:{kind.label} {{{kind.key}: key}}) "
+                     f"RETURN {number} AS label, key")
+    return _literal("CALL () { " + " UNION ALL ".join(parts) + " } RETURN label, key")
+
+
+@cache
 def existing_keys(label: str) -> LiteralString:
     kind = node_kind(label)
     return _literal(f"UNWIND $keys AS key MATCH (n:{kind.label} {{{kind.key}: key}}) RETURN key")

@@ -168,6 +168,19 @@ class Neo4jStore(Store):
                 found.update(r["key"] for r in session.execute_read(_read, statement, {"keys": _Rows(chunk)}))
         return found
 
+    def existing_keys_of(self, wanted: Mapping[str, Iterable[str | int]]) -> dict[str, set[str | int]]:
+        labels = tuple(wanted)
+        keys = {label: list(dict.fromkeys(wanted[label])) for label in labels}
+        if not labels or max(len(found) for found in keys.values()) > self.batch_size * 10:
+            return super().existing_keys_of(keys)  # a long list: in chunks, a label at a time
+        params = {f"keys_{number}": _Rows(keys[label]) for number, label in enumerate(labels)}
+        with self._errors(), self._session() as session:
+            rows = session.execute_read(_read, statements.existing_keys_of(labels), params)
+        found: dict[str, set[str | int]] = {label: set() for label in labels}
+        for row in rows:
+            found[labels[row["label"]]].add(row["key"])
+        return found
+
     def wipe(self) -> None:
         """Delete every node and relationship, in bounded transactions (tests and benchmarks)."""
         with self._errors(), self._session() as session:
