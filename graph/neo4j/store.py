@@ -36,6 +36,10 @@ from .batched import batched_cypher
 
 __all__ = ["Neo4jStore"]
 
+# From this many customers, rebuild_derived clears their derived links and builds them anew (a
+# resolve: the links are mostly new); below, it brings them in line (live events: most hold).
+BUILT_ANEW = 1000
+
 
 class _Rows(list[Any]):
     """Parameter rows that the driver's debug log shows as a count.
@@ -196,10 +200,12 @@ class Neo4jStore(Store):
         return deleted
 
     def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
+        customers = list(dict.fromkeys(customer_ids))
+        steps = statements.CLEAR_DERIVED + statements.BUILD_DERIVED if len(customers) >= BUILT_ANEW \
+            else statements.ALIGN_DERIVED
         with self._errors(), self._session() as session:
-            for chunk in batches(list(dict.fromkeys(customer_ids)), max(1, self.batch_size // 5)):
-                session.execute_write(_run_all, statements.REBUILD_DERIVED,
-                                      {"ids": _Rows(chunk)})
+            for chunk in batches(customers, max(1, self.batch_size // 5)):
+                session.execute_write(_run_all, steps, {"ids": _Rows(chunk)})
 
     def rebuild_affinity(self) -> None:
         with self._errors(), self._session() as session:
