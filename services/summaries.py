@@ -54,6 +54,7 @@ __all__ = [
 
 DASHBOARD, JOURNEYS, ANSWERS = "dashboard", "journeys", "answers"
 SETTLED = "journeys_settled"  # the journeys of the customers live events changed since the last resolve
+JOURNEYS_READ = 100  # customers per journey_sequences read when keeping the settled ones
 EVERY_ANSWER = 1_000_000_000  # touchpoint_answers' limit when the summary keeps them all
 CHURN_KEPT = 50  # the churn list the dashboard shows
 TIME_WIDTH = 10  # base-36 digits per touchpoint time: microseconds up to 114 years after the first
@@ -664,8 +665,10 @@ def keep_settled_journeys(store: Store, customers: Collection[str]) -> None:
     continued = node.get("journeys_of") == summary.journeys_of
     count = int(node.get("parts") or 0) if continued else 0
     series = str(node["series"]) if continued else summary.journeys_of
-    rows = {str(row["customer_id"]): row for row in store.run(named_query("journey_sequences"),
-                                                              {"customers": sorted(customers)})}
+    wanted = sorted(customers)
+    rows = {str(row["customer_id"]): row  # a hundred at a time: a request waiting to write waits for one read
+            for start in range(0, len(wanted), JOURNEYS_READ) for row in store.run(
+                named_query("journey_sequences"), {"customers": wanted[start:start + JOURNEYS_READ]})}
     now = dt.datetime.now(dt.UTC).isoformat()
     store.upsert_nodes("Summary", [
         {"summary_id": _part(series, count),

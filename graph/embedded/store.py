@@ -55,19 +55,31 @@ R = TypeVar("R")
 WRITER_WAIT_S = float(os.environ.get("CUSTGRAPH_WRITER_WAIT_S", "3600"))
 Link = tuple[str, NodeId, NodeId]
 FORGET_WAIT_S = 30.0
+DERIVED_CHUNK = 100  # customers per transaction when rebuilding a few hundred (rebuild_derived)
 _WRITE_FACTS = (f"INSERT OR REPLACE INTO interaction_facts (id, {', '.join(FACT_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * (len(FACT_COLUMNS) + 1))})")
 
 
 def _locked(method: Callable[P, R]) -> Callable[P, R]:
-    """Run a store method under the store's thread lock."""
+    """Run a store method under the store's thread lock, and let another thread that waits for it
+    have it next: a thread that releases a lock keeps the GIL and would take the lock again at once
+    (the events settler's calls follow one another while a request waits to write its events)."""
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         store = args[0]
         assert isinstance(store, EmbeddedStore)
+        depth = store._depth
         with store._lock:
-            return method(*args, **kwargs)
+            depth.n = getattr(depth, "n", 0) + 1
+            try:
+                result = method(*args, **kwargs)
+            finally:
+                depth.n -= 1
+                outermost = depth.n == 0
+        if outermost:
+            time.sleep(0)  # hand over the GIL, and with it the lock, to a thread waiting for it
+        return result
 
     return wrapper
 
@@ -102,6 +114,7 @@ class EmbeddedStore(Store):
         self.batch_size = batch_size
         self._db: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+        self._depth = threading.local()  # how deep this thread is in locked calls (_locked)
         self._node_epoch = 0  # counts deletions of nodes: a node id found before one may be stale
         self._checked = threading.local()  # ids the endpoint check of this thread's write found
         self._sync_later = threading.local()  # on: this thread's commits sync at the end (synced_at_end)
@@ -403,11 +416,20 @@ class EmbeddedStore(Store):
                     return
                 time.sleep(0.1)
 
-    @_locked
     def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
+        """A resolve's thousands of customers in one pass over each relationship type; a few hundred
+        (live events, a decision) a hundred at a time, each its own transaction, so that a request
+        waiting to write waits for one chunk, not for all of them."""
         customers = list(dict.fromkeys(customer_ids))
+        if len(customers) >= BULK:
+            self._rebuild_derived(customers, whole=True)
+        for start in range(0, len(customers) if len(customers) < BULK else 0, DERIVED_CHUNK):
+            self._rebuild_derived(customers[start:start + DERIVED_CHUNK], whole=False)
+
+    @_locked
+    def _rebuild_derived(self, customers: list[str | int], whole: bool) -> None:
         with self._transaction():
-            self._apply_by_id(*derived_changes(self._graph, customers, whole=len(customers) >= BULK))
+            self._apply_by_id(*derived_changes(self._graph, customers, whole=whole))
 
     @_locked
     def rebuild_affinity(self) -> None:
