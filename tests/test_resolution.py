@@ -26,7 +26,7 @@ from custgraph.services import RecordMemo, ResolveConfig, confirm, erase, resolv
 
 from custgraph import queries
 from custgraph.errors import ConfigError, UnknownIdentityError
-from tests.conftest import StoreFactory
+from tests.conftest import Neo4jServer, StoreFactory
 
 CONFIG = ResolveConfig()
 
@@ -314,27 +314,31 @@ def test_the_embedded_store_and_neo4j_give_the_same_clusters(
         assert node is not None and node == resolved.get_node("Customer", customer)
 
 
+@pytest.mark.neo4j
 def test_neo4j_clears_and_builds_derived_links_as_it_aligns_them(
-    resolved: Store, backend: str, monkeypatch: pytest.MonkeyPatch
+    neo4j_server: Neo4jServer, generated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Neo4j rebuilds many customers' derived links by clearing and building them, and a few by
-    bringing them in line (``BUILT_ANEW``): both ways must give the same links."""
-    if backend != "neo4j":
-        pytest.skip("the embedded store computes derived links one way (graph/embedded/derived.py)")
-    customers = sorted(set(_assignment(resolved).values()))
+    bringing them in line (``BUILT_ANEW``); the embedded store has one way (``derived.py``). Both
+    ways must give the same links."""
+    neo4j_server.wipe()
+    with neo4j_store.Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password) as resolved:
+        _load(resolved, [generated / source for source in SOURCES])
+        resolve(resolved, CONFIG)
+        customers = sorted(set(_assignment(resolved).values()))
 
-    def derived() -> tuple[dict[str, int], list[object]]:
-        counts = {row["type"]: row["count"] for row in resolved.run(queries.get("relationship_counts"))}
-        return counts, [resolved.run(queries.get("customer_profile"), {"customer_id": c}) for c in customers[:25]]
+        def derived() -> tuple[dict[str, int], list[object]]:
+            counts = {row["type"]: row["count"] for row in resolved.run(queries.get("relationship_counts"))}
+            return counts, [resolved.run(queries.get("customer_profile"), {"customer_id": c}) for c in customers[:25]]
 
-    aligned = derived()  # the fixture's resolve wrote them for fewer customers than BUILT_ANEW
-    monkeypatch.setattr(neo4j_store, "BUILT_ANEW", 1)
-    resolved.rebuild_derived(customers)
-    assert derived() == aligned
-    monkeypatch.setattr(neo4j_store, "BUILT_ANEW", len(customers) + 1)
-    resolved.rebuild_derived(customers)
-    assert derived() == aligned
-    assert resolved.run(queries.get("derived_mismatches")) == []
+        aligned = derived()  # the resolve wrote them for fewer customers than BUILT_ANEW
+        monkeypatch.setattr(neo4j_store, "BUILT_ANEW", 1)
+        resolved.rebuild_derived(customers)
+        assert derived() == aligned
+        monkeypatch.setattr(neo4j_store, "BUILT_ANEW", len(customers) + 1)
+        resolved.rebuild_derived(customers)
+        assert derived() == aligned
+        assert resolved.run(queries.get("derived_mismatches")) == []
 
 
 def test_derived_relationships_follow_the_identities(resolved: Store) -> None:
