@@ -22,8 +22,6 @@ from typing import Any
 
 import strawberry
 from cross_web import HTTPException
-from custgraph.graph import Store, open_store
-from custgraph.services import KeptJourneys, ResolveConfig
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -42,6 +40,8 @@ from strawberry.extensions import (
 
 from custgraph.config import Config
 from custgraph.errors import BadRequestError, CustgraphError
+from custgraph.graph import Store, open_store
+from custgraph.services import KeptJourneys, ResolveConfig
 
 from .auth import Caller, KeyRing, presented_key
 from .context import RequestContext

@@ -15,10 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from strawberry.dataloader import DataLoader
+
 from custgraph.graph import Rows, Store
 from custgraph.queries import batched, get
 from custgraph.services import Journeys, KeptJourneys, ResolveConfig
-from strawberry.dataloader import DataLoader
 
 from .auth import Caller
 

@@ -22,6 +22,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from custgraph.errors import BadRequestError, CustgraphError
 from custgraph.graph import ErasureKey, Store
 from custgraph.services import (
     MAX_EVENTS,
@@ -33,10 +37,6 @@ from custgraph.services import (
     take_events,
     unsettled,
 )
-from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
-
-from custgraph.errors import BadRequestError, CustgraphError
 
 from .auth import Caller, KeyRing, presented_key
 from .request_checks import parse_json, read_body

@@ -13,10 +13,9 @@ import asyncio
 import contextlib
 import logging
 
+from custgraph.errors import CustgraphError
 from custgraph.graph import Store
 from custgraph.services import KeptJourneys, warm_kept
-
-from custgraph.errors import CustgraphError
 
 __all__ = ["KeptWarmer"]
 

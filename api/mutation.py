@@ -7,11 +7,11 @@ import asyncio
 from collections.abc import Callable
 
 import strawberry
-from custgraph.graph import ErasureKey, Store
-from custgraph.services import DecisionReport, ResolveConfig, confirm, erase, reject, unmerge, update_consents
 from strawberry.types import Info
 
 from custgraph.errors import ApiError
+from custgraph.graph import ErasureKey, Store
+from custgraph.services import DecisionReport, ResolveConfig, confirm, erase, reject, unmerge, update_consents
 
 from .context import RequestContext, run_query
 from .types.admin import Consents, Decision, Erasure

@@ -8,12 +8,12 @@ from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
 import strawberry
-from custgraph.graph import Rows
-from custgraph.services import RootCauses as FoundCauses
-from custgraph.services import attribute, check_attribution, dropoff_causes, retention, score_causes
 from strawberry.types import Info
 
 from custgraph.errors import ApiError, QueryParameterError
+from custgraph.graph import Rows
+from custgraph.services import RootCauses as FoundCauses
+from custgraph.services import attribute, check_attribution, dropoff_causes, retention, score_causes
 
 from .context import JOURNEY_CAP, OFFERS_CAP, RequestContext, run_query
 from .masking import searches_contact

@@ -30,14 +30,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from custgraph.graph.neo4j import Neo4jStore
-from custgraph.loaders import load_sources
-from custgraph.samples.generate import SOURCES, generate
-from custgraph.services import ResolveConfig, resolve
 from neo4j_target import target
 from provenance import heading
 
 from custgraph import queries
+from custgraph.graph.neo4j import Neo4jStore
+from custgraph.loaders import load_sources
+from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import ResolveConfig, resolve
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 KEY = "bench-analyst-key-0123456789"

@@ -30,13 +30,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from provenance import heading
+
 from custgraph.api.limits import MAX_COST, size_of
 from custgraph.api.schema import build_schema
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, resolve
-from provenance import heading
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 ANALYTICS = ('jv: journeyVariants(steps: 10, first: 100) { variant customers } tr: transitions { count } '

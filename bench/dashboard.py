@@ -22,19 +22,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from custgraph.api import create_app
-from custgraph.api.auth import KeyRing
-from custgraph.graph import open_store
-from custgraph.loaders import load_sources
-from custgraph.samples.generate import SOURCES, generate
-from custgraph.services import ResolveConfig, resolve
 from figures import quantile, record
 from neo4j_target import target
 from provenance import heading
 from starlette.testclient import TestClient
 
 from custgraph import queries
+from custgraph.api import create_app
+from custgraph.api.auth import KeyRing
 from custgraph.config import Config
+from custgraph.graph import open_store
+from custgraph.loaders import load_sources
+from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import ResolveConfig, resolve
 
 KEY = "bench-admin-key-0123456789"
 

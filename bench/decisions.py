@@ -21,15 +21,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from neo4j_target import target
+from provenance import heading
+
+from custgraph import queries
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.samples import SOURCES, generate
 from custgraph.services import ResolveConfig, confirm, resolve, unmerge
-from neo4j_target import target
-from provenance import heading
-
-from custgraph import queries
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 RECORDS_PER_PERSON = 2.18

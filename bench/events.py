@@ -31,16 +31,16 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from custgraph.graph import Store, open_store
-from custgraph.loaders import load_sources
-from custgraph.samples.generate import SOURCES, generate
-from custgraph.services import ResolveConfig, resolve
 from figures import quantile, record
 from neo4j_target import target
 from provenance import heading
 
 from custgraph import queries
 from custgraph.config import Config
+from custgraph.graph import Store, open_store
+from custgraph.loaders import load_sources
+from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import ResolveConfig, resolve
 
 KEY = "bench-collector-key-0123456789"
 BATCH = 100

@@ -36,17 +36,17 @@ from pathlib import Path
 from typing import Any
 
 from census_noise import write_census
+from neo4j_target import target
+from plain_splink import plain_splink
+from provenance import heading
+
+from custgraph import queries
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.resolution.quality import Quality, pairwise_quality
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, resolve
-from neo4j_target import target
-from plain_splink import plain_splink
-from provenance import heading
-
-from custgraph import queries
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 RECORDS_PER_PERSON = {"generated": 2.18, "census": 2.14}  # what each noise model gives on average

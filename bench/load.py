@@ -22,12 +22,13 @@ from statistics import median
 from typing import Any
 
 import neo4j
+from neo4j_target import Target, target
+from provenance import heading
+
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.graph.neo4j import Neo4jStore
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import CRM_COLUMNS, SOURCES, generate
-from neo4j_target import Target, target
-from provenance import heading
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

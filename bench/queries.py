@@ -24,15 +24,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from neo4j_target import target
+from provenance import heading
+
+from custgraph import queries
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, resolve
-from neo4j_target import target
-from provenance import heading
-
-from custgraph import queries
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 AS_OF = "2026-11-01T00:00:00Z"

@@ -29,9 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from custgraph.graph import NodeRow
-
 from custgraph.errors import RowRejectedError
+from custgraph.graph import NodeRow
 
 from .contract import ENTITIES
 from .load import identity_node, interaction_node

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from custgraph.errors import ConfigError, RowRejectedError, SourceFileError
 from custgraph.graph import (
     DEFAULT_BATCH_SIZE,
     KEY_NODE,
@@ -38,8 +39,6 @@ from custgraph.graph import (
     one_writer,
     typed_batch,
 )
-
-from custgraph.errors import ConfigError, RowRejectedError, SourceFileError
 
 from .contract import ENTITIES, FORMATS, LOAD_ORDER, Entity
 from .mapping import SourceMapping, read_mapping

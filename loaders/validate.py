@@ -14,9 +14,8 @@ import math
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from custgraph.graph import normalise
-
 from custgraph.errors import RowRejectedError
+from custgraph.graph import normalise
 
 from .contract import INTERACTION_TYPE, Entity, Field
 from .mapping import SourceMapping

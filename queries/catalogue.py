@@ -16,9 +16,8 @@ import re
 from functools import cache
 from importlib import resources
 
-from custgraph.graph import NamedQuery, QueryParameter
-
 from custgraph.errors import UnknownQueryError
+from custgraph.graph import NamedQuery, QueryParameter
 
 __all__ = ["batched", "get", "names"]
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from custgraph.errors import UnknownIdentityError
 from custgraph.graph import Store
 from custgraph.queries import get as named_query
-
-from custgraph.errors import UnknownIdentityError
 
 from .config import ResolveConfig
 from .engines import open_engine

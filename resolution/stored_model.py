@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 
 import pyarrow as pa
-from custgraph.graph import Store
 from splink import Linker
+
+from custgraph.graph import Store
 
 from .config import ResolveConfig
 from .engines import open_engine

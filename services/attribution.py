@@ -31,10 +31,9 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from custgraph.errors import QueryParameterError
 from custgraph.graph import Rows, Store
 from custgraph.queries import get as named_query
-
-from custgraph.errors import QueryParameterError
 
 from .summaries import Journeys, value_code
 

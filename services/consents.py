@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from custgraph.errors import CustgraphError, UnknownCustomerError
 from custgraph.graph import GraphBatch, Store, one_writer
 from custgraph.queries import get as named_query
 from custgraph.resolution import CONSENTS, golden
-
-from custgraph.errors import CustgraphError, UnknownCustomerError
 
 __all__ = ["update_consents"]
 

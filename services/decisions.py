@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from custgraph.errors import UnknownIdentityError
 from custgraph.graph import GraphBatch, RelationshipRow, Store, one_writer
 from custgraph.resolution import (
     TIES,
@@ -29,8 +30,6 @@ from custgraph.resolution import (
     neighbourhood,
     record_traits,
 )
-
-from custgraph.errors import UnknownIdentityError
 
 __all__ = ["DecisionReport", "confirm", "reject", "unmerge"]
 

@@ -32,11 +32,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from custgraph.errors import ErasureScopeError, UnknownCustomerError
 from custgraph.graph import KEY_NODE, ErasureKey, GraphBatch, RelationshipRow, Store, normalise, one_writer
 from custgraph.queries import get as named_query
 from custgraph.resolution import match_record
-
-from custgraph.errors import ErasureScopeError, UnknownCustomerError
 
 from .summaries import forget_customers
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from custgraph.errors import QueryParameterError
 from custgraph.graph import Rows, Store, cohort_rows, lifecycle_rows
 from custgraph.queries import get as named_query
-
-from custgraph.errors import QueryParameterError
 
 from .summaries import Journeys
 

@@ -30,10 +30,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from custgraph.errors import QueryParameterError
 from custgraph.graph import Rows, Store
 from custgraph.queries import get as named_query
-
-from custgraph.errors import QueryParameterError
 
 from .summaries import NO_VALUE, SKU_SEPARATOR, Journeys, value_code
 

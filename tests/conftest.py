@@ -15,6 +15,7 @@ from pathlib import Path
 
 import neo4j
 import pytest
+
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.graph.neo4j import Neo4jStore
@@ -51,6 +52,7 @@ def _train_each_record_set_once() -> Iterator[None]:
     import hashlib
 
     import pyarrow as pa
+
     from custgraph.resolution import ResolveConfig, stored_model
     from custgraph.resolution.model import MatchModel
 

@@ -7,15 +7,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from starlette.testclient import TestClient
+
 from custgraph.api import create_app
 from custgraph.api.auth import KeyRing
+from custgraph.config import Config
 from custgraph.graph import open_store
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES
 from custgraph.services import ResolveConfig, resolve
-from starlette.testclient import TestClient
-
-from custgraph.config import Config
 
 
 @contextmanager

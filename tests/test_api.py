@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from custgraph.api import create_app
 from starlette.testclient import TestClient
 
+from custgraph.api import create_app
 from custgraph.config import Config
 
 

@@ -16,24 +16,24 @@ from typing import Any
 
 import pytest
 import schemathesis
-from custgraph.api import create_app
-from custgraph.api.auth import KeyRing
-from custgraph.api.limits import MAX_COST
-from custgraph.api.request_checks import MAX_BODY_BYTES
-from custgraph.graph import RelationshipRow, open_store
-from custgraph.graph.erased import ErasureKey, legacy_tombstone
-from custgraph.loaders import load_sources
-from custgraph.resolution import ResolveConfig
-from custgraph.samples.generate import SOURCES, generate
-from custgraph.services import unmerge
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from served import served
 from starlette.testclient import TestClient
 
 from custgraph import queries
+from custgraph.api import create_app
+from custgraph.api.auth import KeyRing
+from custgraph.api.limits import MAX_COST
+from custgraph.api.request_checks import MAX_BODY_BYTES
 from custgraph.config import Config
 from custgraph.errors import ConfigError
+from custgraph.graph import RelationshipRow, open_store
+from custgraph.graph.erased import ErasureKey, legacy_tombstone
+from custgraph.loaders import load_sources
+from custgraph.resolution import ResolveConfig
+from custgraph.samples.generate import SOURCES, generate
+from custgraph.services import unmerge
 
 KEYS = {"CUSTGRAPH_API_KEYS": "rita:reader:reader-key-0123456789,ana:analyst:analyst-key-0123456789,"
                               "adam:admin:admin-key-0123456789abc"}

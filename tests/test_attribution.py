@@ -11,14 +11,14 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+
+from custgraph import queries
+from custgraph.errors import QueryParameterError
 from custgraph.graph import Store
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import KeptJourneys, ResolveConfig, resolve, settle_events, take_events
 from custgraph.services.attribution import DIRECT, MODELS, AttributionPath, attribute, credits
-
-from custgraph import queries
-from custgraph.errors import QueryParameterError
 
 T0 = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from custgraph.graph import NamedQuery, QueryParameter
 
 from custgraph import queries
 from custgraph.errors import QueryParameterError, UnknownQueryError
+from custgraph.graph import NamedQuery, QueryParameter
 
 
 def test_every_query_has_a_header_and_the_embedded_store_answers_it() -> None:

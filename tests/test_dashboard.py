@@ -11,16 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from custgraph.api import create_app
-from custgraph.api.auth import KeyRing
-from custgraph.api.dashboard.i18n import LABELS
-from custgraph.samples import generate
-from custgraph.services import MODELS, read_answers, read_journeys, read_summary, update_consents
-from custgraph.services import attribute as attribute_conversions
 from starlette.testclient import TestClient
 
 from custgraph import queries
+from custgraph.api import create_app
+from custgraph.api.auth import KeyRing
+from custgraph.api.dashboard.i18n import LABELS
 from custgraph.config import Config
+from custgraph.samples import generate
+from custgraph.services import MODELS, read_answers, read_journeys, read_summary, update_consents
+from custgraph.services import attribute as attribute_conversions
 from tests.served import served
 
 KEYS = {"CUSTGRAPH_API_KEYS": "rita:reader:reader-key-0123456789,adam:admin:admin-key-0123456789abc"}

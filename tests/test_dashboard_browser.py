@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from custgraph import queries
+from custgraph.config import Config
 from custgraph.graph import Store, open_store
 from custgraph.loaders import load_sources
 from custgraph.samples import SOURCES, generate
 from custgraph.services import ResolveConfig, resolve
-
-from custgraph import queries
-from custgraph.config import Config
 from tests.conftest import IN_CI, Neo4jServer
 
 try:

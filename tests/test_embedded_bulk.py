@@ -6,13 +6,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from custgraph import queries
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.graph.embedded import store as embedded_store
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, resolve
-
-from custgraph import queries
 from tests.embedded_dump import everything
 
 pytestmark = pytest.mark.embedded

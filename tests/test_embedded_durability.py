@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from custgraph.graph.embedded import EmbeddedStore
 
 from custgraph import queries
 from custgraph.errors import StoreError
+from custgraph.graph.embedded import EmbeddedStore
 from tests.embedded_dump import everything
 
 pytestmark = pytest.mark.embedded

@@ -7,13 +7,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from custgraph import queries
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.graph.embedded.graph import EmbeddedGraph
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, resolve
-
-from custgraph import queries
 
 pytestmark = pytest.mark.embedded
 

@@ -6,10 +6,10 @@ import random
 from pathlib import Path
 
 import pytest
-from custgraph.graph import RelationshipRow
-from custgraph.graph.embedded import EmbeddedStore
 
 from custgraph import queries
+from custgraph.graph import RelationshipRow
+from custgraph.graph.embedded import EmbeddedStore
 
 pytestmark = pytest.mark.embedded
 ALPHABET = "abcさとう佐藤 "

@@ -11,11 +11,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import generate
 from custgraph.services import ResolveConfig, resolve
-
 from tests.embedded_dump import everything
 
 pytestmark = pytest.mark.embedded

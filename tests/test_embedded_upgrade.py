@@ -8,11 +8,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from custgraph.graph.embedded import EmbeddedStore
-from custgraph.graph.values import to_json
 
 from custgraph import queries
 from custgraph.errors import StoreError
+from custgraph.graph.embedded import EmbeddedStore
+from custgraph.graph.values import to_json
 from tests.embedded_dump import everything
 
 pytestmark = pytest.mark.embedded

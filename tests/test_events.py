@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from custgraph.samples import generate
 from starlette.testclient import TestClient
 
 from custgraph import queries
+from custgraph.samples import generate
 from tests.served import served
 
 COLLECTOR, READER = "site-collector-key-0123456789", "reader-key-0123456789"

@@ -13,10 +13,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from custgraph.graph import open_store
-
 from custgraph import queries
 from custgraph.config import Config
+from custgraph.graph import open_store
 from tests.test_serve_e2e import _free_port, _running
 
 KEY = "durable-collector-key-0123456789"

@@ -8,6 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from served import served
+from starlette.testclient import TestClient
+from strawberry.extensions import validation_cache
+
+from custgraph import queries
 from custgraph.api.app import CACHE_SIZE, MAX_ALIASES, MAX_DEPTH, served_schema
 from custgraph.api.metrics import Metrics
 from custgraph.api.schema import sdl
@@ -15,11 +20,6 @@ from custgraph.graph.erased import ErasureKey
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, resolve
-from served import served
-from starlette.testclient import TestClient
-from strawberry.extensions import validation_cache
-
-from custgraph import queries
 
 KEYS = {"CUSTGRAPH_API_KEYS": "rita:reader:reader-key-0123456789,ana:analyst:analyst-key-0123456789,"
                               "adam:admin:admin-key-0123456789abc"}
@@ -165,8 +165,9 @@ BOUNDED_LISTS = {"sources", "interactions", "channels", "evidence", "skus", "bec
 
 def test_every_list_that_grows_has_a_paged_twin() -> None:
     import strawberry
-    from custgraph.api.schema import build_schema
     from graphql import GraphQLList, GraphQLObjectType, get_nullable_type
+
+    from custgraph.api.schema import build_schema
 
     schema = build_schema()
     assert isinstance(schema, strawberry.Schema)

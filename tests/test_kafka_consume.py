@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from custgraph.graph import open_store
 
 from custgraph import queries
 from custgraph.config import Config
+from custgraph.graph import open_store
 from tests.conftest import IN_CI
 from tests.test_serve_e2e import _free_port
 

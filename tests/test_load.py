@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from custgraph.graph import Store
-from custgraph.loaders import LoadReport, load_sources
 
 from custgraph import queries
 from custgraph.errors import SourceFileError
+from custgraph.graph import Store
+from custgraph.loaders import LoadReport, load_sources
 
 PRODUCTS = "sku,name,category,brand,price\nTEA-1,Sencha,Tea,Uji,12.5\nPOT-1,Kyusu,Teaware,Tokoname,48\n"
 CHANNELS = "channel_id,name,kind\nweb,Web shop,web\nphone,Support line,phone\n"

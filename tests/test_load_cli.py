@@ -19,14 +19,14 @@ import time
 from pathlib import Path
 
 import pytest
-from custgraph.graph import Store, open_store
-from custgraph.graph.embedded import EmbeddedStore
-from custgraph.loaders import load_sources
-from custgraph.samples.generate import SOURCES, generate
 from neo4j import GraphDatabase
 
 from custgraph import queries
 from custgraph.config import Config
+from custgraph.graph import Store, open_store
+from custgraph.graph.embedded import EmbeddedStore
+from custgraph.loaders import load_sources
+from custgraph.samples.generate import SOURCES, generate
 from tests.conftest import Neo4jServer
 
 

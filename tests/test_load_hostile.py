@@ -15,8 +15,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from custgraph.graph import Store
-from custgraph.loaders import load_sources
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_load import INTERACTIONS, counts, full_source, load, write_source
@@ -25,6 +23,8 @@ from custgraph import queries
 from custgraph.commands.query_text import write_rows
 from custgraph.csv_output import spreadsheet_safe
 from custgraph.errors import SourceFileError
+from custgraph.graph import Store
+from custgraph.loaders import load_sources
 
 HEADER = "source_id,name,email,birth_date,country\n"
 

@@ -12,14 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from custgraph import queries
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.resolution import match_model
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, explain, resolve
-
-from custgraph import queries
 
 CONFIG = ResolveConfig()
 

@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from custgraph.graph.neo4j import Neo4jStore
 
 from custgraph.errors import SchemaNotInitialisedError, StoreAuthError, StoreUnavailableError
+from custgraph.graph.neo4j import Neo4jStore
 from tests.conftest import Neo4jServer
 
 pytestmark = pytest.mark.neo4j

@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from custgraph import queries
+from custgraph.errors import QueryParameterError
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.graph.neo4j import Neo4jStore
@@ -29,9 +32,6 @@ from custgraph.graph.values import tagged, untagged
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, resolve
-
-from custgraph import queries
-from custgraph.errors import QueryParameterError
 from tests.conftest import Neo4jServer
 
 ANSWERS = Path(__file__).parent / "parity" / "answers.json"

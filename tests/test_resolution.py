@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from custgraph import queries
+from custgraph.errors import ConfigError, UnknownIdentityError
 from custgraph.graph import ErasureKey, Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.graph.neo4j import store as neo4j_store
@@ -23,9 +26,6 @@ from custgraph.resolution.cluster import Link, clusters
 from custgraph.resolution.quality import pairwise_quality
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import RecordMemo, ResolveConfig, confirm, erase, resolve, take_events, unmerge
-
-from custgraph import queries
-from custgraph.errors import ConfigError, UnknownIdentityError
 from tests.conftest import Neo4jServer, StoreFactory
 
 CONFIG = ResolveConfig()

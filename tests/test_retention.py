@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from custgraph import queries
 from custgraph.graph import Store
 from custgraph.loaders import load_sources
 from custgraph.services import ResolveConfig, resolve
-
-from custgraph import queries
 
 # A buys in January, February and April; B in January only; C in March and April (2026, UTC:
 # C's March purchase is 1 March 08:00 in Tokyo, 28 February 23:00 UTC, so C's cohort is February).

@@ -10,12 +10,12 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+
+from custgraph.errors import QueryParameterError
 from custgraph.graph import Store
 from custgraph.loaders import load_sources
 from custgraph.services import Journeys, ResolveConfig, read_journeys, resolve
 from custgraph.services.root_causes import benjamini_hochberg, dropoff_causes, over_representation, score_causes
-
-from custgraph.errors import QueryParameterError
 
 REPS = ("R-1", "R-2", "R-3", "R-4", "R-5")
 BAD_REP = "R-3"

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from custgraph import queries
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, resolve
-
-from custgraph import queries
 from tests.conftest import IN_CI
 
 pytestmark = pytest.mark.embedded

@@ -7,12 +7,12 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from custgraph.graph import GraphBatch, RelationshipRow, Store
-from custgraph.graph.batch import BatchResult, PreparedBatch
-from custgraph.samples.builtin import SAMPLE_NODES, SAMPLE_RELATIONSHIPS, load_sample
 
 from custgraph import queries
 from custgraph.errors import InvalidRowError, MissingEndpointError, UnknownLabelError
+from custgraph.graph import GraphBatch, RelationshipRow, Store
+from custgraph.graph.batch import BatchResult, PreparedBatch
+from custgraph.samples.builtin import SAMPLE_NODES, SAMPLE_RELATIONSHIPS, load_sample
 from tests.conftest import StoreFactory
 
 ANN = {"customer_id": "c-1", "name": "Ann Lee", "email_norm": "ann@example.com"}

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from custgraph import queries
 from custgraph.graph import Store
 from custgraph.loaders import load_sources
 from custgraph.samples import SOURCES, generate
@@ -32,8 +34,6 @@ from custgraph.services import (
     warm_kept,
 )
 from custgraph.services.attribution import BY
-
-from custgraph import queries
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from custgraph.graph.values import from_json, to_json, untagged
 from hypothesis import given
 from hypothesis import strategies as st
+
+from custgraph.graph.values import from_json, to_json, untagged
 
 KEYS = st.one_of(st.text(), st.integers(min_value=-(2**63), max_value=2**63 - 1))
 SCALARS = st.one_of(

@@ -3,8 +3,9 @@ over the query catalogue and the use cases, with the API's keys and roles."""
 
 from __future__ import annotations
 
-from custgraph.services import ResolveConfig
 from starlette.routing import BaseRoute, Route
+
+from custgraph.services import ResolveConfig
 
 from ..auth import KeyRing
 from .session import COOKIE as SESSION_COOKIE

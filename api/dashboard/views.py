@@ -10,6 +10,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from custgraph.errors import CustgraphError
 from custgraph.graph import ErasureKey, Rows, Store, round_half_up
 from custgraph.services import (
     MODELS,
@@ -33,10 +37,6 @@ from custgraph.services import (
     summarise,
     unmerge,
 )
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
-
-from custgraph.errors import CustgraphError
 
 from ..auth import Caller, KeyRing
 from ..context import run_query

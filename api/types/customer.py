@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from custgraph.services import sources_of
 from strawberry.types import Info
+
+from custgraph.services import sources_of
 
 from ..context import JOURNEY_CAP, OFFERS_CAP, RequestContext
 from ..masking import contact, record_id
