@@ -13,9 +13,9 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 from custgraph.errors import MissingEndpointError
 
 from .batch import BatchResult, GraphBatch, PreparedBatch, PreparedRelationships, kept_neighbours
-from .model import RelationshipKind, node_kind, relationship_kind
+from .model import NodeKind, RelationshipKind, node_kind, relationship_kind
 from .named_query import NamedQuery, Rows
-from .rows import Key, RelationshipRow, WriteResult, batches, coalesce_nodes, coalesce_relationships
+from .rows import Key, NodeRow, RelationshipRow, WriteResult, batches, coalesce_nodes, coalesce_relationships
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Store", "one_writer"]
 
@@ -63,6 +63,25 @@ class Store(ABC):
         for chunk in batches(coalesce_nodes(kind, rows), self.batch_size):
             result += self._write(PreparedBatch([(kind, list(chunk))], [])).get(label, WriteResult())
         return result
+
+    def set_properties(self, label: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Set properties of existing ``label`` nodes, as ``upsert_nodes`` does (``None`` removes
+        one), in batches of ``batch_size``; each row holds the key. A row whose node is not in the
+        store is skipped: nothing is created. Returns how many nodes were found.
+
+        Why beside ``upsert_nodes``: an upsert reads each node first, to tell created from updated
+        from unchanged. A resolve sets a property of every record (its digest) and of every
+        customer (its scores), and needs no count: at 100,000 records the digests took 3.9-4.9 s as
+        an upsert on the embedded store and take 1.3-1.8 s so."""
+        kind = node_kind(label)
+        found = 0
+        for chunk in batches(coalesce_nodes(kind, rows), self.batch_size):
+            found += self._set_properties(kind, list(chunk))
+        return found
+
+    @abstractmethod
+    def _set_properties(self, kind: NodeKind, rows: list[NodeRow]) -> int:
+        """Set the properties of these nodes that exist, in one transaction; how many exist."""
 
     def upsert_relationships(
         self,

@@ -323,7 +323,7 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         store.rebuild_affinity()
     phase("product affinity")
     report.customers_removed = store.delete_nodes("Customer", sorted(old_customers - new_customers))
-    store.upsert_nodes("Identity", [{"identity_id": i, "resolved": compared.digests[i]} for i in sorted(dirty)])
+    store.set_properties("Identity", [{"identity_id": i, "resolved": compared.digests[i]} for i in sorted(dirty)])
     if compared.whole:
         report.customers = len(customers_after)
         report.customer_ids = frozenset(customers_after)

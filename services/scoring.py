@@ -62,7 +62,7 @@ def score_customers(store: Store, customers: Collection[str]) -> Scores:
     moved = Counter((before.get(customer), segments.get(customer, {}).get("segment")) for customer in customers)
     moves = [{"from": old, "to": new, "customers": n}
              for (old, new), n in sorted(moved.items(), key=lambda item: (-item[1], str(item[0])))]
-    store.upsert_nodes("Customer", [
+    store.set_properties("Customer", [  # every customer exists: resolve wrote them
         {"customer_id": customer, "scores_as_of": as_of,
          **{f"rfm_{name}": segments.get(customer, {}).get(name) for name in SEGMENT_FIELDS},
          **{f"churn_{name}": churn.get(customer, {}).get(name) for name in CHURN_FIELDS}}

@@ -53,6 +53,41 @@ def test_properties_not_in_the_row_are_kept(store: Store) -> None:
     assert store.get_node("Customer", "c-1") == {**ANN, "segment": "loyal"}
 
 
+def test_set_properties_changes_existing_nodes_only_as_an_upsert_would(store: Store) -> None:
+    """The same changes by ``set_properties`` and by ``upsert_nodes`` give the same maps (the embedded
+    store changes the JSON inside SQLite), and a key not in the store makes nothing."""
+    changes = {"name": None, "segment": "loyal", "scored_at": dt.datetime(2026, 5, 1, 9, 30, tzinfo=dt.UTC),
+               "since": dt.date(2020, 2, 29), "tags": ["a", "b"], "n": 3, "share": 0.25, "vip": False}
+    store.upsert_nodes("Customer", [ANN, {**ANN, "customer_id": "c-3"}])
+
+    found = store.set_properties("Customer", [{"customer_id": "c-1", **changes}, {"customer_id": "c-404", "n": 1}])
+    store.upsert_nodes("Customer", [{"customer_id": "c-3", **changes}])
+
+    assert found == 1
+    expected = {"customer_id": "c-1", "email_norm": "ann@example.com",
+                **{name: value for name, value in changes.items() if value is not None}}
+    assert store.get_node("Customer", "c-1") == expected
+    assert store.get_node("Customer", "c-3") == {**expected, "customer_id": "c-3"}
+    assert node_counts(store) == {"Customer": 2}
+    assert store.set_properties("Customer", [{"customer_id": "c-1", "segment": "lapsed", "tags": None}]) == 1
+    assert store.get_node("Customer", "c-1") == {**{k: v for k, v in expected.items() if k != "tags"},
+                                                 "segment": "lapsed"}
+
+
+def test_set_properties_keeps_what_search_finds(store: Store) -> None:
+    """An Identity's e-mail set so is found by search under the new address, not the old one."""
+    store.upsert_nodes("Identity", [{"identity_id": "crm:1", "email_norm": "old@example.com"}])
+    store.upsert_nodes("Customer", [ANN])
+    store.upsert_relationships("RESOLVES_TO", [("crm:1", "c-1")])
+
+    store.set_properties("Identity", [{"identity_id": "crm:1", "email_norm": "new@example.com", "resolved": "x"}])
+
+    def found(text: str) -> list[str]:
+        return [row["customer_id"] for row in store.run(queries.get("search_customers"), {"text": text})]
+
+    assert (found("new@example.com"), found("old@example.com")) == (["c-1"], [])
+
+
 def test_repeated_key_in_one_call_is_merged_later_wins(store: Store) -> None:
     result = store.upsert_nodes("Customer", [ANN, {"customer_id": "c-1", "name": "Ann B."}])
 

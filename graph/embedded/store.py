@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -32,9 +33,9 @@ from typing import Any, ParamSpec, TypeVar
 from custgraph.errors import MissingEndpointError, StoreError
 
 from ..batch import BatchResult, PreparedBatch, PreparedRelationships
-from ..model import RelationshipKind, node_kind, relationship_kind
+from ..model import NodeKind, RelationshipKind, node_kind, relationship_kind
 from ..named_query import NamedQuery, Rows
-from ..rows import Key, RelationshipRow, WriteResult, outcome
+from ..rows import Key, NodeRow, RelationshipRow, WriteResult, outcome
 from ..store import DEFAULT_BATCH_SIZE, Store
 from ..values import to_json
 from .database import WRITE_SEARCH_ROW, Names, connect, current_names, prepare_schema
@@ -82,6 +83,11 @@ def _locked(method: Callable[P, R]) -> Callable[P, R]:
         return result
 
     return wrapper
+
+
+# The properties the store keeps an index of, beside the node (search terms, interaction facts).
+_INDEXED = {"Identity": frozenset(SEARCH_COLUMNS), "Interaction": frozenset(FACT_COLUMNS)}
+_PROPERTY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # one a JSON path names as it is
 
 
 def _searched(props: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -397,6 +403,33 @@ class EmbeddedStore(Store):
             present: list[NodeId] = [(label, key) for key in wanted if key in stored]
             links = self._graph.incident(label, {node_id: key for key, node_id in stored.items()})
             self._apply({}, list(dict.fromkeys(links)), {}, present)
+        return len(present)
+
+    @_locked
+    def _set_properties(self, kind: NodeKind, rows: list[NodeRow]) -> int:
+        """Each map is changed inside SQLite (``json_set`` / ``json_remove`` by node id), not decoded
+        and encoded whole here. A property the store keeps an index of, or a name a JSON path would
+        have to quote, takes the upsert's path, which keeps the indexes with the nodes."""
+        indexed = _INDEXED.get(kind.label, frozenset())
+        with self._transaction() as db:
+            ids = self._graph.ids_by_key(kind.label, [row.key for row in rows])
+            present = [row for row in rows if row.key in ids]
+            if any(not indexed.isdisjoint(row.properties) or not all(map(_PROPERTY_NAME.fullmatch, row.properties))
+                   for row in present):
+                self._plan_and_apply(PreparedBatch([(kind, present)], []))
+                return len(present)
+            by_shape: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[Any, ...]]] = {}
+            for row in present:
+                kept = tuple(name for name, value in row.properties.items() if value is not None)
+                removed = tuple(name for name, value in row.properties.items() if value is None)
+                by_shape.setdefault((kept, removed), []).append(
+                    (*(f"$.{name}" for name in removed),
+                     *(part for name in kept for part in (f"$.{name}", to_json(row.properties[name]))), ids[row.key]))
+            for (kept, removed), values in by_shape.items():
+                changed = f"json_remove(props{', ?' * len(removed)})" if removed else "props"
+                if kept:
+                    changed = f"json_set({changed}{', ?, json(?)' * len(kept)})"
+                db.executemany(f"UPDATE nodes SET props = {changed} WHERE id = ?", values)
         return len(present)
 
     @_locked

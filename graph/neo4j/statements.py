@@ -219,6 +219,16 @@ RETURN count(*) AS deleted""")
 
 
 @cache
+def set_properties(label: str) -> LiteralString:
+    kind: NodeKind = node_kind(label)
+    return _literal(f"""
+UNWIND $rows AS row
+MATCH (n:{kind.label} {{{kind.key}: row.key}})
+SET n += row.props
+{_SET_TEMPORAL.format(var="n", source="row")}
+RETURN count(n) AS found""")
+
+
 def delete_nodes(label: str) -> LiteralString:
     kind = node_kind(label)
     return _literal(f"UNWIND $keys AS key MATCH (n:{kind.label} {{{kind.key}: key}}) DETACH DELETE n "

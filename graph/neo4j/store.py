@@ -26,7 +26,7 @@ from custgraph.errors import (
 )
 
 from ..batch import BatchResult, PreparedBatch, PreparedRelationships
-from ..model import NODE_KINDS, RelationshipKind
+from ..model import NODE_KINDS, NodeKind, RelationshipKind
 from ..named_query import NamedQuery, Rows
 from ..rows import NodeRow, RelationshipRow, WriteResult, batches
 from ..store import DEFAULT_BATCH_SIZE, Store
@@ -190,6 +190,12 @@ class Neo4jStore(Store):
         with self._errors(), self._session() as session:
             for statement in statements.WIPE:
                 session.run(statement).consume()
+
+    def _set_properties(self, kind: NodeKind, rows: list[NodeRow]) -> int:
+        payload = [_node_payload(row.key, row.properties) for row in rows]
+        with self._errors(), self._session() as session:
+            return session.execute_write(_single_count, statements.set_properties(kind.label),
+                                         {"rows": _Rows(payload)}, "found")
 
     def delete_nodes(self, label: str, keys: Iterable[str | int]) -> int:
         statement = statements.delete_nodes(label)
