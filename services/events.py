@@ -167,7 +167,7 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     if performers:
         rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
         customers = sorted({str(row["customer_id"]) for row in rows if row["customer_id"]})
-        store.rebuild_derived(customers)
+        store.rebuild_derived([c for c in customers if c not in changed])  # the resolve rebuilt those
     keep_settled_journeys(store, changed | set(customers))
     if settled and marker.get("taken_at") is not None:
         store.upsert_nodes("Summary", [{"summary_id": EVENTS, "settled_at": marker["taken_at"]}])
