@@ -4,7 +4,8 @@ Why: the journeys a resolve keeps are read (about 1 s at 100,000 persons) and wh
 analytics derive from them made (about 1.5 s) by whichever request first needs them; and with
 live events flowing, each merge of what settled asks for the changed customers again. A loop
 does that every ``every_s`` on a worker thread, so a question after a resolve or a merge finds
-them made (``services.warm_kept``).
+them made (``services.warm_kept``). Merges wait for questions: with none in the last ten minutes
+the loop reads only what a new resolve keeps (``KeptJourneys.ahead``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class KeptWarmer:
             await asyncio.sleep(self.every_s)
 
     def _warm(self) -> None:
-        journeys = self.kept.current(self.store)
+        journeys = self.kept.ahead(self.store)
         if journeys is not None:
             warm_kept(journeys)
 

@@ -230,3 +230,40 @@ def test_live_events_show_in_the_kept_journeys_before_the_next_resolve(store: St
     assert visitors and not visitors & set(kept.customers)
     assert len(kept.codes[kept.customers.index(customer)]) == len(before.codes[before.customers.index(customer)]) + 3
     assert attribute(store, "campaign", kept=kept).credits["spring"]["last_touch"] == 1.0
+
+
+def test_a_warmer_merges_what_settled_only_while_questions_come(store: Store, generated: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``KeptJourneys.ahead``: the resolve's journeys are read ahead of any question; what live events
+    settle is merged ahead only while questions come, and a question always sees it."""
+    store.init()
+    load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    resolve(store, ResolveConfig())
+    user, customer = next((str(row["source_id"]), str(row["customer_id"])) for row in store.run(
+        queries.get("customer_identities")) if row["source"] == "webshop" and row["customer_id"])
+
+    def touchpoints(journeys: Journeys | None) -> int:
+        assert journeys is not None
+        return len(journeys.codes[journeys.customers.index(customer)])
+
+    def visit(n: int) -> None:
+        event = {"type": "track", "event": "add_to_cart", "messageId": f"ahead-{n}", "userId": user,
+                 "timestamp": f"2026-11-2{n}T09:00:00Z", "properties": {"channel": "web"}}
+        taken = take_events(store, [event], "webshop")
+        settle_events(store, ResolveConfig(), taken.records, taken.performers)
+
+    held = KeptJourneys()
+    first = held.ahead(store)  # nobody has asked, but a resolve kept them: read ahead
+    assert first is not None and held.ahead(store) is None  # then nothing new
+    visit(1)
+    assert held.ahead(store) is None  # settled, with no question in IN_USE_S: left for the question
+    asked = held.current(store)
+    assert touchpoints(asked) == touchpoints(first) + 1
+    visit(2)
+    ahead = held.ahead(store)  # a question came lately: merged ahead of the next
+    assert ahead is not None and touchpoints(ahead) == touchpoints(first) + 2
+    assert held.current(store) is ahead
+    monkeypatch.setattr("custgraph.services.summaries.IN_USE_S", 0.0)
+    visit(3)
+    assert held.ahead(store) is None
+    assert touchpoints(held.current(store)) == touchpoints(first) + 3
