@@ -27,14 +27,13 @@ import pyarrow as pa
 from census_noise import write_census
 from identity import RECORDS_PER_PERSON, RESULTS, folders, truth
 from provenance import heading
+from splink_floor import resolve_features
 
 from custgraph import queries
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.resolution import ResolveConfig
-from custgraph.resolution.features import feature_table, find_placeholders, without_placeholders
 from custgraph.resolution.model import blocking_rules
-from custgraph.resolution.records import match_record
 from custgraph.samples.generate import generate
 
 
@@ -43,11 +42,7 @@ def _features(root: Path) -> pa.Table:
     with EmbeddedStore(Path(tempfile.mkdtemp()) / "store") as store:
         load_sources(store, folders(root), Path(tempfile.mkdtemp()) / "rejects.jsonl")
         rows = store.run(queries.get("identity_records"))
-    raw = [match_record(row["props"]) for row in rows]
-    config = ResolveConfig()
-    placeholders = find_placeholders(raw, config.placeholder_records, config.placeholder_factor,
-                                     config.placeholder_name_share)
-    table = feature_table([without_placeholders(record, placeholders) for record in raw])
+    table = resolve_features([row["props"] for row in rows], ResolveConfig())
     person = truth(root)
     return table.append_column("person", pa.array([person[uid] for uid in table["unique_id"].to_pylist()]))
 
