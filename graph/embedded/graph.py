@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -281,9 +282,9 @@ class EmbeddedGraph:
         """Interactions as rows whose [1] is ``interaction_facts.t`` and [2] the node id, in journey
         order: by time, and by key where two share a time (keys are read only then)."""
         rows.sort(key=_time)
-        times = [row[1] for row in rows]
-        if len(set(times)) < len(times):
-            tied = [row[2] for row in rows if times.count(row[1]) > 1]
+        times = Counter(row[1] for row in rows)
+        if len(times) < len(rows):
+            tied = [row[2] for row in rows if times[row[1]] > 1]
             keys = {node_id: key_of(key) for node_id, key in self._db.execute(
                 f"SELECT id, key FROM nodes WHERE id IN ({','.join(str(int(i)) for i in tied)})")}
             rows.sort(key=lambda row: (row[1], keys.get(row[2], "")))
