@@ -229,6 +229,7 @@ SET n += row.props
 RETURN count(n) AS found""")
 
 
+@cache
 def delete_nodes(label: str) -> LiteralString:
     kind = node_kind(label)
     return _literal(f"UNWIND $keys AS key MATCH (n:{kind.label} {{{kind.key}: key}}) DETACH DELETE n "
