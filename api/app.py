@@ -53,6 +53,7 @@ from .limits import MAX_ALIASES, MAX_DEPTH, MAX_FIELDS, MAX_TOKENS, SizeLimit
 from .metrics import Metrics
 from .request_checks import check_request
 from .schema import build_schema
+from .settle_process import SettleProcess
 
 __all__ = ["API_WRITER_WAIT_S", "MAX_ALIASES", "MAX_DEPTH", "MAX_FIELDS", "create_app", "from_environment",
            "served_schema"]
@@ -158,7 +159,8 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
         # allowed request from 127-132 ms to 52-68 ms at most (bench/api_limits.py).
         interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
-        app.state.settler = Settler(app.state.store, resolve_config, config.settle_every_s)
+        app.state.settler = Settler(app.state.store, SettleProcess(app.state.store, config, resolve_config),
+                                    config.settle_every_s)
         settling = asyncio.create_task(app.state.settler.run(), name="custgraph-settler")
         warmer = KeptWarmer(app.state.store, app.state.kept_journeys, KEPT_MERGE_EVERY_S)
         warming = asyncio.create_task(warmer.run(), name="custgraph-kept-journeys")

@@ -5,10 +5,11 @@ JSON list. The answer is 200 with one outcome per event, in order, once the acce
 durable; a bad event is answered ``rejected`` with its field and reason and never stops the
 others. Only a request that is not a batch at all gets a 4xx.
 
-The settler runs in the serving process: ``Config.settle_every_s`` after each pass, it resolves
-the records the events since the last pass wrote and rebuilds their customers' journeys, so an
-event shows in the journey, the dashboard's profile and cross-sell within seconds, without a
-resolve per request.
+The settler decides in the serving process when to settle: ``Config.settle_every_s`` after each
+pass, it resolves the records the events since the last pass wrote and rebuilds their customers'
+journeys, so an event shows in the journey, the dashboard's profile and cross-sell within
+seconds, without a resolve per request. The passes run in a process of their own
+(``settle_process.py``), so that taking requests and settling use both cores.
 """
 
 from __future__ import annotations
@@ -27,19 +28,11 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from custgraph.errors import BadRequestError, CustgraphError
 from custgraph.graph import ErasureKey, Store
-from custgraph.services import (
-    MAX_EVENTS,
-    EventOutcome,
-    EventsTaken,
-    RecordMemo,
-    ResolveConfig,
-    settle_events,
-    take_events,
-    unsettled,
-)
+from custgraph.services import MAX_EVENTS, EventOutcome, EventsTaken, take_events, unsettled
 
 from .auth import Caller, KeyRing, presented_key
 from .request_checks import parse_json, read_body
+from .settle_process import SettleProcess
 
 __all__ = ["MAX_EVENT_BYTES", "TRACKER", "Settler", "events_endpoint", "tracker"]
 
@@ -60,17 +53,17 @@ class Settler:
       (``resolution/scoped.py``); a whole pass, which reads every record, comes first and then
       whenever that basis is older than a minute (or 20 times its own duration).
 
-    A pass that fails keeps its work for the next one (and logs why)."""
+    A pass that fails keeps its work for the next one (and logs why); a settling process that
+    stopped is started again for it."""
 
-    def __init__(self, store: Store, config: ResolveConfig, pause_s: float) -> None:
+    def __init__(self, store: Store, process: SettleProcess, pause_s: float) -> None:
         self.store = store
-        self.config = config
+        self.process = process
         self.pause_s = pause_s
         self.records: set[str] = set()
         self.performers: set[str] = set()
         self.everything = False
         self.passes = 0
-        self.memo = RecordMemo()  # records derived by earlier passes, for the next
         self._turn = asyncio.Lock()  # one pass at a time: a rebuild must not race a re-clustering
         self._pass: asyncio.Future[int] | None = None
         self._records_waiting = asyncio.Event()
@@ -93,11 +86,13 @@ class Settler:
         await asyncio.gather(self._loop(records=True), self._loop(records=False))
 
     async def wait_for_pass(self) -> None:
-        """Let a pass that is running end: a thread cannot be cancelled, and the store must not be
-        closed under it (the server calls this after cancelling ``run``, before closing the store)."""
+        """Let a pass that is running end, and stop the settling process: a thread cannot be
+        cancelled, and the store must not be closed under it (the server calls this after
+        cancelling ``run``, before closing the store)."""
         if self._pass is not None and not self._pass.done():
             with contextlib.suppress(Exception):
                 await self._pass
+        await asyncio.to_thread(self.process.close)
 
     async def _loop(self, records: bool) -> None:
         waiting = self._records_waiting if records else self._performers_waiting
@@ -114,9 +109,9 @@ class Settler:
                 done = not (self.records or self.performers)  # nothing else waits: mark the store settled
                 started = time.perf_counter()
                 try:
+                    self.process.start()
                     self._pass = asyncio.get_running_loop().run_in_executor(
-                        None, functools.partial(settle_events, self.store, self.config, work, performers,
-                                                everything, done, self.memo))
+                        None, functools.partial(self.process.settle, work, performers, everything, done))
                     rebuilt = await asyncio.shield(self._pass)  # cancelled, the pass still ends (see close)
                     self.passes += 1
                     log.info("settled events: %d records resolved, %d journeys rebuilt in %.2f s",

@@ -3,6 +3,8 @@ signs in joining the customer's journey, and events reaching the journey and cro
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,3 +154,20 @@ def test_a_visitor_who_signs_in_joins_the_customers_journey(client: TestClient) 
 def _customer_of(client: TestClient, identity: str) -> str | None:
     rows = _rows(client, "identity_neighbourhood", ids=[identity])
     return str(rows[0]["customer_id"]) if rows and rows[0]["customer_id"] else None
+
+
+def test_settling_runs_in_its_own_process_and_outlives_its_death(client: TestClient) -> None:
+    """Passes run in a process of their own (a core of their own); one killed is started again,
+    and the events taken meanwhile still settle."""
+    settler = client.app.state.settler  # type: ignore[attr-defined]
+    visit = {"type": "page", "anonymousId": "anon-7", "timestamp": "2026-11-20T09:00:00Z",
+             "properties": {"channel": "web"}}
+    assert _send(client, [{**visit, "messageId": "first-visit"}]).json()["accepted"] == 1
+    _until(lambda: _customer_of(client, "webshop:anon:anon-7"), "the first visitor resolved")
+    first = settler.process.pid
+    assert first is not None and first != os.getpid()
+    os.kill(first, signal.SIGKILL)
+    again = {**visit, "anonymousId": "anon-8", "messageId": "second-visit"}
+    assert _send(client, [again]).json()["accepted"] == 1
+    _until(lambda: _customer_of(client, "webshop:anon:anon-8"), "the second visitor resolved")
+    assert settler.process.pid not in (None, first)

@@ -115,7 +115,7 @@ class EmbeddedStore(Store):
     """
 
     def __init__(self, path: str | os.PathLike[str], batch_size: int = DEFAULT_BATCH_SIZE,
-                 writer_wait_s: float | None = None) -> None:
+                 writer_wait_s: float | None = None, writer_lent: bool = False) -> None:
         self._dir = Path(path)
         self.batch_size = batch_size
         self._db: sqlite3.Connection | None = None
@@ -125,7 +125,8 @@ class EmbeddedStore(Store):
         self._checked = threading.local()  # ids the endpoint check of this thread's write found
         self._sync_later = threading.local()  # on: this thread's commits sync at the end (synced_at_end)
         self._open_directory()
-        self._writer = WriterLock(self._dir / "lock", WRITER_WAIT_S if writer_wait_s is None else writer_wait_s)
+        self._writer = WriterLock(self._dir / "lock", WRITER_WAIT_S if writer_wait_s is None else writer_wait_s,
+                                  lent=writer_lent)
         self._names = self._prepare()
         self._graph = EmbeddedGraph(self._connection(), self._names)
 

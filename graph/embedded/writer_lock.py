@@ -7,6 +7,11 @@ cluster half of a load). Each action holds an exclusive ``flock`` on the
 directory's ``lock`` file from its first write to its end; another writer
 waits, saying once who it waits for. The kernel drops the lock when a process
 dies, so a killed writer never leaves the store locked.
+
+A lock can be *lent*: the server's settling process (``api/settle_process.py``)
+writes only when the server asks it to, and the server holds the lock around
+each such request, so that process does not take it again (it would wait for
+its own parent).
 """
 
 from __future__ import annotations
@@ -33,15 +38,19 @@ class WriterLock:
     """Held by the process, not a thread: an action's writes may run on worker threads (a load
     writes on one), and one action may call another. Exclusive across processes."""
 
-    def __init__(self, path: Path, timeout_s: float) -> None:
+    def __init__(self, path: Path, timeout_s: float, lent: bool = False) -> None:
         self._path = path
         self._timeout_s = timeout_s
+        self._lent = lent
         self._held = 0
         self._file: IO[str] | None = None
         self._count_lock = threading.Lock()
 
     @contextmanager
     def held(self, action: str) -> Iterator[None]:
+        if self._lent:  # the process that started this one holds it for this action
+            yield
+            return
         with self._count_lock:
             if self._held == 0:
                 self._acquire(action)
