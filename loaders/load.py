@@ -47,7 +47,8 @@ from .readers import read_rows
 from .report import FileReport, LoadReport, RejectWriter
 from .validate import RowParser
 
-__all__ = ["PlannedFile", "erased_among", "load_sources", "plan_sources", "tombstone_functions", "tombstone_keys"]
+__all__ = ["PlannedFile", "erased_among", "load_sources", "plan_sources", "possible_tombstones", "tombstone_functions",
+           "tombstone_keys"]
 
 # Batches of one file have distinct keys and point only at nodes of earlier files,
 # so two can be written at once; the store's transactions keep each one whole.
@@ -389,6 +390,13 @@ def tombstone_functions(store: Store, erasure_key: ErasureKey | None) -> list[Ca
                               "this store's erasures were made with; loading with it would bring erased persons back")
         functions.append(erasure_key.tombstone)
     return functions
+
+
+def possible_tombstones(erasure_key: ErasureKey | None) -> list[Callable[[str], str]]:
+    """Every tombstone a store may hold for a record, before its key marker is read: the caller
+    looks for them and for ``KEY_NODE`` at once, and calls ``tombstone_functions`` (which checks
+    the key) only when the marker is there (live events save a round trip per request)."""
+    return [legacy_tombstone, *([erasure_key.tombstone] if erasure_key is not None else [])]
 
 
 def tombstone_keys(identities: set[str], tombstones: list[Callable[[str], str]]) -> dict[str, str]:

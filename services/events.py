@@ -14,8 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from custgraph.graph import ErasureKey, NodeRow, RelationshipRow, Store, one_writer, typed_batch
-from custgraph.loaders import EventRejected, EventRows, parse_events, tombstone_functions, tombstone_keys
+from custgraph.graph import KEY_NODE, ErasureKey, NodeRow, RelationshipRow, Store, one_writer, typed_batch
+from custgraph.loaders import (
+    EventRejected,
+    EventRows,
+    parse_events,
+    possible_tombstones,
+    tombstone_functions,
+    tombstone_keys,
+)
 from custgraph.queries import get as named_query
 from custgraph.resolution import RecordMemo, ResolveConfig
 from custgraph.resolution import resolve as resolve_identities
@@ -83,16 +90,18 @@ def take_events(store: Store, events: Sequence[Any], default_source: str,
         seen.add((rows.source, rows.message_id))
         parsed[index] = rows
     records = {str(node.key) for r in parsed.values() for node in r.identities}
-    tombstones = tombstone_keys(records, tombstone_functions(store, erasure_key)) if records else {}
+    tombstones = tombstone_keys(records, possible_tombstones(erasure_key))
     found = store.existing_keys_of({  # one round trip on Neo4j
         "Channel": {r.channel_id for r in parsed.values() if r.channel_id},
         "Rep": {r.rep_id for r in parsed.values() if r.rep_id},
         "Product": {sku for r in parsed.values() for sku in r.skus},
-        "Erased": set(tombstones),
+        "Erased": {*tombstones, KEY_NODE},
         "Interaction": {r.interaction.key for r in parsed.values() if r.interaction},
         "Identity": records})
+    if KEY_NODE in found["Erased"]:  # erasures made with a key: this one must be it (or stop here)
+        tombstone_functions(store, erasure_key)
     channels, reps, products = found["Channel"], found["Rep"], found["Product"]
-    erased = {tombstones[str(key)] for key in found["Erased"]}
+    erased = {tombstones[str(key)] for key in found["Erased"] if key != KEY_NODE}
     taken_before, known = found["Interaction"], found["Identity"]
 
     identities: dict[str, dict[str, Any]] = {}

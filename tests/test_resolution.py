@@ -295,6 +295,13 @@ def test_events_of_a_person_erased_on_request_are_ignored(resolved: Store, tmp_p
     assert resolved.get_node("Identity", gone) is None
     assert resolved.get_node("Interaction", "webshop:after-erasure-0") is None
     assert resolved.get_node("Interaction", "webshop:after-erasure-1") is not None
+    # Without the key the erasures were made with, nothing is taken: those events could bring the person back.
+    later = [{**event, "messageId": f"later-{n}"} for n, event in enumerate(events)]
+    other = ErasureKey.read(str(tmp_path / "other.key"), create=True)
+    for wrong in (None, other):
+        with pytest.raises(ConfigError, match="erasure"):
+            take_events(resolved, later, "webshop", wrong)
+    assert resolved.existing_keys("Interaction", ["webshop:later-0", "webshop:later-1"]) == set()
 
 
 def _sorted_links(store: Store) -> list[dict[str, object]]:

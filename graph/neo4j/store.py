@@ -347,12 +347,13 @@ def _write_batch(tx: ManagedTransaction, batch: PreparedBatch) -> BatchResult:
     attached = _attachments(batch)
     written: dict[int, set[Any]] = {}  # relationship part → anchors whose links the star wrote
     order = sorted(range(len(batch.nodes)), key=lambda index: index in attached)  # link targets first
+    found = _existing_up_front(tx, batch)
     for index in order:
         node_kind, nodes = batch.nodes[index]
         result = results.setdefault(node_kind.label, WriteResult(batches=1))
         # New nodes need no comparison with old values: one MERGE with their links.
-        existing = {r["key"] for r in tx.run(statements.existing_keys(node_kind.label),
-                                              keys=_Rows(node.key for node in nodes))}
+        existing = found[node_kind.label] if found is not None else {
+            r["key"] for r in tx.run(statements.existing_keys(node_kind.label), keys=_Rows(node.key for node in nodes))}
         new = [node for node in nodes if node.key not in existing]
         nodes = [node for node in nodes if node.key in existing]
         new_keys = {node.key for node in new}
@@ -399,6 +400,20 @@ def _write_batch(tx: ManagedTransaction, batch: PreparedBatch) -> BatchResult:
             deleted = tx.run(statements.delete_nodes(node_kind.label), keys=_Rows(keys)).single(strict=True)
             results.setdefault(node_kind.label, WriteResult(batches=1)).deleted += int(deleted["deleted"])
     return results
+
+
+def _existing_up_front(tx: ManagedTransaction, batch: PreparedBatch) -> dict[str, set[Any]] | None:
+    """Which nodes of every part exist, in one statement (a round trip per part cost a live-events
+    request a tenth of its time). Writing a part creates nodes of its own label only, so asking
+    before the first part is asking before each; a label in two parts is asked part by part."""
+    labels = tuple(kind.label for kind, _ in batch.nodes)
+    if len(labels) < 2 or len(set(labels)) < len(labels):
+        return None
+    params = {f"keys_{n}": _Rows(node.key for node in nodes) for n, (_, nodes) in enumerate(batch.nodes)}
+    found: dict[str, set[Any]] = {label: set() for label in labels}
+    for record in tx.run(statements.existing_keys_of(labels), params):
+        found[labels[record["label"]]].add(record["key"])
+    return found
 
 
 def _attachments(batch: PreparedBatch) -> dict[int, list[tuple[int, bool]]]:
