@@ -121,8 +121,10 @@ def take_events(store: Store, events: Sequence[Any], default_source: str,
             continue
         outcomes[index] = EventOutcome(rows.message_id, "accepted")
         for node in rows.identities:
-            identities.setdefault(str(node.key), {}).update(node.properties)
-            if node.key not in known or len(node.properties) > 2:  # new, or more than source and source_id
+            # A record known already, of which the event says no more than its source and source
+            # id (its key), needs no writing: most events' only record is such.
+            if node.key not in known or len(node.properties) > 2:
+                identities.setdefault(str(node.key), {}).update(node.properties)
                 taken.records.add(str(node.key))
         if rows.interaction is not None:
             key = rows.interaction.key
@@ -138,9 +140,10 @@ def take_events(store: Store, events: Sequence[Any], default_source: str,
     if identities or interactions:
         keys = [node.key for node in interactions]
         marker = NodeRow(EVENTS, {"taken_at": dt.datetime.now(dt.UTC)})
+        nodes = [("Identity", [NodeRow(key, props) for key, props in identities.items()]),
+                 ("Interaction", interactions), ("Summary", [marker])]
         store.write(typed_batch(
-            [("Identity", [NodeRow(key, props) for key, props in identities.items()]), ("Interaction", interactions),
-             ("Summary", [marker])],
+            [(label, rows) for label, rows in nodes if rows],
             [("PERFORMED", performed), ("VIA", via), ("HANDLED_BY", handled_by), ("ABOUT", about)],
             replace_from={"VIA": keys, "HANDLED_BY": keys, "ABOUT": keys}, replace_to={"PERFORMED": keys}))
     taken.outcomes = [outcome for outcome in outcomes if outcome is not None]

@@ -351,6 +351,8 @@ def _write_batch(tx: ManagedTransaction, batch: PreparedBatch) -> BatchResult:
     for index in order:
         node_kind, nodes = batch.nodes[index]
         result = results.setdefault(node_kind.label, WriteResult(batches=1))
+        if not nodes:
+            continue
         # New nodes need no comparison with old values: one MERGE with their links.
         existing = found[node_kind.label] if found is not None else {
             r["key"] for r in tx.run(statements.existing_keys(node_kind.label), keys=_Rows(node.key for node in nodes))}
