@@ -106,6 +106,9 @@ def _die_with(parent: int) -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the server ended before the line above
         os._exit(0)
+    # Ctrl-C in a terminal reaches the whole process group: the server stops this process itself
+    # (``SettleProcess.close``), after the pass, instead of a traceback from the middle of one.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _settle_passes(pipe: Connection, parent: int, config: Config, resolve_config: ResolveConfig) -> None:
