@@ -10,8 +10,16 @@
 // channel_id, campaign and rep_id, or null), skus (each touchpoint's products, sorted), sentiments,
 // scores, score_kinds (or null), answer_ids (the interaction_id of a touchpoint with a score, else
 // null); one row per customer with at least one touchpoint, by customer_id.
-MATCH (c:Customer)-[:HAD]->(x:Interaction)
-WHERE $customers IS NULL OR c.customer_id IN $customers
+CALL () {
+  // Given customers are found by their key: `$customers IS NULL OR ...` scanned every customer
+  // (a seventh of the time of each hundred that live-event settling reads).
+  WITH $customers AS wanted WHERE wanted IS NOT NULL
+  UNWIND wanted AS id MATCH (c:Customer {customer_id: id}) RETURN c
+  UNION
+  WITH $customers AS wanted WHERE wanted IS NULL
+  MATCH (c:Customer) RETURN c
+}
+MATCH (c)-[:HAD]->(x:Interaction)
 WITH c, x ORDER BY x.at, x.interaction_id
 WITH c, collect({
   type: x.type, micros: x.at.epochSeconds * 1000000 + x.at.microsecond, campaign: x.campaign,
