@@ -150,7 +150,7 @@ class Store(ABC):
         """Delete these nodes and their relationships; returns how many existed."""
 
     @abstractmethod
-    def rebuild_derived(self, customer_ids: Iterable[Key]) -> None:
+    def rebuild_derived(self, customer_ids: Iterable[Key], *, links_hold: bool = False) -> None:
         """Clear and rebuild ``HAD``, ``NEXT``, ``BOUGHT`` and ``SERVES`` of these customers.
 
         Derived from their identities' interactions: a customer's interactions in
@@ -159,6 +159,10 @@ class Store(ABC):
         (``amount``, 2 decimals) and keeps ``first_at`` / ``last_at``; ``SERVES``
         counts the interactions a rep handled (``times``). A customer without
         identities keeps nothing.
+
+        ``links_hold``: most of their links are there already (live events add a
+        touchpoint or two to known customers); Neo4j then brings them in line
+        instead of clearing and building them, however many customers there are.
         """
 
     @abstractmethod

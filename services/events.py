@@ -179,7 +179,8 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     if performers:
         rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
         customers = sorted({str(row["customer_id"]) for row in rows if row["customer_id"]})
-        store.rebuild_derived([c for c in customers if c not in changed])  # the resolve rebuilt those
+        # Known customers with a touchpoint or two more (the resolve rebuilt those it changed).
+        store.rebuild_derived([c for c in customers if c not in changed], links_hold=True)
     keep_settled_journeys(store, changed | set(customers))
     if settled and marker.get("taken_at") is not None:
         store.upsert_nodes("Summary", [{"summary_id": EVENTS, "settled_at": marker["taken_at"]}])

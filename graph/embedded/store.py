@@ -450,10 +450,11 @@ class EmbeddedStore(Store):
                     return
                 time.sleep(0.1)
 
-    def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
+    def rebuild_derived(self, customer_ids: Iterable[str | int], *, links_hold: bool = False) -> None:
         """A resolve's thousands of customers in one pass over each relationship type; a few hundred
         (live events, a decision) a hundred at a time, each its own transaction, so that a request
-        waiting to write waits for one chunk, not for all of them."""
+        waiting to write waits for one chunk, not for all of them. Either way only the links that
+        change are written, so ``links_hold`` changes nothing here."""
         customers = list(dict.fromkeys(customer_ids))
         if len(customers) >= BULK:
             self._rebuild_derived(customers, whole=True)

@@ -205,10 +205,10 @@ class Neo4jStore(Store):
                 deleted += session.execute_write(_single_count, statement, {"keys": _Rows(chunk)}, "deleted")
         return deleted
 
-    def rebuild_derived(self, customer_ids: Iterable[str | int]) -> None:
+    def rebuild_derived(self, customer_ids: Iterable[str | int], *, links_hold: bool = False) -> None:
         customers = list(dict.fromkeys(customer_ids))
         steps = statements.CLEAR_DERIVED + statements.BUILD_DERIVED if len(customers) >= BUILT_ANEW \
-            else statements.ALIGN_DERIVED
+            and not links_hold else statements.ALIGN_DERIVED
         with self._errors(), self._session() as session:
             for chunk in batches(customers, max(1, self.batch_size // 5)):
                 session.execute_write(_run_all, steps, {"ids": _Rows(chunk)})
