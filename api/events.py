@@ -6,8 +6,8 @@ durable; a bad event is answered ``rejected`` with its field and reason and neve
 others. Only a request that is not a batch at all gets a 4xx.
 
 The settler decides in the serving process when to settle: ``Config.settle_every_s`` after each
-pass, it resolves the records the events since the last pass wrote and derives their touchpoints'
-links (``Store.derive_touchpoints``), so an event shows in the journey, the dashboard's profile and cross-sell within
+pass, it resolves the records the events since the last pass wrote and rebuilds their customers'
+journeys, so an event shows in the journey, the dashboard's profile and cross-sell within
 seconds, without a resolve per request. The passes run in a process of their own
 (``settle_process.py``), so that taking requests and settling use both cores.
 """
@@ -45,15 +45,13 @@ log = logging.getLogger("custgraph.events")
 class Settler:
     """Settles what taken events touched, in the background, in two kinds of pass that take turns:
 
-    - journeys, every ``pause_s``: the links of the touchpoints taken since the last pass are
-      derived, so a known customer's event shows in their journey and cross-sell in about a pass;
+    - journeys, every ``pause_s``: the customers of records that did something are rebuilt, so a
+      known customer's event shows in their journey and cross-sell in about a pass;
     - records, every ``RESOLVE_PAUSES`` times ``pause_s``: new and changed records are resolved (a
-      visitor becomes a customer, an identify joins them), and the touchpoints waiting are derived
-      too, so that a known customer's event does not wait for the journeys pass after it. A pass
-      reads the records the events wrote and those they can move, and compares them with what
-      the last whole pass read (``resolution/scoped.py``); a whole pass, which reads every
-      record, comes first and then whenever that basis is older than a minute (or 20 times its
-      own duration).
+      visitor becomes a customer, an identify joins them). A pass reads the records the events
+      wrote and those they can move, and compares them with what the last whole pass read
+      (``resolution/scoped.py``); a whole pass, which reads every record, comes first and then
+      whenever that basis is older than a minute (or 20 times its own duration).
 
     A pass that fails keeps its work for the next one (and logs why); a settling process that
     stopped is started again for it."""
@@ -63,21 +61,21 @@ class Settler:
         self.process = process
         self.pause_s = pause_s
         self.records: set[str] = set()
-        self.touchpoints: set[str] = set()
+        self.performers: set[str] = set()
         self.everything = False
         self.passes = 0
         self._turn = asyncio.Lock()  # one pass at a time: a rebuild must not race a re-clustering
         self._pass: asyncio.Future[int] | None = None
         self._records_waiting = asyncio.Event()
-        self._touchpoints_waiting = asyncio.Event()
+        self._performers_waiting = asyncio.Event()
 
     def add(self, taken: EventsTaken) -> None:
         self.records |= taken.records
-        self.touchpoints |= taken.touchpoints
+        self.performers |= taken.performers
         if taken.records:
             self._records_waiting.set()
-        if taken.touchpoints:
-            self._touchpoints_waiting.set()
+        if taken.performers:
+            self._performers_waiting.set()
 
     async def run(self) -> None:
         """Until cancelled."""
@@ -97,7 +95,7 @@ class Settler:
         await asyncio.to_thread(self.process.close)
 
     async def _loop(self, records: bool) -> None:
-        waiting = self._records_waiting if records else self._touchpoints_waiting
+        waiting = self._records_waiting if records else self._performers_waiting
         while True:
             if not (records and self.everything):
                 await waiting.wait()
@@ -105,28 +103,23 @@ class Settler:
                 waiting.clear()
                 if records:
                     work, self.records, everything, self.everything = self.records, set(), self.everything, False
-                    self._touchpoints_waiting.clear()
-                elif not self.touchpoints:  # a records pass took them while this one waited its turn
-                    continue
+                    performers: set[str] = set()
                 else:
-                    work, everything = set(), False
-                touchpoints, self.touchpoints = self.touchpoints, set()
-                done = not (self.records or self.touchpoints)  # nothing else waits: mark the store settled
+                    work, everything, performers, self.performers = set(), False, self.performers, set()
+                done = not (self.records or self.performers)  # nothing else waits: mark the store settled
                 started = time.perf_counter()
                 try:
                     self.process.start()
                     self._pass = asyncio.get_running_loop().run_in_executor(
-                        None, functools.partial(self.process.settle, work, touchpoints, everything, done))
+                        None, functools.partial(self.process.settle, work, performers, everything, done))
                     rebuilt = await asyncio.shield(self._pass)  # cancelled, the pass still ends (see close)
                     self.passes += 1
-                    log.info("settled events: %d records resolved, %d touchpoints of %d customers derived in %.2f s",
-                             len(work), len(touchpoints), rebuilt, time.perf_counter() - started)
+                    log.info("settled events: %d records resolved, %d journeys rebuilt in %.2f s",
+                             len(work), rebuilt, time.perf_counter() - started)
                 except Exception:  # the server keeps taking events; the next pass retries
                     log.exception("settling events failed; retrying with the next pass")
                     self.records |= work
-                    self.touchpoints |= touchpoints
-                    if touchpoints:
-                        self._touchpoints_waiting.set()
+                    self.performers |= performers
                     self.everything = self.everything or everything
                     waiting.set()
             await asyncio.sleep(self.pause_s * (RESOLVE_PAUSES if records else 1))

@@ -69,14 +69,14 @@ class SettleProcess:
         theirs.close()
         self._process, self._pipe = process, ours
 
-    def settle(self, records: set[str], touchpoints: set[str], everything: bool, settled: bool) -> int:
+    def settle(self, records: set[str], performers: set[str], everything: bool, settled: bool) -> int:
         """One pass of ``settle_events`` in the process, under the server's writer lock; blocks
         until it ends and returns what ``settle_events`` returned."""
         if self._pipe is None:
             raise SettlingStoppedError("the settling process is not running")
         with self.store.writing("settle events"):
             try:
-                self._pipe.send((records, touchpoints, everything, settled))
+                self._pipe.send((records, performers, everything, settled))
                 done, answer = self._pipe.recv()
             except (EOFError, OSError):
                 code = self._process.exitcode if self._process is not None else None
@@ -118,12 +118,12 @@ def _settle_passes(pipe: Connection, parent: int, config: Config, resolve_config
     with open_store(config, writer_lent=True) as store:
         while True:
             try:
-                records, touchpoints, everything, settled = pipe.recv()
+                records, performers, everything, settled = pipe.recv()
             except (EOFError, OSError):
                 return
             answer: tuple[bool, Any]
             try:
-                answer = (True, settle_events(store, resolve_config, records, touchpoints, everything,
+                answer = (True, settle_events(store, resolve_config, records, performers, everything,
                                                settled, memo))
             except Exception:  # the server logs it and retries with its next pass
                 answer = (False, traceback.format_exc())

@@ -166,19 +166,6 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def derive_touchpoints(self, interaction_keys: Iterable[Key]) -> set[str]:
-        """Bring the derived links (as ``rebuild_derived`` defines them) of the customers of these
-        new interactions in line with them; returns those customers' ids.
-
-        For live events, where the interactions are all that is new: the customers' records and
-        memberships hold (the resolve that changes one rebuilds it), and an interaction whose
-        record no customer holds yet is left to the resolve that gives it one. Why not
-        ``rebuild_derived``: at a few thousand events a second nearly every customer of a small
-        store gains a touchpoint between two passes, and aligning all of each one's links was
-        most of a pass on Neo4j; only the links a new touchpoint can change need looking at.
-        """
-
-    @abstractmethod
     def rebuild_affinity(self) -> None:
         """Rebuild product affinity from every customer's ``BOUGHT``: ``Product.buyers`` (customers
         who bought it) and ``(x)-[:ALSO_BOUGHT {customers}]->(y)`` for every pair of products that

@@ -23,6 +23,7 @@ from custgraph.loaders import (
     tombstone_functions,
     tombstone_keys,
 )
+from custgraph.queries import get as named_query
 from custgraph.resolution import RecordMemo, ResolveConfig
 from custgraph.resolution import resolve as resolve_identities
 
@@ -52,7 +53,7 @@ class EventOutcome:
 class EventsTaken:
     outcomes: list[EventOutcome]
     records: set[str] = field(default_factory=set)  # Identity records new or changed: to resolve
-    touchpoints: set[str] = field(default_factory=set)  # new Interactions: their customers' journeys
+    performers: set[str] = field(default_factory=set)  # records with new touchpoints: their journeys
 
 
 def _message_id(event: Any) -> str | None:
@@ -130,7 +131,7 @@ def take_events(store: Store, events: Sequence[Any], default_source: str,
             interactions.append(rows.interaction)
             assert rows.performer is not None
             performed.append(RelationshipRow(rows.performer, key))
-            taken.touchpoints.add(str(key))
+            taken.performers.add(rows.performer)
             if rows.channel_id:
                 via.append(RelationshipRow(key, rows.channel_id))
             if rows.rep_id:
@@ -158,27 +159,29 @@ def unsettled(store: Store) -> bool:
 
 
 @one_writer("settle events")
-def settle_events(store: Store, config: ResolveConfig, records: set[str], touchpoints: set[str],
+def settle_events(store: Store, config: ResolveConfig, records: set[str], performers: set[str],
                   everything: bool = False, settled: bool = True, memo: RecordMemo | None = None) -> int:
-    """Resolve ``records`` (incrementally, with the stored match model: never pausing to train),
-    then bring the journeys of the customers of ``touchpoints`` (new Interactions) in line; returns
-    how many customers had touchpoints. ``everything``: catch up after a stop (an incremental
-    resolve finds the changed records and the customers whose journeys lag). ``settled``: nothing
-    else waits, so the store is marked settled up to what was taken when this began. The changed
-    customers' journeys are taken next to the kept ones (``keep_settled_journeys``); scores and the
-    rest of the dashboard's summary wait for the next ``resolve``. ``memo``: one kept by the caller
-    across its passes, so that a pass derives again only the records that changed (``RecordMemo``)
-    and, while the basis it keeps is recent, reads only ``records`` and what they can move
-    (``scoped.py``)."""
+    """Resolve ``records`` (incrementally, with the stored match model: never pausing to train)
+    and rebuild the journeys of the customers of ``performers``; returns how many customers'
+    journeys were rebuilt. ``everything``: catch up after a stop (an incremental resolve finds
+    the changed records and the customers whose journeys lag). ``settled``: nothing else waits,
+    so the store is marked settled up to what was taken when this began. The changed customers'
+    journeys are taken next to the kept ones (``keep_settled_journeys``); scores and the rest of
+    the dashboard's summary wait for the next ``resolve``. ``memo``: one kept by the caller across its
+    passes, so that a pass derives again only the records that changed (``RecordMemo``) and, while
+    the basis it keeps is recent, reads only ``records`` and what they can move (``scoped.py``)."""
     marker = store.get_node("Summary", EVENTS) or {}
     changed: set[str] = set()
-    if records or everything:
+    if records or everything:  # the customers it would catch up are the performers' (rebuilt below)
         changed |= resolve_identities(store, config, may_train=False, catch_up=everything, memo=memo,
                                       changed=None if everything else records).customers_changed
-    # Touchpoints of known customers: only their own links change (the resolve rebuilt the
-    # customers it changed; a touchpoint of a record no customer holds yet waits for its resolve).
-    customers = store.derive_touchpoints(sorted(touchpoints)) if touchpoints else set()
-    keep_settled_journeys(store, changed | customers)
+    customers: list[str] = []
+    if performers:
+        rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
+        customers = sorted({str(row["customer_id"]) for row in rows if row["customer_id"]})
+        # Known customers with a touchpoint or two more (the resolve rebuilt those it changed).
+        store.rebuild_derived([c for c in customers if c not in changed], links_hold=True)
+    keep_settled_journeys(store, changed | set(customers))
     if settled and marker.get("taken_at") is not None:
         store.upsert_nodes("Summary", [{"summary_id": EVENTS, "settled_at": marker["taken_at"]}])
     return len(customers)

@@ -176,7 +176,7 @@ def test_campaigns_come_from_loaded_files_and_from_events(store: Store, tmp_path
     ]
     taken = take_events(store, events, "shop")
     assert [outcome.status for outcome in taken.outcomes] == ["accepted", "accepted"]
-    settle_events(store, ResolveConfig(), taken.records, taken.touchpoints)
+    settle_events(store, ResolveConfig(), taken.records, taken.performers)
     found = attribute(store, by="campaign")
     assert found.conversions == 3
     # C-1001's purchase: one autumn-tea visit before it; C-1002's store purchase: no touchpoint

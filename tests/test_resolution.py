@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import gc
 import io
-import itertools
 import subprocess
 import sys
 import tempfile
@@ -347,52 +346,6 @@ def test_neo4j_clears_and_builds_derived_links_as_it_aligns_them(
         resolved.rebuild_derived(customers)
         assert derived() == aligned
         assert resolved.run(queries.get("derived_mismatches")) == []
-
-
-def _journey_links(store: Store, customer: str, sku: str, rep: str) -> tuple[list[object], ...]:
-    """A customer's journey, whether each step is NEXT-linked to the one after it, and its BOUGHT
-    of ``sku`` and SERVES by ``rep``."""
-    journey = store.run(queries.get("journey"), {"customer_id": customer, "limit": 1000})
-    ids = [row["interaction_id"] for row in journey]
-    chained = [store.get_relationship("NEXT", a, b) is not None for a, b in itertools.pairwise(ids)]
-    ends = [store.get_relationship("BOUGHT", customer, sku), store.get_relationship("SERVES", rep, customer)]
-    return ids, chained, ends
-
-
-def test_new_touchpoints_get_the_links_rebuilding_their_customers_gives(resolved: Store) -> None:
-    """Settling live events derives only the links new touchpoints can change
-    (``Store.derive_touchpoints``): wherever a touchpoint falls in its customer's journey (before
-    every other, tied in time with one, after all), the links must be those a whole rebuild of
-    the customer gives."""
-    assignment = _assignment(resolved)
-    webshop = sorted((record, customer) for record, customer in assignment.items() if record.startswith("webshop:"))
-    (first, customer), (second, other) = webshop[0], next(pair for pair in webshop[1:] if pair[1] != webshop[0][1])
-    sku = str(resolved.run(queries.get("product_popularity"), {"limit": 1})[0]["sku"])
-    rep = next(str(row["rep_id"]) for c in sorted(set(assignment.values()))[:200]
-               for row in resolved.run(queries.get("journey"), {"customer_id": c, "limit": 1000}) if row["rep_id"])
-    tied = resolved.run(queries.get("journey"), {"customer_id": customer, "limit": 1})[0]["at"]
-    user, visitor = (record.split(":", 1)[1] for record in (first, second))
-    events = [
-        {"type": "track", "event": "purchase", "messageId": "derive-0", "userId": user,
-         "timestamp": "2001-01-01T00:00:00Z", "properties": {"sku": sku, "amount": 12.5, "rep": rep}},
-        {"type": "track", "event": "purchase", "messageId": "derive-1", "userId": user,
-         "timestamp": tied.isoformat() if isinstance(tied, dt.datetime) else str(tied),
-         "properties": {"sku": sku, "amount": 3, "rep": rep}},
-        {"type": "page", "messageId": "derive-2", "userId": visitor,
-         "timestamp": (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()},
-        {"type": "page", "messageId": "derive-3", "anonymousId": "nobody-yet"},  # no customer holds it yet
-    ]
-    taken = take_events(resolved, events, "webshop")
-    assert [outcome.status for outcome in taken.outcomes] == ["accepted"] * 4
-    lagging = {str(row["customer_id"]) for row in resolved.run(queries.get("derived_mismatches"))}
-    assert lagging == {customer, other}
-    assert resolved.derive_touchpoints(taken.touchpoints) == {customer, other}
-    assert resolved.run(queries.get("derived_mismatches")) == []
-    derived = [_journey_links(resolved, c, sku, rep) for c in (customer, other)]
-    assert {"webshop:derive-0", "webshop:derive-1"} <= set(derived[0][0]) and all(derived[0][1])
-    assert derived[0][0][0] == "webshop:derive-0" and derived[1][0][-1] == "webshop:derive-2"
-    resolved.rebuild_derived([customer, other])
-    assert [_journey_links(resolved, c, sku, rep) for c in (customer, other)] == derived
 
 
 def test_derived_relationships_follow_the_identities(resolved: Store) -> None:

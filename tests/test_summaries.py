@@ -216,7 +216,7 @@ def test_live_events_show_in_the_kept_journeys_before_the_next_resolve(store: St
     for batch in (visits, later):
         taken = take_events(store, batch, "webshop")
         assert {outcome.status for outcome in taken.outcomes} == {"accepted"}
-        settle_events(store, ResolveConfig(), taken.records, taken.touchpoints)
+        settle_events(store, ResolveConfig(), taken.records, taken.performers)
         kept = held.current(store)
         assert kept is not None and kept is not before
         # The kept journeys with what settled equal journeys taken anew from the graph.
@@ -250,7 +250,7 @@ def test_a_warmer_merges_what_settled_only_while_questions_come(store: Store, ge
         event = {"type": "track", "event": "add_to_cart", "messageId": f"ahead-{n}", "userId": user,
                  "timestamp": f"2026-11-2{n}T09:00:00Z", "properties": {"channel": "web"}}
         taken = take_events(store, [event], "webshop")
-        settle_events(store, ResolveConfig(), taken.records, taken.touchpoints)
+        settle_events(store, ResolveConfig(), taken.records, taken.performers)
 
     held = KeptJourneys()
     first = held.ahead(store)  # nobody has asked, but a resolve kept them: read ahead

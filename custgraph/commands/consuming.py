@@ -66,7 +66,7 @@ def consume(config: Config, args: argparse.Namespace, environment: Mapping[str, 
     erasure_key = ErasureKey.read(config.erasure_key_file)
     counts: Counter[str] = Counter()
     records: set[str] = set()
-    touchpoints: set[str] = set()
+    performers: set[str] = set()
     settled_at = reported_at = time.monotonic()
     memo = RecordMemo()  # what each settling derived from records, for the next
     rejects = Path(args.rejects)
@@ -98,7 +98,7 @@ def consume(config: Config, args: argparse.Namespace, environment: Mapping[str, 
                 for start in range(0, len(events), MAX_EVENTS):
                     taken = take_events(store, events[start:start + MAX_EVENTS], args.source, erasure_key)
                     records |= taken.records
-                    touchpoints |= taken.touchpoints
+                    performers |= taken.performers
                     for offset, outcome in enumerate(taken.outcomes, start=start):
                         counts[outcome.status] += 1
                         if outcome.status == "rejected":
@@ -110,14 +110,14 @@ def consume(config: Config, args: argparse.Namespace, environment: Mapping[str, 
                     bad.flush()
                     consumer.commit(asynchronous=False)  # only now: what these offsets held is durable
                 now = time.monotonic()
-                if (records or touchpoints) and now - settled_at >= config.settle_every_s:
-                    settle_events(store, rules, records, touchpoints, memo=memo)
-                    records, touchpoints, settled_at = set(), set(), time.monotonic()
+                if (records or performers) and now - settled_at >= config.settle_every_s:
+                    settle_events(store, rules, records, performers, memo=memo)
+                    records, performers, settled_at = set(), set(), time.monotonic()
                 if now - reported_at >= REPORT_EVERY_S:
                     print(f"custgraph: {_counted(counts)}", file=sys.stderr, flush=True)
                     reported_at = now
-            if records or touchpoints:
-                settle_events(store, rules, records, touchpoints, memo=memo)
+            if records or performers:
+                settle_events(store, rules, records, performers, memo=memo)
         except KafkaException as error:
             raise CustgraphError(f"Kafka at {args.kafka}: {error}") from None
         finally:

@@ -466,20 +466,6 @@ class EmbeddedStore(Store):
         with self._transaction():
             self._apply_by_id(*derived_changes(self._graph, customers, whole=whole))
 
-    def derive_touchpoints(self, interaction_keys: Iterable[str | int]) -> set[str]:
-        """The customers of these interactions, rebuilt: computing a customer's links in Python is
-        cheap next to finding which of them changed, which ``rebuild_derived`` does already."""
-        customers = self._customers_of(list(dict.fromkeys(interaction_keys)))
-        self.rebuild_derived(sorted(customers), links_hold=True)
-        return customers
-
-    @_locked
-    def _customers_of(self, interaction_keys: list[str | int]) -> set[str]:
-        with self._snapshot():
-            found = self._graph.ids_by_key("Interaction", interaction_keys)
-            records = {i for i, _, _ in self._graph.links_by_id("PERFORMED", sorted(found.values()), outgoing=False)}
-            return {str(key) for _, key in self._graph.links_of("RESOLVES_TO", sorted(records), outgoing=True)}
-
     @_locked
     def rebuild_affinity(self) -> None:
         with self._transaction():

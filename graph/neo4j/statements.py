@@ -301,45 +301,6 @@ ALIGN_DERIVED: tuple[LiteralString, ...] = (
     "CALL (c, reps) { MATCH (c)<-[s:SERVES]-(r) WHERE NOT r IN reps DELETE s }",
 )
 
-# The links new interactions (``$keys``) can change (Store.derive_touchpoints), the same
-# definitions applied to less: their HAD (returning their customers), the NEXT chain of each
-# customer from the touchpoint before its earliest new one, the BOUGHT of each (customer, product)
-# a new purchase is about and the SERVES of each (rep, customer) a new one was handled by.
-# Nothing is deleted but NEXT links the chain no longer has: the customers' memberships hold.
-# At the live-events bench's rate, 2,500 touchpoints of about 1,300 customers took 0.31-0.35 s
-# this way, where aligning those customers (ALIGN_DERIVED) took 0.94-0.97 s.
-_NEW = "UNWIND $keys AS key MATCH (x:Interaction {interaction_id: key}) "
-# ``y`` comes at or after ``first`` in journey order (by at, then id; no ``at`` sorts last).
-_FROM_FIRST = ("CASE WHEN first.at IS NULL THEN y.at IS NULL AND y.interaction_id >= first.interaction_id "
-               "ELSE y.at IS NULL OR y.at > first.at "
-               "OR (y.at = first.at AND y.interaction_id >= first.interaction_id) END")
-DERIVE_TOUCHPOINTS_HAD: LiteralString = (
-    _NEW + "MATCH (x)<-[:PERFORMED]-(:Identity)-[:RESOLVES_TO]->(c:Customer) MERGE (c)-[:HAD]->(x) "
-    "RETURN DISTINCT c.customer_id AS customer_id")
-DERIVE_TOUCHPOINTS: tuple[LiteralString, ...] = (
-    _NEW + "MATCH (x)<-[:HAD]-(c:Customer) "
-    "WITH c, x ORDER BY x.at, x.interaction_id WITH c, head(collect(x)) AS first "
-    "CALL (c, first) { OPTIONAL MATCH (c)-[:HAD]->(y) WHERE NOT (" + _FROM_FIRST + ") "
-    "WITH y ORDER BY y.at DESC, y.interaction_id DESC LIMIT 1 RETURN y AS before } "
-    "CALL (c, first, before) { MATCH (c)-[:HAD]->(y) WHERE y = before OR (" + _FROM_FIRST + ") "
-    "WITH y ORDER BY y.at, y.interaction_id RETURN collect(y) AS xs } "
-    "UNWIND range(0, size(xs) - 1) AS k WITH xs[k] AS a, CASE WHEN k < size(xs) - 1 THEN xs[k + 1] END AS b "
-    "CALL (a, b) { MATCH (a)-[n:NEXT]->(other) WHERE b IS NULL OR other <> b DELETE n } "
-    "WITH a, b WHERE b IS NOT NULL MERGE (a)-[:NEXT]->(b)",
-    _NEW + "MATCH (c:Customer)-[:HAD]->(x)-[:ABOUT]->(p:Product) WHERE x.type = 'purchase' WITH DISTINCT c, p "
-    "CALL (c, p) { MATCH (c)-[:HAD]->(y:Interaction)-[:ABOUT]->(p) WHERE y.type = 'purchase' "
-    "WITH y, COUNT { (y)-[:ABOUT]->() } AS n "
-    "WITH count(y) AS times, sum(coalesce(y.amount, 0.0) / n) AS amount, min(y.at) AS first_at, "
-    "max(y.at) AS last_at "
-    "MERGE (c)-[b:BOUGHT]->(p) "
-    "WITH b, {times: times, amount: round(amount, 2), first_at: first_at, last_at: last_at} AS now "
-    "FOREACH (_ IN CASE WHEN properties(b) <> now THEN [1] ELSE [] END | SET b = now) }",
-    _NEW + "MATCH (c:Customer)-[:HAD]->(x)-[:HANDLED_BY]->(r:Rep) WITH DISTINCT c, r "
-    "CALL (c, r) { MATCH (c)-[:HAD]->(y)-[:HANDLED_BY]->(r) WITH count(y) AS times "
-    "MERGE (r)-[s:SERVES]->(c) "
-    "FOREACH (_ IN CASE WHEN properties(s) <> {times: times} THEN [1] ELSE [] END | SET s = {times: times}) }",
-)
-
 # Product affinity (Store.rebuild_affinity); graph/embedded/derived.py computes the same.
 REBUILD_AFFINITY: tuple[LiteralString, ...] = (
     "MATCH (:Product)-[r:ALSO_BOUGHT]->(:Product) DELETE r",

@@ -213,14 +213,6 @@ class Neo4jStore(Store):
             for chunk in batches(customers, max(1, self.batch_size // 5)):
                 session.execute_write(_run_all, steps, {"ids": _Rows(chunk)})
 
-    def derive_touchpoints(self, interaction_keys: Iterable[str | int]) -> set[str]:
-        keys = list(dict.fromkeys(interaction_keys))
-        customers: set[str] = set()
-        with self._errors(), self._session() as session:
-            for chunk in batches(keys, self.batch_size):
-                customers |= session.execute_write(_derive_touchpoints, {"keys": _Rows(chunk)})
-        return customers
-
     def rebuild_affinity(self) -> None:
         with self._errors(), self._session() as session:
             session.execute_write(_run_all, statements.REBUILD_AFFINITY, {})
@@ -286,12 +278,6 @@ def _single_count(tx: ManagedTransaction, statement: Any, params: dict[str, Any]
 def _run_all(tx: ManagedTransaction, batch: Iterable[Any], params: dict[str, Any]) -> None:
     for statement in batch:
         tx.run(statement, params).consume()
-
-
-def _derive_touchpoints(tx: ManagedTransaction, params: dict[str, Any]) -> set[str]:
-    customers = {str(record["customer_id"]) for record in tx.run(statements.DERIVE_TOUCHPOINTS_HAD, params)}
-    _run_all(tx, statements.DERIVE_TOUCHPOINTS, params)
-    return customers
 
 
 def _missing(
