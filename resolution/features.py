@@ -91,6 +91,9 @@ def _is_junk(value: str | None) -> bool:
 def without_placeholders(record: MatchRecord, placeholders: Placeholders) -> MatchRecord:
     """``record`` with placeholder and "unknown" values blanked: they are no evidence, for the
     model and the deterministic rules alike."""
+    if _nothing_to_blank(record, placeholders):  # most records: checked in half the time blanking takes
+        return record
+
     def keep(field: str, value: str | None) -> str | None:
         return None if value is None or _is_junk(value) or placeholders.holds(field, value) else value
 
@@ -113,6 +116,21 @@ def without_placeholders(record: MatchRecord, placeholders: Placeholders) -> Mat
     return replace(record, **changed) if changed else record  # most records: nothing blanked, no copy
 
 
+def _nothing_to_blank(record: MatchRecord, placeholders: Placeholders) -> bool:
+    """Whether ``without_placeholders`` would return ``record`` as it is."""
+    def clean(field: str, value: str | None) -> bool:
+        return value is None or not (_is_junk(value) or placeholders.holds(field, value))
+
+    return ((clean("name", record.names[0]) if record.names else not (record.kanji or record.family))
+            and (clean("email", record.email) if record.email is not None
+                 else record.email_local is None and record.email_stem is None)
+            and (record.birth_date is None or clean("birth_date", record.birth_date.isoformat()))
+            and (clean("street", record.street) and clean("street", record.street_name) if record.street is not None
+                 else record.street_number is None and record.street_name is None)
+            and clean("phone", record.phone) and clean("loyalty_id", record.loyalty_id) and clean("city", record.city)
+            and clean("postal_code", record.postal_code) and clean("region", record.region))
+
+
 def tf_value(record: MatchRecord, column: str) -> str | None:
     """The value of ``record`` in a ``TF_COLUMNS`` column of its ``feature_table`` row."""
     if column == "name":
@@ -121,35 +139,26 @@ def tf_value(record: MatchRecord, column: str) -> str | None:
 
 
 def feature_table(records: Sequence[MatchRecord]) -> pa.Table:
-    """The model's input, from records ``without_placeholders``."""
-    rows: dict[str, list[object]] = {column: [] for column in COLUMNS}
-    for record in records:
-        name = record.names[0] if record.names else None
-        latin = next((form for form, kanji in zip(record.names, record.kanji, strict=True) if not kanji), None)
-        values: dict[str, object] = {
-            "unique_id": record.identity_id,
-            "name": name,
-            "name_tokens": None if name is None else 2 if _CJK.search(name) and len(name) >= 3 else len(name.split()),
-            "name_latin": None if name is None else latin is not None and name == latin,
-            "name_forms": list(record.names) or None,
-            "family_forms": sorted(record.family) or None,
-            "birth_date": record.birth_date.isoformat() if record.birth_date else None,
-            "email": record.email,
-            "email_local": record.email_local,
-            "email_stem": record.email_stem,
-            "phone": record.phone,
-            "street": record.street,
-            "street_number": record.street_number,
-            "street_name": record.street_name,
-            "city": record.city,
-            "postal_code": record.postal_code,
-            "region": record.region,
-            "country": record.country,
-            "loyalty_id": record.loyalty_id,
-        }
-        for column, value in values.items():
-            rows[column].append(value)
-    return pa.table({column: rows[column] for column in COLUMNS}, schema=SCHEMA)
+    """The model's input, from records ``without_placeholders``. Built a column at a time: a dict
+    per record took twice as long (seconds at a million records)."""
+    names = [record.names[0] if record.names else None for record in records]
+    latin = [next((form for form, kanji in zip(record.names, record.kanji, strict=True) if not kanji), None)
+             for record in records]
+    columns: dict[str, list[object]] = {
+        "unique_id": [record.identity_id for record in records],
+        "name": names,  # type: ignore[dict-item]
+        "name_tokens": [None if name is None else 2 if _CJK.search(name) and len(name) >= 3 else len(name.split())
+                        for name in names],
+        "name_latin": [None if name is None else form is not None and name == form
+                       for name, form in zip(names, latin, strict=True)],
+        "name_forms": [list(record.names) or None for record in records],
+        "family_forms": [sorted(record.family) or None for record in records],
+        "birth_date": [record.birth_date.isoformat() if record.birth_date else None for record in records],
+        **{column: [getattr(record, column) for record in records] for column in (
+            "email", "email_local", "email_stem", "phone", "street", "street_number", "street_name", "city",
+            "postal_code", "region", "country", "loyalty_id")},
+    }
+    return pa.table({column: columns[column] for column in COLUMNS}, schema=SCHEMA)
 
 
 def _name_frequencies(names: list[str | None], tf_base: int) -> dict[str, float]:
