@@ -105,7 +105,7 @@ def clusters(members: Iterable[str], links: Iterable[Link], apart: Iterable[tupl
         if a in inside and b in inside:
             forbidden.setdefault(a, set()).add(b)
             forbidden.setdefault(b, set()).add(a)
-    ordered = sorted(links, key=lambda link: (link.rule == "probabilistic", -link.score, link.a, link.b))
+    ordered = sorted(links, key=lambda link: (not link.deterministic, -link.score, link.a, link.b))
     cross: dict[tuple[str, str], int] = {}  # (root, root) → probabilistic links seen between them
     held: list[Held] = []
     for link in ordered:

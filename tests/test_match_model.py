@@ -3,12 +3,14 @@ and what its comparisons and guards do to pairs a hand-tuned engine got wrong.""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,8 @@ from custgraph import queries
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
-from custgraph.resolution import match_model
+from custgraph.resolution import features, match_model
+from custgraph.resolution.records import match_record
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, explain, resolve
 
@@ -186,3 +189,22 @@ def test_cli_model_show(store_env: dict[str, str], generated: Path, tmp_path: Pa
     retrained = cli("resolve", "--train", "--json")
     report = json.loads(retrained.stdout)
     assert report["trained"] and report["model_id"] == as_json["model_id"] and report["dirty"] == 0
+
+
+
+def test_a_record_returned_unblanked_is_what_blanking_it_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``without_placeholders`` skips the copy when a quick check finds nothing to blank; the
+    check restates the blanking rule, so both must give the same record, field by field."""
+    record = match_record({"identity_id": "crm:1", "source": "crm", "source_id": "1", "name": "Murphy, Mary",
+                           "email": "mary@example.org", "phone": "+1 206 803 3326", "street": "51 Elm Street",
+                           "city": "Chicago", "postal_code": "60618", "country": "US"})
+    fields = ("email", "phone", "loyalty_id", "street", "street_name", "city", "postal_code", "region")
+    variants = [record, replace(record, names=("n/a",)), replace(record, names=(), kanji=(), family=frozenset()),
+                replace(record, birth_date=dt.date(1900, 1, 1)),
+                *(replace(record, **{field: junk}) for field in fields for junk in ("n/a", "-", "+1 206 803 3326"))]
+    placeholders = features.Placeholders({"phone": {"+1 206 803 3326": 9}, "birth_date": {"1900-01-01": 9}})
+    quick = [features.without_placeholders(variant, placeholders) for variant in variants]
+    monkeypatch.setattr(features, "_nothing_to_blank", lambda record, placeholders: False)
+    whole = [features.without_placeholders(variant, placeholders) for variant in variants]
+    assert quick == whole
+    assert sum(after is not before for after, before in zip(quick, variants, strict=True)) >= len(fields) * 2
