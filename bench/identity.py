@@ -190,7 +190,12 @@ def main() -> int:
         for data in args.data.split(","):
             lines += measure(data, size, backends, not args.no_baseline, args.interactions_per_customer)
     if args.record:
-        header = (heading("Identity resolution") + "default `ResolveConfig` (learned model); generated seed 42, "
+        # The command line goes in: interactions per person set the derived relationships, the summary
+        # and the peak, so two runs are comparable only with the same arguments.
+        command = " ".join(["python", "bench/identity.py", *sys.argv[1:]])
+        header = (heading("Identity resolution") + f"`{command}`; "
+                  f"{args.interactions_per_customer:g} interactions per generated person; "
+                  "default `ResolveConfig` (learned model); generated seed 42, "
                   "census seed 7; each resolve from scratch in a fresh process; targets: generated precision >= "
                   "0.99 and F1 >= 0.975 at 100k and 300k; census F1 within 0.005 of plain Splink or better; "
                   "matching within 1.5x of plain Splink at 1M; resolve <= 60 s at 100k, <= 300 s at 1M "
