@@ -46,7 +46,8 @@ class Settler:
     """Settles what taken events touched, in the background, in two kinds of pass that take turns:
 
     - journeys, every ``pause_s``: the customers of records that did something are rebuilt, so a
-      known customer's event shows in their journey and cross-sell in about a pass;
+      known customer's event shows in their journey and cross-sell in about a pass (a records pass
+      rebuilds them too, when it comes first);
     - records, every ``RESOLVE_PAUSES`` times ``pause_s``: new and changed records are resolved (a
       visitor becomes a customer, an identify joins them). A pass reads the records the events
       wrote and those they can move, and compares them with what the last whole pass read
@@ -103,9 +104,13 @@ class Settler:
                 waiting.clear()
                 if records:
                     work, self.records, everything, self.everything = self.records, set(), self.everything, False
-                    performers: set[str] = set()
+                elif not self.performers:  # a records pass before it took them
+                    continue
                 else:
-                    work, everything, performers, self.performers = set(), False, self.performers, set()
+                    work, everything = set(), False
+                # Both kinds take the waiting performers: an event waits for the next pass to
+                # begin, whichever kind it is, not for a records pass and then a journeys pass.
+                performers, self.performers = self.performers, set()
                 done = not (self.records or self.performers)  # nothing else waits: mark the store settled
                 started = time.perf_counter()
                 try:
@@ -122,6 +127,8 @@ class Settler:
                     self.performers |= performers
                     self.everything = self.everything or everything
                     waiting.set()
+                    if performers:
+                        self._performers_waiting.set()
             await asyncio.sleep(self.pause_s * (RESOLVE_PAUSES if records else 1))
 
 

@@ -10,6 +10,8 @@ once, but its settling may run again with no harm.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +37,7 @@ MAX_EVENTS = 500  # per request or Kafka poll: a bigger batch is refused whole (
 # The Summary node that says when events were last taken and settled: a process killed between
 # the two leaves taken_at ahead, and the next one to start settles everything (``unsettled``).
 EVENTS = "events"
+log = logging.getLogger("custgraph.events")
 
 
 @dataclass(frozen=True)
@@ -172,16 +175,24 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     the basis it keeps is recent, reads only ``records`` and what they can move (``scoped.py``)."""
     marker = store.get_node("Summary", EVENTS) or {}
     changed: set[str] = set()
+    seconds: dict[str, float] = {}  # logged at DEBUG: where a pass's time goes
     if records or everything:  # the customers it would catch up are the performers' (rebuilt below)
-        changed |= resolve_identities(store, config, may_train=False, catch_up=everything, memo=memo,
-                                      changed=None if everything else records).customers_changed
+        report = resolve_identities(store, config, may_train=False, catch_up=everything, memo=memo,
+                                    changed=None if everything else records)
+        changed |= report.customers_changed
+        seconds |= report.seconds
     customers: list[str] = []
+    started = time.perf_counter()
     if performers:
         rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
         customers = sorted({str(row["customer_id"]) for row in rows if row["customer_id"]})
         # Known customers with a touchpoint or two more (the resolve rebuilt those it changed).
         store.rebuild_derived([c for c in customers if c not in changed], links_hold=True)
+    seconds["journeys"] = time.perf_counter() - started
     keep_settled_journeys(store, changed | set(customers))
+    seconds["keep journeys"] = time.perf_counter() - started - seconds["journeys"]
+    log.debug("settling pass: %d records, %d customers changed by them, %d of performers; %s", len(records),
+              len(changed), len(customers), ", ".join(f"{name} {value:.2f} s" for name, value in seconds.items()))
     if settled and marker.get("taken_at") is not None:
         store.upsert_nodes("Summary", [{"summary_id": EVENTS, "settled_at": marker["taken_at"]}])
     return len(customers)

@@ -1,0 +1,82 @@
+"""The live-events settler's turns: what each kind of pass takes of what waits.
+
+The settling process is replaced by one that records what each pass was asked to settle: what
+is tested is the server's choice of work, on a real embedded store; ``test_events.py`` runs the
+real process end to end on both backends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from custgraph.api.events import Settler
+from custgraph.graph.embedded import EmbeddedStore
+from custgraph.services import EventsTaken
+
+
+class RecordingProcess:
+    """Stands in for ``SettleProcess``: each pass is noted as (records, performers)."""
+
+    def __init__(self) -> None:
+        self.passes: list[tuple[set[str], set[str]]] = []
+
+    def start(self) -> None:
+        pass
+
+    def settle(self, records: set[str], performers: set[str], everything: bool, settled: bool) -> int:
+        self.passes.append((set(records), set(performers)))
+        return len(performers)
+
+    def close(self) -> None:
+        pass
+
+
+async def _settle_waiting(settler: Settler, process: RecordingProcess, passes: int) -> None:
+    """Queue both loops behind the turn (records first), then let them run ``passes`` passes."""
+    await settler._turn.acquire()
+    running = asyncio.create_task(settler.run())
+    for _ in range(50):  # both loops reach the turn and wait for it
+        await asyncio.sleep(0.01)
+    settler._turn.release()
+    for _ in range(200):
+        if len(process.passes) >= passes:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # a pass that should not run would run now
+    running.cancel()
+    await settler.wait_for_pass()
+
+
+def test_a_records_pass_also_rebuilds_the_journeys_that_wait(tmp_path: Path) -> None:
+    """An event of a known customer waits for the next pass of either kind, not for a records pass
+    and a journeys pass after it; and no journeys pass runs when the records pass took its work."""
+    process = RecordingProcess()
+    with EmbeddedStore(tmp_path / "store") as store:
+        settler = Settler(store, process, pause_s=0.01)  # type: ignore[arg-type]
+        settler.add(EventsTaken([], records={"web:visitor-1"}, performers={"web:visitor-1", "web:known-2"}))
+        asyncio.run(_settle_waiting(settler, process, passes=1))
+    assert process.passes == [({"web:visitor-1"}, {"web:visitor-1", "web:known-2"})]
+
+
+def test_a_journeys_pass_leaves_records_to_the_records_pass(tmp_path: Path) -> None:
+    process = RecordingProcess()
+    with EmbeddedStore(tmp_path / "store") as store:
+        settler = Settler(store, process, pause_s=0.01)  # type: ignore[arg-type]
+        settler.add(EventsTaken([], performers={"web:known-2"}))
+        asyncio.run(_settle_waiting(settler, process, passes=1))
+        settler.add(EventsTaken([], records={"web:visitor-3"}))
+
+        async def again() -> None:
+            running = asyncio.create_task(settler.run())
+            for _ in range(200):
+                if len(process.passes) >= 2:
+                    break
+                await asyncio.sleep(0.01)
+            running.cancel()
+            await settler.wait_for_pass()
+
+        asyncio.run(again())
+    found: list[Any] = process.passes
+    assert found == [(set(), {"web:known-2"}), ({"web:visitor-3"}, set())]
