@@ -1,14 +1,17 @@
 """Live events: events/s accepted, request latency, and freshness (accepted → in the journey).
 
-    python bench/events.py [--persons 2000] [--backends embedded,neo4j] [--seconds 20] [--senders 1,10] [--record]
+    python bench/events.py [--persons 2000] [--backends embedded,neo4j] [--seconds 20] [--senders 1,10]
+                           [--probes 4] [--record]
 
 Builds a store of --persons generated persons (loaded and resolved: the match model exists),
 starts ``custgraph serve`` on 127.0.0.1 as its own process, and for each sender count sends
 batches of 100 events for --seconds from that many threads (pre-encoded bodies: the client's
 own work stays small on this 2-core machine, which it shares with the server). The mix: 70 %
 page views of anonymous visitors, 25 % purchases and carts of known customers, 5 % visitors
-signing in (identify). Meanwhile a probe sends one purchase of a known customer at a time and
-polls the ``journey`` named query until it shows: freshness is acknowledgement → visible.
+signing in (identify). Meanwhile --probes probes (4) each send one purchase of a known customer
+at a time and poll the ``journey`` named query until it shows: freshness is acknowledgement →
+visible. Several probes so that a row has tens of them: with one probe (5-7 per row) its "p99"
+was the slowest probe.
 Every acknowledged touchpoint is looked up in the store at the end (lost = acknowledged but absent).
 Neo4j comes from CUSTGRAPH_TEST_NEO4J_URI / _USER / _PASSWORD (it is wiped and rebuilt).
 Targets (issue 17): >= 3,000 events/s on the embedded store, >= 2,000 on Neo4j, freshness
@@ -37,6 +40,7 @@ from provenance import heading
 
 from custgraph import queries
 from custgraph.config import Config
+from custgraph.errors import StoreError
 from custgraph.graph import Store, open_store
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
@@ -98,7 +102,7 @@ def _customer_of(store: Store, user: str) -> str:
     return str(rows[0]["customer_id"])
 
 
-def _run(url: str, store: Store, users: list[str], senders: int, seconds: float) -> dict[str, Any]:
+def _run(url: str, store: Store, users: list[str], senders: int, seconds: float, probes: int) -> dict[str, Any]:
     stop = threading.Event()
     latencies: list[float] = []
     acked: list[str] = []
@@ -126,19 +130,23 @@ def _run(url: str, store: Store, users: list[str], senders: int, seconds: float)
                 taken += sum(done)
                 acked.extend(message for message, ok in zip(ids, done, strict=True) if ok and message)
 
-    def probe() -> None:
+    def probe(index: int) -> None:
         number = 0
         while not stop.is_set():
-            user = users[(number * 7919) % len(users)]
+            user = users[(number * 7919 + index * 104_729) % len(users)]
             customer = _customer_of(store, user)
-            message = f"probe-{senders}-{number}"
+            message = f"probe-{senders}-{index}-{number}"
             number += 1
             event = {"type": "track", "event": "purchase", "messageId": message, "userId": user,
                      "context": {"source": "webshop"}, "properties": {"channel": "web", "amount": 1}}
             _post(url, json.dumps({"batch": [event]}).encode())
             acknowledged = time.perf_counter()
             while True:
-                rows = store.run(queries.get("journey"), {"customer_id": customer, "limit": 100_000})
+                try:
+                    rows = store.run(queries.get("journey"), {"customer_id": customer, "limit": 100_000})
+                except StoreError as error:  # a read that failed (Neo4j's driver gave up retrying): poll again
+                    errors.append(f"probe: {error}")
+                    rows = []
                 if any(row["interaction_id"] == f"webshop:{message}" for row in rows):
                     fresh.append(time.perf_counter() - acknowledged)
                     break
@@ -150,16 +158,17 @@ def _run(url: str, store: Store, users: list[str], senders: int, seconds: float)
             time.sleep(0.2)
 
     sending = [threading.Thread(target=send, args=(i,)) for i in range(senders)]
-    probing = threading.Thread(target=probe)
+    probing = [threading.Thread(target=probe, args=(i,)) for i in range(probes)]
     started = time.perf_counter()
-    for thread in [*sending, probing]:
+    for thread in [*sending, *probing]:
         thread.start()
     time.sleep(seconds)
     stop.set()
     for thread in sending:
         thread.join()
     elapsed = time.perf_counter() - started  # to the senders' last answer (the probe may still wait)
-    probing.join()
+    for thread in probing:
+        thread.join()
     stored = store.existing_keys("Interaction", {f"webshop:{m}" for m in acked})
     return {"rate": taken / elapsed, "latencies": latencies, "fresh": fresh, "acked": len(acked),
             "lost": len(acked) - len(stored), "errors": errors}
@@ -172,10 +181,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--senders", default="1,10")
     parser.add_argument("--settle-every", type=float, default=0.5, help="CUSTGRAPH_SETTLE_EVERY of the server")
+    parser.add_argument("--probes", type=int, default=4, help="concurrent freshness probes")
     parser.add_argument("--record", action="store_true", help="append the table to bench/RESULTS.md")
     args = parser.parse_args()
     lines = [heading(f"Live events, {args.persons:,} persons") + f"batches of {BATCH}, {args.seconds:g} s per row; "
-             "`custgraph serve` in its own process, senders and probe in this one.", "",
+             f"`custgraph serve` in its own process, senders and {args.probes} freshness probes in this one.", "",
              "| backend | settle every | senders | events/s accepted | request p50 ms | p99 ms | freshness p50 s "
              "| p99 s | probes | touchpoints acknowledged | lost |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for backend in args.backends.split(","):
@@ -207,7 +217,8 @@ def main() -> int:
                     time.sleep(0.3)
             with open_store(Config.from_env(env)) as store:
                 for senders in (int(n) for n in args.senders.split(",")):
-                    found = _run(f"http://127.0.0.1:{port}/v1/events", store, users, senders, args.seconds)
+                    found = _run(f"http://127.0.0.1:{port}/v1/events", store, users, senders, args.seconds,
+                                 args.probes)
                     lat, fresh = found["latencies"], found["fresh"]
                     lines.append(
                         f"| {backend} | {args.settle_every:g} s | {senders} | {found['rate']:,.0f} | "
