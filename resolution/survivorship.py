@@ -20,6 +20,8 @@ GOLDEN = ("name", "given_name", "family_name", "name_kana", "email", "phone", "b
           "postal_code", "region", "country", "loyalty_id", "email_opt_in", "sms_opt_in")
 
 
+_NORMALISED = ("name", "email", "phone")  # kept with their normalised forms, for search
+
 # Consents a person can change by hand (``update_consents``): kept on each of their records as
 # ``consent_<name>`` with ``consent_at`` / ``consent_by``, and golden from the latest such word.
 CONSENTS = ("email_opt_in", "sms_opt_in")
@@ -42,16 +44,21 @@ def _rank(props: dict[str, Any]) -> tuple[int, str, str]:
 def golden(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The golden attributes of one cluster, with their normalised forms for search, and
     ``golden_sources``: which record each attribute came from (JSON text, see ``sources_of``)."""
-    ordered = sorted(records, key=_rank, reverse=True)
+    ordered = sorted(records, key=_rank, reverse=True) if len(records) > 1 else records
     result: dict[str, Any] = {}
     origin: dict[str, Any] = {}
     for attribute in GOLDEN:
-        source = next((r for r in ordered if r.get(attribute) not in (None, "")), None)
-        result[attribute] = source[attribute] if source else None
-        if source:
-            origin[attribute] = str(source["identity_id"])
-        if attribute in ("name", "email", "phone"):
-            result[f"{attribute}_norm"] = source.get(f"{attribute}_norm") if source else None
+        result[attribute] = None
+        for record in ordered:  # a loop, not next() over a generator: half a million customers
+            value = record.get(attribute)
+            if value is not None and value != "":
+                result[attribute] = value
+                origin[attribute] = str(record["identity_id"])
+                break
+        else:
+            record = None
+        if attribute in _NORMALISED:
+            result[f"{attribute}_norm"] = record.get(f"{attribute}_norm") if record else None
     stated: list[str] = []
     for attribute in CONSENTS:  # what the person told us through the API beats every source
         said = [r for r in records if r.get(f"consent_{attribute}") is not None]
