@@ -160,6 +160,8 @@ def test_settling_runs_in_its_own_process_and_outlives_its_death(client: TestCli
     """Passes run in a process of their own (a core of their own); one killed is started again,
     and the events taken meanwhile still settle."""
     settler = client.app.state.settler  # type: ignore[attr-defined]
+    # A collector key is configured: the process starts with the server, before any event.
+    _until(lambda: settler.process.pid, "the settling process started with the server")
     visit = {"type": "page", "anonymousId": "anon-7", "timestamp": "2026-11-20T09:00:00Z",
              "properties": {"channel": "web"}}
     assert _send(client, [{**visit, "messageId": "first-visit"}]).json()["accepted"] == 1
