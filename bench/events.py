@@ -227,7 +227,7 @@ def main() -> int:
                         f"{quantile(fresh, 0.99):.2f} | {len(fresh)} | {found['acked']:,} | {found['lost']} |")
                     print(lines[-1], flush=True)
                     if found["errors"]:
-                        print(f"sender errors: {found['errors'][:3]}", file=sys.stderr)
+                        print(f"sender and probe errors: {found['errors'][:3]}", file=sys.stderr)
         finally:
             server.terminate()
             server.wait(timeout=60)

@@ -78,7 +78,7 @@ def _quality(q: Quality) -> str:
 def _ours(backend: str, root: Path, out: Any) -> None:
     """In a child process: load, resolve from scratch, report. The embedded store is deleted after
     (3.7 GB at a million records: runs kept filling the temporary directory)."""
-    scratch = Path(root) / "scratch"
+    scratch = root / "scratch"
     scratch.mkdir(exist_ok=True)
 
     def run(store: Store) -> None:

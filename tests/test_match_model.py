@@ -191,7 +191,6 @@ def test_cli_model_show(store_env: dict[str, str], generated: Path, tmp_path: Pa
     assert report["trained"] and report["model_id"] == as_json["model_id"] and report["dirty"] == 0
 
 
-
 def test_a_record_returned_unblanked_is_what_blanking_it_gives(monkeypatch: pytest.MonkeyPatch) -> None:
     """``without_placeholders`` skips the copy when a quick check finds nothing to blank; the
     check restates the blanking rule, so both must give the same record, field by field."""

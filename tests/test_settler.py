@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 from custgraph.api.events import Settler
 from custgraph.graph.embedded import EmbeddedStore
@@ -33,18 +32,21 @@ class RecordingProcess:
         pass
 
 
-async def _settle_waiting(settler: Settler, process: RecordingProcess, passes: int) -> None:
-    """Queue both loops behind the turn (records first), then let them run ``passes`` passes."""
-    await settler._turn.acquire()
+async def _settle(settler: Settler, process: RecordingProcess, passes: int, hold_turn: bool = False) -> None:
+    """Run the settler until ``passes`` passes in all ran, and a moment more (a pass that should not
+    run would run then). ``hold_turn``: both loops queue behind the turn first, records first."""
+    if hold_turn:
+        await settler._turn.acquire()
     running = asyncio.create_task(settler.run())
-    for _ in range(50):  # both loops reach the turn and wait for it
-        await asyncio.sleep(0.01)
-    settler._turn.release()
+    if hold_turn:
+        for _ in range(50):  # both loops reach the turn and wait for it
+            await asyncio.sleep(0.01)
+        settler._turn.release()
     for _ in range(200):
         if len(process.passes) >= passes:
             break
         await asyncio.sleep(0.01)
-    await asyncio.sleep(0.1)  # a pass that should not run would run now
+    await asyncio.sleep(0.1)
     running.cancel()
     await settler.wait_for_pass()
 
@@ -56,7 +58,7 @@ def test_a_records_pass_also_rebuilds_the_journeys_that_wait(tmp_path: Path) -> 
     with EmbeddedStore(tmp_path / "store") as store:
         settler = Settler(store, process, pause_s=0.01)  # type: ignore[arg-type]
         settler.add(EventsTaken([], records={"web:visitor-1"}, performers={"web:visitor-1", "web:known-2"}))
-        asyncio.run(_settle_waiting(settler, process, passes=1))
+        asyncio.run(_settle(settler, process, passes=1, hold_turn=True))
     assert process.passes == [({"web:visitor-1"}, {"web:visitor-1", "web:known-2"})]
 
 
@@ -65,18 +67,7 @@ def test_a_journeys_pass_leaves_records_to_the_records_pass(tmp_path: Path) -> N
     with EmbeddedStore(tmp_path / "store") as store:
         settler = Settler(store, process, pause_s=0.01)  # type: ignore[arg-type]
         settler.add(EventsTaken([], performers={"web:known-2"}))
-        asyncio.run(_settle_waiting(settler, process, passes=1))
+        asyncio.run(_settle(settler, process, passes=1))
         settler.add(EventsTaken([], records={"web:visitor-3"}))
-
-        async def again() -> None:
-            running = asyncio.create_task(settler.run())
-            for _ in range(200):
-                if len(process.passes) >= 2:
-                    break
-                await asyncio.sleep(0.01)
-            running.cancel()
-            await settler.wait_for_pass()
-
-        asyncio.run(again())
-    found: list[Any] = process.passes
-    assert found == [(set(), {"web:known-2"}), ({"web:visitor-3"}, set())]
+        asyncio.run(_settle(settler, process, passes=2))
+    assert process.passes == [(set(), {"web:known-2"}), ({"web:visitor-3"}, set())]
