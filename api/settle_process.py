@@ -22,13 +22,14 @@ import os
 import signal
 import sys
 import traceback
+from collections.abc import Collection
 from multiprocessing.connection import Connection
 from typing import Any
 
 from custgraph.config import Config
 from custgraph.errors import CustgraphError
 from custgraph.graph import Store, open_store
-from custgraph.services import RecordMemo, ResolveConfig, settle_events
+from custgraph.services import RecordMemo, ResolveConfig, SettledPass, settle_events
 
 __all__ = ["SettleProcess", "SettlingStoppedError"]
 
@@ -69,21 +70,23 @@ class SettleProcess:
         theirs.close()
         self._process, self._pipe = process, ours
 
-    def settle(self, records: set[str], performers: set[str], everything: bool, settled: bool) -> int:
+    def settle(self, records: set[str], performers: set[str], everything: bool, settled: bool,
+               keep: bool = True, keep_also: Collection[str] = ()) -> SettledPass:
         """One pass of ``settle_events`` in the process, under the server's writer lock; blocks
         until it ends and returns what ``settle_events`` returned."""
         if self._pipe is None:
             raise SettlingStoppedError("the settling process is not running")
         with self.store.writing("settle events"):
             try:
-                self._pipe.send((records, performers, everything, settled))
+                self._pipe.send((records, performers, everything, settled, keep, set(keep_also)))
                 done, answer = self._pipe.recv()
             except (EOFError, OSError):
                 code = self._process.exitcode if self._process is not None else None
                 raise SettlingStoppedError(f"the settling process stopped (exit code {code})") from None
         if not done:
             raise SettlingStoppedError(f"the settling pass failed in its process:\n{answer}")
-        return int(answer)
+        assert isinstance(answer, SettledPass)
+        return answer
 
     def close(self) -> None:
         """Let the process end its pass and stop; kill it if it does not within ``STOP_WAIT_S``."""
@@ -118,13 +121,13 @@ def _settle_passes(pipe: Connection, parent: int, config: Config, resolve_config
     with open_store(config, writer_lent=True) as store:
         while True:
             try:
-                records, performers, everything, settled = pipe.recv()
+                records, performers, everything, settled, keep, keep_also = pipe.recv()
             except (EOFError, OSError):
                 return
             answer: tuple[bool, Any]
             try:
                 answer = (True, settle_events(store, resolve_config, records, performers, everything,
-                                               settled, memo))
+                                               settled, memo, keep, keep_also))
             except Exception:  # the server logs it and retries with its next pass
                 answer = (False, traceback.format_exc())
             try:

@@ -41,7 +41,7 @@ from .attribution import MODELS, Attribution, attribute, attribution_of, check_a
 from .consents import update_consents
 from .decisions import DecisionReport, confirm, reject, unmerge
 from .erasure import ErasureReport, erase
-from .events import MAX_EVENTS, EventOutcome, EventsTaken, settle_events, take_events, unsettled
+from .events import MAX_EVENTS, EventOutcome, EventsTaken, SettledPass, settle_events, take_events, unsettled
 from .resolving import resolve
 from .retention import STARTS, Retention, retention
 from .root_causes import RootCauses, causes_of, dropoff_causes, dropoffs_of, funnel_dropoff_causes, score_causes
@@ -84,6 +84,7 @@ __all__ = [
     "Retention",
     "RootCauses",
     "Scores",
+    "SettledPass",
     "Summary",
     "attribute",
     "attribution_of",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,7 @@ from custgraph.resolution import resolve as resolve_identities
 
 from .summaries import keep_settled_journeys
 
-__all__ = ["MAX_EVENTS", "EventOutcome", "EventsTaken", "settle_events", "take_events", "unsettled"]
+__all__ = ["MAX_EVENTS", "EventOutcome", "EventsTaken", "SettledPass", "settle_events", "take_events", "unsettled"]
 
 MAX_EVENTS = 500  # per request or Kafka poll: a bigger batch is refused whole (HTTP 413)
 # The Summary node that says when events were last taken and settled: a process killed between
@@ -161,38 +161,58 @@ def unsettled(store: Store) -> bool:
         marker.get("settled_at") is None or marker["settled_at"] < marker["taken_at"])
 
 
+@dataclass(frozen=True)
+class SettledPass:
+    """What one settling pass did: how many customers of performers it rebuilt, and the customers
+    whose journeys changed but are left for a later pass to keep for the dashboard (``keep=False``)."""
+
+    rebuilt: int
+    unkept: frozenset[str] = frozenset()
+
+
 @one_writer("settle events")
 def settle_events(store: Store, config: ResolveConfig, records: set[str], performers: set[str],
-                  everything: bool = False, settled: bool = True, memo: RecordMemo | None = None) -> int:
-    """Resolve ``records`` (incrementally, with the stored match model: never pausing to train)
-    and rebuild the journeys of the customers of ``performers``; returns how many customers'
-    journeys were rebuilt. ``everything``: catch up after a stop (an incremental resolve finds
-    the changed records and the customers whose journeys lag). ``settled``: nothing else waits,
-    so the store is marked settled up to what was taken when this began. The changed customers'
-    journeys are taken next to the kept ones (``keep_settled_journeys``); scores and the rest of
-    the dashboard's summary wait for the next ``resolve``. ``memo``: one kept by the caller across its
-    passes, so that a pass derives again only the records that changed (``RecordMemo``) and, while
-    the basis it keeps is recent, reads only ``records`` and what they can move (``scoped.py``)."""
+                  everything: bool = False, settled: bool = True, memo: RecordMemo | None = None,
+                  keep: bool = True, keep_also: Collection[str] = ()) -> SettledPass:
+    """Rebuild the journeys of the customers of ``performers``, then resolve ``records``
+    (incrementally, with the stored match model: never pausing to train) and take the changed
+    customers' journeys next to the kept ones (``keep_settled_journeys``) for the dashboard.
+
+    The performers come first: their customers are known, and a touchpoint of theirs shows once
+    their rebuild is written, not after the resolve (seconds on Neo4j). ``keep=False`` leaves the
+    keeping (about 1 s per 1,000 customers on Neo4j) to a later pass, which keeps these customers
+    with its own (``keep_also``) once: the live-event server's records passes do so, so that the
+    events waiting behind them wait less. ``everything``: catch up after a stop (an incremental
+    resolve finds the changed records and the customers whose journeys lag). ``settled``: nothing
+    else waits, so the store is marked settled up to what was taken when this began, if nothing
+    is left unkept. Scores and the rest of the dashboard's summary wait for the next ``resolve``.
+    ``memo``: one kept by the caller across its passes, so that a pass derives again only the
+    records that changed (``RecordMemo``) and, while the basis it keeps is recent, reads only
+    ``records`` and what they can move (``scoped.py``)."""
     marker = store.get_node("Summary", EVENTS) or {}
-    changed: set[str] = set()
     seconds: dict[str, float] = {}  # logged at DEBUG: where a pass's time goes
-    if records or everything:  # the customers it would catch up are the performers' (rebuilt below)
+    started = time.perf_counter()
+    customers: list[str] = []
+    if performers:
+        rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
+        customers = sorted({str(row["customer_id"]) for row in rows if row["customer_id"]})
+        store.rebuild_derived(customers, links_hold=True)  # a touchpoint or two more each
+    seconds["journeys"] = time.perf_counter() - started
+    changed: set[str] = set()
+    if records or everything:  # a performer's new record has no customer yet: the resolve makes it
         report = resolve_identities(store, config, may_train=False, catch_up=everything, memo=memo,
                                     changed=None if everything else records)
         changed |= report.customers_changed
         seconds |= report.seconds
-    customers: list[str] = []
-    started = time.perf_counter()
-    if performers:
-        rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
-        customers = sorted({str(row["customer_id"]) for row in rows if row["customer_id"]})
-        # Known customers with a touchpoint or two more (the resolve rebuilt those it changed).
-        store.rebuild_derived([c for c in customers if c not in changed], links_hold=True)
-    seconds["journeys"] = time.perf_counter() - started
-    keep_settled_journeys(store, changed | set(customers))
-    seconds["keep journeys"] = time.perf_counter() - started - seconds["journeys"]
-    log.debug("settling pass: %d records, %d customers changed by them, %d of performers; %s", len(records),
-              len(changed), len(customers), ", ".join(f"{name} {value:.2f} s" for name, value in seconds.items()))
-    if settled and marker.get("taken_at") is not None:
+    unkept = changed | set(customers) | set(keep_also)
+    if keep:
+        started = time.perf_counter()
+        keep_settled_journeys(store, unkept)
+        seconds["keep journeys"] = time.perf_counter() - started
+        unkept = set()
+    log.debug("settling pass: %d records, %d customers changed by them, %d of performers, %d more kept, "
+              "%d left to keep; %s", len(records), len(changed), len(customers), len(keep_also), len(unkept),
+              ", ".join(f"{name} {value:.2f} s" for name, value in seconds.items()))
+    if settled and not unkept and marker.get("taken_at") is not None:
         store.upsert_nodes("Summary", [{"summary_id": EVENTS, "settled_at": marker["taken_at"]}])
-    return len(customers)
+    return SettledPass(len(customers), frozenset(unkept))

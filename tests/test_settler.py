@@ -8,33 +8,41 @@ real process end to end on both backends.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from pathlib import Path
 
 from custgraph.api.events import Settler
 from custgraph.graph.embedded import EmbeddedStore
-from custgraph.services import EventsTaken
+from custgraph.services import EventsTaken, SettledPass
 
 
 class RecordingProcess:
-    """Stands in for ``SettleProcess``: each pass is noted as (records, performers)."""
+    """Stands in for ``SettleProcess``: each pass is noted as (records, performers), and what it was
+    asked to keep as (keep, keep_also). A record's customer is named ``customer:`` and the record."""
 
     def __init__(self) -> None:
         self.passes: list[tuple[set[str], set[str]]] = []
+        self.keeps: list[tuple[bool, set[str]]] = []
 
     def start(self) -> None:
         pass
 
-    def settle(self, records: set[str], performers: set[str], everything: bool, settled: bool) -> int:
+    def settle(self, records: set[str], performers: set[str], everything: bool, settled: bool,
+               keep: bool = True, keep_also: Collection[str] = ()) -> SettledPass:
         self.passes.append((set(records), set(performers)))
-        return len(performers)
+        self.keeps.append((keep, set(keep_also)))
+        changed = {f"customer:{record}" for record in records}
+        return SettledPass(len(performers), frozenset() if keep else frozenset(changed))
 
     def close(self) -> None:
         pass
 
 
-async def _settle(settler: Settler, process: RecordingProcess, passes: int, hold_turn: bool = False) -> None:
+async def _settle(settler: Settler, process: RecordingProcess, passes: int, hold_turn: bool = False,
+                  later: EventsTaken | None = None) -> None:
     """Run the settler until ``passes`` passes in all ran, and a moment more (a pass that should not
-    run would run then). ``hold_turn``: both loops queue behind the turn first, records first."""
+    run would run then). ``hold_turn``: both loops queue behind the turn first, records first.
+    ``later``: taken once the first pass ran."""
     if hold_turn:
         await settler._turn.acquire()
     running = asyncio.create_task(settler.run())
@@ -43,6 +51,9 @@ async def _settle(settler: Settler, process: RecordingProcess, passes: int, hold
             await asyncio.sleep(0.01)
         settler._turn.release()
     for _ in range(200):
+        if later is not None and process.passes:
+            settler.add(later)
+            later = None
         if len(process.passes) >= passes:
             break
         await asyncio.sleep(0.01)
@@ -53,13 +64,14 @@ async def _settle(settler: Settler, process: RecordingProcess, passes: int, hold
 
 def test_a_records_pass_also_rebuilds_the_journeys_that_wait(tmp_path: Path) -> None:
     """An event of a known customer waits for the next pass of either kind, not for a records pass
-    and a journeys pass after it; and no journeys pass runs when the records pass took its work."""
+    and a journeys pass after it; the journeys pass after a records pass only keeps what it changed."""
     process = RecordingProcess()
     with EmbeddedStore(tmp_path / "store") as store:
         settler = Settler(store, process, pause_s=0.01)  # type: ignore[arg-type]
         settler.add(EventsTaken([], records={"web:visitor-1"}, performers={"web:visitor-1", "web:known-2"}))
-        asyncio.run(_settle(settler, process, passes=1, hold_turn=True))
-    assert process.passes == [({"web:visitor-1"}, {"web:visitor-1", "web:known-2"})]
+        asyncio.run(_settle(settler, process, passes=2, hold_turn=True))
+    assert process.passes == [({"web:visitor-1"}, {"web:visitor-1", "web:known-2"}), (set(), set())]
+    assert process.keeps == [(False, set()), (True, {"customer:web:visitor-1"})]
 
 
 def test_a_journeys_pass_leaves_records_to_the_records_pass(tmp_path: Path) -> None:
@@ -67,7 +79,8 @@ def test_a_journeys_pass_leaves_records_to_the_records_pass(tmp_path: Path) -> N
     with EmbeddedStore(tmp_path / "store") as store:
         settler = Settler(store, process, pause_s=0.01)  # type: ignore[arg-type]
         settler.add(EventsTaken([], performers={"web:known-2"}))
-        asyncio.run(_settle(settler, process, passes=1))
-        settler.add(EventsTaken([], records={"web:visitor-3"}))
-        asyncio.run(_settle(settler, process, passes=2))
-    assert process.passes == [(set(), {"web:known-2"}), ({"web:visitor-3"}, set())]
+        asyncio.run(_settle(settler, process, passes=3, later=EventsTaken([], records={"web:visitor-3"})))
+    # The records pass leaves the customers it changed to a journeys pass to keep.
+    assert process.passes == [(set(), {"web:known-2"}), ({"web:visitor-3"}, set()), (set(), set())]
+    assert process.keeps == [(True, set()), (False, set()), (True, {"customer:web:visitor-3"})]
+    assert not settler.keeping

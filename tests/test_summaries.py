@@ -19,6 +19,7 @@ from custgraph.services import (
     Journeys,
     KeptJourneys,
     ResolveConfig,
+    SettledPass,
     attribute,
     dropoff_causes,
     funnel_dropoff_causes,
@@ -31,6 +32,7 @@ from custgraph.services import (
     settle_events,
     summarise,
     take_events,
+    unsettled,
     warm_kept,
 )
 from custgraph.services.attribution import BY
@@ -230,6 +232,37 @@ def test_live_events_show_in_the_kept_journeys_before_the_next_resolve(store: St
     assert visitors and not visitors & set(kept.customers)
     assert len(kept.codes[kept.customers.index(customer)]) == len(before.codes[before.customers.index(customer)]) + 3
     assert attribute(store, "campaign", kept=kept).credits["spring"]["last_touch"] == 1.0
+
+
+def test_a_pass_may_leave_its_customers_for_the_next_to_keep(store: Store, generated: Path) -> None:
+    """``keep=False`` (the server's records passes): the journeys rebuild and the resolve are written,
+    the dashboard's kept journeys wait, and the store is not marked settled until a later pass keeps
+    the customers it was handed (``keep_also``)."""
+    store.init()
+    load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    resolve(store, ResolveConfig())
+    held = KeptJourneys()
+    first = held.current(store)
+    assert first is not None
+    before = _decoded(first)
+    user, customer = next((str(row["source_id"]), str(row["customer_id"])) for row in store.run(
+        queries.get("customer_identities")) if row["source"] == "webshop" and row["customer_id"])
+    events = [{"type": "page", "messageId": "visit-9", "anonymousId": "anon-9", "timestamp": "2026-11-20T09:00:00Z",
+               "properties": {"channel": "web"}},
+              {"type": "track", "event": "add_to_cart", "messageId": "cart-9", "userId": user,
+               "timestamp": "2026-11-21T09:00:00Z", "properties": {"channel": "web"}}]
+    taken = take_events(store, events, "webshop")
+    assert unsettled(store)
+    left = settle_events(store, ResolveConfig(), taken.records, taken.performers, keep=False)
+    assert left.rebuilt == 1 and customer in left.unkept and len(left.unkept) >= 2  # and the visitor's own
+    journey = store.run(queries.get("journey"), {"customer_id": customer, "limit": 100_000})
+    assert "webshop:cart-9" in {row["interaction_id"] for row in journey}  # shows before it is kept
+    waiting = held.current(store)
+    assert waiting is not None and _decoded(waiting) == before and unsettled(store)
+    kept = settle_events(store, ResolveConfig(), set(), set(), keep_also=left.unkept)
+    assert kept == SettledPass(0) and not unsettled(store)
+    now = held.current(store)
+    assert now is not None and _decoded(now) == _decoded(summarise(store)[1]) != before
 
 
 def test_a_warmer_merges_what_settled_only_while_questions_come(store: Store, generated: Path,
