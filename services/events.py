@@ -174,37 +174,39 @@ class SettledPass:
 def settle_events(store: Store, config: ResolveConfig, records: set[str], performers: set[str],
                   everything: bool = False, settled: bool = True, memo: RecordMemo | None = None,
                   keep: bool = True, keep_also: Collection[str] = ()) -> SettledPass:
-    """Rebuild the journeys of the customers of ``performers``, then resolve ``records``
-    (incrementally, with the stored match model: never pausing to train) and take the changed
-    customers' journeys next to the kept ones (``keep_settled_journeys``) for the dashboard.
+    """Rebuild the journeys of the customers of ``performers``, resolve ``records`` (incrementally,
+    with the stored match model: never pausing to train), and take the changed customers'
+    journeys next to the kept ones (``keep_settled_journeys``) for the dashboard.
 
-    The performers come first: their customers are known, and a touchpoint of theirs shows once
-    their rebuild is written, not after the resolve (seconds on Neo4j). ``keep=False`` leaves the
-    keeping (about 1 s per 1,000 customers on Neo4j) to a later pass, which keeps these customers
-    with its own (``keep_also``) once: the live-event server's records passes do so, so that the
-    events waiting behind them wait less. ``everything``: catch up after a stop (an incremental
-    resolve finds the changed records and the customers whose journeys lag). ``settled``: nothing
-    else waits, so the store is marked settled up to what was taken when this began, if nothing
-    is left unkept. Scores and the rest of the dashboard's summary wait for the next ``resolve``.
-    ``memo``: one kept by the caller across its passes, so that a pass derives again only the
-    records that changed (``RecordMemo``) and, while the basis it keeps is recent, reads only
-    ``records`` and what they can move (``scoped.py``)."""
+    The performers whose records did not change come first: their customers are known, and a
+    touchpoint of theirs shows once their rebuild is written, not after the resolve (seconds on
+    Neo4j). Those whose records changed wait for it, which may move them (and rebuilds the
+    customers it changes). ``keep=False`` leaves the keeping (about 1 s per 1,000 customers on
+    Neo4j) to a later pass, which keeps these customers with its own (``keep_also``) once: the
+    live-event server's records passes do so, so that the events waiting behind them wait less.
+    ``everything``: catch up after a stop (an incremental resolve finds the changed records and
+    the customers whose journeys lag). ``settled``: nothing else waits, so the store is marked
+    settled up to what was taken when this began, if nothing is left unkept. Scores and the rest
+    of the dashboard's summary wait for the next ``resolve``. ``memo``: one kept by the caller
+    across its passes, so that a pass derives again only the records that changed
+    (``RecordMemo``) and, while the basis it keeps is recent, reads only ``records`` and what
+    they can move (``scoped.py``)."""
     marker = store.get_node("Summary", EVENTS) or {}
     seconds: dict[str, float] = {}  # logged at DEBUG: where a pass's time goes
     started = time.perf_counter()
-    customers: list[str] = []
-    if performers:
-        rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
-        customers = sorted({str(row["customer_id"]) for row in rows if row["customer_id"]})
-        store.rebuild_derived(customers, links_hold=True)  # a touchpoint or two more each
+    customers = _rebuilt(store, performers - records, set())  # a touchpoint or two more each
     seconds["journeys"] = time.perf_counter() - started
     changed: set[str] = set()
-    if records or everything:  # a performer's new record has no customer yet: the resolve makes it
+    if records or everything:
         report = resolve_identities(store, config, may_train=False, catch_up=everything, memo=memo,
                                     changed=None if everything else records)
         changed |= report.customers_changed
         seconds |= report.seconds
-    unkept = changed | set(customers) | set(keep_also)
+    if performers & records:
+        started = time.perf_counter()
+        customers |= _rebuilt(store, performers & records, changed | customers)
+        seconds["journeys after"] = time.perf_counter() - started
+    unkept = changed | customers | set(keep_also)
     if keep:
         started = time.perf_counter()
         keep_settled_journeys(store, unkept)
@@ -216,3 +218,14 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     if settled and not unkept and marker.get("taken_at") is not None:
         store.upsert_nodes("Summary", [{"summary_id": EVENTS, "settled_at": marker["taken_at"]}])
     return SettledPass(len(customers), frozenset(unkept))
+
+
+def _rebuilt(store: Store, performers: set[str], done: set[str]) -> set[str]:
+    """Rebuild the derived relationships of the customers of ``performers`` but those ``done``
+    (links unchanged: they gained touchpoints, not records); returns those customers."""
+    if not performers:
+        return set()
+    rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
+    customers = {str(row["customer_id"]) for row in rows if row["customer_id"]}
+    store.rebuild_derived(sorted(customers - done), links_hold=True)
+    return customers

@@ -245,18 +245,28 @@ def test_a_pass_may_leave_its_customers_for_the_next_to_keep(store: Store, gener
     first = held.current(store)
     assert first is not None
     before = _decoded(first)
-    user, customer = next((str(row["source_id"]), str(row["customer_id"])) for row in store.run(
-        queries.get("customer_identities")) if row["source"] == "webshop" and row["customer_id"])
+    (user, customer), (other, theirs) = [(str(row["source_id"]), str(row["customer_id"])) for row in store.run(
+        queries.get("customer_identities")) if row["source"] == "webshop" and row["customer_id"]][:2]
+    email = store.get_node("Identity", f"webshop:{other}")["email"]  # type: ignore[index]
+    signin = {"type": "identify", "userId": other, "traits": {"email": email}, "timestamp": "2026-11-21T10:00:00Z"}
+    taken = take_events(store, [{**signin, "messageId": "signin-8"}], "webshop")
+    settle_events(store, ResolveConfig(), taken.records, taken.performers)
     events = [{"type": "page", "messageId": "visit-9", "anonymousId": "anon-9", "timestamp": "2026-11-20T09:00:00Z",
                "properties": {"channel": "web"}},
               {"type": "track", "event": "add_to_cart", "messageId": "cart-9", "userId": user,
-               "timestamp": "2026-11-21T09:00:00Z", "properties": {"channel": "web"}}]
+               "timestamp": "2026-11-21T09:00:00Z", "properties": {"channel": "web"}},
+              # A record written again (the resolve reads it again: a sign-in said the same before),
+              # which buys: its customer, unchanged by the resolve, is rebuilt after it.
+              {**signin, "messageId": "signin-9"},
+              {"type": "track", "event": "purchase", "messageId": "buy-9", "userId": other,
+               "timestamp": "2026-11-21T10:05:00Z", "properties": {"channel": "web", "amount": 3}}]
     taken = take_events(store, events, "webshop")
-    assert unsettled(store)
+    assert unsettled(store) and f"webshop:{other}" in taken.records & taken.performers
     left = settle_events(store, ResolveConfig(), taken.records, taken.performers, keep=False)
-    assert left.rebuilt == 1 and customer in left.unkept and len(left.unkept) >= 2  # and the visitor's own
-    journey = store.run(queries.get("journey"), {"customer_id": customer, "limit": 100_000})
-    assert "webshop:cart-9" in {row["interaction_id"] for row in journey}  # shows before it is kept
+    assert left.rebuilt == 3 and {customer, theirs} <= left.unkept and len(left.unkept) >= 3  # and the visitor's
+    for who, message in ((customer, "cart-9"), (theirs, "buy-9")):  # they show before they are kept
+        journey = store.run(queries.get("journey"), {"customer_id": who, "limit": 100_000})
+        assert f"webshop:{message}" in {row["interaction_id"] for row in journey}
     waiting = held.current(store)
     assert waiting is not None and _decoded(waiting) == before and unsettled(store)
     kept = settle_events(store, ResolveConfig(), set(), set(), keep_also=left.unkept)
