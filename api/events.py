@@ -54,8 +54,9 @@ class Settler:
       wrote and those they can move, and compares them with what the last whole pass read
       (``resolution/scoped.py``); a whole pass, which reads every record, comes first and then
       whenever that basis is older than a minute (or 20 times its own duration). It leaves the
-      customers it changed for the next journeys pass to keep: keeping them took about a second
-      of a 3.5-7 s records pass on Neo4j, which every event that came meanwhile waited for.
+      customers it changed for the next journeys pass to keep (on the store's events marker, so
+      that they are kept after a restart too): keeping them took about a second of a 3.5-7 s
+      records pass on Neo4j, which every event that came meanwhile waited for.
 
     A pass that fails keeps its work for the next one (and logs why); a settling process that
     stopped is started again for it."""
@@ -67,7 +68,7 @@ class Settler:
         self.start_early = start_early  # start the process with the server, not with the first event
         self.records: set[str] = set()
         self.performers: set[str] = set()
-        self.keeping: set[str] = set()  # customers a records pass changed: the next journeys pass keeps them
+        self.keep_due = False  # a records pass left customers for the next journeys pass to keep
         self.everything = False
         self.passes = 0
         self._turn = asyncio.Lock()  # one pass at a time: a rebuild must not race a re-clustering
@@ -110,27 +111,27 @@ class Settler:
                 await waiting.wait()
             async with self._turn:
                 waiting.clear()
-                keeping: set[str] = set()
+                keep_due = False
                 if records:
                     work, self.records, everything, self.everything = self.records, set(), self.everything, False
-                elif not (self.performers or self.keeping):  # a records pass before it took them
+                elif not (self.performers or self.keep_due):  # a records pass before it took them
                     continue
                 else:
                     work, everything = set(), False
-                    keeping, self.keeping = self.keeping, set()
+                    keep_due, self.keep_due = self.keep_due, False
                 # Both kinds take the waiting performers: an event waits for the next pass to
                 # begin, whichever kind it is, not for a records pass and then a journeys pass.
                 performers, self.performers = self.performers, set()
-                done = not (self.records or self.performers or self.keeping)  # nothing waits: mark settled
+                done = not (self.records or self.performers or self.keep_due)  # nothing waits: mark settled
                 started = time.perf_counter()
                 try:
                     self.process.start()
                     self._pass = asyncio.get_running_loop().run_in_executor(None, functools.partial(
-                        self.process.settle, work, performers, everything, done, not records, keeping))
+                        self.process.settle, work, performers, everything, done, not records))
                     settled = await asyncio.shield(self._pass)  # cancelled, the pass still ends (see close)
                     self.passes += 1
                     if settled.unkept:
-                        self.keeping |= settled.unkept
+                        self.keep_due = True
                         self._performers_waiting.set()
                     log.info("settled events: %d records resolved, %d journeys rebuilt in %.2f s",
                              len(work), settled.rebuilt, time.perf_counter() - started)
@@ -138,10 +139,10 @@ class Settler:
                     log.exception("settling events failed; retrying with the next pass")
                     self.records |= work
                     self.performers |= performers
-                    self.keeping |= keeping
+                    self.keep_due = self.keep_due or keep_due
                     self.everything = self.everything or everything
                     waiting.set()
-                    if performers or keeping:
+                    if performers or keep_due:
                         self._performers_waiting.set()
             await asyncio.sleep(self.pause_s * (RESOLVE_PAUSES if records else 1))
 

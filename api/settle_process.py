@@ -22,7 +22,6 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Collection
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -71,14 +70,14 @@ class SettleProcess:
         self._process, self._pipe = process, ours
 
     def settle(self, records: set[str], performers: set[str], everything: bool, settled: bool,
-               keep: bool = True, keep_also: Collection[str] = ()) -> SettledPass:
+               keep: bool = True) -> SettledPass:
         """One pass of ``settle_events`` in the process, under the server's writer lock; blocks
         until it ends and returns what ``settle_events`` returned."""
         if self._pipe is None:
             raise SettlingStoppedError("the settling process is not running")
         with self.store.writing("settle events"):
             try:
-                self._pipe.send((records, performers, everything, settled, keep, set(keep_also)))
+                self._pipe.send((records, performers, everything, settled, keep))
                 done, answer = self._pipe.recv()
             except (EOFError, OSError):
                 code = self._process.exitcode if self._process is not None else None
@@ -121,13 +120,13 @@ def _settle_passes(pipe: Connection, parent: int, config: Config, resolve_config
     with open_store(config, writer_lent=True) as store:
         while True:
             try:
-                records, performers, everything, settled, keep, keep_also = pipe.recv()
+                records, performers, everything, settled, keep = pipe.recv()
             except (EOFError, OSError):
                 return
             answer: tuple[bool, Any]
             try:
                 answer = (True, settle_events(store, resolve_config, records, performers, everything,
-                                               settled, memo, keep, keep_also))
+                                               settled, memo, keep))
             except Exception:  # the server logs it and retries with its next pass
                 answer = (False, traceback.format_exc())
             try:

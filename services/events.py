@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,8 @@ __all__ = ["MAX_EVENTS", "EventOutcome", "EventsTaken", "SettledPass", "settle_e
 MAX_EVENTS = 500  # per request or Kafka poll: a bigger batch is refused whole (HTTP 413)
 # The Summary node that says when events were last taken and settled: a process killed between
 # the two leaves taken_at ahead, and the next one to start settles everything (``unsettled``).
+# It also holds the customers a pass left for a later one to keep (``unkept``), so that a pass after
+# a stop keeps them: a catch-up resolve finds lagging relationships, not lagging kept journeys.
 EVENTS = "events"
 log = logging.getLogger("custgraph.events")
 
@@ -173,7 +175,7 @@ class SettledPass:
 @one_writer("settle events")
 def settle_events(store: Store, config: ResolveConfig, records: set[str], performers: set[str],
                   everything: bool = False, settled: bool = True, memo: RecordMemo | None = None,
-                  keep: bool = True, keep_also: Collection[str] = ()) -> SettledPass:
+                  keep: bool = True) -> SettledPass:
     """Rebuild the journeys of the customers of ``performers``, resolve ``records`` (incrementally,
     with the stored match model: never pausing to train), and take the changed customers'
     journeys next to the kept ones (``keep_settled_journeys``) for the dashboard.
@@ -182,8 +184,10 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     touchpoint of theirs shows once their rebuild is written, not after the resolve (seconds on
     Neo4j). Those whose records changed wait for it, which may move them (and rebuilds the
     customers it changes). ``keep=False`` leaves the keeping (about 1 s per 1,000 customers on
-    Neo4j) to a later pass, which keeps these customers with its own (``keep_also``) once: the
-    live-event server's records passes do so, so that the events waiting behind them wait less.
+    Neo4j) to a later pass: the customers are written on the store's events marker, and the next
+    pass that keeps keeps them with its own, once. The live-event server's records passes do so,
+    so that the events waiting behind them wait less; the marker, not the server's memory, holds
+    them, so that a server stopped between the two passes has them kept after it starts again.
     ``everything``: catch up after a stop (an incremental resolve finds the changed records and
     the customers whose journeys lag). ``settled``: nothing else waits, so the store is marked
     settled up to what was taken when this began, if nothing is left unkept. Scores and the rest
@@ -206,14 +210,17 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
         started = time.perf_counter()
         customers |= _rebuilt(store, performers & records, changed | customers)
         seconds["journeys after"] = time.perf_counter() - started
-    unkept = changed | customers | set(keep_also)
+    handed = set(marker.get("unkept") or ())  # left by an earlier pass, perhaps of a stopped process
+    unkept = changed | customers | handed
     if keep:
         started = time.perf_counter()
         keep_settled_journeys(store, unkept)
         seconds["keep journeys"] = time.perf_counter() - started
         unkept = set()
-    log.debug("settling pass: %d records, %d customers changed by them, %d of performers, %d more kept, "
-              "%d left to keep; %s", len(records), len(changed), len(customers), len(keep_also), len(unkept),
+    if unkept != handed:  # written after the keeping: a pass that fails before leaves them handed
+        store.upsert_nodes("Summary", [{"summary_id": EVENTS, "unkept": sorted(unkept) or None}])
+    log.debug("settling pass: %d records, %d customers changed by them, %d of performers, %d handed over, "
+              "%d left to keep; %s", len(records), len(changed), len(customers), len(handed), len(unkept),
               ", ".join(f"{name} {value:.2f} s" for name, value in seconds.items()))
     if settled and not unkept and marker.get("taken_at") is not None:
         store.upsert_nodes("Summary", [{"summary_id": EVENTS, "settled_at": marker["taken_at"]}])

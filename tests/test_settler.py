@@ -8,7 +8,6 @@ real process end to end on both backends.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
 from pathlib import Path
 
 from custgraph.api.events import Settler
@@ -17,20 +16,20 @@ from custgraph.services import EventsTaken, SettledPass
 
 
 class RecordingProcess:
-    """Stands in for ``SettleProcess``: each pass is noted as (records, performers), and what it was
-    asked to keep as (keep, keep_also). A record's customer is named ``customer:`` and the record."""
+    """Stands in for ``SettleProcess``: each pass is noted as (records, performers), and whether it
+    was asked to keep. A record's customer is named ``customer:`` and the record."""
 
     def __init__(self) -> None:
         self.passes: list[tuple[set[str], set[str]]] = []
-        self.keeps: list[tuple[bool, set[str]]] = []
+        self.keeps: list[bool] = []
 
     def start(self) -> None:
         pass
 
     def settle(self, records: set[str], performers: set[str], everything: bool, settled: bool,
-               keep: bool = True, keep_also: Collection[str] = ()) -> SettledPass:
+               keep: bool = True) -> SettledPass:
         self.passes.append((set(records), set(performers)))
-        self.keeps.append((keep, set(keep_also)))
+        self.keeps.append(keep)
         changed = {f"customer:{record}" for record in records}
         return SettledPass(len(performers), frozenset() if keep else frozenset(changed))
 
@@ -71,7 +70,7 @@ def test_a_records_pass_also_rebuilds_the_journeys_that_wait(tmp_path: Path) -> 
         settler.add(EventsTaken([], records={"web:visitor-1"}, performers={"web:visitor-1", "web:known-2"}))
         asyncio.run(_settle(settler, process, passes=2, hold_turn=True))
     assert process.passes == [({"web:visitor-1"}, {"web:visitor-1", "web:known-2"}), (set(), set())]
-    assert process.keeps == [(False, set()), (True, {"customer:web:visitor-1"})]
+    assert process.keeps == [False, True]
 
 
 def test_a_journeys_pass_leaves_records_to_the_records_pass(tmp_path: Path) -> None:
@@ -82,5 +81,5 @@ def test_a_journeys_pass_leaves_records_to_the_records_pass(tmp_path: Path) -> N
         asyncio.run(_settle(settler, process, passes=3, later=EventsTaken([], records={"web:visitor-3"})))
     # The records pass leaves the customers it changed to a journeys pass to keep.
     assert process.passes == [(set(), {"web:known-2"}), ({"web:visitor-3"}, set()), (set(), set())]
-    assert process.keeps == [(True, set()), (False, set()), (True, {"customer:web:visitor-3"})]
-    assert not settler.keeping
+    assert process.keeps == [True, False, True]
+    assert not settler.keep_due
