@@ -198,6 +198,35 @@ def _compare_everything(store: Store, config: ResolveConfig, full: bool, say: Pr
                     basis.model.model_id if basis.model else "", basis.placeholders.describe()[:20])
 
 
+def _to_recluster(links: Mapping[tuple[str, str], Link], current: Mapping[str, str | None],
+                  dirty: set[str]) -> set[str]:
+    """The members to re-cluster: the components (over ``links``) holding a ``dirty`` record,
+    closed over their ``current`` customers, so that a record leaving a customer re-clusters the
+    rest of it."""
+    neighbours: dict[str, list[str]] = {}
+    for first, second in links:
+        neighbours.setdefault(first, []).append(second)
+        neighbours.setdefault(second, []).append(first)
+    by_customer: dict[str, list[str]] = {}
+    for identity, customer in current.items():
+        if customer is not None:
+            by_customer.setdefault(customer, []).append(identity)
+    affected: set[str] = set()
+    reached: set[str] = set()  # customers whose members are in the frontier already
+    frontier = list(dirty)
+    while frontier:
+        identity = frontier.pop()
+        if identity in affected:
+            continue
+        affected.add(identity)
+        frontier += neighbours.get(identity, ())
+        customer = current[identity]
+        if customer is not None and customer not in reached:
+            reached.add(customer)
+            frontier += by_customer[customer]
+    return affected
+
+
 def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progress | None = None,
             train: bool = False, may_train: bool = True, catch_up: bool = True,
             memo: RecordMemo | None = None, changed: set[str] | None = None) -> ResolveReport:
@@ -261,32 +290,12 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
                                         tuple(old.get("evidence") or ())))
     phase("compare")
 
-    # The members to re-cluster: components (over links) holding a dirty record, closed
-    # over old customers, so that a record leaving a customer re-clusters the rest of it.
-    neighbours: dict[str, list[str]] = {}
-    for first, second in links:
-        neighbours.setdefault(first, []).append(second)
-        neighbours.setdefault(second, []).append(first)
-    by_customer: dict[str, list[str]] = {}
-    for identity, customer in current.items():
-        if customer is not None:
-            by_customer.setdefault(customer, []).append(identity)
-    affected: set[str] = set()
-    reached: set[str] = set()  # customers whose members are in the frontier already
-    frontier = list(dirty)
-    while frontier:
-        identity = frontier.pop()
-        if identity in affected:
-            continue
-        affected.add(identity)
-        frontier += neighbours.get(identity, ())
-        customer = current[identity]
-        if customer is not None and customer not in reached:
-            reached.add(customer)
-            frontier += by_customer[customer]
-    apart = [pair for pair in stored["NOT_SAME_AS"] if pair[0] in affected]
-    clustering = clusters(affected, [link for pair, link in links.items() if pair[0] in affected],
-                          apart, config, TraitsOf(compared.records))
+    # Lists, sets and clusters per record, none in a cycle, built without the collector's walks.
+    with collector_paused():
+        affected = _to_recluster(links, current, dirty)
+        apart = [pair for pair in stored["NOT_SAME_AS"] if pair[0] in affected]
+        clustering = clusters(affected, [link for pair, link in links.items() if pair[0] in affected],
+                              apart, config, TraitsOf(compared.records))
     groups = clustering.groups
     for held in clustering.held:
         pair = (held.link.a, held.link.b)

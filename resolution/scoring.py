@@ -22,11 +22,15 @@ import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 from splink import Linker
 
+from custgraph.graph.collector import collector_paused
+
 from .engines import Engine
 from .model import MatchModel, settings
 from .records import MatchRecord
 
 __all__ = ["Scored", "evidence_lines", "rule_pairs", "score_one", "score_pairs"]
+
+EVIDENCE_KEPT = 100_000  # distinct evidence tuples a scoring run keeps to share (one pair's: ~1 KB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,7 @@ class _Reader:
         self.count = len(names)
         self.tf = [names.index(name) for name in tf]
         self.prior = f"prior ({model.prior_weight:+.1f})"
+        self.evidence: dict[tuple[Any, ...], tuple[str, ...]] = {}  # a row's levels → its evidence, made once
 
     def lines(self, gammas: Sequence[int | None], weights: Sequence[float]) -> tuple[str, ...]:
         return tuple(f"{name}: {labels[gamma]} ({weight:+.1f})"
@@ -61,14 +66,20 @@ class _Reader:
                      if gamma is not None and gamma >= 0)
 
     def scored(self, row: tuple[Any, ...]) -> Scored:
-        count = self.count
-        gammas = [None if g is None else int(g) for g in row[3:3 + count]]
-        weights = [float(w or 0.0) for w in row[3 + count:3 + 2 * count]]
-        for extra, index in zip(row[3 + 2 * count:], self.tf, strict=True):
-            weights[index] += float(extra or 0.0)
+        levels = row[3:]  # gammas, weights, term-frequency adjustments: most pairs share theirs with many
+        evidence = self.evidence.get(levels)
+        if evidence is None:
+            count = self.count
+            gammas = [None if g is None else int(g) for g in row[3:3 + count]]
+            weights = [float(w or 0.0) for w in row[3 + count:3 + 2 * count]]
+            for extra, index in zip(row[3 + 2 * count:], self.tf, strict=True):
+                weights[index] += float(extra or 0.0)
+            evidence = (self.prior, *self.lines(gammas, weights))
+            if len(self.evidence) < EVIDENCE_KEPT:
+                self.evidence[levels] = evidence
         a, b = str(row[0]), str(row[1])
         a, b = (a, b) if a < b else (b, a)
-        return Scored(a, b, round(float(row[2]), 6), (self.prior, *self.lines(gammas, weights)))
+        return Scored(a, b, round(float(row[2]), 6), evidence)
 
 
 def _linker(engine: Engine, model: MatchModel, table: pa.Table,
@@ -110,7 +121,9 @@ def score_pairs(engine: Engine, model: MatchModel, table: pa.Table, frequencies:
                 warning_mode="never"))
     columns, tf = _columns(model, engine.columns(frames[0]))
     reader = _Reader(model, tf)
-    return [reader.scored(row) for frame in frames for row in engine.rows(frame, columns)]
+    rows = [row for frame in frames for row in engine.rows(frame, columns)]
+    with collector_paused():  # a pair each, no cycles: 0.4 s at 205,000 pairs instead of 0.7
+        return [reader.scored(row) for row in rows]
 
 
 def score_one(engine: Engine, model: MatchModel, table: pa.Table, frequencies: dict[str, pa.Table],
