@@ -54,7 +54,7 @@ class Settler:
       wrote and those they can move, and compares them with what the last whole pass read
       (``resolution/scoped.py``); a whole pass, which reads every record, comes first and then
       whenever that basis is older than a minute (or 20 times its own duration). It leaves the
-      customers it changed for the next journeys pass to keep (on the store's events marker, so
+      customers it changed for the next journeys pass to keep (written in the store, so
       that they are kept after a restart too): keeping them took about a second of a 3.5-7 s
       records pass on Neo4j, which every event that came meanwhile waited for.
 

@@ -36,9 +36,11 @@ __all__ = ["MAX_EVENTS", "EventOutcome", "EventsTaken", "SettledPass", "settle_e
 MAX_EVENTS = 500  # per request or Kafka poll: a bigger batch is refused whole (HTTP 413)
 # The Summary node that says when events were last taken and settled: a process killed between
 # the two leaves taken_at ahead, and the next one to start settles everything (``unsettled``).
-# It also holds the customers a pass left for a later one to keep (``unkept``), so that a pass after
-# a stop keeps them: a catch-up resolve finds lagging relationships, not lagging kept journeys.
 EVENTS = "events"
+# The Summary node that lists the customers a pass left for a later one to keep (``keep=False``), so
+# that a pass after a stop keeps them too: a catch-up resolve finds lagging relationships, not lagging
+# kept journeys. Apart from EVENTS, which every request writes: a list of thousands stays off that write.
+HANDED = "events:unkept"
 log = logging.getLogger("custgraph.events")
 
 
@@ -184,10 +186,10 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     touchpoint of theirs shows once their rebuild is written, not after the resolve (seconds on
     Neo4j). Those whose records changed wait for it, which may move them (and rebuilds the
     customers it changes). ``keep=False`` leaves the keeping (about 1 s per 1,000 customers on
-    Neo4j) to a later pass: the customers are written on the store's events marker, and the next
-    pass that keeps keeps them with its own, once. The live-event server's records passes do so,
-    so that the events waiting behind them wait less; the marker, not the server's memory, holds
-    them, so that a server stopped between the two passes has them kept after it starts again.
+    Neo4j) to a later pass: the customers are written in the store (``HANDED``), and the next pass
+    that keeps keeps them with its own, once. The live-event server's records passes do so, so
+    that the events waiting behind them wait less; the store, not the server's memory, holds them,
+    so that a server stopped between the two passes has them kept after it starts again.
     ``everything``: catch up after a stop (an incremental resolve finds the changed records and
     the customers whose journeys lag). ``settled``: nothing else waits, so the store is marked
     settled up to what was taken when this began, if nothing is left unkept. Scores and the rest
@@ -210,7 +212,7 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
         started = time.perf_counter()
         customers |= _rebuilt(store, performers & records, changed | customers)
         seconds["journeys after"] = time.perf_counter() - started
-    handed = set(marker.get("unkept") or ())  # left by an earlier pass, perhaps of a stopped process
+    handed = set((store.get_node("Summary", HANDED) or {}).get("customers") or ())  # perhaps by a stopped process
     unkept = changed | customers | handed
     if keep:
         started = time.perf_counter()
@@ -218,7 +220,7 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
         seconds["keep journeys"] = time.perf_counter() - started
         unkept = set()
     if unkept != handed:  # written after the keeping: a pass that fails before leaves them handed
-        store.upsert_nodes("Summary", [{"summary_id": EVENTS, "unkept": sorted(unkept) or None}])
+        store.upsert_nodes("Summary", [{"summary_id": HANDED, "customers": sorted(unkept) or None}])
     log.debug("settling pass: %d records, %d customers changed by them, %d of performers, %d handed over, "
               "%d left to keep; %s", len(records), len(changed), len(customers), len(handed), len(unkept),
               ", ".join(f"{name} {value:.2f} s" for name, value in seconds.items()))
