@@ -306,32 +306,35 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
     report.clusters = len(groups)
     phase("cluster")
 
-    assignment = {identity: customer_id(group) for group in groups for identity in group}
-    customers = [{"customer_id": assignment[group[0]], **golden([props[i] for i in group])} for group in groups]
-    store.upsert_nodes("Customer", customers)
-    report.customers_written = len(customers)
-    phase("write customers")
-    store.upsert_relationships("RESOLVES_TO", [RelationshipRow(i, assignment[i]) for i in sorted(affected)],
-                               replace_from=sorted(affected))
-    phase("write memberships")
-    touched_links = [link for pair, link in sorted(links.items()) if pair[0] in dirty or pair[1] in dirty]
-    store.upsert_relationships(
-        "SAME_AS", [RelationshipRow(link.a, link.b, {"rule": link.rule, "score": link.score,
-                                                     "evidence": list(link.evidence)}) for link in touched_links],
-        replace_from=sorted(dirty), replace_to=sorted(dirty))
-    # The review queue of every re-clustered record is written whole: pairs scored this run,
-    # links the caps hold, and earlier pairs that neither touch a changed record nor were held.
-    for pair, props_ in stored["POSSIBLY_SAME_AS"].items():
-        if (pair[0] in affected and pair[0] not in dirty and pair[1] not in dirty and pair not in decided
-                and not any(str(line).startswith(HELD) for line in props_.get("evidence") or ())):
-            review.setdefault(pair, Link(pair[0], pair[1], "probabilistic", float(props_.get("score") or 0.0),
-                                         tuple(props_.get("evidence") or ())))
-    store.upsert_relationships(
-        "POSSIBLY_SAME_AS", [RelationshipRow(link.a, link.b, {"score": link.score, "evidence": list(link.evidence)})
-                             for _, link in sorted(review.items())],
-        replace_from=sorted(affected | dirty), replace_to=sorted(dirty))
-    report.links, report.review = len(touched_links), len(review)
-    phase("write links")
+    # Golden customers, memberships and links: a dict or row per customer, record and link, none in
+    # a cycle, built and written without the collector's walks.
+    with collector_paused():
+        assignment = {identity: customer_id(group) for group in groups for identity in group}
+        customers = [{"customer_id": assignment[group[0]], **golden([props[i] for i in group])} for group in groups]
+        store.upsert_nodes("Customer", customers)
+        report.customers_written = len(customers)
+        phase("write customers")
+        store.upsert_relationships("RESOLVES_TO", [RelationshipRow(i, assignment[i]) for i in sorted(affected)],
+                                   replace_from=sorted(affected))
+        phase("write memberships")
+        touched_links = [link for pair, link in sorted(links.items()) if pair[0] in dirty or pair[1] in dirty]
+        store.upsert_relationships(
+            "SAME_AS", [RelationshipRow(link.a, link.b, {"rule": link.rule, "score": link.score,
+                                                         "evidence": list(link.evidence)}) for link in touched_links],
+            replace_from=sorted(dirty), replace_to=sorted(dirty))
+        # The review queue of every re-clustered record is written whole: pairs scored this run,
+        # links the caps hold, and earlier pairs that neither touch a changed record nor were held.
+        for pair, props_ in stored["POSSIBLY_SAME_AS"].items():
+            if (pair[0] in affected and pair[0] not in dirty and pair[1] not in dirty and pair not in decided
+                    and not any(str(line).startswith(HELD) for line in props_.get("evidence") or ())):
+                review.setdefault(pair, Link(pair[0], pair[1], "probabilistic", float(props_.get("score") or 0.0),
+                                             tuple(props_.get("evidence") or ())))
+        store.upsert_relationships(
+            "POSSIBLY_SAME_AS", [RelationshipRow(link.a, link.b, {"score": link.score, "evidence": list(link.evidence)})
+                                 for _, link in sorted(review.items())],
+            replace_from=sorted(affected | dirty), replace_to=sorted(dirty))
+        report.links, report.review = len(touched_links), len(review)
+        phase("write links")
     old_customers = {current[i] for i in affected if current[i] is not None}
     new_customers = {customer["customer_id"] for customer in customers}
     # Every customer after the run: known when the run read every record.
