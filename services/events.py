@@ -219,13 +219,15 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
         keep_settled_journeys(store, unkept)
         seconds["keep journeys"] = time.perf_counter() - started
         unkept = set()
-    if unkept != handed:  # written after the keeping: a pass that fails before leaves them handed
-        store.upsert_nodes("Summary", [{"summary_id": HANDED, "customers": sorted(unkept) or None}])
     log.debug("settling pass: %d records, %d customers changed by them, %d of performers, %d handed over, "
               "%d left to keep; %s", len(records), len(changed), len(customers), len(handed), len(unkept),
               ", ".join(f"{name} {value:.2f} s" for name, value in seconds.items()))
+    # Written after the keeping, in one transaction: a pass that fails before leaves them handed.
+    marks = [{"summary_id": HANDED, "customers": sorted(unkept) or None}] if unkept != handed else []
     if settled and not unkept and marker.get("taken_at") is not None:
-        store.upsert_nodes("Summary", [{"summary_id": EVENTS, "settled_at": marker["taken_at"]}])
+        marks.append({"summary_id": EVENTS, "settled_at": marker["taken_at"]})
+    if marks:
+        store.upsert_nodes("Summary", marks)
     return SettledPass(len(customers), frozenset(unkept))
 
 
