@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .features import tf_value
+from .model import blocking_id
 from .records import MatchRecord
 from .scoring import Scored
 
@@ -23,8 +24,8 @@ def ordered_pair(a: str, b: str) -> tuple[str, str]:
 def scoring_context(model_id: str, bands: dict[str, dict[str | None, float]], raw: MatchRecord,
                     record: MatchRecord) -> tuple[Any, ...]:
     """What of the basis can change a record's scores: part of its digest, so that a record whose
-    name became more common, or a new model, makes it compared again."""
-    return (model_id, *(bands[column].get(tf_value(record, column)) for column in bands), *blanked(raw, record))
+    name became more common, a new model or other blocking rules make it compared again."""
+    return (model_id, blocking_id(), *(bands[column].get(tf_value(record, column)) for column in bands), *blanked(raw, record))
 
 
 def blanked(raw: MatchRecord, record: MatchRecord) -> list[str]:
