@@ -25,7 +25,8 @@ def scoring_context(model_id: str, bands: dict[str, dict[str | None, float]], ra
                     record: MatchRecord) -> tuple[Any, ...]:
     """What of the basis can change a record's scores: part of its digest, so that a record whose
     name became more common, a new model or other blocking rules make it compared again."""
-    return (model_id, blocking_id(), *(bands[column].get(tf_value(record, column)) for column in bands), *blanked(raw, record))
+    return (model_id, blocking_id(), *(bands[column].get(tf_value(record, column)) for column in bands),
+            *blanked(raw, record))
 
 
 def blanked(raw: MatchRecord, record: MatchRecord) -> list[str]:
