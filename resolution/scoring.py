@@ -180,18 +180,19 @@ def rule_pairs(records: Sequence[MatchRecord], rules: Sequence[str],
     checks = [("email", "email", ("email: same",)), ("loyalty_id", "loyalty_id", ("loyalty_id: same",)),
               ("phone_and_family_name", "phone", ("phone: same", "family_name: same")),
               ("identify", "person", ("identify: the visitor signed in as this record",))]
-    for rule, key, evidence in checks:
-        if rule not in rules:
-            continue
-        for group in _groups(records, key):
-            for i, first in enumerate(group):
-                for second in group[i + 1:]:
-                    if dirty is not None and first.identity_id not in dirty and second.identity_id not in dirty:
-                        continue
-                    if _conflict(first, second) or (key == "phone" and (
-                            not first.family & second.family or _other_given_name(first, second))):
-                        continue
-                    pair = (first.identity_id, second.identity_id)
-                    pair = pair if pair[0] < pair[1] else (pair[1], pair[0])
-                    found.setdefault(pair, (rule, evidence))
+    with collector_paused():  # a list per value and a tuple per pair, no cycles
+        for rule, key, evidence in checks:
+            if rule not in rules:
+                continue
+            for group in _groups(records, key):
+                for i, first in enumerate(group):
+                    for second in group[i + 1:]:
+                        if dirty is not None and first.identity_id not in dirty and second.identity_id not in dirty:
+                            continue
+                        if _conflict(first, second) or (key == "phone" and (
+                                not first.family & second.family or _other_given_name(first, second))):
+                            continue
+                        pair = (first.identity_id, second.identity_id)
+                        pair = pair if pair[0] < pair[1] else (pair[1], pair[0])
+                        found.setdefault(pair, (rule, evidence))
     return found
