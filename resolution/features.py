@@ -17,9 +17,11 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .records import MatchRecord
 
@@ -55,7 +57,7 @@ class Placeholders:
 
     def describe(self) -> list[str]:
         return [f"{field} {value!r}: {count:,} records" for field, found in sorted(self.values.items())
-                for value, count in sorted(found.items(), key=lambda item: -item[1])]
+                for value, count in sorted(found.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def find_placeholders(records: Sequence[MatchRecord], min_records: int, factor: float,
@@ -63,25 +65,29 @@ def find_placeholders(records: Sequence[MatchRecord], min_records: int, factor: 
     """Identifiers held by records with ``min_records`` different names or more; birth dates
     held by ``min_records`` records or more and ``factor`` times as many as a date usually is;
     names held by ``name_share`` of all records (and ``min_records``) or more; and free text
-    that says "unknown"."""
+    that says "unknown". Counted by Arrow: a set of names per value in Python took 6 s at
+    1,000,000 records."""
+    first = pa.array([record.names[0] or None if record.names else None for record in records], pa.string())
     found: dict[str, dict[str, int]] = {}
     for field in IDENTIFIERS:
-        holders: dict[str, set[str]] = {}
-        counts: Counter[str] = Counter()
-        for record in records:
-            value = getattr(record, field)
-            if value is not None:
-                counts[value] += 1
-                holders.setdefault(value, set()).add(record.names[0] if record.names else "")
-        found[field] = {value: counts[value] for value, names in holders.items() if len(names - {""}) >= min_records}
-    dates = Counter(record.birth_date.isoformat() for record in records if record.birth_date is not None)
+        held = pa.table({"value": pa.array([getattr(record, field) for record in records], pa.string()),
+                         "name": first}).filter(pc.is_valid(pc.field("value")))
+        counted = held.group_by("value").aggregate([("value", "count"), ("name", "count_distinct")])
+        shared = counted.filter(pc.greater_equal(pc.field("name_count_distinct"), min_records))
+        found[field] = dict(zip(shared["value"].to_pylist(), shared["value_count"].to_pylist(), strict=True))
+    dates = _counts([record.birth_date.isoformat() for record in records if record.birth_date is not None])
     if dates:
         limit = max(min_records, math.ceil(factor * sum(dates.values()) / len(dates)))
         found["birth_date"] = {value: count for value, count in dates.items() if count >= limit}
-    names = Counter(record.names[0] for record in records if record.names)
     limit = max(min_records, math.ceil(name_share * len(records)))
-    found["name"] = {value: count for value, count in names.items() if count >= limit or _is_junk(value)}
+    found["name"] = {value: count for value, count in _counts(first).items() if count >= limit or _is_junk(value)}
     return Placeholders({field: values for field, values in found.items() if values})
+
+
+def _counts(values: Sequence[str] | pa.Array) -> dict[str, int]:
+    """Each value (not null) and how many times it occurs."""
+    counted = pc.value_counts(pc.drop_null(pa.array(values, pa.string())))
+    return dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True))
 
 
 def _is_junk(value: str | None) -> bool:
@@ -142,11 +148,14 @@ def feature_table(records: Sequence[MatchRecord]) -> pa.Table:
     """The model's input, from records ``without_placeholders``. Built a column at a time: a dict
     per record took twice as long (seconds at a million records)."""
     names = [record.names[0] if record.names else None for record in records]
-    latin = [next((form for form, kanji in zip(record.names, record.kanji, strict=True) if not kanji), None)
-             for record in records]
-    columns: dict[str, list[object]] = {
+    latin = [record.names[record.kanji.index(False)] if False in record.kanji else None for record in records]
+    plain = ("email", "email_local", "email_stem", "phone", "street", "street_number", "street_name", "city",
+             "postal_code", "region", "country", "loyalty_id")
+    # One call per record and a transpose: a list per column with getattr took twice as long.
+    values = list(zip(*map(attrgetter(*plain), records), strict=True)) if records else [() for _ in plain]
+    columns: dict[str, Sequence[object]] = {
         "unique_id": [record.identity_id for record in records],
-        "name": names,  # type: ignore[dict-item]
+        "name": names,
         "name_tokens": [None if name is None else 2 if _CJK.search(name) and len(name) >= 3 else len(name.split())
                         for name in names],
         "name_latin": [None if name is None else form is not None and name == form
@@ -154,9 +163,7 @@ def feature_table(records: Sequence[MatchRecord]) -> pa.Table:
         "name_forms": [list(record.names) or None for record in records],
         "family_forms": [sorted(record.family) or None for record in records],
         "birth_date": [record.birth_date.isoformat() if record.birth_date else None for record in records],
-        **{column: [getattr(record, column) for record in records] for column in (
-            "email", "email_local", "email_stem", "phone", "street", "street_number", "street_name", "city",
-            "postal_code", "region", "country", "loyalty_id")},
+        **dict(zip(plain, values, strict=True)),
     }
     return pa.table({column: columns[column] for column in COLUMNS}, schema=SCHEMA)
 
