@@ -20,6 +20,7 @@ case (``custgraph.services``) writes them after this.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -193,6 +194,9 @@ def _compare_everything(store: Store, config: ResolveConfig, full: bool, say: Pr
     scored = [] if basis.model is None or not to_score else score_pairs(
         open_engine(config.engine), basis.model, basis.table, basis.frequencies, None if every else to_score,
         config.review_threshold)
+    # Splink's query trees hold cycles, and through them its tables: free them now, before the
+    # rest of the phase (with the collector paused) ends and the run freezes what is alive.
+    gc.collect()
     ruled = rule_pairs(basis.records, config.rules, None if every else dirty)
     if memo:
         memo.basis = KeptBasis(records, basis.table, basis.placeholders, basis.model, basis.frequencies,
