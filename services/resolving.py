@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from custgraph.graph import Store, one_writer
+from custgraph.graph.collector import collector_paused
 from custgraph.resolution import ResolveConfig, ResolveReport
 from custgraph.resolution import resolve as resolve_identities
 
@@ -29,13 +30,17 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False,
     again with ``train``), then score every customer."""
     with store.synced_at_end():  # a run cut off part-way is redone by the next one
         report = resolve_identities(store, config, full=full, say=say, train=train)
-        started = time.perf_counter()
-        scores = score_customers(store, report.customer_ids)
-        report.customers_scored = scores.scored
-        report.seconds["scores"] = round(time.perf_counter() - started, 3)
-        started = time.perf_counter()
-        refresh_summary(store, scores.segments, scores.churn, scores.moves)
-        report.seconds["summary"] = round(time.perf_counter() - started, 3)
+        # Both build rows per customer and touchpoint (millions at 1,000,000 records) that stay
+        # alive to their end and form no cycles: each full collection walked them all again
+        # (at 300,000 records 1.6 s of the scores' 17 s and 6.0 s of the summary's 15 s).
+        with collector_paused():
+            started = time.perf_counter()
+            scores = score_customers(store, report.customer_ids)
+            report.customers_scored = scores.scored
+            report.seconds["scores"] = round(time.perf_counter() - started, 3)
+            started = time.perf_counter()
+            refresh_summary(store, scores.segments, scores.churn, scores.moves)
+            report.seconds["summary"] = round(time.perf_counter() - started, 3)
     if say:
         say(f"scores: {report.seconds['scores']:.1f} s, dashboard summary: {report.seconds['summary']:.1f} s")
     return report
