@@ -24,6 +24,7 @@ import gc
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from custgraph.graph import RelationshipRow, Store
@@ -331,6 +332,9 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
     with collector_paused():
         assignment = {identity: customer_id(group) for group in groups for identity in group}
         customers = [{"customer_id": assignment[group[0]], **golden([props[i] for i in group])} for group in groups]
+        # In key order: what follows visits customers in that order (the derived relationships,
+        # scores), and a store that appends them so keeps its rows and index in that order too.
+        customers.sort(key=itemgetter("customer_id"))
         store.upsert_nodes("Customer", customers)
         report.customers_written = len(customers)
         phase("write customers")
