@@ -167,7 +167,7 @@ def _compare_everything(store: Store, config: ResolveConfig, full: bool, say: Pr
     """Read every record and link, and compare the dirty records (all of them when ``full``)."""
     started = time.monotonic()
     # A map, a record and an id each, no cycles: 2.7 s at 100,000 records instead of 5.0 for the
-    # records alone; at 1,000,000 the maps and ids cost 6.8 s of collections more.
+    # records alone; at 1,000,000 the maps and ids cost about 7 s of collections more.
     with collector_paused():
         rows = store.run(named_query("identity_records"))
         props = {str(row["props"]["identity_id"]): row["props"] for row in rows}
