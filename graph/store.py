@@ -60,7 +60,7 @@ class Store(ABC):
         """Create or update nodes of ``label``; each row holds the key property."""
         kind = node_kind(label)
         result = WriteResult()
-        for chunk in batches(coalesce_nodes(kind, rows), self.batch_size):
+        for chunk in batches(coalesce_nodes(kind, rows), self._rows_per_batch()):
             result += self._write(PreparedBatch([(kind, list(chunk))], [])).get(label, WriteResult())
         return result
 
@@ -75,7 +75,7 @@ class Store(ABC):
         an upsert on the embedded store and take 1.3-1.8 s so."""
         kind = node_kind(label)
         found = 0
-        for chunk in batches(coalesce_nodes(kind, rows), self.batch_size):
+        for chunk in batches(coalesce_nodes(kind, rows), self._rows_per_batch()):
             found += self._set_properties(kind, list(chunk))
         return found
 
@@ -100,7 +100,7 @@ class Store(ABC):
         """
         kind = relationship_kind(rel_type)
         prepared = coalesce_relationships(kind, rows)
-        chunks = [list(chunk) for chunk in batches(prepared, self.batch_size)] or [[]]
+        chunks = [list(chunk) for chunk in batches(prepared, self._rows_per_batch())] or [[]]
         with self._batches_of_one_call():
             if len(chunks) > 1:  # one batch checks itself inside its transaction
                 missing = self._missing_endpoints(kind, prepared)
@@ -114,6 +114,11 @@ class Store(ABC):
                 part = PreparedRelationships(kind, chunk, keep_from.get(index, {}), keep_to.get(index, {}))
                 result += self._write(PreparedBatch([], [part])).get(rel_type, WriteResult())
             return result
+
+    def _rows_per_batch(self) -> int:
+        """How many rows ``upsert_nodes``, ``set_properties`` and ``upsert_relationships`` put in one
+        transaction: ``batch_size``, unless a backend has reason to use more."""
+        return self.batch_size
 
     @contextmanager
     def _batches_of_one_call(self) -> Iterator[None]:

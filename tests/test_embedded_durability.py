@@ -16,6 +16,7 @@ import pytest
 from custgraph import queries
 from custgraph.errors import StoreError
 from custgraph.graph.embedded import EmbeddedStore
+from custgraph.graph.embedded.store import SYNCED_BATCHES_OF
 from tests.embedded_dump import everything
 
 pytestmark = pytest.mark.embedded
@@ -261,8 +262,9 @@ def test_kill_9_during_a_decision_leaves_it_and_its_customers_whole_or_not_at_al
 
 def test_synced_at_end_syncs_once_and_only_for_its_own_thread(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """A resolve's batches commit without a sync each and the log is synced when it ends; a
-    write by another thread meanwhile (an API decision) still commits with a sync of its own."""
+    """A resolve's batches commit without a sync each, ``SYNCED_BATCHES_OF`` times larger, and the
+    log is synced when it ends; a write by another thread meanwhile (an API decision) still commits
+    with a sync of its own, in batches of the usual size."""
     store = EmbeddedStore(tmp_path / "store", batch_size=2)
     statements: list[tuple[str, str]] = []
     store._connection().set_trace_callback(
@@ -272,10 +274,11 @@ def test_synced_at_end_syncs_once_and_only_for_its_own_thread(tmp_path: Path,
     monkeypatch.setattr(os, "fsync", lambda descriptor: (synced.append(descriptor), fsync(descriptor))[1])
 
     def other_thread_writes() -> None:
-        store.upsert_nodes("Channel", [{"channel_id": "web"}])
+        store.upsert_nodes("Channel", [{"channel_id": f"web-{i}"} for i in range(3)])  # 2 batches
 
+    rows = 2 * 2 * SYNCED_BATCHES_OF + 1  # 3 batches inside the window
     with store.synced_at_end():
-        store.upsert_nodes("Customer", [{"customer_id": f"c-{i}"} for i in range(5)])  # 3 batches
+        store.upsert_nodes("Customer", [{"customer_id": f"c-{i}"} for i in range(rows)])
         other = threading.Thread(target=other_thread_writes, name="api")
         other.start()
         other.join()
@@ -285,7 +288,8 @@ def test_synced_at_end_syncs_once_and_only_for_its_own_thread(tmp_path: Path,
     mine = [sql for thread, sql in statements if thread == "MainThread"]
     theirs = [sql for thread, sql in statements if thread == "api"]
     assert mine.count("PRAGMA synchronous=NORMAL") == mine.count("COMMIT") == 3
-    assert "PRAGMA synchronous=NORMAL" not in theirs and theirs.count("COMMIT") == 1
+    assert "PRAGMA synchronous=NORMAL" not in theirs and theirs.count("COMMIT") == 2
     assert store._connection().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again
     reopened = EmbeddedStore(tmp_path / "store")
-    assert reopened.get_node("Customer", "c-4") is not None and reopened.get_node("Channel", "web") is not None
+    assert reopened.get_node("Customer", f"c-{rows - 1}") is not None
+    assert reopened.get_node("Channel", "web-2") is not None
