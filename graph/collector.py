@@ -17,15 +17,26 @@ from contextlib import contextmanager
 __all__ = ["collector_paused", "settled_objects"]
 
 
+_settling = [False]  # inside ``settled_objects`` that froze first: what paused blocks make is settled too
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """No collection inside the block: for a loop that only builds objects (none in a cycle)."""
+    """No collection inside the block: for a loop that only builds objects (none in a cycle).
+
+    Inside ``settled_objects`` the block's objects are settled before the collector runs again.
+    Everything made while it was paused sits in the youngest generation, and the first allocations
+    after would have the collector walk all of it, then again as it ages. In a whole resolve at
+    1,000,000 records such walks took 3.5 s after the read, 0.5 s after the links were made and
+    0.3 s after the digests, before each phase's end settled them."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            if _settling[0]:
+                gc.freeze()
             gc.enable()
 
 
@@ -37,9 +48,12 @@ def settled_objects() -> Iterator[Callable[[], None]]:
     end. Does nothing when someone else (a server that froze its start-up objects) froze
     objects first: theirs to undo."""
     ours = gc.get_freeze_count() == 0
+    outer = _settling[0]
+    _settling[0] = outer or ours
     try:
         yield gc.freeze if ours else _nothing
     finally:
+        _settling[0] = outer
         if ours:
             gc.unfreeze()
 
