@@ -59,18 +59,20 @@ class MatchRecord:
 KEPT = tuple(name for name in (*GOLDEN, "updated_at", "created_at") if name not in COMPARED)
 
 
-_DIGESTED = (*COMPARED, *KEPT)
-_DIGEST_TEXT = json.JSONEncoder(ensure_ascii=False)  # as json.dumps(values, ensure_ascii=False), built once
+DIGESTED = (*COMPARED, *KEPT)  # the fields a record's digest is made of
+# The text json.dumps(values, ensure_ascii=False) makes of a list of strings, which digests stored
+# before were made of, written without the encoder's set-up per call (half its 2.5 us per record).
+_QUOTED = json.encoder.encode_basestring
 
 
 def fingerprint(props: dict[str, Any], context: tuple[Any, ...] = ()) -> str:
     """A short digest of the compared fields, the fields the golden customer is made from, and the
     scoring context (``context``: the prior and how common the record's name and e-mail stem are):
     a record whose digest changed is resolved again and its customer rewritten."""
-    values = [str(props.get(name)) for name in _DIGESTED] + [str(item) for item in context]
+    values = [str(props.get(name)) for name in DIGESTED] + [str(item) for item in context]
     if props.get("known_as"):  # only when there: digests of records without it stay as they were
         values.append(f"known_as={props['known_as']}")
-    return hashlib.sha256(_DIGEST_TEXT.encode(values).encode()).hexdigest()[:16]
+    return hashlib.sha256(("[" + ", ".join(map(_QUOTED, values)) + "]").encode()).hexdigest()[:16]
 
 
 
