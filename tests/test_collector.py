@@ -18,6 +18,10 @@ def test_a_paused_block_settles_what_it_made_only_inside_settled_objects() -> No
             made = [[] for _ in range(1_000)]
         assert gc.isenabled()
         assert gc.get_freeze_count() >= len(made) + len(kept)
+        settled = gc.get_freeze_count()
+        with collector_paused(settle=False):  # garbage made before waits for a collection
+            later = [[] for _ in range(1_000)]
+        assert len(later) and gc.get_freeze_count() == settled
     assert gc.get_freeze_count() == 0  # handed back at the end
 
 
