@@ -123,7 +123,7 @@ def score_pairs(engine: Engine, model: MatchModel, table: pa.Table, frequencies:
     reader = _Reader(model, tf)
     rows = [row for frame in frames for row in engine.rows(frame, columns)]
     # A pair each, no cycles: 0.4 s at 205,000 pairs instead of 0.7. Not settled: Splink's query trees
-    # above hold cycles, and through them its tables, until the caller's collection (2.2 GiB more at
+    # above hold cycles, and through them its tables, until the caller's collection (2.0 GiB more at
     # the peak of a resolve at 1,000,000 records when they were settled here).
     with collector_paused(settle=False):
         return [reader.scored(row) for row in rows]
