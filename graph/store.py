@@ -107,6 +107,8 @@ class Store(ABC):
                 if missing:
                     unique = list(dict.fromkeys(missing))
                     raise MissingEndpointError(rel_type, unique[:5], len(unique))
+            if (replace_from is not None or replace_to is not None) and not self._holds_any(rel_type):
+                replace_from = replace_to = None  # none of this type is stored: none can be stale
             keep_from = _by_chunk(kept_neighbours(prepared, replace_from or (), True), chunks, start=True)
             keep_to = _by_chunk(kept_neighbours(prepared, replace_to or (), False), chunks, start=False)
             result = WriteResult()
@@ -114,6 +116,11 @@ class Store(ABC):
                 part = PreparedRelationships(kind, chunk, keep_from.get(index, {}), keep_to.get(index, {}))
                 result += self._write(PreparedBatch([], [part])).get(rel_type, WriteResult())
             return result
+
+    def _holds_any(self, rel_type: str) -> bool:
+        """Whether any ``rel_type`` relationship is stored (``True`` where a backend cannot tell
+        cheaply: replacing then looks for stale links as usual)."""
+        return True
 
     def _rows_per_batch(self) -> int:
         """How many rows ``upsert_nodes``, ``set_properties`` and ``upsert_relationships`` put in one

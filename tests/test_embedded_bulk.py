@@ -38,3 +38,26 @@ def test_bulk_and_per_customer_rebuilds_agree(tmp_path: Path, monkeypatch: pytes
         assert bulk.run(queries.get("derived_mismatches")) == []
         resolve(bulk, ResolveConfig(), full=True)  # rebuilds every customer's links over the present ones
         assert everything(bulk, WRITTEN_AT) == expected
+
+
+def test_a_first_write_of_a_relationship_type_looks_for_nothing_to_replace(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first resolve replaces the links of every record in types the store holds none of yet:
+    nothing can be stale, so nothing is looked for; once some are stored, replacing works as ever."""
+    store = EmbeddedStore(tmp_path / "store")
+    looked: list[str] = []  # the batches that had anchors to look for stale links of
+    stale = EmbeddedStore._stale
+    monkeypatch.setattr(EmbeddedStore, "_stale", lambda self, part, ids: (
+        (part.keep_from or part.keep_to) and looked.append(part.kind.type), stale(self, part, ids))[1])
+    anchors = [f"x:{n}" for n in range(4)]
+    store.upsert_nodes("Identity", [{"identity_id": anchor} for anchor in anchors])
+
+    store.upsert_relationships("SAME_AS", [("x:0", "x:1"), ("x:1", "x:2")], replace_from=anchors, replace_to=anchors)
+    assert looked == []
+    result = store.upsert_relationships("SAME_AS", [("x:1", "x:2"), ("x:2", "x:3")],
+                                        replace_from=anchors, replace_to=anchors)
+
+    assert looked == ["SAME_AS"] and result.deleted == 1
+    assert store.get_relationship("SAME_AS", "x:0", "x:1") is None
+    assert store.get_relationship("SAME_AS", "x:2", "x:3") is not None
+    store.close()

@@ -511,6 +511,16 @@ class EmbeddedStore(Store):
                     stale.append(ends if outgoing else (ends[1], ends[0]))
         return list(dict.fromkeys(stale))  # a link between two anchors is found from both ends
 
+    @_locked
+    def _holds_any(self, rel_type: str) -> bool:
+        """A first resolve writes memberships and links into types the store holds none of; looking
+        for stale ones of a million anchors from each end took the links 47.6 s against 25.9 without
+        (one pair at 1,000,000 records). Asked inside ``_batches_of_one_call``: no other process
+        writes until the call's last batch."""
+        code = self._names.code.get(rel_type)
+        return code is not None and self._connection().execute(
+            "SELECT 1 FROM relationships WHERE type = ? LIMIT 1", (code,)).fetchone() is not None
+
     @contextmanager
     def _batches_of_one_call(self) -> Iterator[None]:
         """Hold the writer lock from ``upsert_relationships``' endpoint check to its last batch:
