@@ -24,13 +24,12 @@ _settling = [False]  # inside ``settled_objects`` that froze first: what paused 
 def collector_paused(settle: bool = True) -> Iterator[None]:
     """No collection inside the block: for a loop that only builds objects (none in a cycle).
 
-    Inside ``settled_objects`` the block's objects are settled before the collector runs again
-    (``settle=False``: not now, as garbage in cycles made before the block still waits for a
-    collection, and settling would keep it to the end of the run).
-    Everything made while it was paused sits in the youngest generation, and the first allocations
-    after would have the collector walk all of it, then again as it ages. In a whole resolve at
-    1,000,000 records such walks took 3.5 s after the read, 0.5 s after the links were made and
-    0.3 s after the digests, before each phase's end settled them."""
+    Inside ``settled_objects`` the block's objects are settled when it ends. Everything made while
+    the collector was paused sits in its youngest generation, and the first allocations after would
+    have it walk all of that, then again as it ages (in a whole resolve at 1,000,000 records: 3.5 s
+    after the read, 0.5 s after the links, 0.3 s after the digests). ``settle=False`` where garbage
+    in cycles made before the block still waits for a collection: settling would keep it to the
+    end of the run."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
