@@ -168,19 +168,20 @@ def feature_table(records: Sequence[MatchRecord]) -> pa.Table:
     return pa.table({column: columns[column] for column in COLUMNS}, schema=SCHEMA)
 
 
-def _name_frequencies(names: list[str | None], tf_base: int) -> dict[str, float]:
-    """How common each full name is among people: the product of its words' shares (given and
-    family names are about independent), unless the name itself is held by more records than
-    one person usually has (``PERSON_RECORDS``): then by that count. A full name held by two
-    records says little about how common it is among people (both may be one person's)."""
-    names_held = Counter(name for name in names if name is not None)
-    words = Counter(word for name, count in names_held.items() for word in set(name.split()) for _ in range(count))
+def _name_shares(names: list[str], counts: list[int], tf_base: int) -> list[float]:
+    """How common each full name (held ``counts`` times) is among people: the product of its
+    words' shares (given and family names are about independent), unless the name itself is
+    held by more records than one person usually has (``PERSON_RECORDS``): then by that count.
+    A full name held by two records says little about how common it is among people (both may
+    be one person's)."""
+    words: Counter[str] = Counter()
+    split = [sorted(set(name.split())) for name in names]  # sorted: the same product in every process
+    for parts, count in zip(split, counts, strict=True):
+        for word in parts:
+            words[word] += count
     total = max(tf_base, 1)
-    out: dict[str, float] = {}
-    for name, count in names_held.items():
-        product = math.prod(words[word] / total for word in set(name.split()))
-        out[name] = max(product, count / total if count > PERSON_RECORDS else 0.0, 1 / total ** 2)
-    return out
+    return [max(math.prod(words[word] / total for word in parts), count / total if count > PERSON_RECORDS else 0.0,
+                1 / total ** 2) for parts, count in zip(split, counts, strict=True)]
 
 
 def _band(share: float) -> float:
@@ -189,20 +190,22 @@ def _band(share: float) -> float:
 
 
 def term_frequencies(table: pa.Table, tf_base: int) -> dict[str, pa.Table]:
-    """Per ``TF_COLUMNS`` column, each value and ``tf_<column>``: how common it is, banded
-    (``_band``) over ``tf_base`` records (the store's size when the model was trained), so that
-    a store growing by a few records changes no score."""
+    """Per ``TF_COLUMNS`` column, each value (in order) and ``tf_<column>``: how common it is,
+    banded (``_band``) over ``tf_base`` records (the store's size when the model was trained),
+    so that a store growing by a few records changes no score. Counted and banded by Arrow: a
+    ``Counter`` over each column's Python values took about 3 s at 1,000,000 records."""
     out: dict[str, pa.Table] = {}
     for column in TF_COLUMNS:
-        held = table[column].to_pylist()
+        counted = pc.value_counts(pc.drop_null(table[column]))
+        order = pc.sort_indices(counted.field("values"))
+        values, counts = counted.field("values").take(order), counted.field("counts").take(order)
         if column == "name":
-            shares = _name_frequencies(held, tf_base)
-        else:
-            counts = Counter(value for value in held if value is not None)
-            shares = {value: count / max(tf_base, 1) for value, count in counts.items()}
-        values = sorted(shares)
-        out[column] = pa.table({column: pa.array(values, pa.string()),
-                                f"tf_{column}": [_band(shares[v]) for v in values]})
+            bands = pa.array([_band(share) for share in _name_shares(values.to_pylist(), counts.to_pylist(), tf_base)],
+                             pa.float64())
+        else:  # the same doubles as _band: one division, log2 and ceil, and an exact power of two
+            shares = pc.divide(pc.cast(counts, pa.float64()), float(max(tf_base, 1)))
+            bands = pc.power(2.0, pc.ceil(pc.log2(shares)))
+        out[column] = pa.table({column: values.cast(pa.string()), f"tf_{column}": bands})
     return out
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from custgraph import queries
@@ -219,3 +222,37 @@ def test_a_records_digest_is_the_one_earlier_versions_stored() -> None:
     values = [str(props.get(name)) for name in records.DIGESTED] + [str(item) for item in context]
     earlier = hashlib.sha256(json.dumps([*values, "known_as=Yu"], ensure_ascii=False).encode()).hexdigest()[:16]
     assert records.fingerprint(props, context) == earlier
+
+
+def test_term_frequencies_are_each_values_share_rounded_up_to_a_power_of_two() -> None:
+    """Arrow counts and bands the values; the same rule in plain Python gives the same bands,
+    value for value, nulls not counted and names by their words' shares."""
+    table = pa.table({column: pa.array(values, pa.string()) for column, values in {
+        "name": ["mary murphy", "mary murphy", "john murphy", "田中 太郎", None, "ann", "mary murphy", "ann"],
+        "email_stem": ["mary", "mary", None, "tanaka", None, "ann", "mary", "ann"],
+        "street": ["elm st", None, None, None, None, None, None, "oak rd"],
+        "city": ["chicago", "chicago", "chicago", "東京", None, "chicago", "chicago", "boston"],
+        "postal_code": [None] * 8}.items()})
+    base = 4  # the store had 4 records when the model was trained: a share can pass 1, or be a power of two
+
+    def band(share: float) -> float:
+        return float(2 ** math.ceil(math.log2(share)))
+
+    def expected(column: str) -> dict[str, float]:
+        held = Counter(value for value in table[column].to_pylist() if value is not None)
+        if column != "name":
+            return {value: band(count / base) for value, count in held.items()}
+        words = Counter(word for name, count in held.items() for word in set(name.split()) for _ in range(count))
+        return {name: band(max(math.prod(words[word] / base for word in set(name.split())),
+                               count / base if count > features.PERSON_RECORDS else 0.0, 1 / base ** 2))
+                for name, count in held.items()}
+
+    found = features.term_frequencies(table, base)
+    assert set(found) == set(features.TF_COLUMNS)
+    for column, shares in found.items():
+        values = shares[column].to_pylist()
+        assert values == sorted(values)
+        assert dict(zip(values, shares[f"tf_{column}"].to_pylist(), strict=True)) == expected(column)
+    # boston (1 of 4: 0.25 as it is), chicago (5 of 4: 1.25 up to 2), 東京 (after the Latin ones)
+    assert found["city"].to_pylist() == [{"city": "boston", "tf_city": 0.25}, {"city": "chicago", "tf_city": 2.0},
+                                         {"city": "東京", "tf_city": 0.25}]
