@@ -22,7 +22,7 @@ from splink import DuckDBAPI, Linker
 
 from custgraph.graph.collector import collector_paused
 from custgraph.resolution import ResolveConfig
-from custgraph.resolution.features import feature_table, find_placeholders, term_frequencies, without_placeholders
+from custgraph.resolution.features import blanked, feature_table, find_placeholders, term_frequencies
 from custgraph.resolution.model import settings
 from custgraph.resolution.records import match_record
 from custgraph.resolution.stored_model import fit
@@ -41,9 +41,10 @@ def resolve_features(rows: Sequence[dict[str, Any]], config: ResolveConfig) -> p
     """The feature table ``resolve`` scores, from Identity property maps (placeholders blanked)."""
     with collector_paused():  # as resolve builds them: a record each, no cycles
         raw = [match_record(props) for props in rows]
-        placeholders = find_placeholders(raw, config.placeholder_records, config.placeholder_factor,
+        as_read = feature_table(raw)
+        placeholders = find_placeholders(as_read, config.placeholder_records, config.placeholder_factor,
                                          config.placeholder_name_share)
-        return feature_table([without_placeholders(record, placeholders) for record in raw])
+        return blanked(raw, as_read, placeholders)[1]
 
 
 def splink_floor(rows: Sequence[dict[str, Any]]) -> FloorRun:

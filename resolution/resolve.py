@@ -37,10 +37,10 @@ from .config import ResolveConfig
 from .engines import open_engine
 from .features import (
     Placeholders,
+    blanked,
     feature_table,
     find_placeholders,
     term_frequencies,
-    without_placeholders,
 )
 from .memo import KeptBasis, RecordMemo
 from .model import MatchModel
@@ -134,17 +134,15 @@ class Basis:
 
 
 def score_basis(store: Store, raw: list[MatchRecord], config: ResolveConfig, train: bool,
-                say: Progress | None = None, may_train: bool = True,
-                memo: RecordMemo | None = None) -> tuple[Basis, bool]:
+                say: Progress | None = None, may_train: bool = True) -> tuple[Basis, bool]:
     """The basis of this run's scores, training the model when asked, when there is none, or
     when the store has grown by ``retrain_growth`` since; and whether it trained."""
     # Counts, records and columns: built once, none in a cycle.
     with collector_paused():
-        placeholders = find_placeholders(raw, config.placeholder_records, config.placeholder_factor,
+        as_read = feature_table(raw)
+        placeholders = find_placeholders(as_read, config.placeholder_records, config.placeholder_factor,
                                          config.placeholder_name_share)
-        records = [memo.blanked(record, placeholders) for record in raw] if memo else [
-            without_placeholders(record, placeholders) for record in raw]
-        table = feature_table(records)
+        records, table = blanked(raw, as_read, placeholders)
     model = load_model(store)
     unfit = model is not None and not model.fits()  # kept by an older custgraph, for other comparisons
     due = may_train and len(records) >= 2 and (
@@ -178,7 +176,7 @@ def _compare_everything(store: Store, config: ResolveConfig, full: bool, say: Pr
         for row in store.run(named_query("identity_links")):
             stored[row["type"]][ordered_pair(str(row["a"]), str(row["b"]))] = row["props"]
     phase("read")
-    basis, trained = score_basis(store, raw, config, train, say, may_train, memo)
+    basis, trained = score_basis(store, raw, config, train, say, may_train)
     phase("train" if trained else "prepare")  # placeholders, features (and the model)
     with collector_paused():
         context = basis.context()

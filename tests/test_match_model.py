@@ -256,3 +256,32 @@ def test_term_frequencies_are_each_values_share_rounded_up_to_a_power_of_two() -
     # boston (1 of 4: 0.25 as it is), chicago (5 of 4: 1.25 up to 2), 東京 (after the Latin ones)
     assert found["city"].to_pylist() == [{"city": "boston", "tf_city": 0.25}, {"city": "chicago", "tf_city": 2.0},
                                          {"city": "東京", "tf_city": 0.25}]
+
+
+def test_blanking_a_whole_table_gives_what_blanking_each_record_gives() -> None:
+    """``blanked`` lets Arrow pick the rows to look at and blanks only those; records and
+    table must be what blanking every record one by one gives, row for row."""
+    base = match_record({"identity_id": "crm:1", "source": "crm", "name_norm": "mary murphy", "family_name": "Murphy",
+                         "email_norm": "mary@example.org", "phone": "+1 206 803 3326", "street": "51 Elm Street",
+                         "city": "Chicago", "postal_code_norm": "60618", "region": "IL", "country": "US",
+                         "loyalty_id": "L-77", "birth_date": dt.date(1980, 3, 2)})
+    kanji = match_record({"identity_id": "pos:2", "source": "pos", "name_norm": "山田 太郎",
+                          "name_kana_norm": "やまだ たろう", "city": "東京", "phone": "03-1234-5678", "country": "JP"})
+    assert base.names and base.family and base.email and base.postal_code and kanji.names and kanji.kanji[0]
+    fields = ("email", "phone", "loyalty_id", "street", "street_name", "city", "postal_code", "region")
+    junk = ("n/a", "-", "", "＊＊", "+1 206 803 3326")  # "unknown", no word at all, a placeholder
+    variants = [base, kanji, replace(base, names=("n/a",), kanji=(False,)), replace(base, names=("",), kanji=(False,)),
+                replace(kanji, names=("？",), kanji=(False,)),
+                replace(base, names=(), kanji=(), family=frozenset()), replace(base, names=(), kanji=()),
+                replace(base, email=None), replace(base, street=None), replace(base, birth_date=dt.date(1900, 1, 1)),
+                *(replace(base, **{field: value}) for field in fields for value in junk),
+                *(replace(kanji, **{field: "東京"}) for field in fields)]
+    raw = [replace(record, identity_id=f"x:{n}") for n, record in enumerate(variants)]
+    placeholders = features.Placeholders({"phone": {"+1 206 803 3326": 9}, "birth_date": {"1900-01-01": 9},
+                                          "city": {"東京": 5}})
+    one_by_one = [features.without_placeholders(record, placeholders) for record in raw]
+    records, table = features.blanked(raw, features.feature_table(raw), placeholders)
+    assert records == one_by_one
+    assert table.equals(features.feature_table(one_by_one))
+    assert sum(after is not before for after, before in zip(records, raw, strict=True)) >= len(fields) * 4
+    assert records[0] is raw[0] and table.num_rows == len(raw)
