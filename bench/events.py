@@ -1,7 +1,7 @@
 """Live events: events/s accepted, request latency, and freshness (accepted → in the journey).
 
     python bench/events.py [--persons 2000] [--backends embedded,neo4j] [--seconds 20] [--senders 1,10]
-                           [--probes 4] [--record]
+                           [--probes 4] [--warm-up 0] [--record]
 
 Builds a store of --persons generated persons (loaded and resolved: the match model exists),
 starts ``custgraph serve`` on 127.0.0.1 as its own process, and for each sender count sends
@@ -13,6 +13,9 @@ at a time and poll the ``journey`` named query until it shows: freshness is ackn
 visible. Several probes so that a row has tens of them: with one probe (5-7 per row) its "p99"
 was the slowest probe.
 Every acknowledged touchpoint is looked up in the store at the end (lost = acknowledged but absent).
+--warm-up S first sends the same load for S seconds, unmeasured, to each freshly started server:
+a Neo4j server compiles its hot paths under load (a request took 66 ms cold and 26 ms after about
+four minutes of it), so a row without warm-up measures a cold server. The heading says which.
 Neo4j comes from CUSTGRAPH_TEST_NEO4J_URI / _USER / _PASSWORD (it is wiped and rebuilt).
 Targets (issue 17): >= 3,000 events/s on the embedded store, >= 2,000 on Neo4j, freshness
 p99 <= 5 s, 0 lost.
@@ -102,7 +105,9 @@ def _customer_of(store: Store, user: str) -> str:
     return str(rows[0]["customer_id"])
 
 
-def _run(url: str, store: Store, users: list[str], senders: int, seconds: float, probes: int) -> dict[str, Any]:
+def _run(url: str, store: Store, users: list[str], senders: int, seconds: float, probes: int,
+         label: str = "") -> dict[str, Any]:
+    """``label``: starts every message id, so that no run of a server resends another's events."""
     stop = threading.Event()
     latencies: list[float] = []
     acked: list[str] = []
@@ -116,7 +121,7 @@ def _run(url: str, store: Store, users: list[str], senders: int, seconds: float,
         nonlocal taken
         number = 0
         while not stop.is_set():
-            ids, body = _batch(f"s{senders}-{index}", number, users)
+            ids, body = _batch(f"{label}s{senders}-{index}", number, users)
             number += 1
             started = time.perf_counter()
             try:
@@ -135,7 +140,7 @@ def _run(url: str, store: Store, users: list[str], senders: int, seconds: float,
         while not stop.is_set():
             user = users[(number * 7919 + index * 104_729) % len(users)]
             customer = _customer_of(store, user)
-            message = f"probe-{senders}-{index}-{number}"
+            message = f"{label}probe-{senders}-{index}-{number}"
             number += 1
             event = {"type": "track", "event": "purchase", "messageId": message, "userId": user,
                      "context": {"source": "webshop"}, "properties": {"channel": "web", "amount": 1}}
@@ -182,10 +187,15 @@ def main() -> int:
     parser.add_argument("--senders", default="1,10")
     parser.add_argument("--settle-every", type=float, default=0.5, help="CUSTGRAPH_SETTLE_EVERY of the server")
     parser.add_argument("--probes", type=int, default=4, help="concurrent freshness probes")
+    parser.add_argument("--warm-up", type=float, default=0.0, metavar="SECONDS",
+                        help="unmeasured load (one sender, the same mix) before the rows of each backend")
     parser.add_argument("--record", action="store_true", help="append the table to bench/RESULTS.md")
     args = parser.parse_args()
+    warmed = (f"each backend's rows after {args.warm_up:g} s of the same load from one sender, unmeasured "
+              "(the server warm)" if args.warm_up > 0 else "no warm-up (each server measured from its first request)")
     lines = [heading(f"Live events, {args.persons:,} persons") + f"batches of {BATCH}, {args.seconds:g} s per row; "
-             f"`custgraph serve` in its own process, senders and {args.probes} freshness probes in this one.", "",
+             f"`custgraph serve` in its own process, senders and {args.probes} freshness probes in this one; "
+             f"{warmed}.", "",
              "| backend | settle every | senders | events/s accepted | request p50 ms | p99 ms | freshness p50 s "
              "| p99 s | probes | touchpoints acknowledged | lost |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for backend in args.backends.split(","):
@@ -216,6 +226,11 @@ def main() -> int:
                     assert time.monotonic() < deadline and server.poll() is None, "the server did not come up"
                     time.sleep(0.3)
             with open_store(Config.from_env(env)) as store:
+                if args.warm_up > 0:
+                    print(f"warming {backend} up for {args.warm_up:g} s...", file=sys.stderr)
+                    warm = _run(f"http://127.0.0.1:{port}/v1/events", store, users, 1, args.warm_up, args.probes,
+                                "warm-")
+                    print(f"warm-up: {warm['rate']:,.0f} events/s, lost {warm['lost']}", file=sys.stderr)
                 for senders in (int(n) for n in args.senders.split(",")):
                     found = _run(f"http://127.0.0.1:{port}/v1/events", store, users, senders, args.seconds,
                                  args.probes)
