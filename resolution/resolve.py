@@ -44,7 +44,7 @@ from .features import (
 )
 from .memo import KeptBasis, RecordMemo
 from .model import MatchModel
-from .records import MatchRecord, comparable, fingerprint, match_record
+from .records import MatchRecord, comparable, fingerprint, forget_name_forms, match_record
 from .scoped import compare_changed
 from .scoring import rule_pairs, score_pairs
 from .stored_model import load_model, train_model
@@ -172,6 +172,7 @@ def _compare_everything(store: Store, config: ResolveConfig, full: bool, say: Pr
         current = {str(row["props"]["identity_id"]): row["customer_id"] for row in rows}
         ids = sorted(props)
         raw = [memo.record(i, props[i]) for i in ids] if memo else [match_record(props[i]) for i in ids]
+        forget_name_forms()
         stored = stored_links()
         for row in store.run(named_query("identity_links")):
             stored[row["type"]][ordered_pair(str(row["a"]), str(row["b"]))] = row["props"]

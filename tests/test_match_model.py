@@ -58,6 +58,7 @@ def _customer_of(store: Store) -> dict[str, str]:
 def test_the_model_is_learned_from_the_store_and_makes_sense_for_people(store: Store, generated: Path) -> None:
     _load(store, [generated / source for source in SOURCES])
     report = resolve(store, CONFIG)
+    assert records._name_forms.cache_info().currsize == 0  # the read's name forms are not kept past it
     model = match_model(store)
     assert report.trained and model is not None and report.model_id == model.model_id
     assert model.records == report.records and 0 < model.prior < 0.01
