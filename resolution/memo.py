@@ -2,8 +2,9 @@
 
 Why: the events settler resolves every few seconds, each time over every record of the store
 (scores and digests depend on all of them) while only the few hundred its events wrote have
-changed. Deriving a record (its comparable form, placeholders blanked, its digest) is most of
-a run's Python time; kept here, a run derives again only what changed.
+changed. Deriving a record (its comparable form, its digest) is most of a run's Python time;
+kept here, a run derives again only what changed. A whole run blanks placeholders for every
+record at once (``features.blanked``); a run over changed records blanks them here, one by one.
 
 Safe with other writers: an entry is used only when the record's properties (and, for the
 blanked form and the digest, the placeholders and the scoring context) equal those it was made
