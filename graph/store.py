@@ -162,7 +162,7 @@ class Store(ABC):
         """Delete these nodes and their relationships; returns how many existed."""
 
     @abstractmethod
-    def rebuild_derived(self, customer_ids: Iterable[Key], *, links_hold: bool = False) -> None:
+    def rebuild_derived(self, customer_ids: Iterable[Key], *, links_hold: bool = False) -> dict[Key, int]:
         """Clear and rebuild ``HAD``, ``NEXT``, ``BOUGHT`` and ``SERVES`` of these customers.
 
         Derived from their identities' interactions: a customer's interactions in
@@ -173,8 +173,12 @@ class Store(ABC):
         identities keeps nothing.
 
         ``links_hold``: most of their links are there already (live events add a
-        touchpoint or two to known customers); Neo4j then brings them in line
-        instead of clearing and building them, however many customers there are.
+        touchpoint or two to known customers). Then a customer whose journey only
+        grew at its end (every new touchpoint later than its last, none gone) gets
+        the links of what it gained, added to what it had, not its journey rebuilt;
+        the others are brought in line (a customer that gained and lost nothing is
+        left as it is). Returns those grown customers, each with how many
+        touchpoints it had before (empty without ``links_hold``).
         """
 
     @abstractmethod

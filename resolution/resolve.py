@@ -365,7 +365,9 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         # Every customer after the run: known when the run read every record.
         customers_after = set(assignment.values()) | {c for i, c in current.items()
                                                       if c is not None and i not in affected}
-        store.rebuild_derived(sorted(old_customers | new_customers))
+        # Live events' records (``changed``) mostly join a visitor's records to a customer, whose
+        # journey grows by the visitor's touchpoints: their links hold (see Store.rebuild_derived).
+        store.rebuild_derived(sorted(old_customers | new_customers), links_hold=changed is not None)
         # Touchpoints loaded for records that did not change leave their customer's HAD / NEXT /
         # BOUGHT behind; the consistency query finds those customers (a whole-graph query, needless
         # when this run has just rebuilt every customer, as a first or full run does).

@@ -27,6 +27,7 @@ from custgraph.resolution.quality import pairwise_quality
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import RecordMemo, ResolveConfig, confirm, erase, resolve, take_events, unmerge
 from tests.conftest import Neo4jServer, StoreFactory
+from tests.embedded_dump import everything
 
 CONFIG = ResolveConfig()
 
@@ -346,6 +347,71 @@ def test_neo4j_clears_and_builds_derived_links_as_it_aligns_them(
         resolved.rebuild_derived(customers)
         assert derived() == aligned
         assert resolved.run(queries.get("derived_mismatches")) == []
+
+
+def _derived_links(store: Store, request: pytest.FixtureRequest) -> list[tuple[object, ...]]:
+    """Every HAD, NEXT, BOUGHT and SERVES link as (type, start key, end key, properties), read raw."""
+    kept = ("HAD", "NEXT", "BOUGHT", "SERVES")
+    if isinstance(store, EmbeddedStore):
+        return [row for row in everything(store) if row[0] in kept]
+    server: Neo4jServer = request.getfixturevalue("neo4j_server")
+    with server.driver() as driver:
+        records, _, _ = driver.execute_query(
+            "MATCH (a)-[r:HAD|NEXT|BOUGHT|SERVES]->(b) RETURN type(r) AS type, "
+            "coalesce(a.customer_id, a.interaction_id, a.rep_id) AS a, "
+            "coalesce(b.interaction_id, b.sku, b.customer_id) AS b, "
+            "properties(r) AS props")
+    return sorted(((r["type"], r["a"], r["b"], dict(r["props"])) for r in records), key=repr)
+
+
+def test_journeys_that_grew_at_their_end_get_the_links_a_rebuild_gives(
+        resolved: Store, generated: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live events' customers (``links_hold``) whose journeys only grew at their end get the links of
+    what they gained added to theirs; one with a touchpoint earlier than its last is rebuilt. Either
+    way the links must be those a rebuild of every journey gives: NEXT from the last touchpoint and
+    along the new ones (two at one time, ordered by key), BOUGHT counted again from every purchase
+    of the product (a purchase splits its amount between three products: sums in cents would
+    drift), SERVES counted on from what it was."""
+    user_of = {customer: user.split(":", 1)[1] for user, customer in sorted(_assignment(resolved).items(), reverse=True)
+               if user.startswith("webshop:")}
+    journeys = {c: resolved.run(queries.get("journey"), {"customer_id": c}) for c in sorted(user_of)}
+    # A customer who bought a product before buys it again (BOUGHT counted on from what it had),
+    # one served by a rep is served again (SERVES), and three others.
+    buyer, sku = next((c, row["skus"][0]) for c, rows in journeys.items() for row in rows
+                      if row["type"] == "purchase" and row["skus"])
+    served, rep = next((c, row["rep_id"]) for c, rows in journeys.items() for row in rows
+                       if row["rep_id"] and c != buyer)
+    others = [c for c in journeys if c not in (buyer, served)][:3]
+    skus = [sku, *(row["sku"] for row in resolved.run(queries.get("product_popularity"), {"limit": 3})
+                   if row["sku"] != sku)][:3]
+    chosen = {user_of[c]: c for c in (buyer, served, *others)}
+    latest = dt.datetime.fromisoformat(str(resolved.run(queries.get("latest_touchpoint"))[0]["at"]))
+    users = list(chosen)
+
+    def event(n: int, user: str, at: dt.datetime, **properties: object) -> dict[str, object]:
+        return {"type": "track", "event": "purchase", "messageId": f"grown-{n}", "userId": user,
+                "timestamp": at.isoformat(), "properties": {"channel": "web", **properties}}
+
+    later = latest + dt.timedelta(days=1)
+    three = [{"sku": sku} for sku in skus]
+    events = [event(0, users[0], later, amount=10, products=three),
+              event(1, users[0], later + dt.timedelta(hours=1), amount=10, products=three, rep=rep),
+              event(2, users[1], later, amount=3.335, sku=skus[0], rep=rep),  # the rep that served it
+              event(4, users[2], later, amount=1), event(3, users[2], later, amount=2, sku=skus[1]),  # one time: by key
+              event(5, users[3], latest - dt.timedelta(days=3000), amount=7, sku=skus[2]),  # before all it had
+              {"type": "page", "messageId": "grown-6", "anonymousId": "grown-visitor", "timestamp": later.isoformat()}]
+    taken = take_events(resolved, events, "webshop")
+    assert {outcome.status for outcome in taken.outcomes} == {"accepted"}
+    customers = sorted(chosen.values())
+    before = {c: len(journeys[c]) for c in customers}
+    grown = resolved.rebuild_derived(customers, links_hold=True)
+    assert grown == {chosen[user]: before[chosen[user]] for user in users[:3]}  # the fourth went back in time
+    appended = _derived_links(resolved, request)
+    assert resolved.run(queries.get("derived_mismatches")) == []
+    monkeypatch.setattr(neo4j_store, "BUILT_ANEW", 1)  # Neo4j clears and builds: nothing left of the appending
+    assert resolved.rebuild_derived(customers) == {}
+    assert _derived_links(resolved, request) == appended
+    assert resolved.rebuild_derived(customers, links_hold=True) == {}  # nothing gained: nothing grown
 
 
 def test_derived_relationships_follow_the_identities(resolved: Store) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from .facts import when
 from .graph import EmbeddedGraph, NodeId, decoded
 
-__all__ = ["BULK", "IdChange", "affinity_changes", "customer_links", "derived_changes"]
+__all__ = ["BULK", "IdChange", "affinity_changes", "appended_changes", "customer_links", "derived_changes"]
 
 IdLink = tuple[str, int, int]  # type, start id, end id
 IdChange = tuple[list[IdLink], dict[IdLink, dict[str, Any]]]  # links to delete, links to write or rewrite
@@ -91,6 +91,80 @@ def derived_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any], whole: bo
     changed = {link: props for link, props in written.items()
                if link not in old or decoded(old[link]) != props}
     return deleted, changed
+
+
+def appended_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -> tuple[IdChange, list[Any], dict[Any, int]]:
+    """The links to write (by node id) for the customers whose journeys only grew at their end: the
+    links ``derived_changes`` would give them, found from the touchpoints they gained (and the
+    products and reps those name), not from every one they had. Why: live events add a touchpoint
+    or two to customers with hundreds, and rebuilding whole journeys made each settling pass as
+    slow as the journeys were long (bench/RESULTS.md).
+
+    Returns the changes; the keys of the other customers, for ``derived_changes`` (a touchpoint
+    earlier than their last, an interaction that left, a chain of ``NEXT`` links that does not
+    hold); and each grown customer's key with how many touchpoints it had before. A customer that
+    gained nothing and lost nothing is in neither."""
+    keys = graph.ids_by_key("Customer", list(dict.fromkeys(customer_ids)))
+    key_of = {node_id: key for key, node_id in keys.items()}
+    growth = graph.journey_growth(sorted(key_of))
+    lost = {c for c in key_of if growth.performed[c] != growth.had[c] + len(growth.new.get(c, ()))}
+    rest = [key_of[c] for c in sorted(lost)]
+    candidates = {c: xs for c, xs in growth.new.items() if c not in lost}
+    facts = graph.interaction_facts(sorted({x for c, xs in candidates.items()
+                                            for x in (*xs, *growth.tails.get(c, ()))}))
+    grown: dict[int, tuple[int | None, list[int]]] = {}  # customer → (its last touchpoint, the new ones in order)
+    for c, xs in sorted(candidates.items()):
+        tails = growth.tails.get(c, [])
+        if len(tails) != (1 if growth.had[c] else 0) or any(facts.get(x, (None,))[0] is None for x in (*tails, *xs)):
+            rest.append(key_of[c])
+            continue
+        in_order = [x for _, _, x in graph.in_journey_order([(c, facts[x][0], x) for x in (*tails, *xs)])]
+        if tails and in_order[0] != tails[0]:  # a new touchpoint sorts before the last one
+            rest.append(key_of[c])
+            continue
+        grown[c] = (tails[0], in_order[1:]) if tails else (None, in_order)
+    new_ids = sorted(x for _, xs in grown.values() for x in xs)
+    about = _ends(graph.links_by_id("ABOUT", new_ids, True))
+    written: dict[IdLink, dict[str, Any]] = {}
+    owner: dict[int, int] = {}
+    for c, (tail, xs) in grown.items():
+        owner.update((x, c) for x in xs)
+        written.update((("HAD", c, x), {}) for x in xs)
+        written.update((("NEXT", a, b), {}) for a, b in itertools.pairwise([tail, *xs] if tail is not None else xs))
+    old = {("SERVES", r, c): decoded(props) for r, c, props in graph.links_by_id("SERVES", sorted(grown), False)}
+    old.update((("BOUGHT", c, p), decoded(props)) for c, p, props in graph.links_by_id("BOUGHT", sorted(grown), True))
+    served: dict[IdLink, int] = {}
+    for x, rep, _ in graph.links_by_id("HANDLED_BY", new_ids, True):
+        served[("SERVES", rep, owner[x])] = served.get(("SERVES", rep, owner[x]), 0) + 1
+    written.update((link, {"times": int(old.get(link, {}).get("times", 0)) + times}) for link, times in served.items())
+    written.update(_bought_again(graph, {c: xs for c, (_, xs) in grown.items()}, facts, about))
+    changed = {link: props for link, props in written.items() if link not in old or old[link] != props}
+    return ([], changed), rest, {key_of[c]: growth.had[c] for c in grown}
+
+
+def _bought_again(graph: EmbeddedGraph, gained: dict[int, list[int]], facts: dict[int, tuple[Any, ...]],
+                  about: dict[int, list[int]]) -> dict[IdLink, dict[str, Any]]:
+    """``BOUGHT`` of the (customer, product) pairs that gained a purchase, counted again (by
+    ``customer_links``) from every purchase of the product in the customer's journey: adding to the
+    stored amount, which is rounded to cents, would drift from the rule's."""
+    touched = {(c, p) for c, xs in gained.items() for x in xs if facts[x][2] == "purchase" for p in about.get(x, [])}
+    if not touched:
+        return {}
+    customers, products = sorted({c for c, _ in touched}), sorted({p for _, p in touched})
+    journeys: dict[int, set[int]] = {c: {x for x in gained[c] if x in about} for c in customers}
+    for c, x in graph.had_about(customers, products):
+        journeys[c].add(x)
+    earlier = {x for xs in journeys.values() for x in xs} - {x for xs in gained.values() for x in xs}
+    facts = {**facts, **graph.interaction_facts(sorted(earlier - set(facts)))}
+    about = {**about, **_ends(graph.links_by_id("ABOUT", sorted(earlier), True))}
+    written: dict[IdLink, dict[str, Any]] = {}
+    for c, xs in journeys.items():
+        in_order = graph.in_journey_order([(c, facts[x][0], x) for x in xs])
+        journey = [(x, facts[x][2], facts[x][3], when(facts[x][1])) for _, _, x in in_order]
+        links = customer_links(c, journey, lambda x: about.get(x, []), lambda x: [])
+        written.update((link, props) for link, props in links.items()
+                       if link[0] == "BOUGHT" and (c, link[2]) in touched)
+    return written
 
 
 def _ends(links: Iterable[tuple[int, int, str | None]]) -> dict[int, list[int]]:

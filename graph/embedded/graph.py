@@ -21,6 +21,7 @@ import itertools
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..model import NODE_KINDS, RELATIONSHIP_KINDS, relationship_kind
@@ -29,7 +30,7 @@ from .database import Names
 from .facts import when
 from .search_terms import candidates
 
-__all__ = ["EmbeddedGraph", "NodeId", "decoded", "key_of"]
+__all__ = ["EmbeddedGraph", "JourneyGrowth", "NodeId", "decoded", "key_of"]
 
 NodeId = tuple[str, str | int]
 Props = dict[str, Any]
@@ -51,6 +52,19 @@ def _customer(row: tuple[Any, ...]) -> int:
 
 def _time(row: tuple[Any, ...]) -> Any:
     return row[1]
+
+
+@dataclass(frozen=True)
+class JourneyGrowth:
+    """Per customer id: how many interactions its identities performed and how many it ``HAD``; the
+    performed ones it has no ``HAD`` link to yet (``new``, only customers with some); and, of the
+    customers with new ones, the ``HAD`` ends without a ``NEXT`` link out (``tails``: the last
+    touchpoint, one where the links hold)."""
+
+    performed: dict[int, int]
+    had: dict[int, int]
+    new: dict[int, list[int]]
+    tails: dict[int, list[int]]
 
 
 class EmbeddedGraph:
@@ -183,6 +197,44 @@ class EmbeddedGraph:
                 f"SELECT start_id, end_id, props FROM relationships {index} WHERE type = ? "
                 f"AND {mine} IN ({','.join('?' * len(chunk))})", (self._code[rel_type], *chunk)).fetchall()
         return found
+
+    def journey_growth(self, customer_ids: list[int]) -> JourneyGrowth:
+        """What live events added to these customers' journeys, counted and found in SQLite over the
+        links' indexes (a journey's length in Python would cost a pass what the journey holds, not
+        what it gained): see ``JourneyGrowth``."""
+        growth = JourneyGrowth({}, {}, {}, {})
+        if not customer_ids:
+            return growth
+        code, marks = self._code, ",".join("?" * len(customer_ids))
+        for customer, performed, had in self._db.execute(
+                "SELECT c.id, (SELECT count(*) FROM relationships r INDEXED BY relationships_by_end, relationships p "
+                "WHERE r.type = ? AND r.end_id = c.id AND p.type = ? AND p.start_id = r.start_id), "
+                "(SELECT count(*) FROM relationships h WHERE h.type = ? AND h.start_id = c.id) "
+                f"FROM nodes c WHERE c.id IN ({marks})",
+                (code["RESOLVES_TO"], code["PERFORMED"], code["HAD"], *customer_ids)):
+            growth.performed[customer], growth.had[customer] = performed, had
+        for customer, x in self._db.execute(
+                "SELECT r.end_id, p.end_id FROM relationships r INDEXED BY relationships_by_end, relationships p "
+                f"WHERE r.type = ? AND r.end_id IN ({marks}) AND p.type = ? AND p.start_id = r.start_id "
+                "AND NOT EXISTS (SELECT 1 FROM relationships h WHERE h.type = ? AND h.start_id = r.end_id "
+                "AND h.end_id = p.end_id)", (code["RESOLVES_TO"], *customer_ids, code["PERFORMED"], code["HAD"])):
+            growth.new.setdefault(customer, []).append(x)
+        grown = sorted(growth.new)
+        for customer, x in self._db.execute(
+                f"SELECT h.start_id, h.end_id FROM relationships h WHERE h.type = ? AND h.start_id IN "
+                f"({','.join('?' * len(grown))}) AND NOT EXISTS (SELECT 1 FROM relationships n "
+                "WHERE n.type = ? AND n.start_id = h.end_id)", (code["HAD"], *grown, code["NEXT"])):
+            growth.tails.setdefault(customer, []).append(x)
+        return growth
+
+    def had_about(self, customer_ids: list[int], product_ids: list[int]) -> list[tuple[int, int]]:
+        """(customer id, interaction id) of these customers' ``HAD`` interactions ``ABOUT`` any of these
+        products: what a grown journey's ``BOUGHT`` is counted again from (``appended_changes``)."""
+        return self.select(
+            f"SELECT DISTINCT h.start_id, h.end_id FROM relationships h, relationships a WHERE h.type = ? "
+            f"AND h.start_id IN ({','.join('?' * len(customer_ids))}) AND a.type = ? AND a.start_id = h.end_id "
+            f"AND a.end_id IN ({','.join('?' * len(product_ids))})",
+            (self._code["HAD"], *customer_ids, self._code["ABOUT"], *product_ids))
 
     def interaction_facts(self, node_ids: list[int] | None) -> dict[int, tuple[Any, Any, Any, Any]]:
         """id → (t, at, type, amount) of these interactions (``None``: of every one)."""

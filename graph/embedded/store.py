@@ -39,7 +39,7 @@ from ..rows import Key, NodeRow, RelationshipRow, WriteResult, outcome
 from ..store import DEFAULT_BATCH_SIZE, Store
 from ..values import to_json
 from .database import WRITE_SEARCH_ROW, Names, connect, current_names, prepare_schema
-from .derived import BULK, IdLink, affinity_changes, derived_changes
+from .derived import BULK, IdLink, affinity_changes, appended_changes, derived_changes
 from .facts import FACT_COLUMNS, fact_row
 from .graph import EmbeddedGraph, NodeId, decoded
 from .queries import implementation
@@ -462,21 +462,29 @@ class EmbeddedStore(Store):
                     return
                 time.sleep(0.1)
 
-    def rebuild_derived(self, customer_ids: Iterable[str | int], *, links_hold: bool = False) -> None:
+    def rebuild_derived(self, customer_ids: Iterable[str | int], *, links_hold: bool = False) -> dict[str | int, int]:
         """A resolve's thousands of customers in one pass over each relationship type; a few hundred
-        (live events, a decision) a hundred at a time, each its own transaction, so that a request
-        waiting to write waits for one chunk, not for all of them. Either way only the links that
-        change are written, so ``links_hold`` changes nothing here."""
+        (a decision), or live events' customers however many (``links_hold``), a hundred at a time,
+        each its own transaction, so that a request waiting to write waits for one chunk, not for
+        all of them. Either way only the links that change are written."""
         customers = list(dict.fromkeys(customer_ids))
-        if len(customers) >= BULK:
-            self._rebuild_derived(customers, whole=True)
-        for start in range(0, len(customers) if len(customers) < BULK else 0, DERIVED_CHUNK):
-            self._rebuild_derived(customers[start:start + DERIVED_CHUNK], whole=False)
+        if len(customers) >= BULK and not links_hold:
+            self._rebuild_derived(customers, whole=True, grow=False)
+            return {}
+        grown: dict[str | int, int] = {}
+        for start in range(0, len(customers), DERIVED_CHUNK):
+            grown |= self._rebuild_derived(customers[start:start + DERIVED_CHUNK], whole=False, grow=links_hold)
+        return grown
 
     @_locked
-    def _rebuild_derived(self, customers: list[str | int], whole: bool) -> None:
+    def _rebuild_derived(self, customers: list[str | int], whole: bool, grow: bool) -> dict[str | int, int]:
+        grown: dict[str | int, int] = {}
         with self._transaction():
+            if grow:
+                appended, customers, grown = appended_changes(self._graph, customers)
+                self._apply_by_id(*appended)
             self._apply_by_id(*derived_changes(self._graph, customers, whole=whole))
+        return grown
 
     @_locked
     def rebuild_affinity(self) -> None:

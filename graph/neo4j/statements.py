@@ -301,6 +301,45 @@ ALIGN_DERIVED: tuple[LiteralString, ...] = (
     "CALL (c, reps) { MATCH (c)<-[s:SERVES]-(r) WHERE NOT r IN reps DELETE s }",
 )
 
+# Journeys that grew at their end (rebuild_derived with links_hold; graph/embedded/derived.py's
+# appended_changes does the same): each live-events customer with touchpoints it has no HAD link
+# to yet gets them added after its last (the HAD end without a NEXT link out), if every one is
+# later than it and nothing left (as many performed as it had and gained); SERVES counts on. It
+# returns every customer with something to do: those grown, with how many touchpoints they had
+# and the products their new purchases name (whose BOUGHT is counted again, BOUGHT_AGAIN), and
+# the others, for ALIGN_DERIVED. Why: aligning reads and sorts a whole journey, so each pass took
+# as long as the journeys of its customers were (bench/RESULTS.md).
+GROW_JOURNEYS: LiteralString = (
+    _CUSTOMER + "CALL (c) { OPTIONAL MATCH (c)<-[:RESOLVES_TO]-(:Identity)-[:PERFORMED]->(x:Interaction) "
+    "WHERE NOT EXISTS { (c)-[:HAD]->(x) } WITH x ORDER BY x.at, x.interaction_id RETURN collect(x) AS new } "
+    "WITH c, new, COUNT { (c)<-[:RESOLVES_TO]-(:Identity)-[:PERFORMED]->(:Interaction) } AS performed, "
+    "COUNT { (c)-[:HAD]->(:Interaction) } AS had "
+    "WHERE size(new) > 0 OR performed <> had "
+    "WITH c, new, had, [(c)-[:HAD]->(t:Interaction) WHERE NOT EXISTS { (t)-[:NEXT]->() } | t] AS tails, performed "
+    "WITH c, new, had, tails, coalesce(performed = had + size(new) "
+    "AND size(tails) = CASE WHEN had = 0 THEN 0 ELSE 1 END "
+    "AND (had = 0 OR tails[0].at < new[0].at OR (tails[0].at = new[0].at "
+    "AND tails[0].interaction_id < new[0].interaction_id)), false) AS grows "
+    "CALL (c, new, grows) { WITH * WHERE grows UNWIND new AS x CREATE (c)-[:HAD]->(x) } "
+    "CALL (new, tails, grows) { WITH * WHERE grows WITH tails + new AS chain "
+    "UNWIND range(0, size(chain) - 2) AS k WITH chain[k] AS a, chain[k + 1] AS b CREATE (a)-[:NEXT]->(b) } "
+    "CALL (c, new, grows) { WITH * WHERE grows UNWIND new AS x MATCH (x)-[:HANDLED_BY]->(r:Rep) "
+    "WITH c, r, count(x) AS times MERGE (r)-[s:SERVES]->(c) SET s.times = coalesce(s.times, 0) + times } "
+    "RETURN c.customer_id AS customer_id, grows, had, CASE WHEN grows THEN COLLECT { UNWIND new AS x "
+    "MATCH (x)-[:ABOUT]->(p:Product) WHERE x.type = 'purchase' RETURN DISTINCT p.sku } ELSE [] END AS skus"
+)
+BOUGHT_AGAIN: LiteralString = (
+    "UNWIND $pairs AS pair MATCH (c:Customer {customer_id: pair.customer_id}) USING INDEX c:Customer(customer_id) "
+    "MATCH (p:Product {sku: pair.sku}) "
+    "CALL (c, p) { MATCH (c)-[:HAD]->(x:Interaction)-[:ABOUT]->(p) WHERE x.type = 'purchase' "
+    "WITH x, COUNT { (x)-[:ABOUT]->() } AS n "
+    "RETURN count(x) AS times, sum(coalesce(x.amount, 0.0) / n) AS amount, min(x.at) AS first_at, "
+    "max(x.at) AS last_at } "
+    "MERGE (c)-[b:BOUGHT]->(p) "
+    "WITH b, {times: times, amount: round(amount, 2), first_at: first_at, last_at: last_at} AS now "
+    "FOREACH (_ IN CASE WHEN properties(b) <> now THEN [1] ELSE [] END | SET b = now)"
+)
+
 # Product affinity (Store.rebuild_affinity); graph/embedded/derived.py computes the same.
 REBUILD_AFFINITY: tuple[LiteralString, ...] = (
     "MATCH (:Product)-[r:ALSO_BOUGHT]->(:Product) DELETE r",

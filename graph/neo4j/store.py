@@ -205,13 +205,18 @@ class Neo4jStore(Store):
                 deleted += session.execute_write(_single_count, statement, {"keys": _Rows(chunk)}, "deleted")
         return deleted
 
-    def rebuild_derived(self, customer_ids: Iterable[str | int], *, links_hold: bool = False) -> None:
+    def rebuild_derived(self, customer_ids: Iterable[str | int], *, links_hold: bool = False) -> dict[str | int, int]:
         customers = list(dict.fromkeys(customer_ids))
         steps = statements.CLEAR_DERIVED + statements.BUILD_DERIVED if len(customers) >= BUILT_ANEW \
             and not links_hold else statements.ALIGN_DERIVED
+        grown: dict[str | int, int] = {}
         with self._errors(), self._session() as session:
             for chunk in batches(customers, max(1, self.batch_size // 5)):
-                session.execute_write(_run_all, steps, {"ids": _Rows(chunk)})
+                if links_hold:
+                    grown |= session.execute_write(_grow_journeys, list(chunk))
+                else:
+                    session.execute_write(_run_all, steps, {"ids": _Rows(chunk)})
+        return grown
 
     def rebuild_affinity(self) -> None:
         with self._errors(), self._session() as session:
@@ -278,6 +283,20 @@ def _single_count(tx: ManagedTransaction, statement: Any, params: dict[str, Any]
 def _run_all(tx: ManagedTransaction, batch: Iterable[Any], params: dict[str, Any]) -> None:
     for statement in batch:
         tx.run(statement, params).consume()
+
+
+def _grow_journeys(tx: ManagedTransaction, customers: list[str | int]) -> dict[str | int, int]:
+    """``GROW_JOURNEYS`` for these customers, then ``BOUGHT_AGAIN`` for those grown and
+    ``ALIGN_DERIVED`` for the others, in one transaction; returns those grown, each with how many
+    touchpoints it had."""
+    rows = list(tx.run(statements.GROW_JOURNEYS, {"ids": _Rows(customers)}))
+    pairs = [{"customer_id": row["customer_id"], "sku": sku} for row in rows if row["grows"] for sku in row["skus"]]
+    if pairs:
+        tx.run(statements.BOUGHT_AGAIN, {"pairs": _Rows(pairs)}).consume()
+    rest = [row["customer_id"] for row in rows if not row["grows"]]
+    if rest:
+        _run_all(tx, statements.ALIGN_DERIVED, {"ids": _Rows(rest)})
+    return {row["customer_id"]: int(row["had"]) for row in rows if row["grows"]}
 
 
 def _missing(
