@@ -4,23 +4,28 @@
 // Parameters:
 // @param customers: list = null — only these customers (default: all): what settling live events
 //   takes again for the customers whose journeys it rebuilt
+// @param since: list = null — with customers: for each of them, how many of its first touchpoints to
+//   leave out (default 0): what settling takes of a journey that only grew at its end
 // Returns: customer_id, types (list of touchpoint types, by at, then interaction_id), micros (their
 // `at` as microseconds since 1970-01-01 UTC, in the same order: integers travel a hundred times
 // faster than a million date-times), and in the same order: channels, campaigns, reps (the
 // channel_id, campaign and rep_id, or null), skus (each touchpoint's products, sorted), sentiments,
 // scores, score_kinds (or null), answer_ids (the interaction_id of a touchpoint with a score, else
-// null); one row per customer with at least one touchpoint, by customer_id.
+// null); one row per customer with at least one touchpoint (after those left out), by customer_id.
 CALL () {
   // Given customers are found by their key: `$customers IS NULL OR ...` scanned every customer
   // (a seventh of the time of each hundred that live-event settling reads).
   WITH $customers AS wanted WHERE wanted IS NOT NULL
-  UNWIND wanted AS id MATCH (c:Customer {customer_id: id}) RETURN c
+  UNWIND range(0, size(wanted) - 1) AS k
+  MATCH (c:Customer {customer_id: wanted[k]}) RETURN c, coalesce($since[k], 0) AS skip
   UNION
   WITH $customers AS wanted WHERE wanted IS NULL
-  MATCH (c:Customer) RETURN c
+  MATCH (c:Customer) RETURN c, 0 AS skip
 }
 MATCH (c)-[:HAD]->(x:Interaction)
-WITH c, x ORDER BY x.at, x.interaction_id
+WITH c, skip, x ORDER BY x.at, x.interaction_id
+WITH c, skip, collect(x) AS xs WHERE size(xs) > skip
+UNWIND xs[skip..] AS x
 WITH c, collect({
   type: x.type, micros: x.at.epochSeconds * 1000000 + x.at.microsecond, campaign: x.campaign,
   sentiment: x.sentiment, score: x.score, score_kind: x.score_kind,

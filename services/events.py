@@ -10,6 +10,7 @@ once, but its settling may run again with no harm.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import time
 from collections.abc import Sequence
@@ -210,20 +211,28 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
         seconds |= report.seconds
     if performers & records:
         started = time.perf_counter()
-        customers |= _rebuilt(store, performers & records, changed | customers)
+        customers = _rebuilt(store, performers & records, changed | set(customers)) | customers
         seconds["journeys after"] = time.perf_counter() - started
-    handed = set((store.get_node("Summary", HANDED) or {}).get("customers") or ())  # perhaps by a stopped process
-    unkept = changed | customers | handed
+    node = store.get_node("Summary", HANDED) or {}  # perhaps handed by a stopped process
+    handed = dict(zip(node.get("customers") or (), node.get("since") or itertools.repeat(0), strict=False))
+    # Per customer, how many touchpoints its kept journey keeps (0: take it whole): the fewest of
+    # what each part of the pass, or the pass that handed it over, left of it.
+    unkept = {customer: 0 for customer in changed}
+    for found in (customers, handed):
+        for customer, since in found.items():
+            unkept[customer] = min(since, unkept.get(customer, since))
     if keep:
         started = time.perf_counter()
         keep_settled_journeys(store, unkept)
         seconds["keep journeys"] = time.perf_counter() - started
-        unkept = set()
-    log.debug("settling pass: %d records, %d customers changed by them, %d of performers, %d handed over, "
-              "%d left to keep; %s", len(records), len(changed), len(customers), len(handed), len(unkept),
+        unkept = {}
+    log.debug("settling pass: %d records, %d customers changed by them, %d of performers (%d grown), "
+              "%d handed over, %d left to keep; %s", len(records), len(changed), len(customers),
+              sum(1 for since in customers.values() if since), len(handed), len(unkept),
               ", ".join(f"{name} {value:.2f} s" for name, value in seconds.items()))
     # Written after the keeping, in one transaction: a pass that fails before leaves them handed.
-    marks = [{"summary_id": HANDED, "customers": sorted(unkept) or None}] if unkept != handed else []
+    marks = [{"summary_id": HANDED, "customers": sorted(unkept) or None,
+              "since": [unkept[customer] for customer in sorted(unkept)] or None}] if unkept != handed else []
     if settled and not unkept and marker.get("taken_at") is not None:
         marks.append({"summary_id": EVENTS, "settled_at": marker["taken_at"]})
     if marks:
@@ -231,12 +240,13 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     return SettledPass(len(customers), frozenset(unkept))
 
 
-def _rebuilt(store: Store, performers: set[str], done: set[str]) -> set[str]:
+def _rebuilt(store: Store, performers: set[str], done: set[str]) -> dict[str, int]:
     """Rebuild the derived relationships of the customers of ``performers`` but those ``done``
-    (links unchanged: they gained touchpoints, not records); returns those customers."""
+    (links unchanged: they gained touchpoints, not records); returns those customers, each
+    with how many touchpoints its journey had when it only grew at its end (else 0)."""
     if not performers:
-        return set()
+        return {}
     rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
     customers = {str(row["customer_id"]) for row in rows if row["customer_id"]}
-    store.rebuild_derived(sorted(customers - done), links_hold=True)
-    return customers
+    grown = store.rebuild_derived(sorted(customers - done), links_hold=True)
+    return {customer: int(grown.get(customer, 0)) for customer in customers}

@@ -413,21 +413,28 @@ class _JourneysBuilder:
             code = self.values[text] = value_code(len(self.values))
         return code
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: dict[str, Any], before: Mapping[str, Any] | None = None) -> None:
+        """Add a ``journey_sequences`` row; ``before``: the columns of the customer's kept journey,
+        which the row continues (a row with ``since``: the touchpoints after that many)."""
         code, put = self._code, self.columns
-        kinds = "".join(self.types.setdefault(kind, chr(FIRST_CODE + len(self.types))) for kind in row["types"])
-        first = row["micros"][0]
+        before = before or {name: "" for name in _COLUMNS}
+        since = len(before["codes"])
+        kinds = before["codes"] + "".join(
+            self.types.setdefault(kind, chr(FIRST_CODE + len(self.types))) for kind in row["types"])
+        first = before["firsts"] if since else row["micros"][0]
         put["customers"].append(str(row["customer_id"]))
         put["codes"].append(kinds)
         put["collapsed"].append(_REPEATS.sub(r"\1", kinds))
-        put["times"].append("".join(_base36(at - first) for at in row["micros"]))
-        put["channels"].append("".join(map(code, row["channels"])))
-        put["campaigns"].append("".join(map(code, row["campaigns"])))
-        put["reps"].append("".join(map(code, row["reps"])))
-        skus = ["".join(map(code, found)) for found in row["skus"]]
+        put["times"].append(before["times"] + "".join(_base36(at - first) for at in row["micros"]))
+        put["channels"].append(before["channels"] + "".join(map(code, row["channels"])))
+        put["campaigns"].append(before["campaigns"] + "".join(map(code, row["campaigns"])))
+        put["reps"].append(before["reps"] + "".join(map(code, row["reps"])))
+        skus = (before["skus"].split(SKU_SEPARATOR) if before["skus"] else [""] * since) + [
+            "".join(map(code, found)) for found in row["skus"]]
         put["skus"].append(SKU_SEPARATOR.join(skus) if any(skus) else "")
-        marks = [[n, sentiment, score, kind, answer] for n, (sentiment, score, kind, answer) in enumerate(zip(
-            row["sentiments"], row["scores"], row["score_kinds"], row["answer_ids"], strict=True))
+        marks = (json.loads(before["marks"]) if before["marks"] else []) + [
+            [since + n, sentiment, score, kind, answer] for n, (sentiment, score, kind, answer) in enumerate(zip(
+                row["sentiments"], row["scores"], row["score_kinds"], row["answer_ids"], strict=True))
             if sentiment is not None or score is not None]
         put["marks"].append(_json(marks) if marks else "")
         put["firsts"].append(int(first))
@@ -451,16 +458,26 @@ def _column(journeys: Journeys, name: str) -> Sequence[Any]:
     return found
 
 
-def with_changes(journeys: Journeys, rows: dict[str, dict[str, Any] | None], refreshed_at: str) -> Journeys:
+def with_changes(journeys: Journeys, rows: dict[str, dict[str, Any] | None], refreshed_at: str,
+                 whole: Callable[[Collection[str]], dict[str, dict[str, Any] | None]]) -> Journeys:
     """``journeys`` with these customers' ``journey_sequences`` rows in place of theirs (None: the
-    customer is gone or has no touchpoint left), in customer order; each keeps its segment."""
+    customer is gone or has no touchpoint left), in customer order; each keeps its segment. A row
+    with ``since`` continues the customer's journey after that many touchpoints; where the kept
+    journey has not that many (kept before a pass that changed it and failed), ``whole`` reads
+    the customers' rows whole."""
     assert journeys.facts is not None
     segments = dict(zip(journeys.customers, journeys.facts.segments, strict=True))
+    index = {customer: n for n, customer in enumerate(journeys.customers)}
+    misfits = [customer for customer, row in rows.items() if row is not None and row.get("since") and (
+        customer not in index or len(journeys.codes[index[customer]]) != row["since"])]
+    if misfits:
+        rows = {**rows, **whole(misfits)}
     builder = _JourneysBuilder(segments, like=journeys)
     for customer in sorted(rows):
         row = rows[customer]
         if row is not None and row["types"]:
-            builder.add(row)
+            before = {name: _column(journeys, name)[index[customer]] for name in _COLUMNS} if row.get("since") else None
+            builder.add(row, before)
     added = builder.columns
     kept = [n for n, customer in enumerate(journeys.customers) if customer not in rows]
     order = sorted([(journeys.customers[n], False, n) for n in kept]
@@ -649,10 +666,14 @@ class KeptJourneys:
                 self._merged, self._settled_at, self._parts = base, None, 0
             elif settled.get("settled_at") != self._settled_at or self._merged is None:
                 rows: dict[str, dict[str, Any] | None] = {}
+                unjoined: set[str] = set()
                 for _, part in _settled_parts(store, settled, self._parts):  # only the parts not merged yet
-                    rows.update(part)
+                    _take_part(rows, part, unjoined)
+                if unjoined:
+                    rows.update(_whole_journeys(store, unjoined))
                 self._parts = int(settled["parts"])
-                self._merged = with_changes(self._merged or base, rows, str(settled["settled_at"]))
+                self._merged = with_changes(self._merged or base, rows, str(settled["settled_at"]),
+                                            lambda customers: _whole_journeys(store, customers))
                 self._settled_at = str(settled["settled_at"])
             self._merged_when = time.monotonic()
             return self._merged
@@ -674,13 +695,15 @@ class KeptJourneys:
         return self.current(store, summary, asked=False)
 
 
-def keep_settled_journeys(store: Store, customers: Collection[str]) -> None:
-    """Take again the journeys of ``customers`` (rebuilt or removed by settling live events) next to
-    the kept ones: with them, the dashboard's journeys and the analytics counted from them
+def keep_settled_journeys(store: Store, customers: Mapping[str, int]) -> None:
+    """Take again the journeys of ``customers`` (rebuilt, grown or removed by settling live events)
+    next to the kept ones: with them, the dashboard's journeys and the analytics counted from them
     (``KeptJourneys``) show the events before the next resolve keeps them all. Each pass writes
     its customers' rows (None for one gone) as a ``Summary`` node of its own, named in the small
     ``SETTLED`` node (later parts winning), so that a pass costs its own customers, not all those
-    changed since the resolve."""
+    changed since the resolve. A customer given with a number above 0 only grew at the end of its
+    journey, which had that many touchpoints: its row holds the touchpoints after them (``since``),
+    so that a pass costs what its customers gained, not how long their journeys are."""
     summary = read_summary(store)
     if summary is None or not customers:
         return
@@ -689,15 +712,52 @@ def keep_settled_journeys(store: Store, customers: Collection[str]) -> None:
     count = int(node.get("parts") or 0) if continued else 0
     series = str(node["series"]) if continued else summary.journeys_of
     wanted = sorted(customers)
-    rows = {str(row["customer_id"]): row  # a hundred at a time: a request waiting to write waits for one read
-            for start in range(0, len(wanted), JOURNEYS_READ) for row in store.run(
-                named_query("journey_sequences"), {"customers": wanted[start:start + JOURNEYS_READ]})}
+    since = [customers[customer] for customer in wanted]
+    rows: dict[str, dict[str, Any] | None] = {
+        str(row["customer_id"]): row  # a hundred at a time: a request waiting to write waits for one read
+        for start in range(0, len(wanted), JOURNEYS_READ) for row in store.run(
+            named_query("journey_sequences"),
+            {"customers": wanted[start:start + JOURNEYS_READ], "since": since[start:start + JOURNEYS_READ]})}
+    for customer, row in rows.items():
+        if row is not None and customers[customer]:
+            row["since"] = customers[customer]
+    lost = [customer for customer in wanted if customers[customer] and customer not in rows]
+    if lost:  # nothing after the touchpoints it had: read it whole
+        rows.update(_whole_journeys(store, lost))
     now = dt.datetime.now(dt.UTC).isoformat()
     store.upsert_nodes("Summary", [
         {"summary_id": _part(series, count),
-         "data": _json({customer: rows.get(customer) for customer in sorted(customers)})},
+         "data": _json({customer: rows.get(customer) for customer in wanted})},
         {"summary_id": SETTLED, "journeys_of": summary.journeys_of, "series": series, "settled_at": now,
          "parts": count + 1}])
+
+
+def _whole_journeys(store: Store, customers: Collection[str]) -> dict[str, dict[str, Any] | None]:
+    """The ``journey_sequences`` rows of these customers, whole (None for one without touchpoints)."""
+    wanted = sorted(customers)
+    found: dict[str, dict[str, Any] | None] = dict.fromkeys(wanted)
+    for start in range(0, len(wanted), JOURNEYS_READ):
+        found.update((str(row["customer_id"]), row) for row in store.run(
+            named_query("journey_sequences"), {"customers": wanted[start:start + JOURNEYS_READ]}))
+    return found
+
+
+def _take_part(rows: dict[str, dict[str, Any] | None], part: Mapping[str, dict[str, Any] | None],
+               unjoined: set[str]) -> None:
+    """Take a settled part into ``rows`` (a later part's row wins): a row that continues a journey
+    (``since``) is joined to the customer's row in ``rows``, when there is one; one that does not
+    continue it (a part lost, a pass that failed between two) is named in ``unjoined``, to be read
+    whole."""
+    for customer, row in part.items():
+        prior = rows.get(customer)
+        if row is not None and row.get("since") and customer in rows:
+            if prior is not None and (prior.get("since") or 0) + len(prior["types"]) == row["since"]:
+                row = {name: value + row[name] if isinstance(value, list) else value for name, value in prior.items()}
+            else:
+                unjoined.add(customer)
+        elif row is None or not row.get("since"):
+            unjoined.discard(customer)
+        rows[customer] = row
 
 
 def _part(series: str, n: int) -> str:

@@ -123,6 +123,8 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "review_queue": ("review_queue", {"limit": 20}),
         "journey_sequences": ("journey_sequences", {}),
         "journey_sequences_some": ("journey_sequences", {"customers": [busy, *buyers[:5], "cust-nobody"]}),
+        "journey_sequences_since": ("journey_sequences", {"customers": [busy, *buyers[:5], "cust-nobody"],
+                                                          "since": [2, 0, 1, 1000]}),
         "stored_segments": ("stored_segments", {}),
         "touchpoint_answers": ("touchpoint_answers", {"channel_id": cell[0], "type": cell[1], "limit": 25}),
         "touchpoint_answers_all": ("touchpoint_answers", {"limit": 40}),

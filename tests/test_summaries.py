@@ -3,9 +3,13 @@ every funnel and journey beginning counted from it, equals the named query's ans
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import random
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,12 +34,14 @@ from custgraph.services import (
     retention,
     score_causes,
     settle_events,
+    summaries,
     summarise,
     take_events,
     unsettled,
     warm_kept,
 )
 from custgraph.services.attribution import BY
+from custgraph.services.summaries import _whole_journeys as whole_journeys
 
 
 @pytest.fixture(scope="module")
@@ -283,6 +289,62 @@ def test_a_pass_may_leave_its_customers_for_the_next_to_keep(store: Store, gener
     assert kept == SettledPass(0) and not unsettled(store)
     now = held.current(store)
     assert now is not None and _decoded(now) == _decoded(summarise(store)[1]) != before
+
+
+def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pass keeps a journey that only grew at its end as the touchpoints it gained (``since``): a
+    server joins them to the journey it holds, over several parts at once, and reads a journey
+    whole where a part does not continue the one it holds (a pass that rebuilt it and failed
+    before keeping). Each time, what it holds is what a resolve would keep."""
+    store.init()
+    load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    resolve(store, ResolveConfig())
+    held = KeptJourneys()
+    assert held.current(store) is not None
+    user, customer = next((str(row["source_id"]), str(row["customer_id"])) for row in store.run(
+        queries.get("customer_identities")) if row["source"] == "webshop" and row["customer_id"])
+    sku = store.run(queries.get("product_popularity"), {"limit": 1})[0]["sku"]
+    latest = dt.datetime.fromisoformat(str(store.run(queries.get("latest_touchpoint"))[0]["at"]))
+
+    def taken(n: int, **event: object) -> Any:
+        at = (latest + dt.timedelta(days=n)).isoformat()
+        return take_events(store, [{"type": "track", "messageId": f"grew-{n}", "userId": user, "timestamp": at,
+                                    **event}], "webshop")
+
+    def settled(n: int, **event: object) -> dict[str, Any]:
+        events = taken(n, **event)
+        settle_events(store, ResolveConfig(), events.records, events.performers)
+        node = store.get_node("Summary", "journeys_settled")
+        assert node is not None
+        part = store.get_node("Summary", f"journeys_settled:{node['series']}:{int(node['parts']) - 1}")
+        assert part is not None
+        return json.loads(str(part["data"]))[customer]  # type: ignore[no-any-return]
+
+    def whole() -> dict[str, tuple[object, ...]]:
+        return _decoded(summarise(store)[1])
+
+    read_whole: list[str] = []  # the customers whose journeys the server read whole
+
+    def reading_whole(store: Store, customers: Collection[str]) -> dict[str, dict[str, Any] | None]:
+        read_whole.extend(customers)
+        return whole_journeys(store, customers)
+
+    monkeypatch.setattr(summaries, "_whole_journeys", reading_whole)
+    had = len(store.run(queries.get("journey"), {"customer_id": customer, "limit": 100_000}))
+    bought = settled(1, event="purchase", properties={"sku": sku, "amount": 5, "campaign": "spring"})
+    answered = settled(2, event="survey_answer", properties={"score": 9, "score_kind": "nps", "channel": "web"})
+    assert (bought["since"], answered["since"]) == (had, had + 1)
+    assert bought["types"] == ["purchase"] and answered["scores"] == [9]
+    assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
+    settled(3, event="add_to_cart", properties={"sku": sku})
+    assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
+    assert read_whole == []  # each part continued the journey held
+    assert taken(4, event="purchase", properties={"amount": 2}).performers  # rebuilt, then the pass fails
+    store.rebuild_derived([customer], links_hold=True)
+    assert settled(5, event="purchase", properties={"amount": 1})["since"] == had + 4
+    assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
+    assert read_whole == [customer]
 
 
 def test_a_warmer_merges_what_settled_only_while_questions_come(store: Store, generated: Path,

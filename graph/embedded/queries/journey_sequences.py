@@ -60,9 +60,12 @@ def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
 
         campaigns = interaction_campaigns(graph)
         journeys = graph.journeys(columns)
-    else:  # a few: their interactions' links by id
+    else:  # a few: their interactions' links by id (of the touchpoints after those ``since`` leaves out)
         keys = {node_id: key for key, node_id in graph.ids_by_key("Customer", list(wanted)).items()}
-        found = list(graph.journeys(columns, f"r.start_id IN ({','.join(str(int(i)) for i in keys)})")) if keys else []
+        skip = dict(zip(wanted, params.get("since") or [], strict=False))
+        found = [(customer, journey[skip.get(keys[customer]) or 0:]) for customer, journey in graph.journeys(
+            columns, f"r.start_id IN ({','.join(str(int(i)) for i in keys)})")] if keys else []
+        found = [(customer, journey) for customer, journey in found if journey]
         interactions = [step[0] for _, journey in found for step in journey]
         channels = {x: ends[0] for x, ends in _few_ends(graph, "VIA", interactions).items()}
         reps = {x: ends[0] for x, ends in _few_ends(graph, "HANDLED_BY", interactions).items()}
