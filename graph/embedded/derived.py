@@ -7,7 +7,7 @@ The same definition as the Neo4j statements ``REBUILD_DERIVED``
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -113,12 +113,11 @@ def appended_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -> tuple
     facts = graph.interaction_facts(sorted({x for c, xs in candidates.items()
                                             for x in (*xs, *growth.tails.get(c, ()))}))
     grown: dict[int, tuple[int | None, list[int]]] = {}  # customer → (its last touchpoint, the new ones in order)
-    for c, xs in sorted(candidates.items()):
+    fit = {c: xs for c, xs in candidates.items() if len(growth.tails.get(c, ())) == (1 if growth.had[c] else 0)
+           and all(facts.get(x, (None,))[0] is not None for x in (*xs, *growth.tails.get(c, ())))}
+    rest += [key_of[c] for c in sorted(set(candidates) - set(fit))]
+    for c, in_order in _in_order(graph, {c: [*growth.tails.get(c, ()), *xs] for c, xs in fit.items()}, facts).items():
         tails = growth.tails.get(c, [])
-        if len(tails) != (1 if growth.had[c] else 0) or any(facts.get(x, (None,))[0] is None for x in (*tails, *xs)):
-            rest.append(key_of[c])
-            continue
-        in_order = [x for _, _, x in graph.in_journey_order([(c, facts[x][0], x) for x in (*tails, *xs)])]
         if tails and in_order[0] != tails[0]:  # a new touchpoint sorts before the last one
             rest.append(key_of[c])
             continue
@@ -158,13 +157,22 @@ def _bought_again(graph: EmbeddedGraph, gained: dict[int, list[int]], facts: dic
     facts = {**facts, **graph.interaction_facts(sorted(earlier - set(facts)))}
     about = {**about, **_ends(graph.links_by_id("ABOUT", sorted(earlier), True))}
     written: dict[IdLink, dict[str, Any]] = {}
-    for c, xs in journeys.items():
-        in_order = graph.in_journey_order([(c, facts[x][0], x) for x in xs])
-        journey = [(x, facts[x][2], facts[x][3], when(facts[x][1])) for _, _, x in in_order]
+    for c, in_order in _in_order(graph, journeys, facts).items():
+        journey = [(x, facts[x][2], facts[x][3], when(facts[x][1])) for x in in_order]
         links = customer_links(c, journey, lambda x: about.get(x, []), lambda x: [])
         written.update((link, props) for link, props in links.items()
                        if link[0] == "BOUGHT" and (c, link[2]) in touched)
     return written
+
+
+def _in_order(graph: EmbeddedGraph, interactions: Mapping[int, Iterable[int]],
+              facts: Mapping[int, tuple[Any, ...]]) -> dict[int, list[int]]:
+    """Each customer's interactions in journey order, sorted together: the keys of tied times are
+    read in one statement for every customer, not one per customer."""
+    in_order: dict[int, list[int]] = {c: [] for c in sorted(interactions)}
+    for c, _, x in graph.in_journey_order([(c, facts[x][0], x) for c, xs in interactions.items() for x in xs]):
+        in_order[c].append(x)
+    return in_order
 
 
 def _ends(links: Iterable[tuple[int, int, str | None]]) -> dict[int, list[int]]:
