@@ -151,6 +151,21 @@ def _groups(records: Sequence[MatchRecord], key: str) -> Iterator[list[MatchReco
     yield from (group for group in found.values() if len(group) > 1)
 
 
+def _group_pairs(group: list[MatchRecord], key: str) -> Iterator[tuple[MatchRecord, MatchRecord]]:
+    """The pairs of a group that share ``key``: every pair, but for the visitors who signed in as one
+    record (``person``), each paired with that record only. Why: a customer who signs in from a new
+    device every few days gathers hundreds of visitor records, and every pair among them (5,000
+    links at a hundred) made each resolve that touches the customer read and write that many (a
+    live-events settling pass spent most of its time reading them). Without that record in the
+    group (not in the store), every pair, as a group of shared e-mails has."""
+    hub = next((record for record in group if key == "person" and record.identity_id == record.person), None)
+    if hub is not None:
+        yield from ((hub, record) for record in group if record is not hub)
+        return
+    for i, first in enumerate(group):
+        yield from ((first, second) for second in group[i + 1:])
+
+
 def _conflict(a: MatchRecord, b: MatchRecord) -> bool:
     return (a.birth_date is not None and b.birth_date is not None and a.birth_date != b.birth_date) or (
         a.loyalty_id is not None and b.loyalty_id is not None and a.loyalty_id != b.loyalty_id)
@@ -188,14 +203,13 @@ def rule_pairs(records: Sequence[MatchRecord], rules: Sequence[str],
             if rule not in rules:
                 continue
             for group in _groups(records, key):
-                for i, first in enumerate(group):
-                    for second in group[i + 1:]:
-                        if dirty is not None and first.identity_id not in dirty and second.identity_id not in dirty:
-                            continue
-                        if _conflict(first, second) or (key == "phone" and (
-                                not first.family & second.family or _other_given_name(first, second))):
-                            continue
-                        pair = (first.identity_id, second.identity_id)
-                        pair = pair if pair[0] < pair[1] else (pair[1], pair[0])
-                        found.setdefault(pair, (rule, evidence))
+                for first, second in _group_pairs(group, key):
+                    if dirty is not None and first.identity_id not in dirty and second.identity_id not in dirty:
+                        continue
+                    if _conflict(first, second) or (key == "phone" and (
+                            not first.family & second.family or _other_given_name(first, second))):
+                        continue
+                    pair = (first.identity_id, second.identity_id)
+                    pair = pair if pair[0] < pair[1] else (pair[1], pair[0])
+                    found.setdefault(pair, (rule, evidence))
     return found

@@ -24,6 +24,8 @@ from custgraph.resolution import explain, read_config
 from custgraph.resolution import resolve as resolve_identities
 from custgraph.resolution.cluster import Link, clusters
 from custgraph.resolution.quality import pairwise_quality
+from custgraph.resolution.records import match_record
+from custgraph.resolution.scoring import rule_pairs
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import RecordMemo, ResolveConfig, confirm, erase, resolve, take_events, unmerge
 from tests.conftest import Neo4jServer, StoreFactory
@@ -490,6 +492,21 @@ def test_a_weak_link_does_not_glue_two_clusters_and_decisions_hold() -> None:
     assert clusters(members, [*strong, weak, second], [], config).groups == [["a1", "a2", "b1", "b2"]]
     assert clusters(members, [*strong, weak, second], [("a1", "b1")], config).groups == [["a1", "a2"], ["b1", "b2"]]
     assert clusters(["x", "y"], [Link("x", "y", "email", 1.0, ())], [("x", "y")], config).groups == [["x"], ["y"]]
+
+
+def test_visitors_who_signed_in_as_one_record_are_each_linked_to_it_not_to_each_other() -> None:
+    """A customer gathers a visitor record per device and sign-in: each is tied to the record it
+    signed in as (a star), not to every other visitor (a clique of n² links that each resolve
+    touching the customer read). Visitors of a record not in the store keep every pair."""
+    person = match_record({"identity_id": "shop:u1", "source": "shop"})
+    visitors = [match_record({"identity_id": f"shop:anon:v{n}", "known_as": "shop:u1"}) for n in range(3)]
+    orphans = [match_record({"identity_id": f"shop:anon:w{n}", "known_as": "shop:gone"}) for n in range(3)]
+    found = rule_pairs([*visitors, person, *orphans], ["identify"], None)
+    assert sorted(found) == sorted([("shop:anon:v0", "shop:u1"), ("shop:anon:v1", "shop:u1"),
+                                    ("shop:anon:v2", "shop:u1"), ("shop:anon:w0", "shop:anon:w1"),
+                                    ("shop:anon:w0", "shop:anon:w2"), ("shop:anon:w1", "shop:anon:w2")])
+    assert {rule for rule, _ in found.values()} == {"identify"}
+    assert sorted(rule_pairs([person, *visitors], ["identify"], {"shop:anon:v1"})) == [("shop:anon:v1", "shop:u1")]
 
 
 def test_a_link_past_a_cardinality_cap_is_held_for_review_with_the_reason() -> None:
