@@ -36,10 +36,14 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class Traits:
-    """What the cardinality caps count, per record."""
+    """What the cardinality caps count, per record. ``counted``: whether it counts toward
+    ``max_identities``. A bare visitor's record holds nothing to compare and joins only the record
+    it signed in as, so it cannot glue two people together; counted, a customer who signed in from
+    a fiftieth device had that visit held for review."""
 
     birth_date: str | None = None
     email_domain: str | None = None
+    counted: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,7 @@ class Clustering:
 @dataclass(slots=True)
 class _Cluster:
     members: list[str]
+    counted: int  # members that count toward max_identities
     birth_dates: set[str]
     domains: set[str]
 
@@ -64,10 +69,10 @@ class _Cluster:
 def _over_cap(a: _Cluster, b: _Cluster, config: ResolveConfig) -> str | None:
     if (len(a.birth_dates) + len(b.birth_dates) <= config.max_birth_dates
             and len(a.domains) + len(b.domains) <= config.max_email_domains
-            and len(a.members) + len(b.members) <= config.max_identities):
+            and a.counted + b.counted <= config.max_identities):
         return None  # the unions below cannot exceed the caps: most merges, at a set less each
-    if len(a.members) + len(b.members) > config.max_identities:
-        return f"would make a customer of {len(a.members) + len(b.members)} records (max_identities " \
+    if a.counted + b.counted > config.max_identities:
+        return f"would make a customer of {a.counted + b.counted} records (max_identities " \
                f"{config.max_identities})"
     dates = a.birth_dates | b.birth_dates
     if len(dates) > config.max_birth_dates:
@@ -94,7 +99,8 @@ def clusters(members: Iterable[str], links: Iterable[Link], apart: Iterable[tupl
     def cluster(record: str) -> _Cluster:
         trait = known.get(record)
         birth_date, domain = (trait.birth_date, trait.email_domain) if trait is not None else (None, None)
-        made = groups[record] = _Cluster([record], {birth_date} if birth_date is not None else set(),
+        made = groups[record] = _Cluster([record], trait is None or trait.counted,
+                                         {birth_date} if birth_date is not None else set(),
                                          {domain} if domain is not None else set())
         return made
 
@@ -130,6 +136,7 @@ def clusters(members: Iterable[str], links: Iterable[Link], apart: Iterable[tupl
         for member in cb.members:
             root[member] = ra
         ca.members += cb.members
+        ca.counted += cb.counted
         ca.birth_dates |= cb.birth_dates
         ca.domains |= cb.domains
         if rb in forbidden:

@@ -50,7 +50,8 @@ class ResolveConfig:
     placeholder_factor: float = 20.0
     placeholder_name_share: float = 0.005
     # Cardinality caps: a link that would give a customer more identities, birth dates or
-    # e-mail domains than these goes to the review queue with the reason, instead of linking.
+    # e-mail domains than these goes to the review queue with the reason, instead of linking
+    # (bare visitors' records do not count toward max_identities: ``cluster.Traits``).
     max_identities: int = 50
     max_birth_dates: int = 2
     max_email_domains: int = 5

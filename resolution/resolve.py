@@ -88,7 +88,8 @@ class ResolveReport:
 def record_traits(record: MatchRecord) -> Traits:
     """What the cardinality caps count of ``record`` (placeholders already blanked)."""
     return Traits(record.birth_date.isoformat() if record.birth_date else None,
-                  record.email.split("@", 1)[1] if record.email and "@" in record.email else None)
+                  record.email.split("@", 1)[1] if record.email and "@" in record.email else None,
+                  comparable(record))
 
 
 class TraitsOf(Mapping[str, Traits]):

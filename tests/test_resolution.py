@@ -526,6 +526,13 @@ def test_a_link_past_a_cardinality_cap_is_held_for_review_with_the_reason() -> N
     assert [len(group) for group in clusters("abcdef", chain, [], config).groups] == [4, 2]
     confirmed = [Link("b", "c", "confirmed", 1.0, ()), *links[:1]]  # a person's word goes past the caps
     assert clusters("abc", confirmed, [], config, dates).groups == [["a", "b", "c"]]
+    # Bare visitors' records (signed in from many devices) do not count toward max_identities.
+    visits = [Link("a", f"v{n}", "identify", 1.0, ()) for n in range(6)]
+    bare = {f"v{n}": Traits(counted=False) for n in range(6)}
+    assert clusters(["a", *bare], visits, [], config, bare).groups == [["a", *sorted(bare)]]
+    both = clusters(["a", "b", "c", "d", "e", *bare], [*chain[:4], *visits], [], config, bare)
+    assert [len(group) for group in both.groups] == [10, 1]  # four counted records and six visitors
+    assert both.held[0].reason.startswith("would make a customer of 5 records")
 
 
 def test_the_config_file_is_checked(tmp_path: Path) -> None:
