@@ -4,10 +4,10 @@ from . import normalise
 from .batch import BatchResult, GraphBatch, PreparedBatch, typed_batch
 from .cohorts import cohort_rows, lifecycle_rows
 from .erased import KEY_NODE, ErasureKey, legacy_tombstone
-from .model import NODE_KINDS, RELATIONSHIP_KINDS, NodeKind, RelationshipKind, node_kind, relationship_kind
+from .model import NODE_KINDS, RELATIONSHIP_KINDS, VISITOR, NodeKind, RelationshipKind, node_kind, relationship_kind
 from .named_query import NamedQuery, QueryParameter, Rows, round_half_up
 from .open_store import open_store
-from .rows import NodeRow, RelationshipRow, WriteResult
+from .rows import JourneyEdit, NodeRow, RelationshipRow, WriteResult
 from .store import DEFAULT_BATCH_SIZE, Store, one_writer
 
 __all__ = [
@@ -15,9 +15,11 @@ __all__ = [
     "KEY_NODE",
     "NODE_KINDS",
     "RELATIONSHIP_KINDS",
+    "VISITOR",
     "BatchResult",
     "ErasureKey",
     "GraphBatch",
+    "JourneyEdit",
     "NamedQuery",
     "NodeKind",
     "NodeRow",

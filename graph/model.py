@@ -15,6 +15,7 @@ from custgraph.errors import UnknownLabelError
 __all__ = [
     "NODE_KINDS",
     "RELATIONSHIP_KINDS",
+    "VISITOR",
     "NodeKind",
     "RelationshipKind",
     "node_kind",
@@ -86,6 +87,8 @@ _RELATIONSHIPS = (
 )
 
 NODE_KINDS: dict[str, NodeKind] = {kind.label: kind for kind in _NODES}
+# How an anonymous visitor's Identity record's source id starts (live events: ``anonymousId``).
+VISITOR = "anon:"
 RELATIONSHIP_KINDS: dict[str, RelationshipKind] = {kind.type: kind for kind in _RELATIONSHIPS}
 
 for _kind in _NODES:

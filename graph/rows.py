@@ -16,6 +16,7 @@ from .model import NodeKind, RelationshipKind
 from .values import check_value, same_value
 
 __all__ = [
+    "JourneyEdit",
     "Key",
     "NodeRow",
     "RelationshipRow",
@@ -36,6 +37,16 @@ class RelationshipRow(NamedTuple):
     start: Key
     end: Key
     properties: Mapping[str, Any] = {}
+
+
+class JourneyEdit(NamedTuple):
+    """How ``Store.rebuild_derived`` (``links_hold``) changed a customer's journey: its first
+    ``unchanged`` touchpoints are the ones it had first, of the ``had`` it had (a journey that only
+    grew at its end: both equal; 0 unchanged: take it whole). Why: what keeps journeys for the
+    dashboard then reads what changed, not a journey of thousands of touchpoints."""
+
+    unchanged: int
+    had: int
 
 
 class NodeRow(NamedTuple):

@@ -15,7 +15,16 @@ from custgraph.errors import MissingEndpointError
 from .batch import BatchResult, GraphBatch, PreparedBatch, PreparedRelationships, kept_neighbours
 from .model import NodeKind, RelationshipKind, node_kind, relationship_kind
 from .named_query import NamedQuery, Rows
-from .rows import Key, NodeRow, RelationshipRow, WriteResult, batches, coalesce_nodes, coalesce_relationships
+from .rows import (
+    JourneyEdit,
+    Key,
+    NodeRow,
+    RelationshipRow,
+    WriteResult,
+    batches,
+    coalesce_nodes,
+    coalesce_relationships,
+)
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Store", "one_writer"]
 
@@ -162,7 +171,7 @@ class Store(ABC):
         """Delete these nodes and their relationships; returns how many existed."""
 
     @abstractmethod
-    def rebuild_derived(self, customer_ids: Iterable[Key], *, links_hold: bool = False) -> dict[Key, int]:
+    def rebuild_derived(self, customer_ids: Iterable[Key], *, links_hold: bool = False) -> dict[Key, JourneyEdit]:
         """Clear and rebuild ``HAD``, ``NEXT``, ``BOUGHT`` and ``SERVES`` of these customers.
 
         Derived from their identities' interactions: a customer's interactions in
@@ -177,8 +186,9 @@ class Store(ABC):
         grew at its end (every new touchpoint later than its last, none gone) gets
         the links of what it gained, added to what it had, not its journey rebuilt;
         the others are brought in line (a customer that gained and lost nothing is
-        left as it is). Returns those grown customers, each with how many
-        touchpoints it had before (empty without ``links_hold``).
+        left as it is). Returns how each customer whose journey changed changed
+        (``JourneyEdit``: grown at its end, or how many of its first touchpoints a
+        rebuild left as they were; empty without ``links_hold``).
         """
 
     @abstractmethod

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from custgraph.errors import RowRejectedError
-from custgraph.graph import NodeRow
+from custgraph.graph import VISITOR, NodeRow
 
 from .contract import ENTITIES
 from .load import identity_node, interaction_node
@@ -41,7 +41,7 @@ __all__ = ["EVENT_TYPES", "MAX_ID_CHARS", "EventRejected", "EventRows", "parse_e
 
 EVENT_TYPES = ("track", "identify", "page")
 MAX_ID_CHARS = 200
-ANONYMOUS = "anon:"
+ANONYMOUS = VISITOR
 _WORDS = re.compile(r"[^a-z0-9]+")
 # Segment's e-commerce and common event names, as touchpoint types of the contract.
 EVENT_NAMES = {"order_completed": "purchase", "product_added": "add_to_cart", "page_viewed": "web_visit",

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from custgraph.graph import RelationshipRow, Store
+from custgraph.graph import JourneyEdit, RelationshipRow, Store
 from custgraph.graph.collector import collector_paused, settled_objects
 from custgraph.queries import get as named_query
 
@@ -79,10 +79,13 @@ class ResolveReport:
     customer_ids: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
     # The customers whose journeys this run rebuilt or removed (what kept journeys must take again).
     customers_changed: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    # How the journeys of those customers changed, where the run over changed records knows
+    # (``Store.rebuild_derived`` with ``links_hold``); the others changed in ways not told.
+    journey_edits: dict[str, JourneyEdit] = field(default_factory=dict, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__
-                if name not in ("customer_ids", "customers_changed")}
+                if name not in ("customer_ids", "customers_changed", "journey_edits")}
 
 
 def record_traits(record: MatchRecord) -> Traits:
@@ -368,7 +371,8 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
                                                       if c is not None and i not in affected}
         # Live events' records (``changed``) mostly join a visitor's records to a customer, whose
         # journey grows by the visitor's touchpoints: their links hold (see Store.rebuild_derived).
-        store.rebuild_derived(sorted(old_customers | new_customers), links_hold=changed is not None)
+        edits = store.rebuild_derived(sorted(old_customers | new_customers), links_hold=changed is not None)
+        report.journey_edits = {str(customer): edit for customer, edit in edits.items()}
         # Touchpoints loaded for records that did not change leave their customer's HAD / NEXT /
         # BOUGHT behind; the consistency query finds those customers (a whole-graph query, needless
         # when this run has just rebuilt every customer, as a first or full run does).

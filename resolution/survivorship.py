@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from custgraph.graph import normalise
+from custgraph.graph import VISITOR, normalise
 
 __all__ = ["CONSENTS", "GOLDEN", "customer_id", "golden", "sources_of"]
 
@@ -31,8 +31,13 @@ _SOURCES_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_a
 
 
 def customer_id(members: Sequence[str]) -> str:
-    """Stable while the cluster keeps its smallest identity id (a merge keeps the id of that side)."""
-    return "cust-" + hashlib.sha256(min(members).encode()).hexdigest()[:16]
+    """Stable while the cluster keeps its smallest identity id (a merge keeps the id of that side),
+    leaving out anonymous visitors' records when it has others: a visitor who signs in never
+    renames the customer (sales tools keep customer ids, and a new id rebuilt the whole journey)."""
+    first = min(members)
+    if first.split(":", 1)[-1].startswith(VISITOR):
+        first = min((member for member in members if not member.split(":", 1)[-1].startswith(VISITOR)), default=first)
+    return "cust-" + hashlib.sha256(first.encode()).hexdigest()[:16]
 
 
 def _rank(props: dict[str, Any]) -> tuple[int, str, str]:

@@ -10,14 +10,13 @@ once, but its settling may run again with no harm.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from custgraph.graph import KEY_NODE, ErasureKey, NodeRow, RelationshipRow, Store, one_writer, typed_batch
+from custgraph.graph import KEY_NODE, ErasureKey, JourneyEdit, NodeRow, RelationshipRow, Store, one_writer, typed_batch
 from custgraph.loaders import (
     EventRejected,
     EventRows,
@@ -203,50 +202,66 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     started = time.perf_counter()
     customers = _rebuilt(store, performers - records, set())  # a touchpoint or two more each
     seconds["journeys"] = time.perf_counter() - started
-    changed: set[str] = set()
+    changed: dict[str, JourneyEdit] = {}
     if records or everything:
         report = resolve_identities(store, config, may_train=False, catch_up=everything, memo=memo,
                                     changed=None if everything else records)
-        changed |= report.customers_changed
+        changed = {customer: report.journey_edits.get(customer, WHOLE) for customer in report.customers_changed}
         seconds |= report.seconds
+    after: dict[str, JourneyEdit | None] = {}
     if performers & records:
         started = time.perf_counter()
-        customers = _rebuilt(store, performers & records, changed | set(customers)) | customers
+        after = _rebuilt(store, performers & records, changed.keys() | customers.keys())
         seconds["journeys after"] = time.perf_counter() - started
     node = store.get_node("Summary", HANDED) or {}  # perhaps handed by a stopped process
-    handed = dict(zip(node.get("customers") or (), node.get("since") or itertools.repeat(0), strict=False))
-    # Per customer, how many touchpoints its kept journey keeps (0: take it whole): the fewest of
-    # what each part of the pass, or the pass that handed it over, left of it.
-    unkept = {customer: 0 for customer in changed}
-    for found in (customers, handed):
-        for customer, since in found.items():
-            unkept[customer] = min(since, unkept.get(customer, since))
+    since = node.get("since") or [0] * len(node.get("customers") or ())
+    handed = {customer: JourneyEdit(unchanged, had) for customer, unchanged, had in zip(
+        node.get("customers") or (), since, node.get("had") or since, strict=True)}
+    # Per customer, how its journey changed since it was last kept: the pass that handed it over,
+    # then each part of this pass, in the order they ran, as one edit.
+    unkept: dict[str, JourneyEdit] = {}
+    for found in (handed, customers, changed, after):
+        for customer, edit in found.items():
+            if edit is not None:
+                unkept[customer] = _then(unkept.get(customer), edit)
     if keep:
         started = time.perf_counter()
         keep_settled_journeys(store, unkept)
         seconds["keep journeys"] = time.perf_counter() - started
         unkept = {}
-    log.debug("settling pass: %d records, %d customers changed by them, %d of performers (%d grown), "
-              "%d handed over, %d left to keep; %s", len(records), len(changed), len(customers),
-              sum(1 for since in customers.values() if since), len(handed), len(unkept),
+    log.debug("settling pass: %d records, %d customers changed by them (%d in part), %d of performers (%d grown), "
+              "%d handed over, %d left to keep; %s", len(records), len(changed),
+              sum(1 for edit in changed.values() if edit.unchanged), len(customers) + len(after),
+              sum(1 for edit in (*customers.values(), *after.values()) if edit and edit.unchanged), len(handed),
+              len(unkept),
               ", ".join(f"{name} {value:.2f} s" for name, value in seconds.items()))
     # Written after the keeping, in one transaction: a pass that fails before leaves them handed.
     marks = [{"summary_id": HANDED, "customers": sorted(unkept) or None,
-              "since": [unkept[customer] for customer in sorted(unkept)] or None}] if unkept != handed else []
+              "since": [unkept[customer].unchanged for customer in sorted(unkept)] or None,
+              "had": [unkept[customer].had for customer in sorted(unkept)] or None}] if unkept != handed else []
     if settled and not unkept and marker.get("taken_at") is not None:
         marks.append({"summary_id": EVENTS, "settled_at": marker["taken_at"]})
     if marks:
         store.upsert_nodes("Summary", marks)
-    return SettledPass(len(customers), frozenset(unkept))
+    return SettledPass(len(customers) + len(after), frozenset(unkept))
 
 
-def _rebuilt(store: Store, performers: set[str], done: set[str]) -> dict[str, int]:
+WHOLE = JourneyEdit(0, 0)  # a journey changed in a way not told: kept whole
+
+
+def _then(first: JourneyEdit | None, then: JourneyEdit) -> JourneyEdit:
+    """Two edits of one journey, one after the other, as one: what neither changed stays."""
+    return then if first is None else JourneyEdit(min(first.unchanged, then.unchanged), first.had)
+
+
+def _rebuilt(store: Store, performers: set[str], done: Collection[str]) -> dict[str, JourneyEdit | None]:
     """Rebuild the derived relationships of the customers of ``performers`` but those ``done``
-    (links unchanged: they gained touchpoints, not records); returns those customers, each
-    with how many touchpoints its journey had when it only grew at its end (else 0)."""
+    (links unchanged: they gained touchpoints, not records); returns the customers of
+    ``performers``, each with how its journey changed (``WHOLE`` where the store did not say; None
+    for those done)."""
     if not performers:
         return {}
     rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
     customers = {str(row["customer_id"]) for row in rows if row["customer_id"]}
-    grown = store.rebuild_derived(sorted(customers - done), links_hold=True)
-    return {customer: int(grown.get(customer, 0)) for customer in customers}
+    edits = store.rebuild_derived(sorted(customers - set(done)), links_hold=True)
+    return {customer: None if customer in done else edits.get(customer, WHOLE) for customer in customers}

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from custgraph.graph import Rows, Store, round_half_up
+from custgraph.graph import JourneyEdit, Rows, Store, round_half_up
 from custgraph.loaders import LAST_LOAD
 from custgraph.queries import get as named_query
 
@@ -458,25 +458,35 @@ def _column(journeys: Journeys, name: str) -> Sequence[Any]:
     return found
 
 
+def _first(columns: dict[str, Any], n: int) -> dict[str, Any]:
+    """A customer's kept journey columns cut to its first ``n`` touchpoints."""
+    skus = columns["skus"].split(SKU_SEPARATOR)[:n] if columns["skus"] else []
+    marks = [mark for mark in json.loads(columns["marks"]) if mark[0] < n] if columns["marks"] else []
+    return {**columns, "codes": columns["codes"][:n], "times": columns["times"][:n * TIME_WIDTH],
+            **{name: columns[name][:n] for name in ("channels", "campaigns", "reps")},
+            "skus": SKU_SEPARATOR.join(skus) if any(skus) else "", "marks": _json(marks) if marks else ""}
+
+
 def with_changes(journeys: Journeys, rows: dict[str, dict[str, Any] | None], refreshed_at: str,
                  whole: Callable[[Collection[str]], dict[str, dict[str, Any] | None]]) -> Journeys:
     """``journeys`` with these customers' ``journey_sequences`` rows in place of theirs (None: the
     customer is gone or has no touchpoint left), in customer order; each keeps its segment. A row
-    with ``since`` continues the customer's journey after that many touchpoints; where the kept
-    journey has not that many (kept before a pass that changed it and failed), ``whole`` reads
-    the customers' rows whole."""
+    with ``since`` keeps that many of the customer's first touchpoints and continues after them;
+    where the kept journey has not the ``had`` touchpoints the row changed (kept before a pass that
+    changed it and failed), ``whole`` reads the customers' rows whole."""
     assert journeys.facts is not None
     segments = dict(zip(journeys.customers, journeys.facts.segments, strict=True))
     index = {customer: n for n, customer in enumerate(journeys.customers)}
     misfits = [customer for customer, row in rows.items() if row is not None and row.get("since") and (
-        customer not in index or len(journeys.codes[index[customer]]) != row["since"])]
+        customer not in index or len(journeys.codes[index[customer]]) != _had(row) or row["since"] > _had(row))]
     if misfits:
         rows = {**rows, **whole(misfits)}
     builder = _JourneysBuilder(segments, like=journeys)
     for customer in sorted(rows):
         row = rows[customer]
         if row is not None and row["types"]:
-            before = {name: _column(journeys, name)[index[customer]] for name in _COLUMNS} if row.get("since") else None
+            before = _first({name: _column(journeys, name)[index[customer]] for name in _COLUMNS},
+                            row["since"]) if row.get("since") else None
             builder.add(row, before)
     added = builder.columns
     kept = [n for n, customer in enumerate(journeys.customers) if customer not in rows]
@@ -695,15 +705,17 @@ class KeptJourneys:
         return self.current(store, summary, asked=False)
 
 
-def keep_settled_journeys(store: Store, customers: Mapping[str, int]) -> None:
+def keep_settled_journeys(store: Store, customers: Mapping[str, JourneyEdit]) -> None:
     """Take again the journeys of ``customers`` (rebuilt, grown or removed by settling live events)
     next to the kept ones: with them, the dashboard's journeys and the analytics counted from them
     (``KeptJourneys``) show the events before the next resolve keeps them all. Each pass writes
     its customers' rows (None for one gone) as a ``Summary`` node of its own, named in the small
     ``SETTLED`` node (later parts winning), so that a pass costs its own customers, not all those
-    changed since the resolve. A customer given with a number above 0 only grew at the end of its
-    journey, which had that many touchpoints: its row holds the touchpoints after them (``since``),
-    so that a pass costs what its customers gained, not how long their journeys are."""
+    changed since the resolve. A customer whose edit left its first touchpoints as they were
+    (``JourneyEdit.unchanged`` above 0) has a row of the touchpoints after them (``since``, with
+    ``had``: how many its journey had), so that a pass costs what its customers gained, not how
+    long their journeys are: live events mostly add touchpoints at a journey's end, or a visitor's
+    recent visits just before it."""
     summary = read_summary(store)
     if summary is None or not customers:
         return
@@ -712,16 +724,16 @@ def keep_settled_journeys(store: Store, customers: Mapping[str, int]) -> None:
     count = int(node.get("parts") or 0) if continued else 0
     series = str(node["series"]) if continued else summary.journeys_of
     wanted = sorted(customers)
-    since = [customers[customer] for customer in wanted]
+    since = [customers[customer].unchanged for customer in wanted]
     rows: dict[str, dict[str, Any] | None] = {
         str(row["customer_id"]): row  # a hundred at a time: a request waiting to write waits for one read
         for start in range(0, len(wanted), JOURNEYS_READ) for row in store.run(
             named_query("journey_sequences"),
             {"customers": wanted[start:start + JOURNEYS_READ], "since": since[start:start + JOURNEYS_READ]})}
     for customer, row in rows.items():
-        if row is not None and customers[customer]:
-            row["since"] = customers[customer]
-    lost = [customer for customer in wanted if customers[customer] and customer not in rows]
+        if row is not None and customers[customer].unchanged:
+            row["since"], row["had"] = customers[customer]
+    lost = [customer for customer in wanted if customers[customer].unchanged and customer not in rows]
     if lost:  # nothing after the touchpoints it had: read it whole
         rows.update(_whole_journeys(store, lost))
     now = dt.datetime.now(dt.UTC).isoformat()
@@ -751,13 +763,22 @@ def _take_part(rows: dict[str, dict[str, Any] | None], part: Mapping[str, dict[s
     for customer, row in part.items():
         prior = rows.get(customer)
         if row is not None and row.get("since") and customer in rows:
-            if prior is not None and (prior.get("since") or 0) + len(prior["types"]) == row["since"]:
-                row = {name: value + row[name] if isinstance(value, list) else value for name, value in prior.items()}
+            start = 0 if prior is None else prior.get("since") or 0
+            if prior is not None and start + len(prior["types"]) == _had(row) and start <= row["since"]:
+                cut = row["since"] - start
+                row = {name: value[:cut] + row[name] if isinstance(value, list) else value
+                       for name, value in prior.items()}
             else:
                 unjoined.add(customer)
         elif row is None or not row.get("since"):
             unjoined.discard(customer)
         rows[customer] = row
+
+
+def _had(row: Mapping[str, Any]) -> int:
+    """How many touchpoints the journey a row with ``since`` changes had (rows kept before ``had``
+    was written only grew at the end)."""
+    return int(row.get("had", row["since"]))
 
 
 def _part(series: str, n: int) -> str:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import gc
 import io
+import itertools
 import subprocess
 import sys
 import tempfile
@@ -16,7 +17,7 @@ import pytest
 
 from custgraph import queries
 from custgraph.errors import ConfigError, UnknownIdentityError
-from custgraph.graph import ErasureKey, Store
+from custgraph.graph import ErasureKey, JourneyEdit, Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.graph.neo4j import store as neo4j_store
 from custgraph.loaders import load_sources
@@ -384,9 +385,12 @@ def test_journeys_that_grew_at_their_end_get_the_links_a_rebuild_gives(
     served, rep = next((c, row["rep_id"]) for c, rows in journeys.items() for row in rows
                        if row["rep_id"] and c != buyer)
     others = [c for c in journeys if c not in (buyer, served)][:3]
+    # and one gains a touchpoint between two of its own, at distinct times.
+    middle, (earlier, later_one) = next((c, pair) for c, rows in journeys.items() if c not in (buyer, served, *others)
+                                        for pair in itertools.pairwise(rows) if pair[0]["at"] < pair[1]["at"])
     skus = [sku, *(row["sku"] for row in resolved.run(queries.get("product_popularity"), {"limit": 3})
                    if row["sku"] != sku)][:3]
-    chosen = {user_of[c]: c for c in (buyer, served, *others)}
+    chosen = {user_of[c]: c for c in (buyer, served, *others, middle)}
     latest = dt.datetime.fromisoformat(str(resolved.run(queries.get("latest_touchpoint"))[0]["at"]))
     users = list(chosen)
 
@@ -401,19 +405,27 @@ def test_journeys_that_grew_at_their_end_get_the_links_a_rebuild_gives(
               event(2, users[1], later, amount=3.335, sku=skus[0], rep=rep),  # the rep that served it
               event(4, users[2], later, amount=1), event(3, users[2], later, amount=2, sku=skus[1]),  # one time: by key
               event(5, users[3], latest - dt.timedelta(days=3000), amount=7, sku=skus[2]),  # before all it had
+              event(7, users[5], _at(earlier["at"]) + (_at(later_one["at"]) - _at(earlier["at"])) / 2, amount=4),
               {"type": "page", "messageId": "grown-6", "anonymousId": "grown-visitor", "timestamp": later.isoformat()}]
     taken = take_events(resolved, events, "webshop")
     assert {outcome.status for outcome in taken.outcomes} == {"accepted"}
     customers = sorted(chosen.values())
     before = {c: len(journeys[c]) for c in customers}
-    grown = resolved.rebuild_derived(customers, links_hold=True)
-    assert grown == {chosen[user]: before[chosen[user]] for user in users[:3]}  # the fourth went back in time
+    edits = resolved.rebuild_derived(customers, links_hold=True)
+    position = journeys[middle].index(later_one)
+    assert edits == {**{chosen[user]: JourneyEdit(before[chosen[user]], before[chosen[user]]) for user in users[:3]},
+                     chosen[users[3]]: JourneyEdit(0, before[chosen[users[3]]]),  # went back before all it had
+                     middle: JourneyEdit(position, before[middle])}  # what comes before the one it gained
     appended = _derived_links(resolved, request)
     assert resolved.run(queries.get("derived_mismatches")) == []
     monkeypatch.setattr(neo4j_store, "BUILT_ANEW", 1)  # Neo4j clears and builds: nothing left of the appending
     assert resolved.rebuild_derived(customers) == {}
     assert _derived_links(resolved, request) == appended
     assert resolved.rebuild_derived(customers, links_hold=True) == {}  # nothing gained: nothing grown
+
+
+def _at(value: object) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
 
 
 def test_derived_relationships_follow_the_identities(resolved: Store) -> None:

@@ -293,10 +293,11 @@ def test_a_pass_may_leave_its_customers_for_the_next_to_keep(store: Store, gener
 
 def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A pass keeps a journey that only grew at its end as the touchpoints it gained (``since``): a
-    server joins them to the journey it holds, over several parts at once, and reads a journey
-    whole where a part does not continue the one it holds (a pass that rebuilt it and failed
-    before keeping). Each time, what it holds is what a resolve would keep."""
+    """A pass keeps a journey that grew as the touchpoints from the first it gained on (``since``),
+    whether at its end, between two it had, or a signed-in visitor's visit: a server joins them to
+    the journey it holds, over several parts at once, and reads a journey whole where a part does
+    not continue the one it holds (a pass that rebuilt it and failed before keeping). Each time,
+    what it holds is what a resolve would keep."""
     store.init()
     load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
     resolve(store, ResolveConfig())
@@ -307,14 +308,17 @@ def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: 
     sku = store.run(queries.get("product_popularity"), {"limit": 1})[0]["sku"]
     latest = dt.datetime.fromisoformat(str(store.run(queries.get("latest_touchpoint"))[0]["at"]))
 
-    def taken(n: int, **event: object) -> Any:
+    def taken(n: float, **event: object) -> Any:
         at = (latest + dt.timedelta(days=n)).isoformat()
         return take_events(store, [{"type": "track", "messageId": f"grew-{n}", "userId": user, "timestamp": at,
                                     **event}], "webshop")
 
-    def settled(n: int, **event: object) -> dict[str, Any]:
+    def settled(n: float, **event: object) -> dict[str, Any]:
         events = taken(n, **event)
         settle_events(store, ResolveConfig(), events.records, events.performers)
+        return kept_row()
+
+    def kept_row() -> dict[str, Any]:
         node = store.get_node("Summary", "journeys_settled")
         assert node is not None
         part = store.get_node("Summary", f"journeys_settled:{node['series']}:{int(node['parts']) - 1}")
@@ -339,10 +343,27 @@ def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: 
     assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
     settled(3, event="add_to_cart", properties={"sku": sku})
     assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
+    # A touchpoint between two it had: kept from there on.
+    inserted = settled(1.5, event="add_to_cart", properties={"sku": sku})
+    assert (inserted["since"], inserted["had"], inserted["types"]) == (had + 1, had + 3, ["add_to_cart", "survey_answer", "add_to_cart"])
+    assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
+    # A visitor who signs in: the resolve joins its visit, earlier than the last touchpoint.
+    visit = {"type": "page", "anonymousId": "grew-visitor", "properties": {"channel": "web"}}
+    visited = take_events(store, [{**visit, "messageId": "grew-visit",
+                                   "timestamp": (latest + dt.timedelta(days=2.5)).isoformat()}], "webshop")
+    settle_events(store, ResolveConfig(), visited.records, visited.performers)
+    signed_in = take_events(store, [{"type": "identify", "messageId": "grew-signin", "anonymousId": "grew-visitor",
+                                     "userId": user}], "webshop")
+    settle_events(store, ResolveConfig(), signed_in.records, signed_in.performers)
+    visitor = store.run(queries.get("identity_neighbourhood"), {"ids": ["webshop:anon:grew-visitor"]})[0]
+    assert visitor["customer_id"] == customer  # whose id stays, though the visitor's id sorts first
+    joined = kept_row()
+    assert (joined["since"], joined["had"], joined["types"]) == (had + 3, had + 4, ["web_visit", "add_to_cart"])
+    assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
     assert read_whole == []  # each part continued the journey held
     assert taken(4, event="purchase", properties={"amount": 2}).performers  # rebuilt, then the pass fails
     store.rebuild_derived([customer], links_hold=True)
-    assert settled(5, event="purchase", properties={"amount": 1})["since"] == had + 4
+    assert settled(5, event="purchase", properties={"amount": 1})["since"] == had + 6
     assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
     assert read_whole == [customer]
 

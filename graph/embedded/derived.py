@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ..rows import JourneyEdit
 from .facts import when
 from .graph import EmbeddedGraph, NodeId, decoded
 
@@ -55,13 +56,17 @@ def customer_links(customer: int, journey: list[tuple[int, Any, Any, Any]], prod
     return written
 
 
-def derived_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any], whole: bool) -> IdChange:
+def derived_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any], whole: bool,
+                    edits: dict[Any, JourneyEdit] | None = None) -> IdChange:
     """The links to delete and to write (by node id) so that these customers' ``HAD`` / ``NEXT`` /
     ``BOUGHT`` / ``SERVES`` follow ``customer_links``; links that stay as they are are neither
     deleted nor written again. ``whole``: read each relationship type and the interaction facts in
     one pass (a first or full resolve, thousands of customers); else only the rows of these
-    customers, a few statements per type (live events settle a few hundred at a time)."""
-    wanted = set(graph.ids_by_key("Customer", list(dict.fromkeys(customer_ids))).values())
+    customers, a few statements per type (live events settle a few hundred at a time). ``edits``:
+    filled with the ``JourneyEdit`` of each customer whose touchpoints changed (by key): how many
+    of its first touchpoints come before the first it gained, when it lost none."""
+    keys = graph.ids_by_key("Customer", list(dict.fromkeys(customer_ids)))
+    wanted = set(keys.values())
 
     def links(rel_type: str, ids: set[int], outgoing: bool) -> list[tuple[int, int, str | None]]:
         if whole:
@@ -82,18 +87,34 @@ def derived_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any], whole: bo
     old.update((("SERVES", r, c), props) for r, c, props in links("SERVES", wanted, False))
 
     written: dict[IdLink, dict[str, Any]] = {}
+    had_by: dict[int, set[int]] = {}
+    edited: dict[int, JourneyEdit] = {}  # by customer node id
+    if edits is not None:
+        for rel_type, c, x in old:
+            if rel_type == "HAD":
+                had_by.setdefault(c, set()).add(x)
     for customer, interactions in done.items():
         in_order = graph.in_journey_order([(customer, facts[x][0], x) for x in interactions if x in facts])
         journey = [(x, facts[x][2], facts[x][3], when(facts[x][1])) for _, _, x in in_order]
         written.update(customer_links(customer, journey, lambda x: about.get(x, []),
                                       lambda x: handled.get(x, [])))
+        if edits is not None:
+            before = had_by.get(customer, set())
+            gained = [n for n, (x, *_) in enumerate(journey) if x not in before]
+            if gained or len(before) != len(journey):
+                unchanged = gained[0] if gained and before <= {x for x, *_ in journey} else 0
+                edited[customer] = JourneyEdit(unchanged, len(before))
+    if edits is not None:
+        key_of = {node_id: key for key, node_id in keys.items()}
+        edits.update((key_of[c], edit) for c, edit in edited.items())
     deleted = [link for link in old if link not in written]
     changed = {link: props for link, props in written.items()
                if link not in old or decoded(old[link]) != props}
     return deleted, changed
 
 
-def appended_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -> tuple[IdChange, list[Any], dict[Any, int]]:
+def appended_changes(graph: EmbeddedGraph,
+                     customer_ids: Iterable[Any]) -> tuple[IdChange, list[Any], dict[Any, JourneyEdit]]:
     """The links to write (by node id) for the customers whose journeys only grew at their end: the
     links ``derived_changes`` would give them, found from the touchpoints they gained (and the
     products and reps those name), not from every one they had. Why: live events add a touchpoint
@@ -102,8 +123,8 @@ def appended_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -> tuple
 
     Returns the changes; the keys of the other customers, for ``derived_changes`` (a touchpoint
     earlier than their last, an interaction that left, a chain of ``NEXT`` links that does not
-    hold); and each grown customer's key with how many touchpoints it had before. A customer that
-    gained nothing and lost nothing is in neither."""
+    hold); and each grown customer's key with its ``JourneyEdit``. A customer that gained nothing
+    and lost nothing is in neither."""
     keys = graph.ids_by_key("Customer", list(dict.fromkeys(customer_ids)))
     key_of = {node_id: key for key, node_id in keys.items()}
     growth = graph.journey_growth(sorted(key_of))
@@ -138,7 +159,7 @@ def appended_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any]) -> tuple
     written.update((link, {"times": int(old.get(link, {}).get("times", 0)) + times}) for link, times in served.items())
     written.update(_bought_again(graph, {c: xs for c, (_, xs) in grown.items()}, facts, about))
     changed = {link: props for link, props in written.items() if link not in old or old[link] != props}
-    return ([], changed), rest, {key_of[c]: growth.had[c] for c in grown}
+    return ([], changed), rest, {key_of[c]: JourneyEdit(growth.had[c], growth.had[c]) for c in grown}
 
 
 def _bought_again(graph: EmbeddedGraph, gained: dict[int, list[int]], facts: dict[int, tuple[Any, ...]],

@@ -35,7 +35,7 @@ from custgraph.errors import MissingEndpointError, StoreError
 from ..batch import BatchResult, PreparedBatch, PreparedRelationships
 from ..model import NodeKind, RelationshipKind, node_kind, relationship_kind
 from ..named_query import NamedQuery, Rows
-from ..rows import Key, NodeRow, RelationshipRow, WriteResult, outcome
+from ..rows import JourneyEdit, Key, NodeRow, RelationshipRow, WriteResult, outcome
 from ..store import DEFAULT_BATCH_SIZE, Store
 from ..values import to_json
 from .database import WRITE_SEARCH_ROW, Names, connect, current_names, prepare_schema
@@ -462,7 +462,8 @@ class EmbeddedStore(Store):
                     return
                 time.sleep(0.1)
 
-    def rebuild_derived(self, customer_ids: Iterable[str | int], *, links_hold: bool = False) -> dict[str | int, int]:
+    def rebuild_derived(self, customer_ids: Iterable[str | int], *,
+                        links_hold: bool = False) -> dict[str | int, JourneyEdit]:
         """A resolve's thousands of customers in one pass over each relationship type; a few hundred
         (a decision), or live events' customers however many (``links_hold``), a hundred at a time,
         each its own transaction, so that a request waiting to write waits for one chunk, not for
@@ -471,20 +472,20 @@ class EmbeddedStore(Store):
         if len(customers) >= BULK and not links_hold:
             self._rebuild_derived(customers, whole=True, grow=False)
             return {}
-        grown: dict[str | int, int] = {}
+        edits: dict[str | int, JourneyEdit] = {}
         for start in range(0, len(customers), DERIVED_CHUNK):
-            grown |= self._rebuild_derived(customers[start:start + DERIVED_CHUNK], whole=False, grow=links_hold)
-        return grown
+            edits |= self._rebuild_derived(customers[start:start + DERIVED_CHUNK], whole=False, grow=links_hold)
+        return edits
 
     @_locked
-    def _rebuild_derived(self, customers: list[str | int], whole: bool, grow: bool) -> dict[str | int, int]:
-        grown: dict[str | int, int] = {}
+    def _rebuild_derived(self, customers: list[str | int], whole: bool, grow: bool) -> dict[str | int, JourneyEdit]:
+        edits: dict[str | int, JourneyEdit] = {}
         with self._transaction():
             if grow:
-                appended, customers, grown = appended_changes(self._graph, customers)
+                appended, customers, edits = appended_changes(self._graph, customers)
                 self._apply_by_id(*appended)
-            self._apply_by_id(*derived_changes(self._graph, customers, whole=whole))
-        return grown
+            self._apply_by_id(*derived_changes(self._graph, customers, whole=whole, edits=edits if grow else None))
+        return edits
 
     @_locked
     def rebuild_affinity(self) -> None:

@@ -307,8 +307,9 @@ ALIGN_DERIVED: tuple[LiteralString, ...] = (
 # later than it and nothing left (as many performed as it had and gained); SERVES counts on. It
 # returns every customer with something to do: those grown, with how many touchpoints they had
 # and the products their new purchases name (whose BOUGHT is counted again, BOUGHT_AGAIN), and
-# the others, for ALIGN_DERIVED. Why: aligning reads and sorts a whole journey, so each pass took
-# as long as the journeys of its customers were (bench/RESULTS.md).
+# the others, for ALIGN_DERIVED, with how many of their touchpoints sort before the first they
+# gained when they lost none (``JourneyEdit.unchanged``). Why: aligning reads and sorts a whole
+# journey, so each pass took as long as the journeys of its customers were (bench/RESULTS.md).
 GROW_JOURNEYS: LiteralString = (
     _CUSTOMER + "CALL (c) { OPTIONAL MATCH (c)<-[:RESOLVES_TO]-(:Identity)-[:PERFORMED]->(x:Interaction) "
     "WHERE NOT EXISTS { (c)-[:HAD]->(x) } WITH x ORDER BY x.at, x.interaction_id RETURN collect(x) AS new } "
@@ -316,7 +317,8 @@ GROW_JOURNEYS: LiteralString = (
     "COUNT { (c)-[:HAD]->(:Interaction) } AS had "
     "WHERE size(new) > 0 OR performed <> had "
     "WITH c, new, had, [(c)-[:HAD]->(t:Interaction) WHERE NOT EXISTS { (t)-[:NEXT]->() } | t] AS tails, performed "
-    "WITH c, new, had, tails, coalesce(performed = had + size(new) "
+    "WITH c, new, had, tails, coalesce(performed = had + size(new), false) AS none_lost "
+    "WITH c, new, had, tails, none_lost, coalesce(none_lost "
     "AND size(tails) = CASE WHEN had = 0 THEN 0 ELSE 1 END "
     "AND (had = 0 OR tails[0].at < new[0].at OR (tails[0].at = new[0].at "
     "AND tails[0].interaction_id < new[0].interaction_id)), false) AS grows "
@@ -326,7 +328,10 @@ GROW_JOURNEYS: LiteralString = (
     "CALL (c, new, grows) { WITH * WHERE grows UNWIND new AS x MATCH (x)-[:HANDLED_BY]->(r:Rep) "
     "WITH c, r, count(x) AS times MERGE (r)-[s:SERVES]->(c) SET s.times = coalesce(s.times, 0) + times } "
     "RETURN c.customer_id AS customer_id, grows, had, CASE WHEN grows THEN COLLECT { UNWIND new AS x "
-    "MATCH (x)-[:ABOUT]->(p:Product) WHERE x.type = 'purchase' RETURN DISTINCT p.sku } ELSE [] END AS skus"
+    "MATCH (x)-[:ABOUT]->(p:Product) WHERE x.type = 'purchase' RETURN DISTINCT p.sku } ELSE [] END AS skus, "
+    "CASE WHEN grows THEN had WHEN size(new) > 0 AND none_lost "
+    "THEN COUNT { (c)-[:HAD]->(t:Interaction) WHERE t.at < new[0].at "
+    "OR (t.at = new[0].at AND t.interaction_id < new[0].interaction_id) } ELSE 0 END AS unchanged"
 )
 BOUGHT_AGAIN: LiteralString = (
     "UNWIND $pairs AS pair MATCH (c:Customer {customer_id: pair.customer_id}) USING INDEX c:Customer(customer_id) "

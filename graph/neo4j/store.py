@@ -28,7 +28,7 @@ from custgraph.errors import (
 from ..batch import BatchResult, PreparedBatch, PreparedRelationships
 from ..model import NODE_KINDS, NodeKind, RelationshipKind
 from ..named_query import NamedQuery, Rows
-from ..rows import NodeRow, RelationshipRow, WriteResult, batches
+from ..rows import JourneyEdit, NodeRow, RelationshipRow, WriteResult, batches
 from ..store import DEFAULT_BATCH_SIZE, Store
 from ..values import from_neo4j
 from . import statements
@@ -205,18 +205,19 @@ class Neo4jStore(Store):
                 deleted += session.execute_write(_single_count, statement, {"keys": _Rows(chunk)}, "deleted")
         return deleted
 
-    def rebuild_derived(self, customer_ids: Iterable[str | int], *, links_hold: bool = False) -> dict[str | int, int]:
+    def rebuild_derived(self, customer_ids: Iterable[str | int], *,
+                        links_hold: bool = False) -> dict[str | int, JourneyEdit]:
         customers = list(dict.fromkeys(customer_ids))
         steps = statements.CLEAR_DERIVED + statements.BUILD_DERIVED if len(customers) >= BUILT_ANEW \
             and not links_hold else statements.ALIGN_DERIVED
-        grown: dict[str | int, int] = {}
+        edits: dict[str | int, JourneyEdit] = {}
         with self._errors(), self._session() as session:
             for chunk in batches(customers, max(1, self.batch_size // 5)):
                 if links_hold:
-                    grown |= session.execute_write(_grow_journeys, list(chunk))
+                    edits |= session.execute_write(_grow_journeys, list(chunk))
                 else:
                     session.execute_write(_run_all, steps, {"ids": _Rows(chunk)})
-        return grown
+        return edits
 
     def rebuild_affinity(self) -> None:
         with self._errors(), self._session() as session:
@@ -285,10 +286,9 @@ def _run_all(tx: ManagedTransaction, batch: Iterable[Any], params: dict[str, Any
         tx.run(statement, params).consume()
 
 
-def _grow_journeys(tx: ManagedTransaction, customers: list[str | int]) -> dict[str | int, int]:
+def _grow_journeys(tx: ManagedTransaction, customers: list[str | int]) -> dict[str | int, JourneyEdit]:
     """``GROW_JOURNEYS`` for these customers, then ``BOUGHT_AGAIN`` for those grown and
-    ``ALIGN_DERIVED`` for the others, in one transaction; returns those grown, each with how many
-    touchpoints it had."""
+    ``ALIGN_DERIVED`` for the others, in one transaction; returns how each journey changed."""
     rows = list(tx.run(statements.GROW_JOURNEYS, {"ids": _Rows(customers)}))
     pairs = [{"customer_id": row["customer_id"], "sku": sku} for row in rows if row["grows"] for sku in row["skus"]]
     if pairs:
@@ -296,7 +296,7 @@ def _grow_journeys(tx: ManagedTransaction, customers: list[str | int]) -> dict[s
     rest = [row["customer_id"] for row in rows if not row["grows"]]
     if rest:
         _run_all(tx, statements.ALIGN_DERIVED, {"ids": _Rows(rest)})
-    return {row["customer_id"]: int(row["had"]) for row in rows if row["grows"]}
+    return {row["customer_id"]: JourneyEdit(int(row["unchanged"]), int(row["had"])) for row in rows}
 
 
 def _missing(
