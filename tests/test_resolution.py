@@ -385,7 +385,7 @@ def test_journeys_that_grew_at_their_end_get_the_links_a_rebuild_gives(
     served, rep = next((c, row["rep_id"]) for c, rows in journeys.items() for row in rows
                        if row["rep_id"] and c != buyer)
     others = [c for c in journeys if c not in (buyer, served)][:3]
-    # and one gains a touchpoint between two of its own, at distinct times.
+    # and one gains a touchpoint between two of its own, at distinct times, and one at its end.
     middle, (earlier, later_one) = next((c, pair) for c, rows in journeys.items() if c not in (buyer, served, *others)
                                         for pair in itertools.pairwise(rows) if pair[0]["at"] < pair[1]["at"])
     skus = [sku, *(row["sku"] for row in resolved.run(queries.get("product_popularity"), {"limit": 3})
@@ -406,6 +406,7 @@ def test_journeys_that_grew_at_their_end_get_the_links_a_rebuild_gives(
               event(4, users[2], later, amount=1), event(3, users[2], later, amount=2, sku=skus[1]),  # one time: by key
               event(5, users[3], latest - dt.timedelta(days=3000), amount=7, sku=skus[2]),  # before all it had
               event(7, users[5], _at(earlier["at"]) + (_at(later_one["at"]) - _at(earlier["at"])) / 2, amount=4),
+              event(8, users[5], later, amount=6),  # and one after all it had
               {"type": "page", "messageId": "grown-6", "anonymousId": "grown-visitor", "timestamp": later.isoformat()}]
     taken = take_events(resolved, events, "webshop")
     assert {outcome.status for outcome in taken.outcomes} == {"accepted"}

@@ -345,7 +345,8 @@ def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: 
     assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
     # A touchpoint between two it had: kept from there on.
     inserted = settled(1.5, event="add_to_cart", properties={"sku": sku})
-    assert (inserted["since"], inserted["had"], inserted["types"]) == (had + 1, had + 3, ["add_to_cart", "survey_answer", "add_to_cart"])
+    assert (inserted["since"], inserted["had"]) == (had + 1, had + 3)
+    assert inserted["types"] == ["add_to_cart", "survey_answer", "add_to_cart"]
     assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
     # A visitor who signs in: the resolve joins its visit, earlier than the last touchpoint.
     visit = {"type": "page", "anonymousId": "grew-visitor", "properties": {"channel": "web"}}

@@ -115,16 +115,17 @@ def derived_changes(graph: EmbeddedGraph, customer_ids: Iterable[Any], whole: bo
 
 def appended_changes(graph: EmbeddedGraph,
                      customer_ids: Iterable[Any]) -> tuple[IdChange, list[Any], dict[Any, JourneyEdit]]:
-    """The links to write (by node id) for the customers whose journeys only grew at their end: the
-    links ``derived_changes`` would give them, found from the touchpoints they gained (and the
-    products and reps those name), not from every one they had. Why: live events add a touchpoint
-    or two to customers with hundreds, and rebuilding whole journeys made each settling pass as
-    slow as the journeys were long (bench/RESULTS.md).
+    """The links to write and delete (by node id) for the customers whose journeys only gained
+    touchpoints: the links ``derived_changes`` would give them, found from the touchpoints they
+    gained (and the products and reps those name), and from the touchpoints they had from the
+    last time before the earliest gained on, not from every one they had. Why: live events add a
+    touchpoint or two to customers with thousands, mostly at the end (or a signed-in visitor's
+    recent visits just before it), and rebuilding whole journeys made each settling pass as slow
+    as the journeys were long (bench/RESULTS.md).
 
-    Returns the changes; the keys of the other customers, for ``derived_changes`` (a touchpoint
-    earlier than their last, an interaction that left, a chain of ``NEXT`` links that does not
-    hold); and each grown customer's key with its ``JourneyEdit``. A customer that gained nothing
-    and lost nothing is in neither."""
+    Returns the changes; the keys of the other customers, for ``derived_changes`` (an interaction
+    that left, a chain of ``NEXT`` links that does not hold); and each grown customer's key with its
+    ``JourneyEdit``. A customer that gained nothing and lost nothing is in neither."""
     keys = graph.ids_by_key("Customer", list(dict.fromkeys(customer_ids)))
     key_of = {node_id: key for key, node_id in keys.items()}
     growth = graph.journey_growth(sorted(key_of))
@@ -133,33 +134,44 @@ def appended_changes(graph: EmbeddedGraph,
     candidates = {c: xs for c, xs in growth.new.items() if c not in lost}
     facts = graph.interaction_facts(sorted({x for c, xs in candidates.items()
                                             for x in (*xs, *growth.tails.get(c, ()))}))
-    grown: dict[int, tuple[int | None, list[int]]] = {}  # customer → (its last touchpoint, the new ones in order)
     fit = {c: xs for c, xs in candidates.items() if len(growth.tails.get(c, ())) == (1 if growth.had[c] else 0)
            and all(facts.get(x, (None,))[0] is not None for x in (*xs, *growth.tails.get(c, ())))}
     rest += [key_of[c] for c in sorted(set(candidates) - set(fit))]
-    for c, in_order in _in_order(graph, {c: [*growth.tails.get(c, ()), *xs] for c, xs in fit.items()}, facts).items():
-        tails = growth.tails.get(c, [])
-        if tails and in_order[0] != tails[0]:  # a new touchpoint sorts before the last one
-            rest.append(key_of[c])
-            continue
-        grown[c] = (tails[0], in_order[1:]) if tails else (None, in_order)
-    new_ids = sorted(x for _, xs in grown.values() for x in xs)
+    # Each customer's touchpoints that may move: the ones it gained, and its last (appended after
+    # it) or, where one gained sorts before its last, every one it had from the last time before
+    # the earliest gained on (the one before those keeps its NEXT link).
+    segments = {c: [*growth.tails.get(c, ()), *xs] for c, xs in fit.items()}
+    ordered = _in_order(graph, segments, facts)
+    moved = {c: graph.journey_from(c, min(facts[x][0] for x in fit[c])) for c, in_order in ordered.items()
+             if growth.tails.get(c) and in_order[0] != growth.tails[c][0]}
+    if moved:
+        facts |= graph.interaction_facts(sorted({x for xs in moved.values() for x in xs} - set(facts)))
+        ordered |= _in_order(graph, {c: [*had, *fit[c]] for c, had in moved.items()}, facts)
+    had_in = {c: set(moved.get(c, growth.tails.get(c, ()))) for c in ordered}  # what each had of its segment
+    gained = {c: [x for x in in_order if x not in had_in[c]] for c, in_order in ordered.items()}
+    new_ids = sorted(x for xs in gained.values() for x in xs)
     about = _ends(graph.links_by_id("ABOUT", new_ids, True))
     written: dict[IdLink, dict[str, Any]] = {}
     owner: dict[int, int] = {}
-    for c, (tail, xs) in grown.items():
-        owner.update((x, c) for x in xs)
-        written.update((("HAD", c, x), {}) for x in xs)
-        written.update((("NEXT", a, b), {}) for a, b in itertools.pairwise([tail, *xs] if tail is not None else xs))
-    old = {("SERVES", r, c): decoded(props) for r, c, props in graph.links_by_id("SERVES", sorted(grown), False)}
-    old.update((("BOUGHT", c, p), decoded(props)) for c, p, props in graph.links_by_id("BOUGHT", sorted(grown), True))
+    edits: dict[Any, JourneyEdit] = {}
+    for c, in_order in ordered.items():
+        owner.update((x, c) for x in gained[c])
+        written.update((("HAD", c, x), {}) for x in gained[c])
+        written.update((("NEXT", a, b), {}) for a, b in itertools.pairwise(in_order))
+        first = next(n for n, x in enumerate(in_order) if x not in had_in[c])
+        edits[key_of[c]] = JourneyEdit(growth.had[c] - len(had_in[c]) + first, growth.had[c])
+    moving = sorted({x for xs in moved.values() for x in xs})
+    deleted = [("NEXT", a, b) for a, b, _ in graph.links_by_id("NEXT", moving, True) if ("NEXT", a, b) not in written]
+    old = {("SERVES", r, c): decoded(props) for r, c, props in graph.links_by_id("SERVES", sorted(ordered), False)}
+    old.update((("BOUGHT", c, p), decoded(props)) for c, p, props in graph.links_by_id("BOUGHT", sorted(ordered), True))
+    old.update((("NEXT", a, b), {}) for a, b, _ in graph.links_by_id("NEXT", moving, True))
     served: dict[IdLink, int] = {}
     for x, rep, _ in graph.links_by_id("HANDLED_BY", new_ids, True):
         served[("SERVES", rep, owner[x])] = served.get(("SERVES", rep, owner[x]), 0) + 1
     written.update((link, {"times": int(old.get(link, {}).get("times", 0)) + times}) for link, times in served.items())
-    written.update(_bought_again(graph, {c: xs for c, (_, xs) in grown.items()}, facts, about))
+    written.update(_bought_again(graph, gained, facts, about))
     changed = {link: props for link, props in written.items() if link not in old or old[link] != props}
-    return ([], changed), rest, {key_of[c]: JourneyEdit(growth.had[c], growth.had[c]) for c in grown}
+    return (deleted, changed), rest, edits
 
 
 def _bought_again(graph: EmbeddedGraph, gained: dict[int, list[int]], facts: dict[int, tuple[Any, ...]],

@@ -227,6 +227,16 @@ class EmbeddedGraph:
             growth.tails.setdefault(customer, []).append(x)
         return growth
 
+    def journey_from(self, customer_id: int, t: int) -> list[int]:
+        """A customer's ``HAD`` interactions from the last time before ``t`` on (every one when none
+        is before): where touchpoints gained from ``t`` on go, read over the indexes, not the whole
+        journey (``appended_changes``)."""
+        had, code = "relationships h, interaction_facts f WHERE h.type = ? AND h.start_id = ? AND f.id = h.end_id", \
+            self._code["HAD"]
+        return [x for x, in self._db.execute(
+            f"SELECT h.end_id FROM {had} AND f.t >= coalesce((SELECT max(f.t) FROM {had} AND f.t < ?), f.t)",
+            (code, customer_id, code, customer_id, t))]
+
     def had_about(self, customer_ids: list[int], product_ids: list[int]) -> list[tuple[int, int]]:
         """(customer id, interaction id) of these customers' ``HAD`` interactions ``ABOUT`` any of these
         products: what a grown journey's ``BOUGHT`` is counted again from (``appended_changes``)."""
