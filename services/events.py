@@ -231,7 +231,7 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
         unkept = {}
     log.debug("settling pass: %d records, %d customers changed by them (%d in part), %d of performers (%d grown), "
               "%d handed over, %d left to keep; %s", len(records), len(changed),
-              sum(1 for edit in changed.values() if edit.unchanged), len(customers) + len(after),
+              sum(1 for edit in changed.values() if edit.unchanged), len(customers.keys() | after.keys()),
               sum(1 for edit in (*customers.values(), *after.values()) if edit and edit.unchanged), len(handed),
               len(unkept),
               ", ".join(f"{name} {value:.2f} s" for name, value in seconds.items()))
@@ -243,7 +243,7 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
         marks.append({"summary_id": EVENTS, "settled_at": marker["taken_at"]})
     if marks:
         store.upsert_nodes("Summary", marks)
-    return SettledPass(len(customers) + len(after), frozenset(unkept))
+    return SettledPass(len(customers.keys() | after.keys()), frozenset(unkept))
 
 
 WHOLE = JourneyEdit(0, 0)  # a journey changed in a way not told: kept whole
