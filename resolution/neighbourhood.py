@@ -28,7 +28,10 @@ def neighbourhood(store: Store, start: list[str],
         asked.update(frontier)
         for row in store.run(named_query("identity_neighbourhood"), {"ids": frontier}):
             found[str(row["identity_id"])] = row
-        reached = {str(member) for row in found.values() for member in row["members"]}
+        # A customer's rows list the same members (but each its own id): one row each is enough,
+        # where a customer of live events has dozens of visitors' records, each listing the others.
+        one_each = {row["customer_id"]: row["members"] for row in found.values() if row["customer_id"] is not None}
+        reached = {str(member) for members in one_each.values() for member in members}
         reached |= {str(end) for row in found.values() for link in row["links"] if link["type"] in TIES
                     for end in (link["a"], link["b"])}
         frontier = sorted(reached - set(found) - asked)

@@ -25,14 +25,18 @@ def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
                 links.setdefault(start if outgoing else end, []).append((rel_type, start, end, props))
     keys = node_keys(graph, sorted({*customer_of.values(), *(m for group in members.values() for m in group),
                                     *(end for held in links.values() for _, a, b, _ in held for end in (a, b))}))
+    # Each customer's members sorted once: a row per member lists the others, and a customer of live
+    # events has dozens of visitors' records.
+    in_order = {customer: sorted(((keys[m], m) for m in group), key=lambda pair: str(pair[0]))
+                for customer, group in members.items()}
     rows = []
     for key, (node_id, node_props) in sorted(found.items(), key=lambda item: str(item[0])):
         customer = customer_of.get(node_id)
         held = [{"type": rel_type, "a": keys[a], "b": keys[b], "props": decoded(props)}
                 for rel_type, a, b, props in dict.fromkeys(links.get(node_id, []))]
-        together = [] if customer is None else members.get(customer, [])
+        together = [] if customer is None else in_order.get(customer, [])
         rows.append({"identity_id": key, "props": node_props,
                      "customer_id": None if customer is None else keys[customer],
-                     "members": sorted((keys[m] for m in together if m != node_id), key=str),
+                     "members": [member for member, m in together if m != node_id],
                      "links": sorted(held, key=lambda link: (link["type"], str(link["a"]), str(link["b"])))})
     return rows
