@@ -229,8 +229,9 @@ class EmbeddedGraph:
 
     def journey_from(self, customer_id: int, t: int) -> list[int]:
         """A customer's ``HAD`` interactions from the last time before ``t`` on (every one when none
-        is before): where touchpoints gained from ``t`` on go, read over the indexes, not the whole
-        journey (``appended_changes``)."""
+        is before): where touchpoints gained from ``t`` on go (``appended_changes``). Only those
+        reach Python; SQLite still looks up the time of every one the customer had to find that last
+        time (one statement per customer)."""
         had, code = "relationships h, interaction_facts f WHERE h.type = ? AND h.start_id = ? AND f.id = h.end_id", \
             self._code["HAD"]
         return [x for x, in self._db.execute(

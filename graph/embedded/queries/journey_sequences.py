@@ -48,10 +48,12 @@ def _few_ends(graph: EmbeddedGraph, rel_type: str, interactions: list[int]) -> d
 
 def _after(graph: EmbeddedGraph, columns: tuple[str, ...], customer: int,
            since: int) -> tuple[int, list[tuple[Any, ...]]] | None:
-    """A customer's journey after its first ``since`` touchpoints, without reading those: SQLite
-    finds the time of the first one kept, and only the touchpoints from that time on are read and
-    put in order (keys of tied times included). Why: a customer of live events has thousands of
-    touchpoints and gains a few, and each pass read them all."""
+    """A customer's journey after its first ``since`` touchpoints, without building those in
+    Python: SQLite finds the time of the first one kept, and only the touchpoints from that time on
+    are read out and put in order (keys of tied times included). Why: a customer of live events has
+    thousands of touchpoints and gains a few. SQLite still looks up every touchpoint's time to
+    find the cut (three statements per customer): the cost still grows with the journey, less
+    steeply (bench/RESULTS.md)."""
     had = "FROM relationships r, interaction_facts f WHERE r.type = ? AND r.start_id = ? AND f.id = r.end_id"
     code = graph.code("HAD")
     first = graph.select(f"SELECT f.t {had} ORDER BY f.t LIMIT 1 OFFSET ?", (code, customer, since))
