@@ -436,6 +436,21 @@ def test_derived_relationships_follow_the_identities(resolved: Store) -> None:
     assert resolved.run(queries.get("derived_mismatches")) == []
 
 
+def test_a_customer_whose_records_left_keeps_no_touchpoints(resolved: Store) -> None:
+    """A customer's records deleted (and with them what linked their interactions to it), a rebuild
+    of its links leaves it no touchpoint: on the embedded store, no interaction's facts still name
+    it (the index journeys are cut and grown by), which ``derived_mismatches`` checks too."""
+    records: dict[str, list[str]] = {}
+    for record, customer in _assignment(resolved).items():
+        records.setdefault(customer, []).append(record)
+    customer = next(c for c in sorted(records) if resolved.run(queries.get("journey"), {"customer_id": c}))
+    resolved.delete_nodes("Identity", records[customer])
+    resolved.rebuild_derived([customer])
+    assert resolved.run(queries.get("journey"), {"customer_id": customer}) == []
+    assert resolved.run(queries.get("derived_mismatches")) == []
+    assert resolved.run(queries.get("journey_sequences"), {"customers": [customer], "since": [1]}) == []
+
+
 def _pair_in_one_customer(store: Store) -> tuple[str, str, str]:
     groups: dict[str, list[str]] = {}
     for record, customer in sorted(_assignment(store).items()):

@@ -1,12 +1,17 @@
 """The embedded store's SQLite file: its tables, its settings, and the upgrade of older files.
 
-Why this layout (schema 2): every process reads the file itself instead of
+Why this layout (schema 3): every process reads the file itself instead of
 copying the graph into memory, so a relationship must be cheap to follow both
 ways and cheap to keep. Nodes get an integer id; a relationship is three small
 integers (type, start id, end id) plus its properties, found from its start by
 the primary key and from its end by ``relationships_by_end``. Labels and types
-are stored as small integer codes (``names``). Schema 1 kept text keys in every
-relationship and no end index; it is upgraded in place, in one transaction.
+are stored as small integer codes (``names``). Each Interaction's facts row also
+names the customer that ``HAD`` it, indexed with its time
+(``interaction_facts_by_customer``): live events find where a customer's
+touchpoints are cut or inserted from that index, in steps of what they read, not
+of the thousands of touchpoints a customer has (schema 3). Schema 1 kept text
+keys in every relationship and no end index, schema 2 had no ``customer``
+column; both are upgraded in place, in one transaction.
 
 Tables::
 
@@ -14,7 +19,8 @@ Tables::
     names           code → label or relationship type
     nodes           id, label code, key and props as canonical JSON (``values.to_json``)
     relationships   type code, start id, end id, props (NULL when empty)
-    interaction_facts  an Interaction's id and the columns the analytics read (``facts.py``)
+    interaction_facts  an Interaction's id, the columns the analytics read (``facts.py``) and the
+                    node id of the customer that ``HAD`` it (kept with that link by the store)
     identity_search    an Identity's id and its searchable fields (``search_terms.py``)
     search_terms    term → Identity node id, for search_customers (``search_terms.py``)
 """
@@ -34,7 +40,7 @@ from .search_terms import SEARCH_COLUMNS, identity_terms, search_row
 
 __all__ = ["SCHEMA_VERSION", "WRITE_SEARCH_ROW", "Names", "connect", "current_names", "prepare_schema"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 BUSY_TIMEOUT_MS = 60_000  # a writer's transaction is one batch: seconds at most
 # SQLite's page cache per connection (KiB): the default 2 MiB rereads the upper levels of the
 # indexes from the OS for every lookup of a large store; 64 MiB took cross_sell_paths at 100,000
@@ -56,8 +62,10 @@ CREATE TABLE IF NOT EXISTS relationships (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS relationships_by_end ON relationships (type, end_id, start_id);
 CREATE TABLE IF NOT EXISTS interaction_facts (
-    id INTEGER PRIMARY KEY, t INTEGER, at TEXT, type, score, score_kind, amount, sentiment
+    id INTEGER PRIMARY KEY, t INTEGER, at TEXT, type, score, score_kind, amount, sentiment, customer INTEGER
 );
+CREATE INDEX IF NOT EXISTS interaction_facts_by_customer ON interaction_facts (customer, t)
+    WHERE customer IS NOT NULL;
 CREATE TABLE IF NOT EXISTS identity_search (
     id INTEGER PRIMARY KEY, email_norm TEXT, phone_norm TEXT, name_norm TEXT, name_kana_norm TEXT
 );
@@ -96,14 +104,16 @@ def current_names(db: sqlite3.Connection, where: str) -> Names | None:
 
 
 def prepare_schema(db: sqlite3.Connection, where: str, on_upgrade: Callable[[], None] | None = None) -> Names:
-    """Create the tables, or upgrade a schema-1 file, in one write transaction; give the codes."""
+    """Create the tables, or upgrade a schema-1 or -2 file, in one write transaction; give the codes."""
     db.execute("BEGIN IMMEDIATE")
     try:
         version = _current(db, where)
+        if version in ("1", "2") and on_upgrade is not None:
+            on_upgrade()
         if version == "1":
-            if on_upgrade is not None:
-                on_upgrade()
             _upgrade_from_1(db)
+        elif version == "2":
+            _upgrade_from_2(db)
         else:
             _create_tables(db)
         db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
@@ -128,7 +138,7 @@ def _create_tables(db: sqlite3.Connection) -> None:
 def _current(db: sqlite3.Connection, where: str) -> str | None:
     has_meta = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
     found = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone() if has_meta else None
-    if found is not None and found[0] not in ("1", SCHEMA_VERSION):
+    if found is not None and found[0] not in ("1", "2", SCHEMA_VERSION):
         raise StoreError(where, f"schema version {found[0]}, this custgraph reads {SCHEMA_VERSION}")
     return None if found is None else str(found[0])
 
@@ -169,3 +179,20 @@ def _upgrade_from_1(db: sqlite3.Connection) -> None:
                     db.execute("SELECT id, props FROM nodes WHERE label = ?", (interaction,)).fetchall()))
     db.execute("DROP TABLE nodes_v1")
     db.execute("DROP TABLE relationships_v1")
+    _fill_customers(db)
+
+
+def _upgrade_from_2(db: sqlite3.Connection) -> None:
+    """Schema 2 to 3, inside the caller's transaction: the facts' ``customer`` column and its index."""
+    db.execute("ALTER TABLE interaction_facts ADD COLUMN customer INTEGER")
+    _fill_customers(db)
+    _create_tables(db)
+
+
+def _fill_customers(db: sqlite3.Connection) -> None:
+    """Each facts row's ``customer`` from its interaction's ``HAD`` link (the store keeps it from then on)."""
+    had = db.execute("SELECT code FROM names WHERE name = 'HAD'").fetchone()
+    if had is None:  # no HAD link can have been written
+        return
+    db.execute("UPDATE interaction_facts SET customer = (SELECT h.start_id FROM relationships h INDEXED BY "
+               "relationships_by_end WHERE h.type = ? AND h.end_id = interaction_facts.id)", had)

@@ -63,8 +63,10 @@ DERIVED_CHUNK = 100  # customers per transaction when rebuilding a few hundred (
 # whole resolves at 1,000,000 records: memberships 37.2 / 35.9 -> 30.9 / 26.1 s, the resolve 314 / 308
 # -> 302 / 282 s. A batch then takes about half a second, what another thread's write may wait.
 SYNCED_BATCHES_OF = 20
-_WRITE_FACTS = (f"INSERT OR REPLACE INTO interaction_facts (id, {', '.join(FACT_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * (len(FACT_COLUMNS) + 1))})")
+# An upsert, not INSERT OR REPLACE: a reloaded interaction keeps the ``customer`` its HAD link set.
+_WRITE_FACTS = (f"INSERT INTO interaction_facts (id, {', '.join(FACT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * (len(FACT_COLUMNS) + 1))}) ON CONFLICT (id) DO UPDATE SET "
+                f"{', '.join(f'{column} = excluded.{column}' for column in FACT_COLUMNS)}")
 
 
 def _locked(method: Callable[P, R]) -> Callable[P, R]:
@@ -401,6 +403,8 @@ class EmbeddedStore(Store):
         interactions = [node_id for node_id in nodes if node_id[0] == "Interaction"]
         self._look_up(ids, interactions)
         db.executemany(_WRITE_FACTS, [fact_row(ids[node_id], nodes[node_id]) for node_id in interactions])
+        self._keep_customers([(ids[start], ids[end]) for rel_type, start, end in deleted if rel_type == "HAD"],
+                             [(ids[start], ids[end]) for rel_type, start, end in links if rel_type == "HAD"])
         db.executemany("DELETE FROM interaction_facts WHERE id = ?",
                        [(ids[node_id],) for node_id in removed if node_id[0] == "Interaction"])
         db.executemany("DELETE FROM nodes WHERE id = ?", [(ids[node_id],) for node_id in removed])
@@ -495,8 +499,8 @@ class EmbeddedStore(Store):
             self._apply_by_id(deleted, written)
 
     def _apply_by_id(self, deleted: list[IdLink], written: Mapping[IdLink, dict[str, Any]]) -> None:
-        """Delete and write relationships given by node ids, inside the caller's transaction (no search
-        or facts row depends on a relationship)."""
+        """Delete and write relationships given by node ids, inside the caller's transaction (of the
+        facts, only ``customer`` depends on a relationship)."""
         db, code = self._connection(), self._names.code
         db.executemany("DELETE FROM relationships WHERE type = ? AND start_id = ? AND end_id = ?",
                        [(code[rel_type], start, end) for rel_type, start, end in deleted])
@@ -505,6 +509,17 @@ class EmbeddedStore(Store):
             "ON CONFLICT (type, start_id, end_id) DO UPDATE SET props = excluded.props",
             [(code[rel_type], start, end, to_json(props) if props else None)
              for (rel_type, start, end), props in written.items()])
+        self._keep_customers([(start, end) for rel_type, start, end in deleted if rel_type == "HAD"],
+                             [(start, end) for rel_type, start, end in written if rel_type == "HAD"])
+
+    def _keep_customers(self, lost: list[tuple[int, int]], had: list[tuple[int, int]]) -> None:
+        """``interaction_facts.customer`` with the ``HAD`` links (customer id, interaction id) a write
+        deleted and wrote, inside its transaction: the one place that keeps the column the journeys'
+        index is on (``database.py``). A link moved to another customer is deleted first."""
+        db = self._connection()
+        db.executemany("UPDATE interaction_facts SET customer = NULL WHERE id = ? AND customer = ?",
+                       [(end, start) for start, end in lost])
+        db.executemany("UPDATE interaction_facts SET customer = ? WHERE id = ?", had)
 
     def _stale(self, part: PreparedRelationships, ids: dict[NodeId, int]) -> list[tuple[NodeId, NodeId]]:
         """Links of the anchors that the batch does not keep."""

@@ -46,28 +46,6 @@ def _few_ends(graph: EmbeddedGraph, rel_type: str, interactions: list[int]) -> d
             for start, ends in found.items()}
 
 
-def _after(graph: EmbeddedGraph, columns: tuple[str, ...], customer: int,
-           since: int) -> tuple[int, list[tuple[Any, ...]]] | None:
-    """A customer's journey after its first ``since`` touchpoints, without building those in
-    Python: SQLite finds the time of the first one kept, and only the touchpoints from that time on
-    are read out and put in order (keys of tied times included). Why: a customer of live events has
-    thousands of touchpoints and gains a few. SQLite still looks up every touchpoint's time to
-    find the cut (three statements per customer): the cost still grows with the journey, less
-    steeply (bench/RESULTS.md)."""
-    had = "FROM relationships r, interaction_facts f WHERE r.type = ? AND r.start_id = ? AND f.id = r.end_id"
-    code = graph.code("HAD")
-    first = graph.select(f"SELECT f.t {had} ORDER BY f.t LIMIT 1 OFFSET ?", (code, customer, since))
-    if not first:
-        return None
-    (at,), = first
-    (before,), = graph.select(f"SELECT count(*) {had} AND f.t < ?", (code, customer, at))
-    found = next(graph.journeys(columns, f"r.start_id = {int(customer)} AND f.t >= :at", {"at": at}), None)
-    if found is None:
-        return None
-    journey = found[1][since - before:]
-    return (customer, journey) if journey else None
-
-
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     columns = ("id", "type", "t", "sentiment", "score", "score_kind")
     wanted = params.get("customers")
@@ -89,8 +67,8 @@ def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
         found = list(graph.journeys(columns, f"r.start_id IN ({whole})")) if whole else []
         for customer in keys:
             if skip.get(keys[customer]):
-                after = _after(graph, columns, customer, int(skip[keys[customer]]))
-                found += [after] if after is not None else []
+                after = graph.journey_since(columns, customer, int(skip[keys[customer]]))
+                found += [(customer, after)] if after is not None else []
         found.sort(key=lambda item: item[0])
         interactions = [step[0] for _, journey in found for step in journey]
         channels = {x: ends[0] for x, ends in _few_ends(graph, "VIA", interactions).items()}
