@@ -488,7 +488,8 @@ class EmbeddedStore(Store):
             if grow:
                 appended, customers, edits = appended_changes(self._graph, customers)
                 self._apply_by_id(*appended)
-            self._apply_by_id(*derived_changes(self._graph, customers, whole=whole, edits=edits if grow else None))
+            self._apply_by_id(*derived_changes(self._graph, customers, whole=whole, edits=edits if grow else None),
+                              whole=whole)
         return edits
 
     @_locked
@@ -498,9 +499,11 @@ class EmbeddedStore(Store):
             self._apply(nodes, [], {})
             self._apply_by_id(deleted, written)
 
-    def _apply_by_id(self, deleted: list[IdLink], written: Mapping[IdLink, dict[str, Any]]) -> None:
+    def _apply_by_id(self, deleted: list[IdLink], written: Mapping[IdLink, dict[str, Any]],
+                     whole: bool = False) -> None:
         """Delete and write relationships given by node ids, inside the caller's transaction (of the
-        facts, only ``customer`` depends on a relationship)."""
+        facts, only ``customer`` depends on a relationship). ``whole``: a resolve's links of every
+        customer, whose facts' customers are set in one pass (``_keep_customers``)."""
         db, code = self._connection(), self._names.code
         db.executemany("DELETE FROM relationships WHERE type = ? AND start_id = ? AND end_id = ?",
                        [(code[rel_type], start, end) for rel_type, start, end in deleted])
@@ -510,16 +513,25 @@ class EmbeddedStore(Store):
             [(code[rel_type], start, end, to_json(props) if props else None)
              for (rel_type, start, end), props in written.items()])
         self._keep_customers([(start, end) for rel_type, start, end in deleted if rel_type == "HAD"],
-                             [(start, end) for rel_type, start, end in written if rel_type == "HAD"])
+                             [(start, end) for rel_type, start, end in written if rel_type == "HAD"], whole)
 
-    def _keep_customers(self, lost: list[tuple[int, int]], had: list[tuple[int, int]]) -> None:
+    def _keep_customers(self, lost: list[tuple[int, int]], had: list[tuple[int, int]], whole: bool = False) -> None:
         """``interaction_facts.customer`` with the ``HAD`` links (customer id, interaction id) a write
         deleted and wrote, inside its transaction: the one place that keeps the column the journeys'
-        index is on (``database.py``). A link moved to another customer is deleted first."""
+        index is on (``database.py``). A link moved to another customer is deleted first. ``whole``
+        (a resolve's every customer): one statement over every facts row sets what changed, from
+        the links as written. At 1.3M interactions that took 4.5 s from none set (0.6 s with
+        nothing to change), one statement per link 10.8 s."""
         db = self._connection()
         db.executemany("UPDATE interaction_facts SET customer = NULL WHERE id = ? AND customer = ?",
                        [(end, start) for start, end in lost])
-        db.executemany("UPDATE interaction_facts SET customer = ? WHERE id = ?", had)
+        if not whole:
+            db.executemany("UPDATE interaction_facts SET customer = ? WHERE id = ?", had)
+            return
+        owner = "(SELECT h.start_id FROM relationships h INDEXED BY relationships_by_end " \
+                "WHERE h.type = :had AND h.end_id = interaction_facts.id)"
+        db.execute(f"UPDATE interaction_facts SET customer = {owner} WHERE customer IS NOT {owner}",
+                   {"had": self._names.code["HAD"]})
 
     def _stale(self, part: PreparedRelationships, ids: dict[NodeId, int]) -> list[tuple[NodeId, NodeId]]:
         """Links of the anchors that the batch does not keep."""
