@@ -392,7 +392,10 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
     if compared.whole:
         report.customers = len(customers_after)
         report.customer_ids = frozenset(customers_after)
-    report.customers_changed = frozenset(old_customers | new_customers | set(behind))
+    # With links that hold, a customer whose touchpoints stayed as they were (a record that changed
+    # its e-mail, a visitor with no visits joining) was not rebuilt: only those the rebuild names.
+    rebuilt = set(report.journey_edits) if changed is not None else old_customers | new_customers
+    report.customers_changed = frozenset((old_customers - new_customers) | rebuilt | set(behind))
     phase("clean up")
     if compared.whole and memo is not None and memo.basis is not None:
         memo.basis.whole_s = sum(report.seconds.values())  # how long its basis may serve (KeptBasis.fresh)

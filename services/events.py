@@ -257,11 +257,13 @@ def _then(first: JourneyEdit | None, then: JourneyEdit) -> JourneyEdit:
 def _rebuilt(store: Store, performers: set[str], done: Collection[str]) -> dict[str, JourneyEdit | None]:
     """Rebuild the derived relationships of the customers of ``performers`` but those ``done``
     (links unchanged: they gained touchpoints, not records); returns the customers of
-    ``performers``, each with how its journey changed (``WHOLE`` where the store did not say; None
-    for those done)."""
+    ``performers``, each with how its journey changed: None for those done and those whose
+    journeys did not change. Those are many: a records pass rebuilds the customers it changes
+    with the events that came while it ran, and about half of a journeys pass's customers were
+    such at 2,000 persons (kept whole again before, a sixth of a million touchpoints a pass)."""
     if not performers:
         return {}
     rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
     customers = {str(row["customer_id"]) for row in rows if row["customer_id"]}
     edits = store.rebuild_derived(sorted(customers - set(done)), links_hold=True)
-    return {customer: None if customer in done else edits.get(customer, WHOLE) for customer in customers}
+    return {customer: None if customer in done else edits.get(customer) for customer in customers}

@@ -361,10 +361,32 @@ def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: 
     joined = kept_row()
     assert (joined["since"], joined["had"], joined["types"]) == (had + 3, had + 4, ["web_visit", "add_to_cart"])
     assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
+    # The customer tells a new e-mail: its record changes, its touchpoints do not, and no journey
+    # is kept again (a resolve's customers are kept only where their touchpoints changed).
+    parts = (store.get_node("Summary", "journeys_settled") or {}).get("parts")
+    told = take_events(store, [{"type": "identify", "messageId": "grew-email", "userId": user,
+                                "traits": {"email": "grew-new@example.org"}}], "webshop")
+    assert told.records == {f"webshop:{user}"}
+    settle_events(store, ResolveConfig(), told.records, told.performers)
+    assert store.run(queries.get("identity_neighbourhood"), {"ids": [f"webshop:{user}"]})[0]["customer_id"] == customer
+    assert (store.get_node("Summary", "journeys_settled") or {}).get("parts") == parts
+    assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
     assert read_whole == []  # each part continued the journey held
     assert taken(4, event="purchase", properties={"amount": 2}).performers  # rebuilt, then the pass fails
     store.rebuild_derived([customer], links_hold=True)
     assert settled(5, event="purchase", properties={"amount": 1})["since"] == had + 6
+    assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
+    assert read_whole == [customer]
+    # An event that came while a records pass ran, which rebuilt its customer and kept it: the
+    # journeys pass that takes its performer next finds the journey as kept, and keeps nothing.
+    came = taken(7, event="purchase", properties={"amount": 3})
+    told = take_events(store, [{"type": "identify", "messageId": "grew-email-2", "userId": user,
+                                "traits": {"email": "grew-newer@example.org"}}], "webshop")
+    settle_events(store, ResolveConfig(), told.records, set())
+    assert kept_row()["types"][-1] == "purchase"
+    parts = (store.get_node("Summary", "journeys_settled") or {}).get("parts")
+    settle_events(store, ResolveConfig(), set(), came.performers)
+    assert (store.get_node("Summary", "journeys_settled") or {}).get("parts") == parts
     assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
     assert read_whole == [customer]
 
