@@ -587,14 +587,6 @@ class EmbeddedStore(Store):
             return set(self._graph.ids_by_key(label, list(keys)))
 
     @_locked
-    def existing_keys_of(self, wanted: Mapping[str, Iterable[str | int]]) -> dict[str, set[str | int]]:
-        """Under one hold of the lock, in one read transaction: each release hands the GIL over
-        (``_locked``), and a live-events request checks six labels, so it waited for the GIL six
-        times, up to a switch interval each while another thread parsed a request."""
-        with self._snapshot():
-            return {label: self.existing_keys(label, keys) for label, keys in wanted.items()}
-
-    @_locked
     def get_node(self, label: str, key: str | int) -> dict[str, Any] | None:
         node_kind(label)
         return self._graph.node(label, key)
