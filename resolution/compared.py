@@ -14,7 +14,7 @@ from .model import blocking_id
 from .records import MatchRecord
 from .scoring import Scored
 
-__all__ = ["Compared", "blanked", "ordered_pair", "scoring_context", "stored_links"]
+__all__ = ["Compared", "Join", "blanked", "ordered_pair", "scoring_context", "stored_links"]
 
 
 def ordered_pair(a: str, b: str) -> tuple[str, str]:
@@ -35,6 +35,20 @@ def blanked(raw: MatchRecord, record: MatchRecord) -> list[str]:
                               "postal_code", "region") if getattr(raw, name) and not getattr(record, name)]
 
 
+@dataclass(frozen=True)
+class Join:
+    """A bare visitor's record that joins a customer as it is (``scoped.py``): the customer, the
+    link (pair, rule, evidence) that ties it there, the customer it leaves (None: none), and
+    whether it was that customer's already (its link written again)."""
+
+    customer: str
+    pair: tuple[str, str]
+    rule: str
+    evidence: tuple[str, ...]
+    leaves: str | None
+    already: bool = False
+
+
 @dataclass
 class Compared:
     """What a run read and compared, before clustering: the records it looks at (every record, or
@@ -52,6 +66,9 @@ class Compared:
     trained: bool = False
     model_id: str = ""
     placeholders: list[str] = field(default_factory=list)
+    # Bare visitors' records that join a customer without re-clustering it (``scoped.py``), by id;
+    # not in ``dirty`` or ``props``.
+    joins: dict[str, Join] = field(default_factory=dict)
 
 
 def stored_links() -> dict[str, dict[tuple[str, str], dict[str, Any]]]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -65,6 +66,7 @@ class ResolveReport:
     links: int = 0  # SAME_AS links written or confirmed this run
     review: int = 0  # pairs in the review band (POSSIBLY_SAME_AS) written this run
     held: int = 0  # links the cardinality caps sent to review instead
+    joined: int = 0  # bare visitors' records that joined a customer without re-clustering it (scoped.py)
     clusters: int = 0  # clusters formed in the components that held a new or changed record
     customers: int = 0  # customers in the store after the run
     customers_written: int = 0
@@ -306,7 +308,9 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         compared = _compare_everything(store, config, full, say, train, may_train, memo, phase)
     props, current, stored, dirty = compared.props, compared.current, compared.stored, compared.dirty
     report.trained, report.model_id, report.placeholders = compared.trained, compared.model_id, compared.placeholders
-    report.records, report.dirty, report.scoped = len(props), len(dirty), not compared.whole
+    joins = compared.joins  # bare visitors' records that join a customer as it is (scoped.py)
+    report.records, report.dirty, report.scoped = len(props), len(dirty) + len(joins), not compared.whole
+    report.joined = len(joins)
     report.compared = len(compared.scored) + len(compared.ruled)
     if not compared.whole:
         phase("read changed")
@@ -339,16 +343,27 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         # scores), and a store that appends them so keeps its rows and index in that order too.
         customers.sort(key=itemgetter("customer_id"))
         store.upsert_nodes("Customer", customers)
+        # A customer that visitors joined as it is (scoped.py) keeps its golden attributes (a bare
+        # visitor's record has none); only its count of records grows.
+        grown = Counter(join.customer for join in joins.values() if not join.already)
+        if grown:
+            store.set_properties("Customer", [
+                {"customer_id": customer, "identities": int((store.get_node("Customer", customer) or {}).get(
+                    "identities") or 0) + n} for customer, n in sorted(grown.items())])
         report.customers_written = len(customers)
         phase("write customers")
-        store.upsert_relationships("RESOLVES_TO", [RelationshipRow(i, assignment[i]) for i in sorted(affected)],
-                                   replace_from=sorted(affected))
+        assignment.update((i, join.customer) for i, join in joins.items())
+        store.upsert_relationships("RESOLVES_TO", [RelationshipRow(i, assignment[i])
+                                                   for i in sorted(affected | joins.keys())],
+                                   replace_from=sorted(affected | joins.keys()))
         phase("write memberships")
-        touched_links = [link for pair, link in sorted(links.items()) if pair[0] in dirty or pair[1] in dirty]
+        touched_links = sorted([*(link for pair, link in links.items() if pair[0] in dirty or pair[1] in dirty),
+                                *(Link(*join.pair, join.rule, 1.0, join.evidence) for join in joins.values())],
+                               key=lambda link: (link.a, link.b))
         store.upsert_relationships(
             "SAME_AS", [RelationshipRow(link.a, link.b, {"rule": link.rule, "score": link.score,
                                                          "evidence": list(link.evidence)}) for link in touched_links],
-            replace_from=sorted(dirty), replace_to=sorted(dirty))
+            replace_from=sorted(dirty | joins.keys()), replace_to=sorted(dirty | joins.keys()))
         # The review queue of every re-clustered record is written whole: pairs scored this run,
         # links the caps hold, and earlier pairs that neither touch a changed record nor were held.
         for pair, props_ in stored["POSSIBLY_SAME_AS"].items():
@@ -359,19 +374,27 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         store.upsert_relationships(
             "POSSIBLY_SAME_AS", [RelationshipRow(link.a, link.b, {"score": link.score, "evidence": list(link.evidence)})
                                  for _, link in sorted(review.items())],
-            replace_from=sorted(affected | dirty), replace_to=sorted(dirty))
+            replace_from=sorted(affected | dirty | joins.keys()), replace_to=sorted(dirty | joins.keys()))
         report.links, report.review = len(touched_links), len(review)
         phase("write links")
     # Sets of ids, and rows per customer, touchpoint and record to write: no cycles either.
     with collector_paused():
-        old_customers = {current[i] for i in affected if current[i] is not None}
+        old_customers = {current[i] for i in affected if current[i] is not None} | {
+            join.leaves for join in joins.values() if join.leaves is not None}
         new_customers = {customer["customer_id"] for customer in customers}
         # Every customer after the run: known when the run read every record.
         customers_after = set(assignment.values()) | {c for i, c in current.items()
                                                       if c is not None and i not in affected}
         # Live events' records (``changed``) mostly join a visitor's records to a customer, whose
         # journey grows by the visitor's touchpoints: their links hold (see Store.rebuild_derived).
-        edits = store.rebuild_derived(sorted(old_customers | new_customers), links_hold=changed is not None)
+        # The customers that records left are rebuilt first, in calls of their own: one that gains
+        # their touchpoints must link them after the NEXT links between them are deleted, not
+        # before (a rebuild in a later chunk would delete what the gaining customer linked).
+        losers = {current[i] for i in affected if current[i] is not None and assignment[i] != current[i]} | {
+            join.leaves for join in joins.values() if join.leaves is not None}
+        gainers = old_customers | new_customers | {join.customer for join in joins.values()}
+        edits = store.rebuild_derived(sorted(losers), links_hold=changed is not None)
+        edits |= store.rebuild_derived(sorted(gainers - losers), links_hold=changed is not None)
         report.journey_edits = {str(customer): edit for customer, edit in edits.items()}
         # Touchpoints loaded for records that did not change leave their customer's HAD / NEXT /
         # BOUGHT behind; the consistency query finds those customers (a whole-graph query, needless
@@ -388,7 +411,7 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         phase("product affinity")
         report.customers_removed = store.delete_nodes("Customer", sorted(old_customers - new_customers))
         store.set_properties("Identity", [{"identity_id": i, "resolved": compared.digests[i]}
-                                          for i in sorted(dirty)])
+                                          for i in sorted(dirty | joins.keys())])
     if compared.whole:
         report.customers = len(customers_after)
         report.customer_ids = frozenset(customers_after)

@@ -283,6 +283,51 @@ def test_a_run_over_the_records_events_changed_gives_what_a_whole_run_gives(
         assert counts[0] == counts[1]  # co-purchases (ALSO_BOUGHT) counted again by the whole pass too
 
 
+def test_visitors_who_sign_in_join_their_customer_as_a_whole_run_joins_them(
+    store: Store, generated: Path, tmp_path: Path
+) -> None:
+    """A bare visitor's record whose one tie is its sign-in (identify) joins the customer of the
+    record it signed in as without that customer being read and re-clustered (``scoped.py``
+    joins): one visitor who had a customer of its own (its pages, settled before), one new in the
+    same pass. The store must end as a whole run leaves it: memberships, links, golden customers,
+    journeys; and the customer it left is gone."""
+    memo = RecordMemo()
+    with EmbeddedStore(tmp_path / "whole") as whole:
+        for target in (store, whole):
+            _load(target, [generated / "crm", generated / "webshop", generated / "support"])
+            resolve(target, CONFIG)
+        assert resolve_identities(store, CONFIG, memo=memo, may_train=False, catch_up=False).dirty == 0
+        users = sorted(str(r["source_id"]) for r in store.run(queries.get("customer_identities"))
+                       if r["source"] == "webshop")[:2]
+        at = "2026-06-01T10:00:00+00:00"  # the same time in both stores
+        pages = [{"type": "page", "messageId": f"j-p-{n}", "anonymousId": "joins-old", "timestamp": at,
+                  "properties": {"channel": "web"}} for n in range(2)]
+        later = [{"type": "page", "messageId": "j-p-new", "anonymousId": "joins-new", "timestamp": at,
+                  "properties": {"channel": "web"}},
+                 {"type": "identify", "messageId": "j-i-old", "anonymousId": "joins-old", "userId": users[0],
+                  "timestamp": at},
+                 {"type": "identify", "messageId": "j-i-new", "anonymousId": "joins-new", "userId": users[1],
+                  "timestamp": at}]
+        for events in (pages, later):
+            changed = take_events(store, events, "webshop").records
+            assert take_events(whole, events, "webshop").records == changed
+            scoped = resolve_identities(store, CONFIG, memo=memo, may_train=False, catch_up=False, changed=changed)
+            assert scoped.scoped
+        assert (scoped.joined, scoped.dirty, scoped.records) == (2, 2, 0)  # no customer read to re-cluster
+        assert scoped.customers_removed == 1  # the customer of the old visitor's pages alone
+        resolve_identities(whole, CONFIG, may_train=False, catch_up=False)
+        together = _assignment(store)
+        assert together == _assignment(whole)
+        assert together["webshop:anon:joins-old"] == together[f"webshop:{users[0]}"]
+        assert together["webshop:anon:joins-new"] == together[f"webshop:{users[1]}"]
+        assert _sorted_links(store) == _sorted_links(whole)
+        for customer in (together[f"webshop:{user}"] for user in users):
+            assert store.get_node("Customer", customer) == whole.get_node("Customer", customer)
+            assert store.run(queries.get("journey"), {"customer_id": customer, "limit": 1000}) == whole.run(
+                queries.get("journey"), {"customer_id": customer, "limit": 1000})
+        assert store.run(queries.get("derived_mismatches")) == []
+
+
 def test_events_of_a_person_erased_on_request_are_ignored(resolved: Store, tmp_path: Path) -> None:
     """Live events check each record against the erasure tombstones (in the one look-up a request
     makes for every label): an erased person's events are answered "ignored" and write nothing."""

@@ -39,7 +39,7 @@ from ..rows import JourneyEdit, Key, NodeRow, RelationshipRow, WriteResult, outc
 from ..store import DEFAULT_BATCH_SIZE, Store
 from ..values import to_json
 from .database import WRITE_SEARCH_ROW, Names, connect, current_names, prepare_schema
-from .derived import BULK, IdLink, affinity_changes, appended_changes, derived_changes
+from .derived import BULK, IdChange, IdLink, affinity_changes, appended_changes, derived_changes
 from .facts import FACT_COLUMNS, fact_row
 from .graph import EmbeddedGraph, NodeId, decoded
 from .queries import implementation
@@ -485,11 +485,14 @@ class EmbeddedStore(Store):
     def _rebuild_derived(self, customers: list[str | int], whole: bool, grow: bool) -> dict[str | int, JourneyEdit]:
         edits: dict[str | int, JourneyEdit] = {}
         with self._transaction():
+            appended: IdChange = ([], {})
             if grow:
                 appended, customers, edits = appended_changes(self._graph, customers)
-                self._apply_by_id(*appended)
+            # The others first: a customer that lost touchpoints to one that grew (a visitor's pages
+            # when it signs in) has its NEXT links between them deleted, and the grown one's written.
             self._apply_by_id(*derived_changes(self._graph, customers, whole=whole, edits=edits if grow else None),
                               whole=whole)
+            self._apply_by_id(*appended)
         return edits
 
     @_locked
