@@ -42,7 +42,8 @@ LINKS = [
 ]
 
 
-def test_a_layout_1_store_is_upgraded_once_and_answers_as_before(tmp_path: Path) -> None:
+def _layout_1_store(tmp_path: Path) -> Path:
+    """A store directory whose file has layout 1, holding ``NODES`` and ``LINKS``."""
     path = tmp_path / "store"
     path.mkdir()
     with sqlite3.connect(path / "graph.sqlite") as db:
@@ -51,6 +52,11 @@ def test_a_layout_1_store_is_upgraded_once_and_answers_as_before(tmp_path: Path)
                                                               for label, key, props in NODES])
         db.executemany("INSERT INTO relationships VALUES (?, ?, ?, ?)",
                        [(rel_type, to_json(a), to_json(b), to_json(props)) for rel_type, a, b, props in LINKS])
+    return path
+
+
+def test_a_layout_1_store_is_upgraded_once_and_answers_as_before(tmp_path: Path) -> None:
+    path = _layout_1_store(tmp_path)
     with EmbeddedStore(path) as store:
         found = everything(store)
         assert sorted(found, key=repr) == sorted([*NODES, *LINKS], key=repr)
@@ -81,14 +87,7 @@ def test_a_newer_layout_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_layout_2_store_gets_its_facts_customers_and_answers_as_before(tmp_path: Path) -> None:
-    path = tmp_path / "store"
-    path.mkdir()
-    with sqlite3.connect(path / "graph.sqlite") as db:
-        db.executescript(LAYOUT_1)
-        db.executemany("INSERT INTO nodes VALUES (?, ?, ?)", [(label, to_json(key), to_json(props))
-                                                              for label, key, props in NODES])
-        db.executemany("INSERT INTO relationships VALUES (?, ?, ?, ?)",
-                       [(rel_type, to_json(a), to_json(b), to_json(props)) for rel_type, a, b, props in LINKS])
+    path = _layout_1_store(tmp_path)
     EmbeddedStore(path).close()
     with sqlite3.connect(path / "graph.sqlite") as db:  # back to layout 2, as a store made before it
         db.executescript("DROP INDEX interaction_facts_by_customer; ALTER TABLE interaction_facts DROP COLUMN customer;"

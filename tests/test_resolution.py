@@ -240,6 +240,15 @@ def _events_touching_records(store: Store) -> list[dict[str, object]]:
             {"type": "identify", "messageId": "i-4", "userId": user, "traits": {"phone": "+81 90-1234-5678"}}]
 
 
+def _resolve_both_keeping_a_basis(store: Store, whole: Store, generated: Path, memo: RecordMemo) -> None:
+    """Load and resolve the same records in both stores; then a whole run on ``store`` with ``memo``
+    keeps its basis for the scoped runs after it."""
+    for target in (store, whole):
+        _load(target, [generated / "crm", generated / "webshop", generated / "support"])
+        resolve(target, CONFIG)
+    assert resolve_identities(store, CONFIG, memo=memo, may_train=False, catch_up=False).dirty == 0
+
+
 def test_a_run_over_the_records_events_changed_gives_what_a_whole_run_gives(
     store: Store, generated: Path, tmp_path: Path
 ) -> None:
@@ -249,10 +258,7 @@ def test_a_run_over_the_records_events_changed_gives_what_a_whole_run_gives(
     store that takes the same events and resolves whole)."""
     memo = RecordMemo()
     with EmbeddedStore(tmp_path / "whole") as whole:
-        for target in (store, whole):
-            _load(target, [generated / "crm", generated / "webshop", generated / "support"])
-            resolve(target, CONFIG)
-        assert resolve_identities(store, CONFIG, memo=memo, may_train=False, catch_up=False).dirty == 0
+        _resolve_both_keeping_a_basis(store, whole, generated, memo)
         assert memo.basis is not None  # the whole run kept its basis
         events = _events_touching_records(store)
         changed = take_events(store, events, "webshop").records
@@ -293,10 +299,7 @@ def test_visitors_who_sign_in_join_their_customer_as_a_whole_run_joins_them(
     journeys; and the customer it left is gone."""
     memo = RecordMemo()
     with EmbeddedStore(tmp_path / "whole") as whole:
-        for target in (store, whole):
-            _load(target, [generated / "crm", generated / "webshop", generated / "support"])
-            resolve(target, CONFIG)
-        assert resolve_identities(store, CONFIG, memo=memo, may_train=False, catch_up=False).dirty == 0
+        _resolve_both_keeping_a_basis(store, whole, generated, memo)
         users = sorted(str(r["source_id"]) for r in store.run(queries.get("customer_identities"))
                        if r["source"] == "webshop")[:2]
         at = "2026-06-01T10:00:00+00:00"  # the same time in both stores
