@@ -216,6 +216,12 @@ class Store(ABC):
     def get_node(self, label: str, key: Key) -> dict[str, Any] | None:
         """The node's properties (key included), or ``None``."""
 
+    def get_nodes(self, label: str, keys: Iterable[Key]) -> dict[Key, dict[str, Any]]:
+        """``get_node`` for many keys, missing ones left out: a backend may read them in one round
+        trip (a live-events resolve reads every customer that signed-in visitors joined)."""
+        found = {key: self.get_node(label, key) for key in dict.fromkeys(keys)}
+        return {key: props for key, props in found.items() if props is not None}
+
     @abstractmethod
     def get_relationship(self, rel_type: str, start: Key, end: Key) -> dict[str, Any] | None:
         """The relationship's properties, or ``None``."""

@@ -347,9 +347,10 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         # visitor's record has none); only its count of records grows.
         grown = Counter(join.customer for join in joins.values() if not join.already)
         if grown:
+            joined = store.get_nodes("Customer", sorted(grown))
             store.set_properties("Customer", [
-                {"customer_id": customer, "identities": int((store.get_node("Customer", customer) or {}).get(
-                    "identities") or 0) + n} for customer, n in sorted(grown.items())])
+                {"customer_id": customer, "identities": int(joined.get(customer, {}).get("identities") or 0) + n}
+                for customer, n in sorted(grown.items())])
         report.customers_written = len(customers)
         phase("write customers")
         assignment.update((i, join.customer) for i, join in joins.items())

@@ -310,6 +310,12 @@ def test_existing_keys(store: Store) -> None:
         "Rep": {"r-1", 2}, "Channel": {"web"}, "Product": set()}
 
 
+def test_nodes_are_read_many_at_once_and_missing_ones_left_out(store: Store) -> None:
+    store.upsert_nodes("Rep", [{"rep_id": "r-1", "name": "Aiko"}, {"rep_id": 2, "name": "Ben"}])
+
+    assert store.get_nodes("Rep", ["r-1", "r-9", 2, "2", "r-1"]) == {
+        "r-1": {"rep_id": "r-1", "name": "Aiko"}, 2: {"rep_id": 2, "name": "Ben"}}
+    assert store.get_nodes("Rep", []) == {}
 def test_a_graph_batch_is_written_whole(store: Store) -> None:
     batch = GraphBatch(
         nodes=[("Identity", [{"identity_id": "crm:1"}]), ("Interaction", [{"interaction_id": "crm:i1"}])],

@@ -188,6 +188,13 @@ def get_node(label: str) -> LiteralString:
 
 
 @cache
+def get_nodes(label: str) -> LiteralString:
+    kind = node_kind(label)
+    return _literal(f"UNWIND $keys AS key MATCH (n:{kind.label} {{{kind.key}: key}}) "
+                    "RETURN key, properties(n) AS props")
+
+
+@cache
 def get_relationship(rel_type: str) -> LiteralString:
     kind = relationship_kind(rel_type)
     start, end = node_kind(kind.start), node_kind(kind.end)

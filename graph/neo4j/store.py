@@ -229,6 +229,15 @@ class Neo4jStore(Store):
             records = session.execute_read(_read, statement, {"key": key})
         return from_neo4j(records[0]["props"]) if records else None
 
+    def get_nodes(self, label: str, keys: Iterable[str | int]) -> dict[str | int, dict[str, Any]]:
+        statement = statements.get_nodes(label)
+        found: dict[str | int, dict[str, Any]] = {}
+        with self._errors(), self._session() as session:
+            for chunk in batches(list(dict.fromkeys(keys)), self.batch_size * 10):
+                records = session.execute_read(_read, statement, {"keys": _Rows(chunk)})
+                found.update((record["key"], from_neo4j(record["props"])) for record in records)
+        return found
+
     def get_relationship(self, rel_type: str, start: str | int, end: str | int) -> dict[str, Any] | None:
         statement = statements.get_relationship(rel_type)
         with self._errors(), self._session() as session:
