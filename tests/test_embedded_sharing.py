@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 from custgraph.graph.embedded import EmbeddedStore
+from custgraph.graph.embedded.write_turn import WriteTurn
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import generate
 from custgraph.services import ResolveConfig, resolve
@@ -60,3 +63,43 @@ def test_two_loads_and_a_resolve_at_once_equal_a_sequential_run(tmp_path: Path) 
     orders = [list(order) for order in itertools.permutations(steps)]
     assert any(_sequential(tmp_path / "-".join(order), data, order) == found for order in orders), \
         "the store after concurrent writers equals no sequential run"
+
+
+_SETTLING_WRITER = """
+import sqlite3, sys, time
+from pathlib import Path
+from custgraph.graph.embedded.write_turn import WriteTurn
+directory = Path(sys.argv[1])
+turn = WriteTurn(directory, background=True, wait_s=60)
+db = sqlite3.connect(directory / "t.sqlite", isolation_level=None, timeout=60)
+for n in range(40):  # a settling pass: transactions one after another, no pause between them
+    with turn.taken():
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO written VALUES (?)", (f"background {n}",))
+        time.sleep(0.05)
+        db.execute("COMMIT")
+"""
+
+
+def test_a_request_writes_between_two_transactions_of_a_settling_pass(tmp_path: Path) -> None:
+    """A settling process that begins its next transaction as soon as it commits would keep
+    SQLite's lock from a request whose busy handler sleeps (write_turn.py): the request's write
+    must come after at most a few of the pass's transactions, not after all of them."""
+    db = sqlite3.connect(tmp_path / "t.sqlite", isolation_level=None, timeout=60)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE written (what TEXT)")
+    settling = subprocess.Popen([sys.executable, "-c", _SETTLING_WRITER, str(tmp_path)])
+    try:
+        while not db.execute("SELECT count(*) FROM written").fetchone()[0]:  # the pass has begun
+            time.sleep(0.01)
+        with WriteTurn(tmp_path, background=False, wait_s=60).taken():
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO written VALUES ('request')")
+            db.execute("COMMIT")
+    finally:
+        assert settling.wait(timeout=60) == 0
+    order = [what for (what,) in db.execute("SELECT what FROM written ORDER BY rowid")]
+    db.close()
+
+    assert len(order) == 41
+    assert order.index("request") <= 5, order

@@ -14,6 +14,7 @@ Layout of a store directory::
 
     graph.sqlite   the tables (``database.py``)
     lock           held (flock) by the one process writing (``writer_lock.py``)
+    write-*.lock   whose write transaction is next: a server or its settling process (``write_turn.py``)
 """
 
 from __future__ import annotations
@@ -38,12 +39,13 @@ from ..named_query import NamedQuery, Rows
 from ..rows import JourneyEdit, Key, NodeRow, RelationshipRow, WriteResult, outcome
 from ..store import DEFAULT_BATCH_SIZE, Store
 from ..values import to_json
-from .database import WRITE_SEARCH_ROW, Names, connect, current_names, prepare_schema
+from .database import BUSY_TIMEOUT_MS, WRITE_SEARCH_ROW, Names, connect, current_names, prepare_schema
 from .derived import BULK, IdChange, IdLink, affinity_changes, appended_changes, derived_changes
 from .facts import FACT_COLUMNS, fact_row
 from .graph import EmbeddedGraph, NodeId, decoded
 from .queries import implementation
 from .search_terms import SEARCH_COLUMNS, identity_terms, search_row
+from .write_turn import TURN_FILES, WriteTurn
 from .writer_lock import WriterLock
 
 __all__ = ["EmbeddedStore"]
@@ -135,6 +137,7 @@ class EmbeddedStore(Store):
         self._open_directory()
         self._writer = WriterLock(self._dir / "lock", WRITER_WAIT_S if writer_wait_s is None else writer_wait_s,
                                   lent=writer_lent)
+        self._turn = WriteTurn(self._dir, background=writer_lent, wait_s=BUSY_TIMEOUT_MS / 1000)
         self._names = self._prepare()
         self._graph = EmbeddedGraph(self._connection(), self._names)
 
@@ -151,7 +154,7 @@ class EmbeddedStore(Store):
             raise StoreError(str(self._dir), "is a file, not an embedded store directory")
         database = self._dir / "graph.sqlite"
         if self._dir.is_dir() and not database.exists():
-            strangers = [p.name for p in self._dir.iterdir() if p.name != "lock"]
+            strangers = [p.name for p in self._dir.iterdir() if p.name not in ("lock", *TURN_FILES)]
             if strangers:
                 raise StoreError(str(self._dir), "exists and is not a custgraph store (no graph.sqlite)")
         try:
@@ -228,7 +231,7 @@ class EmbeddedStore(Store):
         """One write transaction, taken at once so that what it reads is what it writes over."""
         db = self._connection()
         later = getattr(self._sync_later, "on", False)
-        with self.writing("write"):
+        with self.writing("write"), self._turn.taken():
             if later:
                 db.execute("PRAGMA synchronous=NORMAL")
             try:
