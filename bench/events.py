@@ -8,10 +8,10 @@ starts ``custgraph serve`` on 127.0.0.1 as its own process, and for each sender 
 batches of 100 events for --seconds from that many threads (pre-encoded bodies: the client's
 own work stays small on this 2-core machine, which it shares with the server). The mix: 70 %
 page views of anonymous visitors, 25 % purchases and carts of known customers, 5 % visitors
-signing in (identify). Meanwhile --probes probes (4) each send one purchase of a known customer
-at a time and poll the ``journey`` named query until it shows: freshness is acknowledgement →
-visible. Several probes so that a row has tens of them: with one probe (5-7 per row) its "p99"
-was the slowest probe.
+signing in (identify). Meanwhile --probes probes (4), in a process of their own, each send one
+purchase of a known customer at a time and poll the ``journey`` named query until it shows:
+freshness is acknowledgement → visible. Several probes so that a row has tens of them: with one
+probe (5-7 per row) its "p99" was the slowest probe.
 Every acknowledged touchpoint is looked up in the store at the end (lost = acknowledged but absent).
 --warm-up S first sends the same load for S seconds, unmeasured, to each freshly started server:
 a Neo4j server compiles its hot paths under load (a request took 66 ms cold and 26 ms after about
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import socket
 import statistics
@@ -34,6 +35,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,7 @@ from custgraph.services import ResolveConfig, resolve
 
 KEY = "bench-collector-key-0123456789"
 BATCH = 100
+PROBES_START_S = 1.0
 
 
 def _build(env: dict[str, str], persons: int) -> list[str]:
@@ -105,13 +108,61 @@ def _customer_of(store: Store, user: str) -> str:
     return str(rows[0]["customer_id"])
 
 
-def _run(url: str, store: Store, users: list[str], senders: int, seconds: float, probes: int,
+def _probe_for(url: str, env: dict[str, str], users: list[str], probes: int, seconds: float,
+               label: str) -> tuple[list[float], list[str]]:
+    """``probes`` probes for ``seconds``, in a process of their own (``_run``): each sends one
+    purchase of a known customer at a time and polls the ``journey`` named query until it shows.
+    Freshness per probe in seconds (``inf`` after 60 s), and the errors met."""
+    stop = threading.Event()
+    fresh: list[float] = []
+    errors: list[str] = []
+
+    def probe(store: Store, index: int) -> None:
+        number = 0
+        while not stop.is_set():
+            user = users[(number * 7919 + index * 104_729) % len(users)]
+            customer = _customer_of(store, user)
+            message = f"{label}probe-{index}-{number}"
+            number += 1
+            event = {"type": "track", "event": "purchase", "messageId": message, "userId": user,
+                     "context": {"source": "webshop"}, "properties": {"channel": "web", "amount": 1}}
+            _post(url, json.dumps({"batch": [event]}).encode())
+            acknowledged = time.perf_counter()
+            while True:
+                try:
+                    rows = store.run(queries.get("journey"), {"customer_id": customer, "limit": 100_000})
+                except StoreError as error:  # a read that failed (Neo4j's driver gave up retrying): poll again
+                    errors.append(f"probe: {error}")
+                    rows = []
+                if any(row["interaction_id"] == f"webshop:{message}" for row in rows):
+                    fresh.append(time.perf_counter() - acknowledged)
+                    break
+                if time.perf_counter() - acknowledged > 60:
+                    fresh.append(float("inf"))
+                    break
+                time.sleep(0.05)
+                customer = _customer_of(store, user)  # a merge may have moved the user to another customer
+            time.sleep(0.2)
+
+    with open_store(Config.from_env(env)) as store:
+        probing = [threading.Thread(target=probe, args=(store, i)) for i in range(probes)]
+        for thread in probing:
+            thread.start()
+        time.sleep(seconds)
+        stop.set()
+        for thread in probing:
+            thread.join()
+    return fresh, errors
+
+
+def _run(url: str, env: dict[str, str], users: list[str], senders: int, seconds: float, probes: int,
          label: str = "") -> dict[str, Any]:
-    """``label``: starts every message id, so that no run of a server resends another's events."""
+    """``label``: starts every message id, so that no run of a server resends another's events.
+    The probes run in a process of their own: in this one, their reads of long journeys held the
+    interpreter lock while a sender waited for it, and the sender's latency counted that wait."""
     stop = threading.Event()
     latencies: list[float] = []
     acked: list[str] = []
-    fresh: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
 
@@ -135,48 +186,23 @@ def _run(url: str, store: Store, users: list[str], senders: int, seconds: float,
                 taken += sum(done)
                 acked.extend(message for message, ok in zip(ids, done, strict=True) if ok and message)
 
-    def probe(index: int) -> None:
-        number = 0
-        while not stop.is_set():
-            user = users[(number * 7919 + index * 104_729) % len(users)]
-            customer = _customer_of(store, user)
-            message = f"{label}probe-{senders}-{index}-{number}"
-            number += 1
-            event = {"type": "track", "event": "purchase", "messageId": message, "userId": user,
-                     "context": {"source": "webshop"}, "properties": {"channel": "web", "amount": 1}}
-            _post(url, json.dumps({"batch": [event]}).encode())
-            acknowledged = time.perf_counter()
-            while True:
-                try:
-                    rows = store.run(queries.get("journey"), {"customer_id": customer, "limit": 100_000})
-                except StoreError as error:  # a read that failed (Neo4j's driver gave up retrying): poll again
-                    errors.append(f"probe: {error}")
-                    rows = []
-                if any(row["interaction_id"] == f"webshop:{message}" for row in rows):
-                    fresh.append(time.perf_counter() - acknowledged)
-                    break
-                if time.perf_counter() - acknowledged > 60:
-                    fresh.append(float("inf"))
-                    break
-                time.sleep(0.05)
-                customer = _customer_of(store, user)  # a merge may have moved the user to another customer
-            time.sleep(0.2)
-
     sending = [threading.Thread(target=send, args=(i,)) for i in range(senders)]
-    probing = [threading.Thread(target=probe, args=(i,)) for i in range(probes)]
-    started = time.perf_counter()
-    for thread in [*sending, *probing]:
-        thread.start()
-    time.sleep(seconds)
-    stop.set()
-    for thread in sending:
-        thread.join()
-    elapsed = time.perf_counter() - started  # to the senders' last answer (the probe may still wait)
-    for thread in probing:
-        thread.join()
-    stored = store.existing_keys("Interaction", {f"webshop:{m}" for m in acked})
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        probing = pool.submit(_probe_for, url, env, users, probes, seconds + PROBES_START_S, f"{label}{senders}-")
+        time.sleep(PROBES_START_S)  # the probes' process starts (imports, store) before the clock does
+        started = time.perf_counter()
+        for thread in sending:
+            thread.start()
+        time.sleep(seconds)
+        stop.set()
+        for thread in sending:
+            thread.join()
+        elapsed = time.perf_counter() - started  # to the senders' last answer (the probe may still wait)
+        fresh, probe_errors = probing.result()
+    with open_store(Config.from_env(env)) as store:
+        stored = store.existing_keys("Interaction", {f"webshop:{m}" for m in acked})
     return {"rate": taken / elapsed, "latencies": latencies, "fresh": fresh, "acked": len(acked),
-            "lost": len(acked) - len(stored), "errors": errors}
+            "lost": len(acked) - len(stored), "errors": errors + probe_errors}
 
 
 def main() -> int:
@@ -194,7 +220,8 @@ def main() -> int:
     warmed = (f"each backend's rows after {args.warm_up:g} s of the same load from one sender, unmeasured "
               "(the server warm)" if args.warm_up > 0 else "no warm-up (each server measured from its first request)")
     lines = [heading(f"Live events, {args.persons:,} persons") + f"batches of {BATCH}, {args.seconds:g} s per row; "
-             f"`custgraph serve` in its own process, senders and {args.probes} freshness probes in this one; "
+             f"`custgraph serve` in its own process, senders in this one, {args.probes} freshness probes in "
+             "a process of their own; "
              f"{warmed}.", "",
              "| backend | settle every | senders | events/s accepted | request p50 ms | p99 ms | freshness p50 s "
              "| p99 s | probes | touchpoints acknowledged | lost |", "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -225,24 +252,23 @@ def main() -> int:
                 except OSError:
                     assert time.monotonic() < deadline and server.poll() is None, "the server did not come up"
                     time.sleep(0.3)
-            with open_store(Config.from_env(env)) as store:
-                if args.warm_up > 0:
-                    print(f"warming {backend} up for {args.warm_up:g} s...", file=sys.stderr)
-                    warm = _run(f"http://127.0.0.1:{port}/v1/events", store, users, 1, args.warm_up, args.probes,
-                                "warm-")
-                    print(f"warm-up: {warm['rate']:,.0f} events/s, lost {warm['lost']}", file=sys.stderr)
-                for senders in (int(n) for n in args.senders.split(",")):
-                    found = _run(f"http://127.0.0.1:{port}/v1/events", store, users, senders, args.seconds,
-                                 args.probes)
-                    lat, fresh = found["latencies"], found["fresh"]
-                    lines.append(
-                        f"| {backend} | {args.settle_every:g} s | {senders} | {found['rate']:,.0f} | "
-                        f"{statistics.median(lat) * 1000:,.0f} | "
-                        f"{quantile(lat, 0.99) * 1000:,.0f} | {statistics.median(fresh):.2f} | "
-                        f"{quantile(fresh, 0.99):.2f} | {len(fresh)} | {found['acked']:,} | {found['lost']} |")
-                    print(lines[-1], flush=True)
-                    if found["errors"]:
-                        print(f"sender and probe errors: {found['errors'][:3]}", file=sys.stderr)
+            if args.warm_up > 0:
+                print(f"warming {backend} up for {args.warm_up:g} s...", file=sys.stderr)
+                warm = _run(f"http://127.0.0.1:{port}/v1/events", env, users, 1, args.warm_up, args.probes,
+                            "warm-")
+                print(f"warm-up: {warm['rate']:,.0f} events/s, lost {warm['lost']}", file=sys.stderr)
+            for senders in (int(n) for n in args.senders.split(",")):
+                found = _run(f"http://127.0.0.1:{port}/v1/events", env, users, senders, args.seconds,
+                             args.probes)
+                lat, fresh = found["latencies"], found["fresh"]
+                lines.append(
+                    f"| {backend} | {args.settle_every:g} s | {senders} | {found['rate']:,.0f} | "
+                    f"{statistics.median(lat) * 1000:,.0f} | "
+                    f"{quantile(lat, 0.99) * 1000:,.0f} | {statistics.median(fresh):.2f} | "
+                    f"{quantile(fresh, 0.99):.2f} | {len(fresh)} | {found['acked']:,} | {found['lost']} |")
+                print(lines[-1], flush=True)
+                if found["errors"]:
+                    print(f"sender and probe errors: {found['errors'][:3]}", file=sys.stderr)
         finally:
             server.terminate()
             server.wait(timeout=60)
