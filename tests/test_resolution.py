@@ -417,9 +417,10 @@ def _derived_links(store: Store, request: pytest.FixtureRequest) -> list[tuple[o
 
 def test_journeys_that_grew_at_their_end_get_the_links_a_rebuild_gives(
         resolved: Store, generated: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Live events' customers (``links_hold``) whose journeys only grew at their end get the links of
-    what they gained added to theirs; one with a touchpoint earlier than its last is rebuilt. Either
-    way the links must be those a rebuild of every journey gives: NEXT from the last touchpoint and
+    """Live events' customers (``links_hold``) whose journeys only gained touchpoints get the links of
+    what they gained added to theirs: at the end, or from the earliest one gained on (one before all
+    it had, one between two of its own). Either way the links must be those a rebuild of every
+    journey gives: NEXT from the last touchpoint and
     along the new ones (two at one time, ordered by key), BOUGHT counted again from every purchase
     of the product (a purchase splits its amount between three products: sums in cents would
     drift), SERVES counted on from what it was."""

@@ -308,15 +308,21 @@ ALIGN_DERIVED: tuple[LiteralString, ...] = (
     "CALL (c, reps) { MATCH (c)<-[s:SERVES]-(r) WHERE NOT r IN reps DELETE s }",
 )
 
-# Journeys that grew at their end (rebuild_derived with links_hold; graph/embedded/derived.py's
-# appended_changes does the same): each live-events customer with touchpoints it has no HAD link
-# to yet gets them added after its last (the HAD end without a NEXT link out), if every one is
-# later than it and nothing left (as many performed as it had and gained); SERVES counts on. It
-# returns every customer with something to do: those grown, with how many touchpoints they had
-# and the products their new purchases name (whose BOUGHT is counted again, BOUGHT_AGAIN), and
-# the others, for ALIGN_DERIVED, with how many of their touchpoints sort before the first they
-# gained when they lost none (``JourneyEdit.unchanged``). Why: aligning reads and sorts a whole
-# journey, so each pass took as long as the journeys of its customers were (bench/RESULTS.md).
+# Journeys that gained touchpoints and lost none (rebuild_derived with links_hold;
+# graph/embedded/derived.py's appended_changes does the same): each live-events customer with
+# touchpoints it has no HAD link to yet gets them linked in, if nothing left (as many performed as
+# it had and gained) and its chain has one end (the HAD end without a NEXT link out):
+# - grown, when every new one is later than that end: added after it;
+# - inserted, when one is not (a visitor signing in brings pages from before the customer's last
+#   purchase): the touchpoints from the earliest new one on, and the one before them, are linked
+#   again with the new ones, in time order; what comes before stays as it is.
+# SERVES counts on. It returns every customer with something to do: those linked in (``grows``),
+# with how many touchpoints they had and the products their new purchases name (whose BOUGHT is
+# counted again, BOUGHT_AGAIN), and the others, for ALIGN_DERIVED; with how many of their
+# touchpoints sort before the first they gained when they lost none (``JourneyEdit.unchanged``).
+# Why: aligning reads, sorts and links again a whole journey, so each pass took as long as the
+# journeys of its customers were (bench/RESULTS.md): after 300 s of live events, records passes
+# spent 10-17 s aligning the journeys that signed-in visitors' pages went into.
 GROW_JOURNEYS: LiteralString = (
     _CUSTOMER + "CALL (c) { OPTIONAL MATCH (c)<-[:RESOLVES_TO]-(:Identity)-[:PERFORMED]->(x:Interaction) "
     "WHERE NOT EXISTS { (c)-[:HAD]->(x) } WITH x ORDER BY x.at, x.interaction_id RETURN collect(x) AS new } "
@@ -329,14 +335,29 @@ GROW_JOURNEYS: LiteralString = (
     "AND size(tails) = CASE WHEN had = 0 THEN 0 ELSE 1 END "
     "AND (had = 0 OR tails[0].at < new[0].at OR (tails[0].at = new[0].at "
     "AND tails[0].interaction_id < new[0].interaction_id)), false) AS grows "
-    "CALL (c, new, grows) { WITH * WHERE grows UNWIND new AS x CREATE (c)-[:HAD]->(x) } "
-    "CALL (new, tails, grows) { WITH * WHERE grows WITH tails + new AS chain "
-    "UNWIND range(0, size(chain) - 2) AS k WITH chain[k] AS a, chain[k + 1] AS b CREATE (a)-[:NEXT]->(b) } "
-    "CALL (c, new, grows) { WITH * WHERE grows UNWIND new AS x MATCH (x)-[:HANDLED_BY]->(r:Rep) "
+    "WITH c, new, had, tails, none_lost, grows, "
+    "coalesce(NOT grows AND none_lost AND size(new) > 0 AND had > 0 AND size(tails) = 1, false) AS inserts "
+    "WITH c, new, had, tails, none_lost, grows, inserts, CASE WHEN inserts THEN COLLECT { "
+    "MATCH (c)-[:HAD]->(t:Interaction) WHERE t.at > new[0].at "
+    "OR (t.at = new[0].at AND t.interaction_id > new[0].interaction_id) "
+    "WITH t ORDER BY t.at, t.interaction_id RETURN t } ELSE [] END AS later "
+    "WITH c, new, had, tails, none_lost, grows, inserts, later, later[0] AS first "
+    "WITH c, new, had, tails, none_lost, grows, inserts, later, "
+    "CASE WHEN inserts THEN [(b:Interaction)-[:NEXT]->(first) | b] ELSE [] END AS before "
+    "CALL (before, later) { UNWIND before + later AS a MATCH (a)-[n:NEXT]->() DELETE n } "
+    "CALL (c, new, grows, inserts) { WITH * WHERE grows OR inserts UNWIND new AS x CREATE (c)-[:HAD]->(x) } "
+    "WITH c, new, had, tails, none_lost, grows, inserts, later, CASE WHEN grows THEN tails + new "
+    "WHEN inserts THEN before + COLLECT { UNWIND later + new AS x WITH x ORDER BY x.at, x.interaction_id "
+    "RETURN x } ELSE [] END AS chain "
+    "CALL (chain) { UNWIND range(0, size(chain) - 2) AS k WITH chain[k] AS a, chain[k + 1] AS b "
+    "CREATE (a)-[:NEXT]->(b) } "
+    "CALL (c, new, grows, inserts) { WITH * WHERE grows OR inserts UNWIND new AS x "
+    "MATCH (x)-[:HANDLED_BY]->(r:Rep) "
     "WITH c, r, count(x) AS times MERGE (r)-[s:SERVES]->(c) SET s.times = coalesce(s.times, 0) + times } "
-    "RETURN c.customer_id AS customer_id, grows, had, CASE WHEN grows THEN COLLECT { UNWIND new AS x "
-    "MATCH (x)-[:ABOUT]->(p:Product) WHERE x.type = 'purchase' RETURN DISTINCT p.sku } ELSE [] END AS skus, "
-    "CASE WHEN grows THEN had WHEN size(new) > 0 AND none_lost "
+    "RETURN c.customer_id AS customer_id, grows OR inserts AS grows, had, CASE WHEN grows OR inserts "
+    "THEN COLLECT { UNWIND new AS x MATCH (x)-[:ABOUT]->(p:Product) WHERE x.type = 'purchase' "
+    "RETURN DISTINCT p.sku } ELSE [] END AS skus, "
+    "CASE WHEN grows THEN had WHEN inserts THEN had - size(later) WHEN size(new) > 0 AND none_lost "
     "THEN COUNT { (c)-[:HAD]->(t:Interaction) WHERE t.at < new[0].at "
     "OR (t.at = new[0].at AND t.interaction_id < new[0].interaction_id) } ELSE 0 END AS unchanged"
 )
