@@ -20,7 +20,9 @@ case (``custgraph.services``) writes them after this.
 
 from __future__ import annotations
 
+import functools
 import gc
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -43,7 +45,7 @@ from .features import (
     find_placeholders,
     term_frequencies,
 )
-from .memo import KeptBasis, RecordMemo
+from .memo import KeptBasis, RecordMemo, Refresh
 from .model import MatchModel
 from .records import MatchRecord, comparable, fingerprint, forget_name_forms, match_record
 from .scoped import compare_changed
@@ -52,6 +54,8 @@ from .stored_model import load_model, train_model
 from .survivorship import customer_id, golden
 
 __all__ = ["ResolveReport", "resolve"]
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 HELD = "held for review: "  # the evidence line of a link the cardinality caps held
@@ -208,8 +212,60 @@ def _compare_everything(store: Store, config: ResolveConfig, full: bool, say: Pr
     if memo:
         memo.basis = KeptBasis(records, basis.table, basis.placeholders, basis.model, basis.frequencies,
                                basis.bands(), started, time.monotonic() - started)
+        memo.refresh = None  # one being read began before this: older than this one
     return Compared(props, current, stored, records, digests, dirty, scored, ruled, True, trained,
                     basis.model.model_id if basis.model else "", basis.placeholders.describe()[:20])
+
+
+def _read_basis(store: Store, config: ResolveConfig, memo: RecordMemo) -> tuple[KeptBasis, set[str], set[str]]:
+    """A basis read anew (``memo.Refresh``, on its own thread): every record, the placeholders,
+    features and term frequencies they give, with the stored model; the records read; and those
+    whose digest under the new context differs from the one they were resolved with."""
+    started = time.monotonic()
+    with collector_paused():
+        rows = store.run(named_query("identity_records"))
+        props = {str(row["props"]["identity_id"]): row["props"] for row in rows}
+        current = {str(row["props"]["identity_id"]): row["customer_id"] for row in rows}
+        ids = sorted(props)
+        raw = [memo.record(i, props[i]) for i in ids]
+        forget_name_forms()
+    basis, _ = score_basis(store, raw, config, train=False, may_train=False)
+    with collector_paused():
+        context = basis.context()
+        dirty = {i for i in ids
+                 if current[i] is None or props[i].get("resolved") != memo.digest(i, props[i], context[i])}
+        records = {record.identity_id: record for record in basis.records}
+    kept = KeptBasis(records, basis.table, basis.placeholders, basis.model, basis.frequencies, basis.bands(),
+                     started, time.monotonic() - started)
+    return kept, set(ids), dirty
+
+
+def _basis_taken(store: Store, config: ResolveConfig, memo: RecordMemo, changed: set[str]) -> tuple[set[str], bool]:
+    """The records a run over changed records takes, and whether it takes a basis read anew.
+
+    When one is ready it replaces the kept basis, and the run takes, with ``changed``, the records
+    runs changed while it was read and those its context leaves dirty. Otherwise, when the kept
+    basis has aged and none is being read, reading one begins, and this run and those after it
+    go on with the aged one until it is ready. One that failed is logged and a whole run made."""
+    refresh = memo.refresh
+    if refresh is not None and refresh.made.done():
+        memo.refresh = None
+        try:
+            basis, read, dirty = refresh.made.result()
+        except Exception:
+            log.warning("reading the match basis anew failed; resolving every record instead", exc_info=True)
+            memo.basis = None
+            return changed, False
+        memo.basis = basis
+        memo.keep_only(read | refresh.changed | changed)
+        log.debug("took a match basis read anew in %.2f s: %d records, %d dirty, %d changed meanwhile",
+                  basis.whole_s, len(read), len(dirty), len(refresh.changed))
+        return changed | refresh.changed | dirty, True
+    if refresh is not None:
+        refresh.changed |= changed
+    elif memo.basis is not None and memo.basis.aged():
+        memo.refresh = Refresh.begun(functools.partial(_read_basis, store, config, memo))
+    return changed, False
 
 
 def _links(compared: Compared, config: ResolveConfig) -> tuple[dict[tuple[str, str], Link],
@@ -302,7 +358,9 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         settle()  # what the phase made lives to the end of the run
 
     compared = None
+    refreshed = False  # this run took a basis read anew: co-purchases are counted again, as a whole run does
     if changed is not None and memo is not None and not (full or train or catch_up):
+        changed, refreshed = _basis_taken(store, config, memo, changed)
         compared = compare_changed(store, config, memo, changed)
     if compared is None:
         compared = _compare_everything(store, config, full, say, train, may_train, memo, phase)
@@ -406,8 +464,9 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         report.customers_caught_up = len(behind)
         phase("derived relationships")
         # Co-purchase counts are a whole-graph pass: a run over changed records leaves them to the
-        # next whole run (at most a minute later in the events settler; see memo.KEPT_BASIS_S).
-        if (old_customers | new_customers or behind) and compared.whole:
+        # next whole run or the next that takes a basis read anew (about a minute later in the
+        # events settler; see memo.KEPT_BASIS_S).
+        if (old_customers | new_customers or behind) and (compared.whole or refreshed):
             store.rebuild_affinity()
         phase("product affinity")
         report.customers_removed = store.delete_nodes("Customer", sorted(old_customers - new_customers))

@@ -8,11 +8,12 @@ the store only the records the pairs found can move (``neighbourhood``). What it
 writes (properties, customers, links) is read fresh, so another writer's records are never
 overwritten with what the kept basis holds.
 
-What waits for the next whole run (a run with a memo makes one when the kept basis is older than
-``memo.KEPT_BASIS_S``, or the model changed): records other writers changed or added since the
-basis was made are compared as the basis holds them (or not at all), and term frequencies and
-placeholders are not counted again. A whole run finds the records this touches by their digests
-and resolves them again, so the store ends as a whole run leaves it.
+What waits for a basis read anew (``memo.Refresh``: begun beside the runs when the kept basis is
+older than ``memo.KEPT_BASIS_S``; a whole run when the model changed): records other writers
+changed or added since the basis was made are compared as the basis holds them (or not at all),
+and term frequencies and placeholders are not counted again. The new basis finds the records
+this touches by their digests, and the run that takes it resolves them again, so the store ends
+as a whole run leaves it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def compare_changed(store: Store, config: ResolveConfig, memo: RecordMemo, chang
     pairs found can move; ``None`` when the memo holds no basis fit for it (a whole run is due)."""
     kept = memo.basis
     model = load_model(store)
-    if kept is None or not kept.fresh(model):
+    if kept is None or not kept.fits(model):
         return None
     model_id = model.model_id if model else ""
     rows = {str(row["identity_id"]): row

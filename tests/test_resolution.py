@@ -279,14 +279,21 @@ def test_a_run_over_the_records_events_changed_gives_what_a_whole_run_gives(
         again = resolve_identities(store, CONFIG, memo=memo, may_train=False, catch_up=False, changed=changed)
         assert again.scoped and again.dirty == 0 and again.customers_written == 0  # nothing changed since
 
-        memo.basis.made_at -= 3600  # the kept basis has served its time: the next pass is whole
+        memo.basis.made_at -= 3600  # the kept basis has served its time: a basis is read anew beside the passes
+        begun = resolve_identities(store, CONFIG, memo=memo, may_train=False, catch_up=False, changed=set())
+        assert begun.scoped and begun.dirty == 0 and memo.refresh is not None
+        memo.refresh.made.result(timeout=120)
         caught_up = resolve_identities(store, CONFIG, memo=memo, may_train=False, catch_up=False, changed=set())
-        assert not caught_up.scoped and caught_up.dirty == 3  # those two, and the new record with that name
+        assert caught_up.scoped and memo.refresh is None and not memo.basis.aged()
+        assert caught_up.dirty == 3  # those two, and the new record with that name
         assert _assignment(store) == _assignment(whole)
         assert _sorted_links(store) == _sorted_links(whole)
         counts = [{row["type"]: row["count"] for row in target.run(queries.get("relationship_counts"))}
                   for target in (store, whole)]
         assert counts[0] == counts[1]  # co-purchases (ALSO_BOUGHT) counted again by the whole pass too
+        skus = [row["sku"] for row in whole.run(queries.get("product_popularity"), {"limit": 100})]
+        assert [store.run(queries.get("prospects_for_product"), {"sku": sku, "k": 1000}) for sku in skus] == [
+            whole.run(queries.get("prospects_for_product"), {"sku": sku, "k": 1000}) for sku in skus]
 
 
 def test_visitors_who_sign_in_join_their_customer_as_a_whole_run_joins_them(
