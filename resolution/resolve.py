@@ -265,6 +265,7 @@ def _basis_taken(store: Store, config: ResolveConfig, memo: RecordMemo, changed:
         refresh.changed |= changed
     elif memo.basis is not None and memo.basis.aged():
         memo.refresh = Refresh.begun(functools.partial(_read_basis, store, config, memo))
+        memo.refresh.changed |= changed  # this run writes them while the basis is read
     return changed, False
 
 
