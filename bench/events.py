@@ -145,14 +145,18 @@ def _probe_for(url: str, env: dict[str, str], users: list[str], probes: int, sec
             time.sleep(0.2)
 
     with open_store(Config.from_env(env)) as store:
-        probing = [threading.Thread(target=probe, args=(store, i)) for i in range(probes)]
-        for thread in probing:
-            thread.start()
-        time.sleep(seconds)
-        stop.set()
-        for thread in probing:
-            thread.join()
+        _running([threading.Thread(target=probe, args=(store, i)) for i in range(probes)], stop, seconds)
     return fresh, errors
+
+
+def _running(threads: list[threading.Thread], stop: threading.Event, seconds: float) -> None:
+    """Start the threads, let them run for ``seconds``, then stop them and wait for their ends."""
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
 
 
 def _run(url: str, env: dict[str, str], users: list[str], senders: int, seconds: float, probes: int,
@@ -191,12 +195,7 @@ def _run(url: str, env: dict[str, str], users: list[str], senders: int, seconds:
         probing = pool.submit(_probe_for, url, env, users, probes, seconds + PROBES_START_S, f"{label}{senders}-")
         time.sleep(PROBES_START_S)  # the probes' process starts (imports, store) before the clock does
         started = time.perf_counter()
-        for thread in sending:
-            thread.start()
-        time.sleep(seconds)
-        stop.set()
-        for thread in sending:
-            thread.join()
+        _running(sending, stop, seconds)
         elapsed = time.perf_counter() - started  # to the senders' last answer (the probe may still wait)
         fresh, probe_errors = probing.result()
     with open_store(Config.from_env(env)) as store:

@@ -174,15 +174,8 @@ def _compare_everything(store: Store, config: ResolveConfig, full: bool, say: Pr
                         may_train: bool, memo: RecordMemo | None, phase: Callable[[str], None]) -> Compared:
     """Read every record and link, and compare the dirty records (all of them when ``full``)."""
     started = time.monotonic()
-    # A map, a record and an id each, no cycles: 2.7 s at 100,000 records instead of 5.0 for the
-    # records alone; at 1,000,000 the maps and ids cost about 7 s of collections more.
+    props, current, ids, raw = _read_records(store, memo)
     with collector_paused():
-        rows = store.run(named_query("identity_records"))
-        props = {str(row["props"]["identity_id"]): row["props"] for row in rows}
-        current = {str(row["props"]["identity_id"]): row["customer_id"] for row in rows}
-        ids = sorted(props)
-        raw = [memo.record(i, props[i]) for i in ids] if memo else [match_record(props[i]) for i in ids]
-        forget_name_forms()
         stored = stored_links()
         for row in store.run(named_query("identity_links")):
             stored[row["type"]][ordered_pair(str(row["a"]), str(row["b"]))] = row["props"]
@@ -193,7 +186,7 @@ def _compare_everything(store: Store, config: ResolveConfig, full: bool, say: Pr
         context = basis.context()
         digests = {identity: memo.digest(identity, props[identity], context[identity]) if memo else
                    fingerprint(props[identity], context[identity]) for identity in ids}
-    records = {record.identity_id: record for record in basis.records}
+    records = {record.identity_id: record for record in basis.records}  # by id, as compared
     if memo:
         memo.keep_only(set(ids))
     phase("digests")  # what finds the records to resolve again next time
@@ -210,8 +203,7 @@ def _compare_everything(store: Store, config: ResolveConfig, full: bool, say: Pr
     gc.collect()
     ruled = rule_pairs(basis.records, config.rules, None if every else dirty)
     if memo:
-        memo.basis = KeptBasis(records, basis.table, basis.placeholders, basis.model, basis.frequencies,
-                               basis.bands(), started, time.monotonic() - started)
+        memo.basis = _kept(basis, started)
         memo.refresh = None  # one being read began before this: older than this one
     return Compared(props, current, stored, records, digests, dirty, scored, ruled, True, trained,
                     basis.model.model_id if basis.model else "", basis.placeholders.describe()[:20])
@@ -222,22 +214,35 @@ def _read_basis(store: Store, config: ResolveConfig, memo: RecordMemo) -> tuple[
     features and term frequencies they give, with the stored model; the records read; and those
     whose digest under the new context differs from the one they were resolved with."""
     started = time.monotonic()
-    with collector_paused():
-        rows = store.run(named_query("identity_records"))
-        props = {str(row["props"]["identity_id"]): row["props"] for row in rows}
-        current = {str(row["props"]["identity_id"]): row["customer_id"] for row in rows}
-        ids = sorted(props)
-        raw = [memo.record(i, props[i]) for i in ids]
-        forget_name_forms()
+    props, current, ids, raw = _read_records(store, memo)
     basis, _ = score_basis(store, raw, config, train=False, may_train=False)
     with collector_paused():
         context = basis.context()
         dirty = {i for i in ids
                  if current[i] is None or props[i].get("resolved") != memo.digest(i, props[i], context[i])}
-        records = {record.identity_id: record for record in basis.records}
-    kept = KeptBasis(records, basis.table, basis.placeholders, basis.model, basis.frequencies, basis.bands(),
-                     started, time.monotonic() - started)
+        kept = _kept(basis, started)
     return kept, set(ids), dirty
+
+
+def _read_records(store: Store, memo: RecordMemo | None) -> tuple[dict[str, dict[str, Any]], dict[str, Any],
+                                                                   list[str], list[MatchRecord]]:
+    """Every record: its properties and customer by id, the ids in order, and each comparable record."""
+    # A map, a record and an id each, no cycles: 2.7 s at 100,000 records instead of 5.0 for the
+    # records alone; at 1,000,000 the maps and ids cost about 7 s of collections more.
+    with collector_paused():
+        rows = store.run(named_query("identity_records"))
+        props = {str(row["props"]["identity_id"]): row["props"] for row in rows}
+        current = {str(row["props"]["identity_id"]): row["customer_id"] for row in rows}
+        ids = sorted(props)
+        raw = [memo.record(i, props[i]) for i in ids] if memo else [match_record(props[i]) for i in ids]
+        forget_name_forms()
+    return props, current, ids, raw
+
+
+def _kept(basis: Basis, started: float) -> KeptBasis:
+    """The basis kept for runs over changed records, read from ``started`` (``time.monotonic``) on."""
+    return KeptBasis({record.identity_id: record for record in basis.records}, basis.table, basis.placeholders,
+                     basis.model, basis.frequencies, basis.bands(), started, time.monotonic() - started)
 
 
 def _basis_taken(store: Store, config: ResolveConfig, memo: RecordMemo, changed: set[str]) -> tuple[set[str], bool]:

@@ -60,15 +60,15 @@ class WriteTurn:
             yield
 
 
-def _take(file: IO[bytes], mode: int, wait_s: float) -> bool:
-    """Take the lock, polling every millisecond (a blocking ``flock`` cannot time out); ``False``
-    when ``wait_s`` passed first."""
+def _take(file: IO[bytes], mode: int, wait_s: float) -> None:
+    """Take the lock, polling every millisecond (a blocking ``flock`` cannot time out); after
+    ``wait_s`` go on without it (SQLite's own lock then decides)."""
     deadline = time.monotonic() + wait_s
     while True:
         try:
             fcntl.flock(file, mode | fcntl.LOCK_NB)
-            return True
+            return
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                return False
+                return
             time.sleep(_POLL_S)
