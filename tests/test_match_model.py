@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from custgraph import queries
 from custgraph.graph import Store
@@ -286,3 +287,47 @@ def test_blanking_a_whole_table_gives_what_blanking_each_record_gives() -> None:
     assert table.equals(features.feature_table(one_by_one))
     assert sum(after is not before for after, before in zip(records, raw, strict=True)) >= len(fields) * 4
     assert records[0] is raw[0] and table.num_rows == len(raw)
+
+
+def _one_edit_away(value: str) -> Iterator[str]:
+    """Every value one character off, added, dropped, or two adjacent characters swapped."""
+    for i in range(len(value) + 1):
+        yield value[:i] + "x" + value[i:]
+        if i < len(value):
+            yield value[:i] + "y" + value[i + 1:]
+            yield value[:i] + value[i + 1:]
+        if i < len(value) - 1:
+            yield value[:i] + value[i + 1] + value[i] + value[i + 2:]
+
+
+def test_the_cheap_tests_before_the_distances_never_change_a_level() -> None:
+    """The levels that test lengths, prefixes and suffixes before an edit distance, and overlap
+    before an array intersection (``model._one_edit``, ``_one_typo``, ``_edits``, ``_Overlap``),
+    hold for exactly the pairs the distance alone holds for: every single edit at every place
+    of values of 1 to 13 characters (latin and kanji), and pairs far apart."""
+    import duckdb
+    from splink.internals.dialects import SplinkDialect
+
+    from custgraph.resolution import model
+
+    values = ["0", "12", "1234", "12345678", "123456789", "0123456789ab", "1990-04-07", "山田太郎",
+              "mary murphy", "mardale", "+447700900123"]
+    pairs = [(value, other) for value in values for other in (*_one_edit_away(value), *values)]
+    compared = pa.table({"c_l": [a for a, _ in pairs], "c_r": [b for _, b in pairs],
+                         "f_l": [[a, "also"] if len(a) % 2 else [a] for a, _ in pairs],
+                         "f_r": [[b, "other"] if len(b) % 3 else [b] for _, b in pairs]})
+    duckdb_sql = SplinkDialect.from_string("duckdb")
+    connection = duckdb.connect()
+    connection.register("compared", compared)
+
+    def same(level: ComparisonLevelCreator, plain: str) -> None:
+        condition = level.create_sql(duckdb_sql)
+        found = connection.sql(f"SELECT count(*) FILTER (WHERE ({condition}) IS DISTINCT FROM ({plain})), "
+                           f"count(*) FILTER (WHERE {plain}) FROM compared").fetchall()[0]
+        assert found[0] == 0 and found[1] > len(values), (condition, found)
+
+    same(model._one_edit("c"), "damerau_levenshtein(c_l, c_r) <= 1")
+    same(model._one_typo("c"), "levenshtein(c_l, c_r) <= 1")
+    for tenths in (2, 4):
+        same(model._edits("c", tenths), f"levenshtein(c_l, c_r) * 10 <= greatest(length(c_l), length(c_r)) * {tenths}")
+    same(model._Overlap("f"), "array_length(list_intersect(f_l, f_r)) >= 1")
