@@ -16,15 +16,18 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
 
 from custgraph import queries
 from custgraph.graph import Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.resolution import features, match_model, records
+from custgraph.resolution import model as model_spec
 from custgraph.resolution.records import match_record
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, explain, resolve
@@ -305,11 +308,6 @@ def test_the_cheap_tests_before_the_distances_never_change_a_level() -> None:
     before an array intersection (``model._one_edit``, ``_one_typo``, ``_edits``, ``_Overlap``),
     hold for exactly the pairs the distance alone holds for: every single edit at every place
     of values of 1 to 13 characters (latin and kanji), and pairs far apart."""
-    import duckdb
-    from splink.internals.dialects import SplinkDialect
-
-    from custgraph.resolution import model
-
     values = ["0", "12", "1234", "12345678", "123456789", "0123456789ab", "1990-04-07", "山田太郎",
               "mary murphy", "mardale", "+447700900123"]
     pairs = [(value, other) for value in values for other in (*_one_edit_away(value), *values)]
@@ -323,11 +321,12 @@ def test_the_cheap_tests_before_the_distances_never_change_a_level() -> None:
     def same(level: ComparisonLevelCreator, plain: str) -> None:
         condition = level.create_sql(duckdb_sql)
         found = connection.sql(f"SELECT count(*) FILTER (WHERE ({condition}) IS DISTINCT FROM ({plain})), "
-                           f"count(*) FILTER (WHERE {plain}) FROM compared").fetchall()[0]
+                               f"count(*) FILTER (WHERE {plain}) FROM compared").fetchall()[0]
         assert found[0] == 0 and found[1] > len(values), (condition, found)
 
-    same(model._one_edit("c"), "damerau_levenshtein(c_l, c_r) <= 1")
-    same(model._one_typo("c"), "levenshtein(c_l, c_r) <= 1")
+    same(model_spec._one_edit("c"), "damerau_levenshtein(c_l, c_r) <= 1")
+    same(model_spec._one_typo("c"), "levenshtein(c_l, c_r) <= 1")
     for tenths in (2, 4):
-        same(model._edits("c", tenths), f"levenshtein(c_l, c_r) * 10 <= greatest(length(c_l), length(c_r)) * {tenths}")
-    same(model._Overlap("f"), "array_length(list_intersect(f_l, f_r)) >= 1")
+        same(model_spec._edits("c", tenths),
+             f"levenshtein(c_l, c_r) * 10 <= greatest(length(c_l), length(c_r)) * {tenths}")
+    same(model_spec._Overlap("f"), "array_length(list_intersect(f_l, f_r)) >= 1")

@@ -476,7 +476,7 @@ class EmbeddedStore(Store):
     def rebuild_derived(self, customer_ids: Iterable[str | int], *,
                         links_hold: bool = False) -> dict[str | int, JourneyEdit]:
         """A resolve's thousands of customers in one pass over each relationship type; a few hundred
-        (a decision), or live events' customers however many (``links_hold``), a hundred at a time,
+        (a decision), or live events' customers however many (``links_hold``), ``DERIVED_CHUNK`` at a time,
         each its own transaction, so that a request waiting to write waits for one chunk, not for
         all of them. Either way only the links that change are written."""
         customers = list(dict.fromkeys(customer_ids))
