@@ -17,7 +17,7 @@ import pytest
 
 from custgraph import queries
 from custgraph.errors import ConfigError, UnknownIdentityError
-from custgraph.graph import ErasureKey, JourneyEdit, Store
+from custgraph.graph import ErasureKey, JourneyEdit, RelationshipRow, Store
 from custgraph.graph.embedded import EmbeddedStore
 from custgraph.graph.neo4j import store as neo4j_store
 from custgraph.loaders import load_sources
@@ -479,6 +479,49 @@ def test_journeys_that_grew_at_their_end_get_the_links_a_rebuild_gives(
     assert resolved.rebuild_derived(customers) == {}
     assert _derived_links(resolved, request) == appended
     assert resolved.rebuild_derived(customers, links_hold=True) == {}  # nothing gained: nothing grown
+
+
+def test_records_that_change_customers_take_their_older_touchpoints_along(
+        resolved: Store, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live events' rebuilds (``links_hold``) find what a customer gained from its newest touchpoints,
+    and from the records that joined it (a visitor who signs in brings visits older than the
+    customer's latest). Two customers that swap two records with as many touchpoints each gain and
+    lose as many as they had, in one rebuild: counts alone would call them unchanged. They must end
+    with the links a rebuild of every journey gives."""
+    performed = _performed(resolved, request)
+    assignment = _assignment(resolved)
+    by_count: dict[int, list[str]] = {}
+    for record, interactions in sorted(performed.items()):
+        by_count.setdefault(len(interactions), []).append(record)
+    first, second = next((a, b) for records in by_count.values() for a, b in itertools.combinations(records, 2)
+                         if assignment[a] != assignment[b])
+    one, other = assignment[first], assignment[second]
+    resolved.upsert_relationships("RESOLVES_TO", [RelationshipRow(first, other), RelationshipRow(second, one)],
+                                  replace_from=[first, second])
+    edits = resolved.rebuild_derived([one, other], links_hold=True)
+    assert set(edits) == {one, other}  # each journey changed
+    moved = _derived_links(resolved, request)
+    assert {(link[1], link[2]) for link in moved if link[0] == "HAD"} >= {
+        (customer, x) for record, customer in ((first, other), (second, one)) for x in performed[record]}
+    assert resolved.run(queries.get("derived_mismatches")) == []
+    monkeypatch.setattr(neo4j_store, "BUILT_ANEW", 1)
+    resolved.rebuild_derived([one, other])
+    assert _derived_links(resolved, request) == moved
+
+
+def _performed(store: Store, request: pytest.FixtureRequest) -> dict[str, list[str]]:
+    """Each Identity record's interactions (keys), read raw."""
+    if isinstance(store, EmbeddedStore):
+        found: dict[str, list[str]] = {}
+        for row in everything(store):
+            if row[0] == "PERFORMED":
+                found.setdefault(str(row[1]), []).append(str(row[2]))
+        return found
+    server: Neo4jServer = request.getfixturevalue("neo4j_server")
+    with server.driver() as driver:
+        records, _, _ = driver.execute_query("MATCH (i:Identity)-[:PERFORMED]->(x) "
+                                             "RETURN i.identity_id AS record, collect(x.interaction_id) AS xs")
+    return {r["record"]: [str(x) for x in r["xs"]] for r in records}
 
 
 def _at(value: object) -> dt.datetime:
