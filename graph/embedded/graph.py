@@ -206,13 +206,14 @@ class EmbeddedGraph:
         growth = JourneyGrowth({}, {}, {}, {})
         if not customer_ids:
             return growth
-        code, marks = self._code, ",".join("?" * len(customer_ids))
+        code, customers = self._code, ",".join(f":c{n}" for n in range(len(customer_ids)))
+        named = {"resolves": code["RESOLVES_TO"], "performed": code["PERFORMED"], "had": code["HAD"],
+                 **{f"c{n}": customer for n, customer in enumerate(customer_ids)}}
         for customer, performed, had in self._db.execute(
                 "SELECT c.id, (SELECT count(*) FROM relationships r INDEXED BY relationships_by_end, relationships p "
-                "WHERE r.type = ? AND r.end_id = c.id AND p.type = ? AND p.start_id = r.start_id), "
-                "(SELECT count(*) FROM relationships h WHERE h.type = ? AND h.start_id = c.id) "
-                f"FROM nodes c WHERE c.id IN ({marks})",
-                (code["RESOLVES_TO"], code["PERFORMED"], code["HAD"], *customer_ids)):
+                "WHERE r.type = :resolves AND r.end_id = c.id AND p.type = :performed AND p.start_id = r.start_id), "
+                "(SELECT count(*) FROM relationships h WHERE h.type = :had AND h.start_id = c.id) "
+                f"FROM nodes c WHERE c.id IN ({customers})", named):
             growth.performed[customer], growth.had[customer] = performed, had
         # A touchpoint that a customer's records performed and that it has no HAD link to is newer than
         # every one it HAD (node ids only grow, and a rebuild links every touchpoint its records
@@ -222,17 +223,16 @@ class EmbeddedGraph:
         # every touchpoint of every record took 42 % of a settling process's time after five minutes
         # of bench/events.py's load. A customer whose counts then disagree is rebuilt whole.
         line = "coalesce((SELECT max(h.end_id) FROM relationships h WHERE h.type = :had AND h.start_id = r.end_id), -1)"
-        named = {"resolves": code["RESOLVES_TO"], "performed": code["PERFORMED"], "had": code["HAD"],
-                 **{f"c{n}": customer for n, customer in enumerate(customer_ids)}}
-        records = ("FROM relationships r INDEXED BY relationships_by_end WHERE r.type = :resolves "
-                   f"AND r.end_id IN ({','.join(f':c{n}' for n in range(len(customer_ids)))})")
+        records = f"r.type = :resolves AND r.end_id IN ({customers})"
         for customer, x in self._db.execute(
-                f"SELECT r.end_id, p.end_id {records.replace(' WHERE ', ' CROSS JOIN relationships p WHERE ')} "
-                f"AND p.type = :performed AND p.start_id = r.start_id AND p.end_id > {line}", named):
+                "SELECT r.end_id, p.end_id FROM relationships r INDEXED BY relationships_by_end CROSS JOIN "
+                f"relationships p WHERE {records} AND p.type = :performed AND p.start_id = r.start_id "
+                f"AND p.end_id > {line}", named):
             growth.new.setdefault(customer, []).append(x)
         for customer, x in self._db.execute(  # DISTINCT: the records are found first, then their touchpoints
                 f"SELECT j.customer, p.end_id FROM (SELECT DISTINCT r.end_id AS customer, r.start_id AS record, "
-                f"{line} AS line {records} AND NOT EXISTS (SELECT 1 FROM relationships h WHERE h.type = :had "
+                f"{line} AS line FROM relationships r INDEXED BY relationships_by_end WHERE {records} "
+                "AND NOT EXISTS (SELECT 1 FROM relationships h WHERE h.type = :had "
                 "AND h.start_id = r.end_id AND h.end_id = (SELECT max(q.end_id) FROM relationships q "
                 f"WHERE q.type = :performed AND q.start_id = r.start_id AND q.end_id <= {line}))) j "
                 "CROSS JOIN relationships p WHERE p.type = :performed AND p.start_id = j.record AND p.end_id <= j.line "
