@@ -165,8 +165,12 @@ class PathRow(TypedDict):
 
 
 class ReasonRow(TypedDict):
+    kind: str
     sku: str
     name: str | None
+    signal: str | None
+    category: str | None
+    region: str | None
     customers: int
     buyers: int
 

@@ -48,12 +48,12 @@ class RelationshipKind:
 
 
 _NODES = (
-    NodeKind("Customer", "customer_id", ("name_norm", "email_norm", "phone_norm"),
+    NodeKind("Customer", "customer_id", ("name_norm", "email_norm", "phone_norm", "country"),
              "one real person after identity resolution"),
     NodeKind("Identity", "identity_id", ("source", "email_norm", "phone_norm", "name_norm"),
              "a person record as one source system holds it; identity_id is 'source:source_id'",
              ("name_norm", "name_kana_norm")),
-    NodeKind("Product", "sku", ("category",), "a product or service"),
+    NodeKind("Product", "sku", ("category", "buyers"), "a product or service"),
     NodeKind("Category", "category_id", (), "a product category"),
     NodeKind("Channel", "channel_id", ("kind",), "web, store, phone, email, social, app..."),
     NodeKind("Rep", "rep_id", ("team",), "a sales or service representative"),

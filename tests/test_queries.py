@@ -369,7 +369,8 @@ def test_search_folds_case_width_and_kana(loaded: Loaded) -> None:
 def test_cli_query_lists_runs_and_formats(loaded: Loaded) -> None:
     command = [sys.executable, "-m", "custgraph", "--store", str(loaded.embedded_path), "query"]
     listing = subprocess.run([*command, "--list"], capture_output=True, text=True, check=True).stdout
-    assert "cross_sell(customer_id: string, k: integer = 10)" in listing
+    assert ("cross_sell(customer_id: string, k: integer = 10, complaint_days: integer = 90, as_of: datetime = null)"
+            in listing)
     busy = loaded.cases["profile_busy"][1]["customer_id"]
     expected = [row["sku"] for row in loaded.answer("embedded", "cross_sell")[:3]]
     loaded.stores["embedded"].close()  # one process at a time holds an embedded store

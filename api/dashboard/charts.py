@@ -107,9 +107,11 @@ def sankey(paths: Sequence[tuple[Sequence[str], int]], width: int = 760, height:
     return Sankey(width, height, nodes, links)
 
 
-def path_graph(path: Mapping[str, Any] | None, width: int = 420, height: int = 70) -> dict[str, Any]:
-    """A cross-sell path (customer → product → offered product) laid out left to right."""
+def path_graph(path: Mapping[str, Any] | None, height: int = 70) -> dict[str, Any]:
+    """A cross-sell path (customer → what they showed interest in → ... → the offered product) laid
+    out left to right, 130 px a step so that touchpoint ids do not overlap."""
     nodes = list((path or {}).get("nodes") or [])
+    width = 120 + 130 * max(1, len(nodes) - 1)
     step = (width - 120) / max(1, len(nodes) - 1)
     placed = [{"x": 60 + index * step, "y": height / 2, "label": node["label"], "key": node["key"]}
               for index, node in enumerate(nodes)]

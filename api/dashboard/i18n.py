@@ -9,7 +9,9 @@ the browser's Accept-Language, else English.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_decimal, format_percent
@@ -96,6 +98,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "because": ("Because", "理由"),
     "offer_reason": ("{customers} of the {buyers} buyers of {name} bought it",
                      "{name} の購入者 {buyers} 人中 {customers} 人が購入"),
+    "offer_reason_signal": ("{customers} of the {buyers} buyers of {name}, which they {signal}, bought it",
+                            "{signal}した {name} の購入者 {buyers} 人中 {customers} 人が購入"),
+    "offer_reason_category": (
+        "They {signal} {name} in {category}; this has {customers} of the category's {buyers} buyers",
+        "{category} の {name} を{signal}; カテゴリーの購入者 {buyers} 人中 {customers} 人が購入"),
+    "offer_best_seller_region": ("Best seller in {region}: {customers} customers there bought it",
+                                 "{region} の売れ筋: {customers} 人が購入"),
+    "offer_best_seller": ("Best seller: {customers} customers bought it", "売れ筋: {customers} 人が購入"),
+    "signal_bought": ("bought", "購入"),
+    "signal_carted": ("added to their cart", "カートに追加"),
+    "signal_viewed": ("viewed", "閲覧"),
+    "signal_asked": ("asked about", "問い合わせ"),
     "path": ("Path", "経路"),
     "unmerge": ("Unmerge", "分離"),
     "unmerge_help": ("Two records of this customer are different people: split them.",
@@ -326,6 +340,20 @@ class Language:
             return "—"
         names = TYPE_NAMES.get(name)
         return names[LANGUAGES.index(self.code)] if names else name
+
+    def reason(self, because: Mapping[str, Any]) -> str:
+        """Why a product is offered (``cross_sell``'s ``because``), in a sentence."""
+        values = {"customers": self.number(because.get("customers")), "buyers": self.number(because.get("buyers")),
+                  "name": because.get("name") or because.get("sku"), "category": because.get("category"),
+                  "region": because.get("region")}
+        signal = because.get("signal")
+        if because.get("kind") == "best_seller":
+            return self("offer_best_seller_region" if values["region"] else "offer_best_seller", **values)
+        if because.get("kind") == "category":
+            return self("offer_reason_category", signal=self(f"signal_{signal}"), **values)
+        if signal in (None, "bought"):
+            return self("offer_reason", **values)
+        return self("offer_reason_signal", signal=self(f"signal_{signal}"), **values)
 
     def number(self, value: object, digits: int = 0) -> str:
         if not isinstance(value, int | float):  # None, or a field the row does not have

@@ -38,10 +38,19 @@ class Path:
 
 @strawberry.type
 class Reason:
-    """``customers`` of the ``buyers`` of product ``sku`` also bought the offer."""
+    """Why the product is offered. ``also_bought``: ``customers`` of the ``buyers`` of product ``sku``
+    (which the customer ``signal``: bought, carted, viewed or asked about) also bought it;
+    ``category``: the customer showed that interest in ``sku``, of the offer's ``category``, where the
+    offer has ``customers`` of the ``buyers`` (summed over the category's products); ``best_seller``:
+    the customer showed no interest the graph knows of, and ``customers`` in ``region`` (null:
+    everywhere) of the offer's ``buyers`` bought it."""
 
+    kind: str = strawberry.field(description="also_bought, category or best_seller")
     sku: str
     name: str | None
+    signal: str | None = strawberry.field(description="bought, carted, viewed or asked (none for a best seller)")
+    category: str | None
+    region: str | None
     customers: int
     buyers: int
 
@@ -58,8 +67,9 @@ class Offer:
     @staticmethod
     def of(row: OfferRow) -> Offer:
         return Offer(sku=row["sku"], name=row["name"], category=row["category"], score=row["score"],
-                     because=[Reason(sku=r["sku"], name=r["name"], customers=r["customers"], buyers=r["buyers"])
-                              for r in row["because"]],
+                     because=[Reason(kind=r["kind"], sku=r["sku"], name=r["name"], signal=r["signal"],
+                                     category=r["category"], region=r["region"], customers=r["customers"],
+                                     buyers=r["buyers"]) for r in row["because"]],
                      path=Path.of(row["path"]["nodes"], row["path"]["relationships"]))
 
 

@@ -318,6 +318,10 @@ class EmbeddedGraph:
         """The ends of ``rel_type`` leaving ``node_id`` with their node properties, in one statement."""
         return self._neighbours(node_id, rel_type, outgoing=True, props_of="n")
 
+    def into_nodes(self, node_id: NodeId, rel_type: str) -> list[tuple[NodeId, Props]]:
+        """The starts of ``rel_type`` arriving at ``node_id`` with their node properties, in one statement."""
+        return self._neighbours(node_id, rel_type, outgoing=False, props_of="n")
+
     def _neighbours(self, node_id: NodeId, rel_type: str, outgoing: bool, props_of: str) -> list[tuple[NodeId, Props]]:
         """One statement from the node to its neighbours by ``rel_type``, each with the properties of
         the relationship (``props_of="r"``) or of the neighbour (``"n"``)."""
