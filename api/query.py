@@ -34,7 +34,7 @@ from .types.journey import (
     TouchpointScore,
     Transition,
 )
-from .types.offers import OfferPath
+from .types.offers import OfferPath, Outreach, OutreachChannel
 
 __all__ = ["Query"]
 
@@ -139,20 +139,30 @@ class Query:
                                {"customer_id": customer_id, "sku": sku, "first": page_size(first, 20)})
         return [OfferPath.of(row) for row in as_rows(OfferPathRow, rows)]
 
-    @strawberry.field(description="customers most likely to buy a product they do not own")
-    async def prospects(self, info: Info[RequestContext, None], sku: str, first: int = 20) -> list[Prospect]:
-        rows = await run_query(info.context.store, "prospects_for_product", {"sku": sku, "k": page_size(first)})
+    @strawberry.field(description="customers most likely to buy a product they do not own; with a channel, only "
+                                  "those who consented to it (outreach says how many were left out)")
+    async def prospects(self, info: Info[RequestContext, None], sku: str, first: int = 20,
+                        channel: OutreachChannel | None = None) -> list[Prospect]:
+        rows = await run_query(info.context.store, "prospects_for_product",
+                               {"sku": sku, "k": page_size(first), "channel": channel and channel.value})
         return [Prospect(customer=Customer(id=r["customer_id"]), score=r["score"], via=r["via"])
                 for r in as_rows(ProspectRow, rows)]
+
+    @strawberry.field(description="how many of a product's prospects an outreach on the channel may reach, and "
+                                  "how many it leaves out for want of consent (null for an unknown product)")
+    async def outreach(self, info: Info[RequestContext, None], sku: str, channel: OutreachChannel) -> Outreach | None:
+        rows = await run_query(info.context.store, "prospects_consent", {"sku": sku, "channel": channel.value})
+        return Outreach(channel=channel, prospects=rows[0]["prospects"], reachable=rows[0]["reachable"],
+                        left_out=rows[0]["left_out"]) if rows else None
 
     @strawberry.field(description=f"customers most likely to buy a product they do not own, a page at a time "
                                   f"(best first; the first {PROSPECTS_CAP})")
     async def prospects_page(self, info: Info[RequestContext, None], sku: str, first: int = 20,
-                             after: str | None = None) -> Connection[Prospect]:
+                             after: str | None = None, channel: OutreachChannel | None = None) -> Connection[Prospect]:
         start = start_of(after)
         fetched = min(start + page_size(first) + 1, PROSPECTS_CAP)
         rows = as_rows(ProspectRow, await run_query(info.context.store, "prospects_for_product",
-                                                    {"sku": sku, "k": fetched}))
+                                                    {"sku": sku, "k": fetched, "channel": channel and channel.value}))
         return connection(rows[start:], start, first,
                           lambda r: Prospect(customer=Customer(id=r["customer_id"]), score=r["score"], via=r["via"]))
 

@@ -25,17 +25,17 @@ POT-1,Kyusu,pots
 POT-2,Tetsubin,pots
 BOOK-1,Tea book,books
 """
-CUSTOMERS = """source_id,name,email,country
-b1,Alice Archer,alice@example.com,US
-b2,Bruno Baker,bruno@example.com,US
-b3,Chloe Carter,chloe@example.com,US
-b4,Daichi Doi,daichi@example.jp,JP
-b5,Emi Endo,emi@example.jp,JP
-b6,Fumio Fujii,fumio@example.jp,JP
-t,Tomoko Tanaka,tomoko@example.jp,JP
-v,Victor Vance,victor@example.com,US
-w,Wakana Watanabe,wakana@example.jp,JP
-n,Nobody Known,nobody@example.org,
+CUSTOMERS = """source_id,name,email,country,email_opt_in,sms_opt_in
+b1,Alice Archer,alice@example.com,US,true,
+b2,Bruno Baker,bruno@example.com,US,true,true
+b3,Chloe Carter,chloe@example.com,US,false,
+b4,Daichi Doi,daichi@example.jp,JP,,
+b5,Emi Endo,emi@example.jp,JP,,
+b6,Fumio Fujii,fumio@example.jp,JP,,
+t,Tomoko Tanaka,tomoko@example.jp,JP,,true
+v,Victor Vance,victor@example.com,US,true,
+w,Wakana Watanabe,wakana@example.jp,JP,,
+n,Nobody Known,nobody@example.org,,,
 """
 INTERACTIONS = """interaction_id,customer_id,type,at,sku,sentiment
 p1,b1,purchase,2026-08-01T10:00:00Z,TEA-1|TEA-2,
@@ -134,3 +134,24 @@ def test_a_customer_without_any_signal_gets_the_best_sellers_of_their_country(st
         ("TEA-1", None), ("BOOK-1", None), ("TEA-2", None)]
     for offer in japan + everyone:
         _walk(store, customers["w"], offer)
+
+
+def test_an_outreach_list_keeps_to_consent_and_counts_who_it_left_out(store: Store, tmp_path: Path) -> None:
+    customers = _loaded(store, tmp_path)
+    name = {customer: source for source, customer in customers.items()}
+
+    def prospects(channel: str | None) -> list[str]:
+        return [name[row["customer_id"]] for row in store.run(queries.get("prospects_for_product"),
+                                                              {"sku": "POT-1", "channel": channel})]
+
+    def consent(channel: str) -> dict[str, int]:
+        return store.run(queries.get("prospects_consent"), {"sku": "POT-1", "channel": channel})[0]
+
+    # POT-1 was bought with TEA-1 and TEA-2; their buyers without it: b1, b3 and t.
+    assert sorted(prospects(None)) == ["b1", "b3", "t"]
+    assert prospects("email") == ["b1"]  # b3 said no, t never said
+    assert prospects("sms") == ["t"]
+    assert consent("email") == {"prospects": 3, "reachable": 1, "left_out": 2}
+    assert consent("sms") == {"prospects": 3, "reachable": 1, "left_out": 2}
+    assert consent("post") == {"prospects": 3, "reachable": 0, "left_out": 3}
+    assert store.run(queries.get("prospects_consent"), {"sku": "NO-SUCH", "channel": "email"}) == []

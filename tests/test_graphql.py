@@ -221,6 +221,26 @@ def test_a_customers_growing_lists_page_with_cursors(client: TestClient, paged: 
     assert _walk(client, query, ["customer", paged], 2, id=busy) == expected
 
 
+def test_outreach_leaves_out_customers_without_consent_and_says_how_many(client: TestClient) -> None:
+    bought = _ask(client, "query($id: String!) { customer(id: $id) { productsBought { sku } } }",
+                  id=_busy_customer(client))["data"]["customer"]["productsBought"]
+    counts = {p["sku"]: _ask(client, """query($sku: String!) { outreach(sku: $sku, channel: EMAIL) {
+                                          channel prospects reachable leftOut } }""", sku=p["sku"])["data"]["outreach"]
+              for p in bought}
+    sku = max((sku for sku, c in counts.items() if c["prospects"] <= 100), key=lambda sku: counts[sku]["prospects"])
+    everyone = _ask(client, "query($sku: String!) { prospects(sku: $sku, first: 100) { customer { id } } }",
+                    sku=sku)["data"]["prospects"]
+    mailed = _ask(client, """query($sku: String!) { prospects(sku: $sku, first: 100, channel: EMAIL) {
+                               customer { id emailOptIn } } }""", sku=sku)["data"]["prospects"]
+    assert all(p["customer"]["emailOptIn"] is True for p in mailed)
+    assert 0 < len(mailed) < len(everyone), "the sample data has customers on both sides of the consent"
+    assert counts[sku] == {"channel": "EMAIL", "prospects": len(everyone), "reachable": len(mailed),
+                           "leftOut": len(everyone) - len(mailed)}
+    assert {p["customer"]["id"] for p in mailed} <= {p["customer"]["id"] for p in everyone}
+    assert _ask(client, '{ outreach(sku: "NO-SUCH", channel: SMS) { leftOut } }')["data"]["outreach"] is None
+    assert "errors" in _ask(client, '{ outreach(sku: "X", channel: POST) { leftOut } }')
+
+
 def test_query_lists_page_with_cursors(client: TestClient) -> None:
     sku = _ask(client, "query($id: String!) { customer(id: $id) { productsBought { sku } } }",
                id=_busy_customer(client))["data"]["customer"]["productsBought"][0]["sku"]

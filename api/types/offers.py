@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 
 from ..rows import OfferPathRow, OfferRow, PathLinkRow, PathNodeRow
 
-__all__ = ["Offer", "OfferPath", "Path", "PathLink", "PathNode", "Reason"]
+__all__ = ["Offer", "OfferPath", "Outreach", "OutreachChannel", "Path", "PathLink", "PathNode", "Reason"]
 
 
 @strawberry.type
@@ -84,3 +86,17 @@ class OfferPath:
     def of(row: OfferPathRow) -> OfferPath:
         return OfferPath(via_sku=row["via_sku"], other_customer=row["other"], share=row["share"],
                          path=Path.of(row["nodes"], row["relationships"]))
+
+
+@strawberry.enum(description="how an outreach contacts customers; each needs its own consent")
+class OutreachChannel(Enum):
+    EMAIL = "email"  # the customer's email_opt_in is true
+    SMS = "sms"  # sms_opt_in is true
+
+
+@strawberry.type(description="how many of a product's prospects an outreach may reach")
+class Outreach:
+    channel: OutreachChannel
+    prospects: int = strawberry.field(description="customers who do not own the product and bought with its buyers")
+    reachable: int = strawberry.field(description="those who consented to the channel")
+    left_out: int = strawberry.field(description="those left out: no consent, or it was withdrawn")
