@@ -13,13 +13,13 @@ from strawberry.types import Info
 from custgraph.errors import ApiError, QueryParameterError
 from custgraph.graph import Rows
 from custgraph.services import RootCauses as FoundCauses
-from custgraph.services import attribute, check_attribution, dropoff_causes, retention, score_causes
+from custgraph.services import attribute, check_attribution, dropoff_causes, read_predictions, retention, score_causes
 
 from .context import JOURNEY_CAP, OFFERS_CAP, RequestContext, run_query
 from .masking import searches_contact
 from .pagination import Connection, connection, page_of, page_size, start_of
 from .rows import OfferPathRow, ProspectRow, as_rows
-from .types.customer import Customer, Prospect
+from .types.customer import Customer, LikelyBuyer, Prospect
 from .types.journey import (
     Attribution,
     AttributionCredit,
@@ -35,6 +35,7 @@ from .types.journey import (
     Transition,
 )
 from .types.offers import OfferPath, Outreach, OutreachChannel
+from .types.predictions import PredictionModels
 
 __all__ = ["Query"]
 
@@ -165,6 +166,29 @@ class Query:
                                                     {"sku": sku, "k": fetched, "channel": channel and channel.value}))
         return connection(rows[start:], start, first,
                           lambda r: Prospect(customer=Customer(id=r["customer_id"]), score=r["score"], via=r["via"]))
+
+    @strawberry.field(description="how the last resolve trained and checked the propensity and churn models "
+                                  "(null before the first resolve)")
+    async def prediction_models(self, info: Info[RequestContext, None]) -> PredictionModels | None:
+        report = await asyncio.to_thread(read_predictions, info.context.store)
+        return None if report is None else PredictionModels.of(report)
+
+    @strawberry.field(description="the customers likeliest to buy in a category in the next 90 days (among those "
+                                  "whose three likeliest categories include it), likeliest first")
+    async def likely_buyers(self, info: Info[RequestContext, None], category: str,
+                            first: int = 20) -> list[LikelyBuyer]:
+        rows = await run_query(info.context.store, "likely_buyers", {"category": category, "limit": page_size(first)})
+        return [LikelyBuyer(customer=Customer(id=r["customer_id"]), probability=r["probability"]) for r in rows]
+
+    @strawberry.field(description=f"the customers likeliest to buy in a category, a page at a time (likeliest "
+                                  f"first; the first {PROSPECTS_CAP})")
+    async def likely_buyers_page(self, info: Info[RequestContext, None], category: str, first: int = 20,
+                                 after: str | None = None) -> Connection[LikelyBuyer]:
+        start = start_of(after)
+        fetched = min(start + page_size(first) + 1, PROSPECTS_CAP)
+        rows = await run_query(info.context.store, "likely_buyers", {"category": category, "limit": fetched})
+        return connection(rows[start:], start, first, lambda r: LikelyBuyer(customer=Customer(id=r["customer_id"]),
+                                                                           probability=r["probability"]))
 
     @strawberry.field(description="the most common journey openings with conversion")
     async def journey_variants(self, info: Info[RequestContext, None], steps: int = 4,

@@ -66,6 +66,17 @@ class GoldenCustomer(TypedDict, total=False):
     churn_previous: int
     churn_nps_drop: float | None
     churn_unhappy_tickets: int
+    predictions_as_of: dt.datetime
+    purchase_propensity: float | None
+    propensity_features: list[str] | None
+    propensity_effects: list[float] | None
+    propensity_categories: list[str] | None
+    propensity_category_scores: list[float] | None
+    category_features: list[str] | None
+    category_effects: list[float] | None
+    churn_probability: float | None
+    churn_features: list[str] | None
+    churn_effects: list[float] | None
 
 
 class IdentityRow(TypedDict):

@@ -10,8 +10,8 @@
 // `at` as microseconds since 1970-01-01 UTC, in the same order: integers travel a hundred times
 // faster than a million date-times), and in the same order: channels, campaigns, reps (the
 // channel_id, campaign and rep_id, or null), skus (each touchpoint's products, sorted), sentiments,
-// scores, score_kinds (or null), answer_ids (the interaction_id of a touchpoint with a score, else
-// null); one row per customer with at least one touchpoint (after those left out), by customer_id.
+// scores, score_kinds, amounts (or null), answer_ids (the interaction_id of a touchpoint with a score,
+// else null); one row per customer with at least one touchpoint (after those left out), by customer_id.
 CALL () {
   // Given customers are found by their key: `$customers IS NULL OR ...` scanned every customer
   // (a seventh of the time of each hundred that live-event settling reads).
@@ -28,7 +28,7 @@ WITH c, skip, collect(x) AS xs WHERE size(xs) > skip
 UNWIND xs[skip..] AS x
 WITH c, collect({
   type: x.type, micros: x.at.epochSeconds * 1000000 + x.at.microsecond, campaign: x.campaign,
-  sentiment: x.sentiment, score: x.score, score_kind: x.score_kind,
+  sentiment: x.sentiment, score: x.score, score_kind: x.score_kind, amount: x.amount,
   answer_id: CASE WHEN x.score IS NULL THEN null ELSE x.interaction_id END,
   channel: COLLECT { MATCH (x)-[:VIA]->(ch:Channel) RETURN ch.channel_id }[0],
   rep: COLLECT { MATCH (x)-[:HANDLED_BY]->(r:Rep) RETURN r.rep_id }[0],
@@ -37,5 +37,6 @@ WITH c, collect({
 RETURN c.customer_id AS customer_id, [s IN steps | s.type] AS types, [s IN steps | s.micros] AS micros,
        [s IN steps | s.channel] AS channels, [s IN steps | s.campaign] AS campaigns, [s IN steps | s.rep] AS reps,
        [s IN steps | s.skus] AS skus, [s IN steps | s.sentiment] AS sentiments, [s IN steps | s.score] AS scores,
-       [s IN steps | s.score_kind] AS score_kinds, [s IN steps | s.answer_id] AS answer_ids
+       [s IN steps | s.score_kind] AS score_kinds, [s IN steps | s.amount] AS amounts,
+       [s IN steps | s.answer_id] AS answer_ids
 ORDER BY customer_id

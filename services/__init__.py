@@ -12,6 +12,8 @@ The API and the CLI call these (and the query catalogue for reads), never the en
 - live events: ``take_events`` (a batch, one transaction, durable when it returns), then
   ``settle_events`` (resolve the records they wrote, rebuild their customers' journeys).
 - scores: ``score_customers`` (run by ``resolve``).
+- predictions: ``predict`` (run by ``resolve``: purchase, category and churn models, trained and
+  checked on a time split of the store's history); ``read_predictions`` gives the check.
 - attribution: ``attribute`` (every model's credit per channel, touchpoint type or campaign);
   root causes of low scores and funnel drop-offs: ``score_causes``, ``dropoff_causes`` (one step),
   ``funnel_dropoff_causes`` (every step);
@@ -42,6 +44,7 @@ from .consents import update_consents
 from .decisions import DecisionReport, confirm, reject, unmerge
 from .erasure import ErasureReport, erase
 from .events import MAX_EVENTS, EventOutcome, EventsTaken, SettledPass, settle_events, take_events, unsettled
+from .predictions import PredictionReport, Validation, read_predictions
 from .resolving import resolve
 from .retention import STARTS, Retention, retention
 from .root_causes import RootCauses, causes_of, dropoff_causes, dropoffs_of, funnel_dropoff_causes, score_causes
@@ -78,6 +81,7 @@ __all__ = [
     "Journeys",
     "KeptJourneys",
     "LoadReport",
+    "PredictionReport",
     "RecordMemo",
     "ResolveConfig",
     "ResolveReport",
@@ -86,6 +90,7 @@ __all__ = [
     "Scores",
     "SettledPass",
     "Summary",
+    "Validation",
     "attribute",
     "attribution_of",
     "causes_of",
@@ -104,6 +109,7 @@ __all__ = [
     "read_answers",
     "read_config",
     "read_journeys",
+    "read_predictions",
     "read_summary",
     "refresh_summary",
     "reject",

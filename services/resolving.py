@@ -1,5 +1,6 @@
-"""The ``resolve`` use case: identity resolution, then the scores kept on every customer and the
-dashboard's summary (``services.summaries``).
+"""The ``resolve`` use case: identity resolution, then the scores kept on every customer, the
+dashboard's summary (``services.summaries``) and the predictions (``services.predictions``, which
+learn from the journeys the summary reads).
 
 Why two steps here rather than one in ``custgraph.resolution``: the engine links records
 and keeps golden customers; RFM and churn scores rank a customer among all of them and are
@@ -17,6 +18,7 @@ from custgraph.graph.collector import collector_paused
 from custgraph.resolution import ResolveConfig, ResolveReport
 from custgraph.resolution import resolve as resolve_identities
 
+from .predictions import Histories, predict
 from .scoring import score_customers
 from .summaries import refresh_summary
 
@@ -39,8 +41,13 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False,
             report.customers_scored = scores.scored
             report.seconds["scores"] = round(time.perf_counter() - started, 3)
             started = time.perf_counter()
-            refresh_summary(store, scores.segments, scores.churn, scores.moves)
+            histories = Histories()
+            refresh_summary(store, scores.segments, scores.churn, scores.moves, also=histories.add)
             report.seconds["summary"] = round(time.perf_counter() - started, 3)
+            started = time.perf_counter()
+            predict(store, histories, report.customer_ids, say=say)
+            report.seconds["predictions"] = round(time.perf_counter() - started, 3)
     if say:
-        say(f"scores: {report.seconds['scores']:.1f} s, dashboard summary: {report.seconds['summary']:.1f} s")
+        say(f"scores: {report.seconds['scores']:.1f} s, dashboard summary: {report.seconds['summary']:.1f} s, "
+            f"predictions: {report.seconds['predictions']:.1f} s")
     return report

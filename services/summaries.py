@@ -502,9 +502,11 @@ def with_changes(journeys: Journeys, rows: dict[str, dict[str, Any] | None], ref
 
 
 def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = None,
-              moves: Rows | None = None) -> tuple[Summary, Journeys, Answers]:
+              moves: Rows | None = None, also: Callable[[Mapping[str, Any]], None] | None = None,
+              ) -> tuple[Summary, Journeys, Answers]:
     """Compute the summary from the catalogue's queries (``segments`` and ``churn`` as the scores
-    just computed them, when given)."""
+    just computed them, when given); ``also`` is given every ``journey_sequences`` row read (the
+    predictions learn from the same read)."""
     now = dt.datetime.now(dt.UTC).isoformat()
     latest = store.run(named_query("latest_touchpoint"))[0]["at"]
     as_of = None if latest is None else min(latest, dt.datetime.now(dt.UTC))
@@ -515,6 +517,8 @@ def summarise(store: Store, segments: Rows | None = None, churn: Rows | None = N
     builder = _JourneysBuilder({str(row["customer_id"]): str(row["segment"] or "") for row in segments})
     for row in store.run(named_query("journey_sequences"), {"customers": None}):
         builder.add(row)
+        if also is not None:
+            also(row)
     journeys = builder.built(now)
     sizes = Counter(str(row["segment"]) for row in segments)
     summary = Summary(
@@ -570,9 +574,10 @@ def _nodes(summary: Summary, journeys: Journeys, answers: Answers) -> list[dict[
 
 
 def refresh_summary(store: Store, segments: Rows | None = None, churn: Rows | None = None,
-                    moves: Rows | None = None) -> Summary:
-    """Compute the summary and keep it with the store (its nodes in one write)."""
-    summary, journeys, answers = summarise(store, segments, churn, moves)
+                    moves: Rows | None = None, also: Callable[[Mapping[str, Any]], None] | None = None) -> Summary:
+    """Compute the summary and keep it with the store (its nodes in one write); ``also``: as
+    ``summarise`` takes it."""
+    summary, journeys, answers = summarise(store, segments, churn, moves, also)
     before = store.get_node("Summary", SETTLED) or {}
     settled = {"summary_id": SETTLED, "journeys_of": "", "series": "", "settled_at": "", "parts": 0}  # all kept now
     store.upsert_nodes("Summary", [*_nodes(summary, journeys, answers), settled])

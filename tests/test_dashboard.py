@@ -16,10 +16,10 @@ from starlette.testclient import TestClient
 from custgraph import queries
 from custgraph.api import create_app
 from custgraph.api.auth import KeyRing
-from custgraph.api.dashboard.i18n import LABELS
+from custgraph.api.dashboard.i18n import LABELS, Language
 from custgraph.config import Config
 from custgraph.samples import generate
-from custgraph.services import MODELS, read_answers, read_journeys, read_summary, update_consents
+from custgraph.services import MODELS, read_answers, read_journeys, read_predictions, read_summary, update_consents
 from custgraph.services import attribute as attribute_conversions
 from tests.served import served
 
@@ -150,6 +150,41 @@ def test_attribution_retention_and_root_causes_show_what_the_use_cases_find(clie
         assert f'data-testid="dropoff-causes-{step}' in page
         section = page.split(f'data-testid="dropoff-causes-{step}')[1].split("</table>")[0]
         assert all(low <= funnel[step - 1]["drop_off"] for low in _numbers(section, "cause-low"))
+
+
+def test_predictions_on_the_segments_and_customer_pages(client: TestClient) -> None:
+    _sign_in(client, ADMIN)
+    store = client.app.state.store  # type: ignore[attr-defined]
+    report = read_predictions(store)
+    assert report is not None and report.models["category"].used == "model", report
+    english = Language("en")
+    page = client.get("/segments").text
+    table = page.split('data-testid="prediction-models"')[1].split("</table>")[0]
+    for name, model in report.models.items():
+        row = table.split(f'<th scope="row">{name}</th>')[1].split("</tr>")[0]
+        assert LABELS[f"used_{model.used}"][0] in row
+        if model.validation is not None:
+            assert english.number(model.validation.auc, 3) in row
+    categories = sorted({str(r["category"]) for r in _rows(client, "product_popularity", limit=1000) if r["category"]})
+    listed = page.split('data-testid="likely-buyers"')[1].split("</table>")[0]
+    expected = _rows(client, "likely_buyers", category=categories[0], limit=20)
+    assert expected and [html.unescape(n) for n in re.findall(r'href="/customers/([^"]+)"', listed)] == [
+        str(r["customer_id"]) for r in expected]
+    other = client.get(f"/segments?category={categories[-1]}").text.split('data-testid="likely-buyers"')[1]
+    assert [m for m in re.findall(r'href="/customers/([^"]+)"', other.split("</table>")[0])] == [
+        str(r["customer_id"]) for r in _rows(client, "likely_buyers", category=categories[-1], limit=20)]
+    customer = str(expected[0]["customer_id"])
+    props = store.get_node("Customer", customer)
+    shown = client.get(f"/customers/{customer}").text
+    for field, prefix, testid in (("purchase_propensity", "propensity", "purchase-propensity"),
+                                  ("churn_probability", "churn", "churn-probability")):
+        cell = shown.split(f'data-testid="{testid}"')[1].split("</dd>")[0]
+        if props.get(field) is None:  # at 150 persons the purchase model has too little history
+            assert cell == ">—", cell
+        else:
+            assert english.percent(props[field]) in cell
+            assert all(feature in cell for feature in props[f"{prefix}_features"])
+    assert all(category in shown for category in props["propensity_categories"])
 
 
 def test_every_golden_attribute_names_the_record_it_came_from(client: TestClient) -> None:

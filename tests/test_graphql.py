@@ -160,7 +160,9 @@ BOUNDED_LISTS = {"sources", "interactions", "channels", "evidence", "skus", "bec
                  "funnel", "edges", "goldenSources",  # goldenSources: one per golden attribute at most
                  # Analytics answers: a row per channel, touchpoint type or campaign, per month, or per
                  # cohort and month; causes are capped by `first`, examples at 3, a path by its lookback.
-                 "credits", "retentionCohorts", "lifecycle", "causes", "examples", "path"}
+                 "credits", "retentionCohorts", "lifecycle", "causes", "examples", "path",
+                 # Predictions: three models, ten deciles, a customer's three likeliest categories.
+                 "models", "calibration", "baselineCalibration", "categoryPropensity", "categoryPropensityBecause"}
 
 
 def test_every_list_that_grows_has_a_paged_twin() -> None:
@@ -239,6 +241,38 @@ def test_outreach_leaves_out_customers_without_consent_and_says_how_many(client:
     assert {p["customer"]["id"] for p in mailed} <= {p["customer"]["id"] for p in everyone}
     assert _ask(client, '{ outreach(sku: "NO-SUCH", channel: SMS) { leftOut } }')["data"]["outreach"] is None
     assert "errors" in _ask(client, '{ outreach(sku: "X", channel: POST) { leftOut } }')
+
+
+def test_predictions_with_what_moved_them_and_how_the_models_were_checked(client: TestClient) -> None:
+    busy = _busy_customer(client)
+    customer = _ask(client, """query($id: String!) { customer(id: $id) {
+        purchasePropensity { asOf probability because { feature effect } }
+        churnProbability { probability because { feature } } churnRisk { risk }
+        categoryPropensity { category probability } categoryPropensityBecause { feature effect } } }""",
+                    id=busy)["data"]["customer"]
+    models = _ask(client, "{ predictionModels { asOf horizonDays models { name used why auc baselineAuc brier "
+                          "calibration { predicted observed customers } } } }")["data"]["predictionModels"]
+    used = {m["name"]: m for m in models["models"]}
+    assert models["horizonDays"] == 90 and set(used) == {"propensity", "category", "churn"}
+    assert used["propensity"]["used"] == "model" and used["propensity"]["auc"] > 0.5
+    assert sum(b["customers"] for b in used["propensity"]["calibration"]) > 100
+    propensity = customer["purchasePropensity"]
+    assert propensity["asOf"] == models["asOf"] and 0 <= propensity["probability"] <= 1
+    assert len(propensity["because"]) == 3 and all(isinstance(e["effect"], float) for e in propensity["because"])
+    churn = used["churn"]
+    assert (customer["churnProbability"] is not None) == (churn["used"] == "model")
+    assert churn["used"] != "model" or churn["auc"] > churn["baselineAuc"]
+    categories = customer["categoryPropensity"]
+    assert len(categories) == 3 and len(customer["categoryPropensityBecause"]) == 3
+    top = categories[0]["category"]
+    buyers = _ask(client, "query($c: String!) { likelyBuyers(category: $c, first: 100) { customer { id } "
+                          "probability } }", c=top)["data"]["likelyBuyers"]
+    assert buyers and [b["probability"] for b in buyers] == sorted((b["probability"] for b in buyers), reverse=True)
+    paged = _walk(client, """query($c: String!, $first: Int!, $after: String) {
+        likelyBuyersPage(category: $c, first: $first, after: $after) {
+          edges { cursor node { customer { id } probability } } pageInfo { hasNextPage endCursor } } }""",
+                  ["likelyBuyersPage"], 7, c=top)
+    assert paged[:len(buyers)] == buyers
 
 
 def test_query_lists_page_with_cursors(client: TestClient) -> None:

@@ -99,6 +99,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "prospects_email": ("prospects_for_product", {"sku": offers[0]["sku"], "k": 15, "channel": "email"}),
         "prospects_consent_email": ("prospects_consent", {"sku": offers[0]["sku"], "channel": "email"}),
         "prospects_consent_sms": ("prospects_consent", {"sku": offers[0]["sku"], "channel": "sms"}),
+        "likely_buyers": ("likely_buyers", {"category": offers[0]["category"], "limit": 25}),
         "journey": ("journey", {"customer_id": busy}),
         "journey_variants": ("journey_variants", {"steps": 3, "limit": 30}),
         "transitions": ("transitions", {}),

@@ -29,6 +29,7 @@ from custgraph.services import (
     funnel_dropoff_causes,
     match_model,
     read_answers,
+    read_predictions,
     read_summary,
     reject,
     retention,
@@ -52,6 +53,7 @@ __all__ = ["Views"]
 MAX_STEPS = 6  # funnel steps the builder offers
 JOURNEY_SHOWN = 200  # touchpoints a profile lists
 OFFERS_SHOWN = 5
+BUYERS_SHOWN = 20  # the likeliest buyers of a category on the segments page
 QUEUE_SHOWN = 50
 ANSWERS_SHOWN = 50  # survey answers a heat-map cell lists
 DROPPED_SHOWN = 10  # customers listed under each funnel step they dropped off at
@@ -312,10 +314,19 @@ class Views:
         summary, kept = figures.summary, figures.kept
         names = sorted({str(m["from"]) for m in summary.moves} | {str(m["to"]) for m in summary.moves})
         moves = {(str(m["from"]), str(m["to"])): m["customers"] for m in summary.moves}
+        store = request.app.state.store
+        report = await asyncio.to_thread(read_predictions, store)
+        models = report.models if report is not None else {}
+        categories = sorted({str(row["category"]) for row in await run_query(store, "product_popularity", {})
+                             if row["category"] is not None}) if "category" in models else []
+        category = request.query_params.get("category") or (categories[0] if categories else "")
+        buyers = await run_query(store, "likely_buyers", {"category": category, "limit": BUYERS_SHOWN}) \
+            if category in categories else []
         return render(request, caller, "segments.html", sizes=list(summary.segments.items()), moves=moves,
                       move_names=names,
                       total=sum(summary.segments.values()), churn=summary.churn, as_of=summary.as_of,
-                      summary=summary, kept=kept)
+                      summary=summary, kept=kept, models=models, categories=categories, category=category,
+                      buyers=buyers)
 
     async def review(self, request: Request, caller: Caller) -> Response:
         pairs = await run_query(request.app.state.store, "review_queue", {"limit": QUEUE_SHOWN})

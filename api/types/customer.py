@@ -31,8 +31,10 @@ from ..rows import (
 )
 from .journey import Touchpoint
 from .offers import Offer
+from .predictions import CategoryScore, Effect, Prediction
 
-__all__ = ["BoughtProduct", "ChurnRisk", "Count", "Customer", "GoldenSource", "Identity", "Link", "Nps", "Prospect",
+__all__ = ["BoughtProduct", "ChurnRisk", "Count", "Customer", "GoldenSource", "Identity", "LikelyBuyer", "Link", "Nps",
+           "Prospect",
            "RepServing", "Segment"]
 
 NO_PROFILE = as_row(ProfileRow, {"customer": {}, "identities": [], "by_type": [], "by_channel": [], "products": [],
@@ -307,10 +309,38 @@ class Customer:
     async def churn_risk(self, info: Info[RequestContext, None]) -> ChurnRisk | None:
         return ChurnRisk.of(await self._golden(info))
 
+    @strawberry.field(description="the probability of a purchase in the next 90 days (null before the models "
+                                  "have enough history)")
+    async def purchase_propensity(self, info: Info[RequestContext, None]) -> Prediction | None:
+        return Prediction.of(await self._golden(info), "purchase_propensity", "propensity")
+
+    @strawberry.field(description="the three likeliest categories of a purchase in the next 90 days; the first's "
+                                  "reasons in categoryPropensityBecause")
+    async def category_propensity(self, info: Info[RequestContext, None]) -> list[CategoryScore]:
+        return CategoryScore.of(await self._golden(info))
+
+    @strawberry.field(description="what moved the first category's probability most")
+    async def category_propensity_because(self, info: Info[RequestContext, None]) -> list[Effect]:
+        golden = await self._golden(info)
+        return [Effect(feature=f, effect=e) for f, e in zip(golden.get("category_features") or [],
+                                                            golden.get("category_effects") or [], strict=True)]
+
+    @strawberry.field(description="the probability of no touchpoint in the next 90 days, for a customer active in "
+                                  "the last 180; null where the model did not beat the churn_risk formula on the "
+                                  "time split (predictionModels says which)")
+    async def churn_probability(self, info: Info[RequestContext, None]) -> Prediction | None:
+        return Prediction.of(await self._golden(info), "churn_probability", "churn")
+
     @strawberry.field(description=f"products to offer next, with score and paths behind it (at most {OFFERS_CAP})")
     async def cross_sell(self, info: Info[RequestContext, None], first: int = 10) -> list[Offer]:
         rows = await info.context.sized["cross_sell"].load((self.id, page_size(first, OFFERS_CAP))) or []
         return [Offer.of(row) for row in as_rows(OfferRow, rows)]
+
+
+@strawberry.type
+class LikelyBuyer:
+    customer: Customer
+    probability: float = strawberry.field(description="of a purchase in the category in the next 90 days")
 
 
 @strawberry.type

@@ -47,7 +47,7 @@ def _few_ends(graph: EmbeddedGraph, rel_type: str, interactions: list[int]) -> d
 
 
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
-    columns = ("id", "type", "t", "sentiment", "score", "score_kind")
+    columns = ("id", "type", "t", "sentiment", "score", "score_kind", "amount")
     wanted = params.get("customers")
     if wanted is None:  # every customer: each relationship type's ends grouped in one pass
         keys = graph.ids("Customer")
@@ -83,14 +83,14 @@ def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     rows: Rows = []
     scored: list[int] = []
     for customer, journey in journeys:
-        ids, types, micros, sentiments, scores, kinds = zip(*journey, strict=True)
+        ids, types, micros, sentiments, scores, kinds, amounts = zip(*journey, strict=True)
         answers = [None if score is None else x for x, score in zip(ids, scores, strict=True)]
         scored.extend(x for x in answers if x is not None)
         rows.append({"customer_id": keys[customer], "types": list(types), "micros": list(micros),
                      "channels": [channels.get(x) for x in ids], "campaigns": [campaigns.get(x) for x in ids],
                      "reps": [reps.get(x) for x in ids], "skus": [skus_of(x) for x in ids],
                      "sentiments": list(sentiments), "scores": list(scores), "score_kinds": list(kinds),
-                     "answer_ids": answers})
+                     "amounts": list(amounts), "answer_ids": answers})
     answer_keys = node_keys(graph, scored)
     for row in rows:
         row["answer_ids"] = [None if x is None else answer_keys[x] for x in row["answer_ids"]]

@@ -19,5 +19,6 @@ def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     for customer, (_, _, matched) in ranked[: params["limit"]]:
         props = graph.node("Customer", customer) or {}
         rows.append({"customer_id": customer, "name": props.get("name"), "email": props.get("email"),
-                     "phone": props.get("phone"), "matched": sorted(matched)})
+                     "phone": props.get("phone"), "purchase_propensity": props.get("purchase_propensity"),
+                     "churn_probability": props.get("churn_probability"), "matched": sorted(matched)})
     return rows
