@@ -5,9 +5,11 @@
 //   + (their interest in Y's category + 0.2) x Y's share of its category's buyers,
 // among the products bought with their interest or in a category of it. Never offered: what they
 // own, what they returned, anything in a category they complained about (a support ticket with
-// sentiment <= -0.5) in the `complaint_days` before as_of. When fewer than k products score, the
-// best sellers among the customers of their country (of everyone without one) fill the list with
-// score 0, said as such.
+// sentiment <= -0.5) in the `complaint_days` before as_of. When fewer than k products score, best
+// sellers fill the list with score 0, said as such: ranked by the buyers among customers of their
+// country plus everyone's buyers scaled to as many purchases as the country's (a prior as strong as
+// the country's own purchases, so a small country's few sales do not decide alone); everyone's
+// alone for a customer without a country.
 // Parameters:
 // @param customer_id: string — the golden customer's id
 // @param k: integer = 10 — how many products
@@ -17,8 +19,9 @@
 // category, region, customers, buyers}, strongest first: 'also_bought': `customers` of the `buyers`
 // of X (sku, which the customer `signal`: bought, carted, viewed or asked about) also bought it;
 // 'category': Y has `customers` of the `buyers` of its category, where the customer showed
-// interest in X; 'best_seller': `customers` in `region` (null: everywhere) of its `buyers`
-// bought it), path (nodes [{label, key}], relationships [{type, start, end}] of the first reason:
+// interest in X; 'best_seller': `customers` in `region` bought it, of its `buyers` everywhere
+// (region null: nobody of the customer's country bought it, or they have no country; `customers`
+// then counts everyone)), path (nodes [{label, key}], relationships [{type, start, end}] of the first reason:
 // customer to X to the offer; the offer alone for a best seller); by score descending, then sku.
 MATCH (c:Customer {customer_id: $customer_id})
 WITH c, coalesce($as_of, datetime()) AS now
@@ -91,22 +94,28 @@ CALL (interest, owned, returned, complained) {
   RETURN collect({sku: y.sku, name: y.name, category: y.category, score: score, parts: parts}) AS scored
 }
 CALL (c, owned, returned, complained, scored) {
-  CALL (c, owned, returned, complained, scored) {
-    WITH c, [s IN scored | s.sku] + owned + returned AS taken WHERE size(scored) < $k AND c.country IS NOT NULL
-    MATCH (o:Customer {country: c.country})-[:BOUGHT]->(y:Product)
-    WHERE NOT y.sku IN taken AND (y.category IS NULL OR NOT y.category IN complained)
-    RETURN y, count(o) AS customers, c.country AS region
-    UNION
-    WITH c, [s IN scored | s.sku] + owned + returned AS taken WHERE size(scored) < $k AND c.country IS NULL
-    MATCH (y:Product) WHERE y.buyers > 0 AND NOT y.sku IN taken AND (y.category IS NULL OR NOT y.category IN complained)
-    RETURN y, y.buyers AS customers, null AS region
+  WITH c, [s IN scored | s.sku] + owned + returned AS taken WHERE size(scored) < $k
+  CALL (c) {
+    OPTIONAL MATCH (o:Customer {country: c.country})-[:BOUGHT]->(p:Product)
+    WITH p.sku AS sku, count(o) AS n WHERE sku IS NOT NULL
+    RETURN collect([sku, n]) AS local
   }
-  WITH y, customers, region ORDER BY customers DESC, y.sku
+  MATCH (y:Product) WHERE y.buyers > 0
+  WITH c, taken, local, collect(y) AS ys, sum(y.buyers) AS everywhere,
+       reduce(s = 0, pair IN local | s + pair[1]) AS here
+  UNWIND ys AS y
+  WITH c, y, here, everywhere, coalesce(head([pair IN local WHERE pair[0] = y.sku | pair[1]]), 0) AS customers
+  WHERE NOT y.sku IN taken AND (y.category IS NULL OR NOT y.category IN complained)
+  WITH c, y, customers,
+       CASE WHEN here > 0 THEN customers + toFloat(here) / everywhere * y.buyers ELSE toFloat(y.buyers) END AS rank
+  ORDER BY rank DESC, y.sku
   LIMIT $k
   RETURN collect({sku: y.sku, name: y.name, category: y.category, score: 0.0,
                   parts: [{part: 0.0, via: null,
                            reason: {kind: 'best_seller', sku: y.sku, name: y.name, signal: null, category: null,
-                                    region: region, customers: customers, buyers: y.buyers}}]}) AS filled
+                                    region: CASE WHEN customers > 0 THEN c.country END,
+                                    customers: CASE WHEN customers > 0 THEN customers ELSE y.buyers END,
+                                    buyers: y.buyers}}]}) AS filled
 }
 UNWIND (scored + filled)[0..$k] AS offer
 WITH c, offer, offer.parts[0] AS first

@@ -124,14 +124,15 @@ def test_a_customer_who_only_browsed_gets_offers_from_what_they_viewed(store: St
 def test_a_customer_without_any_signal_gets_the_best_sellers_of_their_country(store: Store, tmp_path: Path) -> None:
     customers = _loaded(store, tmp_path)
     japan = _offers(store, customers["w"], k=5)
-    # Bought in Japan: BOOK-1 by three customers, TEA-1 (t) and TEA-3 (b5) by one each.
-    assert [(o["sku"], o["because"][0]["customers"]) for o in japan] == [("BOOK-1", 3), ("TEA-1", 1), ("TEA-3", 1)]
-    assert all(o["score"] == 0.0 and o["because"][0]["kind"] == "best_seller" and o["because"][0]["region"] == "JP"
-               for o in japan), japan
+    # Bought in Japan: BOOK-1 by three customers, TEA-1 (t) and TEA-3 (b5) by one each; everyone's
+    # purchases (12) count as much as Japan's (5): TEA-2 (2 buyers) and POT-1 (1) follow, from elsewhere.
+    assert [(o["sku"], o["because"][0]["region"], o["because"][0]["customers"]) for o in japan] == [
+        ("BOOK-1", "JP", 3), ("TEA-1", "JP", 1), ("TEA-3", "JP", 1), ("TEA-2", None, 2), ("POT-1", None, 1)]
+    assert all(o["score"] == 0.0 and o["because"][0]["kind"] == "best_seller" for o in japan), japan
     # Without a country: the best sellers of everyone.
     everyone = _offers(store, customers["n"], k=3)
-    assert [(o["sku"], o["because"][0]["region"]) for o in everyone] == [
-        ("TEA-1", None), ("BOOK-1", None), ("TEA-2", None)]
+    assert [(o["sku"], o["because"][0]["region"], o["because"][0]["customers"]) for o in everyone] == [
+        ("TEA-1", None, 4), ("BOOK-1", None, 3), ("TEA-2", None, 2)]
     for offer in japan + everyone:
         _walk(store, customers["w"], offer)
 

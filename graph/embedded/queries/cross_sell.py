@@ -158,27 +158,29 @@ def _scored(graph: EmbeddedGraph, interest: list[Interest], taken: set[str], com
 
 def _best_sellers(graph: EmbeddedGraph, country: Any, taken: set[str], complained: set[str],
                   k: int) -> list[Offer]:
-    """The products most bought by customers of ``country`` (by everyone when it is None)."""
+    """The products most bought by customers of ``country``, with everyone's purchases as a prior
+    as strong as the country's own (everyone's alone without a country)."""
+    local: dict[str, int] = {}
     if country is not None:  # grouped in SQLite: one pass over the customers, none decoded
-        counts = {str(key_of(key)): int(n) for key, n in graph.select(
+        local = {str(key_of(key)): int(n) for key, n in graph.select(
             "SELECT p.key, count(*) FROM nodes c, relationships r, nodes p WHERE c.label = :customer "
             "AND json_extract(c.props, '$.country') = :country AND r.type = :bought AND r.start_id = c.id "
             "AND p.id = r.end_id GROUP BY p.key",
             {"customer": graph.code("Customer"), "country": country, "bought": graph.code("BOUGHT")})}
-        products = {str(sku): props for sku, (_, props) in graph.nodes_by_key("Product", list(counts)).items()}
-    else:
-        products = {str(key): props for _, key, props in graph.nodes("Product") if (props.get("buyers") or 0) > 0}
-        counts = {sku: int(props["buyers"]) for sku, props in products.items()}
+    products = {str(key): props for _, key, props in graph.nodes("Product") if (props.get("buyers") or 0) > 0}
+    everywhere = sum(int(props["buyers"]) for props in products.values())
+    here = sum(local.values())
     found = []
-    for sku, customers in counts.items():
-        props = products[sku]
+    for sku, props in products.items():
         category = props.get("category")
         if sku in taken or (category is not None and category in complained):
             continue
-        found.append((customers, Offer(sku, props.get("name"), category, 0.0, [
+        customers, buyers = local.get(sku, 0), int(props["buyers"])
+        rank = customers + float(here) / everywhere * buyers if here > 0 else float(buyers)
+        found.append((rank, Offer(sku, props.get("name"), category, 0.0, [
             Part(0.0, None, {"kind": "best_seller", "sku": sku, "name": props.get("name"), "signal": None,
-                             "category": None, "region": country, "customers": customers,
-                             "buyers": props.get("buyers")})])))
+                             "category": None, "region": country if customers > 0 else None,
+                             "customers": customers if customers > 0 else buyers, "buyers": buyers})])))
     found.sort(key=lambda row: (-row[0], row[1].sku))
     return [offer for _, offer in found[:k]]
 
