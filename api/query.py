@@ -149,10 +149,16 @@ class Query:
         return [Prospect(customer=Customer(id=r["customer_id"]), score=r["score"], via=r["via"])
                 for r in as_rows(ProspectRow, rows)]
 
-    @strawberry.field(description="how many of a product's prospects an outreach on the channel may reach, and "
-                                  "how many it leaves out for want of consent (null for an unknown product)")
-    async def outreach(self, info: Info[RequestContext, None], sku: str, channel: OutreachChannel) -> Outreach | None:
-        rows = await run_query(info.context.store, "prospects_consent", {"sku": sku, "channel": channel.value})
+    @strawberry.field(description="how many of a product's prospects (sku), or of a category's likely buyers "
+                                  "(category), an outreach on the channel may reach, and how many it leaves out "
+                                  "for want of consent (null for an unknown product)")
+    async def outreach(self, info: Info[RequestContext, None], channel: OutreachChannel, sku: str | None = None,
+                       category: str | None = None) -> Outreach | None:
+        if (sku is None) == (category is None):
+            raise ApiError("outreach takes either sku or category, not both")
+        rows = await run_query(info.context.store, "prospects_consent", {"sku": sku, "channel": channel.value}) \
+            if sku is not None else await run_query(info.context.store, "likely_buyers_consent",
+                                                    {"category": category, "channel": channel.value})
         return Outreach(channel=channel, prospects=rows[0]["prospects"], reachable=rows[0]["reachable"],
                         left_out=rows[0]["left_out"]) if rows else None
 
@@ -175,18 +181,21 @@ class Query:
 
     @strawberry.field(description="the customers likeliest to buy in a category in the next 90 days (among those "
                                   "whose three likeliest categories include it), likeliest first")
-    async def likely_buyers(self, info: Info[RequestContext, None], category: str,
-                            first: int = 20) -> list[LikelyBuyer]:
-        rows = await run_query(info.context.store, "likely_buyers", {"category": category, "limit": page_size(first)})
+    async def likely_buyers(self, info: Info[RequestContext, None], category: str, first: int = 20,
+                            channel: OutreachChannel | None = None) -> list[LikelyBuyer]:
+        rows = await run_query(info.context.store, "likely_buyers", {"category": category, "limit": page_size(first),
+                                                                     "channel": channel and channel.value})
         return [LikelyBuyer(customer=Customer(id=r["customer_id"]), probability=r["probability"]) for r in rows]
 
     @strawberry.field(description=f"the customers likeliest to buy in a category, a page at a time (likeliest "
                                   f"first; the first {PROSPECTS_CAP})")
     async def likely_buyers_page(self, info: Info[RequestContext, None], category: str, first: int = 20,
-                                 after: str | None = None) -> Connection[LikelyBuyer]:
+                                 after: str | None = None,
+                                 channel: OutreachChannel | None = None) -> Connection[LikelyBuyer]:
         start = start_of(after)
         fetched = min(start + page_size(first) + 1, PROSPECTS_CAP)
-        rows = await run_query(info.context.store, "likely_buyers", {"category": category, "limit": fetched})
+        rows = await run_query(info.context.store, "likely_buyers", {"category": category, "limit": fetched,
+                                                                     "channel": channel and channel.value})
         return connection(rows[start:], start, first, lambda r: LikelyBuyer(customer=Customer(id=r["customer_id"]),
                                                                            probability=r["probability"]))
 

@@ -273,6 +273,15 @@ def test_predictions_with_what_moved_them_and_how_the_models_were_checked(client
           edges { cursor node { customer { id } probability } } pageInfo { hasNextPage endCursor } } }""",
                   ["likelyBuyersPage"], 7, c=top)
     assert paged[:len(buyers)] == buyers
+    mailed = _walk(client, """query($c: String!, $first: Int!, $after: String) {
+        likelyBuyersPage(category: $c, first: $first, after: $after, channel: EMAIL) {
+          edges { cursor node { customer { id emailOptIn } } } pageInfo { hasNextPage endCursor } } }""",
+                   ["likelyBuyersPage"], 50, c=top)
+    counted = _ask(client, """query($c: String!) { outreach(category: $c, channel: EMAIL) {
+                                prospects reachable leftOut } }""", c=top)["data"]["outreach"]
+    assert all(b["customer"]["emailOptIn"] is True for b in mailed) and 0 < len(mailed) < counted["prospects"]
+    assert counted["reachable"] == len(mailed) and counted["leftOut"] == counted["prospects"] - len(mailed)
+    assert "either sku or category" in _ask(client, '{ outreach(channel: SMS) { leftOut } }')["errors"][0]["message"]
 
 
 def test_query_lists_page_with_cursors(client: TestClient) -> None:

@@ -100,6 +100,8 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "prospects_consent_email": ("prospects_consent", {"sku": offers[0]["sku"], "channel": "email"}),
         "prospects_consent_sms": ("prospects_consent", {"sku": offers[0]["sku"], "channel": "sms"}),
         "likely_buyers": ("likely_buyers", {"category": offers[0]["category"], "limit": 25}),
+        "likely_buyers_email": ("likely_buyers", {"category": offers[0]["category"], "limit": 25, "channel": "email"}),
+        "likely_buyers_consent": ("likely_buyers_consent", {"category": offers[0]["category"], "channel": "email"}),
         "journey": ("journey", {"customer_id": busy}),
         "journey_variants": ("journey_variants", {"steps": 3, "limit": 30}),
         "transitions": ("transitions", {}),
