@@ -158,13 +158,15 @@ def _measure(root: Path, data: str, size: int, backends: list[str], baseline: bo
         rows = found["rows"]
         phases = found["phases"]
         ours_matching = ours[backend] = sum(phases.get(name, 0.0) for name in ("train", "compare", "cluster"))
-        # The dashboard's summary ends every resolve but is not identity resolution or scores (the
-        # issue's "whole resolve"): shown beside the resolve time, not in it.
+        # The dashboard's summary and the predictions end every resolve but are not identity
+        # resolution or scores (the "whole resolve"): shown beside the resolve time, not in it.
         summary = phases.pop("summary", 0.0)
+        predictions = phases.pop("predictions", 0.0)
         listed = ", ".join(f"{name} {value:.1f}" for name, value in phases.items())
         lines.append(f"- {data}, {backend}, {found['quality'].records:,} records: {_quality(found['quality'])}; "
-                     f"resolve {found['seconds'] - summary:.1f} s ({listed}), then the dashboard's summary "
-                     f"{summary:.1f} s; matching {ours_matching:.1f} s; "
+                     f"resolve {found['seconds'] - summary - predictions:.1f} s ({listed}), then the dashboard's "
+                     f"summary {summary:.1f} s and the predictions {predictions:.1f} s; "
+                     f"matching {ours_matching:.1f} s; "
                      f"{found['held']:,} links held by the caps; peak {found['peak']:,.0f} MiB "
                      f"({found['loaded_peak']:,.0f} after loading)")
         print(lines[-1], flush=True)

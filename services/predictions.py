@@ -193,13 +193,17 @@ def _touched(h: History, cutoff: int, category_of: Mapping[str, str]) -> dict[st
     return found
 
 
-def _category_row(customer: Sequence[float], touched: Mapping[str, list[float]], category: str,
-                  rate: float) -> list[float]:
-    """The features of one customer toward one category, in ``CATEGORY_FEATURES``' order."""
-    purchases, recent, touches, since = touched.get(category, (0.0, 0.0, 0.0, _NEVER))
+def _category_rows(customer: Sequence[float], touched: Mapping[str, list[float]],
+                   categories: Sequence[tuple[str, float]]) -> list[list[float]]:
+    """The features of one customer toward each of ``categories`` (name, share of recent purchases),
+    in ``CATEGORY_FEATURES``' order."""
     total = sum(f[0] + f[2] for f in touched.values())
-    return [purchases, recent, touches, since, (purchases + touches) / total if total else 0.0, rate,
-            *(customer[_AT[name]] for name in CATEGORY_FEATURES[6:])]
+    own = [customer[_AT[name]] for name in CATEGORY_FEATURES[6:]]
+    rows = []
+    for category, rate in categories:
+        purchases, recent, touches, since = touched.get(category, (0.0, 0.0, 0.0, _NEVER))
+        rows.append([purchases, recent, touches, since, (purchases + touches) / total if total else 0.0, rate, *own])
+    return rows
 
 
 @dataclass
@@ -276,8 +280,9 @@ class _Fitted:
         z = self.scaler.transform(_matrix(rows, self.names))
         effects = z * self.model.coef_[0]
         top = np.argsort(-np.abs(effects), axis=1, kind="stable")[:, :KEPT_FEATURES]
-        return [(float(p), [self.names[j] for j in best], [round(float(effect[j]), 4) for j in best])
-                for p, best, effect in zip(self.model.predict_proba(z)[:, 1], top, effects, strict=True)]
+        kept = np.round(np.take_along_axis(effects, top, axis=1), 4).tolist()
+        return [(float(p), [self.names[j] for j in best], shown)
+                for p, best, shown in zip(self.model.predict_proba(z)[:, 1], top, kept, strict=True)]
 
 
 def _auc(labels: Sequence[bool], scores: Sequence[float]) -> float | None:
@@ -349,15 +354,14 @@ def _active(moment: _Moment) -> list[int]:
 def pairs(moment: _Moment) -> tuple[list[list[float]], list[bool]]:
     """(customer, category) rows of every customer and category, a seeded sample of
     ``CATEGORY_PAIRS`` of them when there are more (built only once chosen)."""
-    categories = sorted(moment.category_rate)
+    categories = sorted(moment.category_rate.items())
     total = len(moment.customers) * len(categories)
     chosen = range(total) if total <= CATEGORY_PAIRS else sorted(random.Random(7).sample(range(total), CATEGORY_PAIRS))
     rows, labels = [], []
     for k in chosen:
-        n, category = divmod(k, len(categories))
-        rows.append(_category_row(moment.rows[n], moment.touched[n], categories[category],
-                                  moment.category_rate[categories[category]]))
-        labels.append(categories[category] in moment.bought_in[n])
+        n, c = divmod(k, len(categories))
+        rows += _category_rows(moment.rows[n], moment.touched[n], categories[c:c + 1])
+        labels.append(categories[c][0] in moment.bought_in[n])
     return rows, labels
 
 
@@ -510,20 +514,22 @@ def predict(store: Store, histories: Histories, customers: Iterable[str],
 
 def _keep_categories(model: _Fitted, now: _Moment, scores: dict[str, dict[str, Any]]) -> None:
     """Each customer's likeliest categories with their scores, and what explains the first, a few
-    thousand customers at a time (every category of each)."""
-    categories = sorted(now.category_rate)
+    thousand customers at a time (every category of each; ties by category name)."""
+    import numpy as np
+
+    categories = sorted(now.category_rate.items())
     chunk = max(1, 50_000 // max(len(categories), 1))
     for start in range(0, len(now.customers), chunk):
         people = range(start, min(start + chunk, len(now.customers)))
-        explained = model.explained([_category_row(now.rows[n], now.touched[n], category, now.category_rate[category])
-                                     for n in people for category in categories])
+        rows = [row for n in people for row in _category_rows(now.rows[n], now.touched[n], categories)]
+        likely = np.array(model.probabilities(rows)).reshape(len(people), len(categories))
+        best = np.argsort(-likely, axis=1, kind="stable")[:, :KEPT_CATEGORIES]
+        explained = model.explained([rows[i * len(categories) + int(top[0])] for i, top in enumerate(best)])
         for i, n in enumerate(people):
-            mine = explained[i * len(categories):(i + 1) * len(categories)]
-            best = sorted(range(len(categories)), key=lambda k: (-mine[k][0], categories[k]))[:KEPT_CATEGORIES]
             scores[now.customers[n]].update(
-                propensity_categories=[categories[k] for k in best],
-                propensity_category_scores=[round(mine[k][0], 4) for k in best],
-                category_features=mine[best[0]][1], category_effects=mine[best[0]][2])
+                propensity_categories=[categories[int(k)][0] for k in best[i]],
+                propensity_category_scores=[round(float(likely[i, k]), 4) for k in best[i]],
+                category_features=explained[i][1], category_effects=explained[i][2])
 
 
 def _keep(store: Store, report: PredictionReport, customers: list[str], scores: Mapping[str, Mapping[str, Any]],
