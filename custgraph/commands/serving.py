@@ -44,14 +44,17 @@ def demo(config: Config, args: argparse.Namespace, environment: Mapping[str, str
                   "review queue)")
             ids = sorted(row["customer_id"] for row in store.run(named_query("customer_identities"))
                          if row["customer_id"])
-            example = max(ids[:200], key=lambda c: (len(store.run(named_query("cross_sell"),
-                                                                   {"customer_id": c, "k": 3})), c))
+            # A customer whose offers come from what they did, not from the best sellers.
+            example = max(ids[:200], key=lambda c: (sum(1 for offer in store.run(named_query("cross_sell"),
+                                                                                 {"customer_id": c, "k": 3})
+                                                        if offer["because"][0]["kind"] != "best_seller"), c))
     url = f"http://{args.host}:{args.port}/graphql"
     examples = [
         f'{{ customer(id: "{example}") {{ name sources identities {{ id source }} '
         f'links {{ rule score evidence }} }} }}',
         f'{{ customer(id: "{example}") {{ productsBought {{ sku }} segment {{ segment asOf }} '
-        f'crossSell(first: 3) {{ sku score because {{ sku customers buyers }} }} }} }}',
+        f'crossSell(first: 3) {{ sku score because {{ kind sku signal customers buyers }} }} '
+        f'categoryPropensity {{ category probability }} }} }}',
         '{ funnel(steps: ["web_visit", "add_to_cart", "purchase"]) { type customers conversion dropOff } }',
     ]
     curl = ("curl -s " + url + " -H 'Content-Type: application/json' "
