@@ -173,6 +173,10 @@ def test_predictions_on_the_segments_and_customer_pages(client: TestClient) -> N
     other = client.get(f"/segments?category={categories[-1]}").text.split('data-testid="likely-buyers"')[1]
     assert [m for m in re.findall(r'href="/customers/([^"]+)"', other.split("</table>")[0])] == [
         str(r["customer_id"]) for r in _rows(client, "likely_buyers", category=categories[-1], limit=20)]
+    sku = str(_rows(client, "product_popularity", limit=1)[0]["sku"])
+    prospects = page.split('data-testid="product-prospects"')[1].split("</table>")[0]
+    assert [m for m in re.findall(r'href="/customers/([^"]+)"', prospects)] == [
+        str(r["customer_id"]) for r in _rows(client, "prospects_for_product", sku=sku, k=20)] != []
     customer = str(expected[0]["customer_id"])
     props = store.get_node("Customer", customer)
     shown = client.get(f"/customers/{customer}").text

@@ -115,6 +115,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "likely_buyers": ("Likeliest buyers", "購入見込みの高い顧客"),
     "probability": ("Probability", "確率"),
     "category": ("Category", "カテゴリー"),
+    "product": ("Product", "商品"),
+    "product_prospects": ("Likeliest buyers of a product", "商品の購入見込み顧客"),
+    "product_prospects_help": ("Customers who do not own it, by the share of the buyers of each of their products "
+                               "who also bought it, summed; the products behind it.",
+                               "未購入の顧客を、その顧客の各購入商品の購入者のうちこの商品も買った割合の合計順に。根拠の商品付き。"),
     "moved_by": ("moved most by", "主な要因"),
     "offers": ("Cross-sell offers", "クロスセル提案"),
     "because": ("Because", "理由"),

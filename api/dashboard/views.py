@@ -317,16 +317,21 @@ class Views:
         store = request.app.state.store
         report = await asyncio.to_thread(read_predictions, store)
         models = report.models if report is not None else {}
-        categories = sorted({str(row["category"]) for row in await run_query(store, "product_popularity", {})
+        products = await run_query(store, "product_popularity", {})
+        categories = sorted({str(row["category"]) for row in products
                              if row["category"] is not None}) if "category" in models else []
         category = request.query_params.get("category") or (categories[0] if categories else "")
         buyers = await run_query(store, "likely_buyers", {"category": category, "limit": BUYERS_SHOWN}) \
             if category in categories else []
+        skus = [str(row["sku"]) for row in products if row["buyers"]]
+        sku = request.query_params.get("sku") or (skus[0] if skus else "")
+        prospects = await run_query(store, "prospects_for_product", {"sku": sku, "k": BUYERS_SHOWN}) \
+            if sku in skus else []
         return render(request, caller, "segments.html", sizes=list(summary.segments.items()), moves=moves,
                       move_names=names,
                       total=sum(summary.segments.values()), churn=summary.churn, as_of=summary.as_of,
                       summary=summary, kept=kept, models=models, categories=categories, category=category,
-                      buyers=buyers)
+                      buyers=buyers, skus=skus, sku=sku, prospects=prospects)
 
     async def review(self, request: Request, caller: Caller) -> Response:
         pairs = await run_query(request.app.state.store, "review_queue", {"limit": QUEUE_SHOWN})
