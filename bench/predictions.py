@@ -29,7 +29,7 @@ from custgraph.graph.embedded import EmbeddedStore
 from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import PredictionReport, ResolveConfig, read_predictions, resolve
-from custgraph.services.predictions import Histories, ModelReport, pairs, time_split
+from custgraph.services.predictions import Histories, ModelReport, catalogue_of, pairs, time_split
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -57,9 +57,7 @@ def _model_line(name: str, model: ModelReport) -> str:
 
 def _trees(store: EmbeddedStore, histories: Histories, newest: int) -> list[str]:
     """Boosted trees on the same split: what logistic regression was chosen over."""
-    category_of = {str(r["sku"]): str(r["category"]) for r in store.run(queries.get("product_popularity"),
-                                                                        {"limit": 1_000_000}) if r["category"]}
-    split = time_split(histories, category_of, newest)
+    split = time_split(histories, catalogue_of(store, histories), newest)
     found = []
     for name, (x0, y0), (x1, y1) in (
             ("propensity", (split.earlier.rows, split.earlier.bought), (split.later.rows, split.later.bought)),

@@ -37,9 +37,9 @@ from typing import Any
 from custgraph.graph import Store, one_writer
 from custgraph.queries import get as named_query
 
-__all__ = ["CATEGORY_FEATURES", "CUSTOMER_FIELDS", "FEATURES", "PREDICTIONS", "Histories", "ModelReport",
-           "PredictionReport", "TimeSplit", "Validation", "churn_formula", "pairs", "predict", "read_predictions",
-           "time_split"]
+__all__ = ["CATEGORY_FEATURES", "CUSTOMER_FIELDS", "FEATURES", "PREDICTIONS", "Catalogue", "Histories", "ModelReport",
+           "PredictionReport", "TimeSplit", "Validation", "catalogue_of", "churn_formula", "pairs", "predict",
+           "read_predictions", "time_split"]
 
 PREDICTIONS = "predictions"  # the Summary node with the validation report
 HORIZON_DAYS = 90  # what is predicted: the next 90 days
@@ -107,6 +107,23 @@ class Histories:
         return max((h.micros[-1] for h in self.customers.values() if h.micros), default=None)
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """What the store says of the products and channels in the histories: a product's category,
+    a channel's kind (web, app, store, email...; a channel without one counts as its id)."""
+
+    category_of: Mapping[str, str]
+    kind_of: Mapping[str, str]
+
+
+def catalogue_of(store: Store, histories: Histories) -> Catalogue:
+    products = store.run(named_query("product_popularity"), {"limit": 10_000_000})
+    channels = sorted({str(c) for h in histories.customers.values() for c in h.channels if c is not None})
+    kinds = {channel: (store.get_node("Channel", channel) or {}).get("kind") for channel in channels}
+    return Catalogue({str(row["sku"]): str(row["category"]) for row in products if row["category"] is not None},
+                     {channel: str(kind) for channel, kind in kinds.items() if kind is not None})
+
+
 class _Market:
     """What the whole store did before a moment: each product's buyers and how many of them bought
     in the last 90 days (the co-purchase neighbourhood), each category's share of recent purchases."""
@@ -130,7 +147,7 @@ class _Market:
         self.category_rate = {c: n / total for c, n in categories.items()} if total else {}
 
 
-def _features(h: History, cutoff: int, market: _Market) -> list[float] | None:
+def _features(h: History, cutoff: int, market: _Market, kind_of: Mapping[str, str]) -> list[float] | None:
     """The customer's features at ``cutoff`` (their touchpoints up to it), in ``FEATURES``' order;
     None before their first."""
     end = next((n for n, m in enumerate(h.micros) if m > cutoff), len(h.micros))
@@ -142,6 +159,9 @@ def _features(h: History, cutoff: int, market: _Market) -> list[float] | None:
     nps = [(ago[n], float(h.scores[n])) for n in range(end) if h.score_kinds[n] == "nps" and h.scores[n] is not None]
     tickets = [(ago[n], h.sentiments[n]) for n in range(end) if types[n] == "support_ticket"]
     channels = Counter(str(h.channels[n]) for n in range(end) if h.channels[n] is not None)
+    kinds = Counter({kind_of.get(channel, channel): 0 for channel in channels})
+    for channel, n in channels.items():
+        kinds[kind_of.get(channel, channel)] += n
     latest_nps = [s for a, s in nps if a < HORIZON_DAYS]
     earlier_nps = [s for a, s in nps if a >= HORIZON_DAYS]
     products = {sku for n in bought for sku in h.skus[n]}
@@ -165,9 +185,9 @@ def _features(h: History, cutoff: int, market: _Market) -> list[float] | None:
         "unhappy_tickets_90": sum(1 for a, s in tickets if a < 90 and s is not None and s <= -0.5),
         "ticket_sentiment": sum(sentiments) / len(sentiments) if sentiments else 0.0,
         "channels": len(channels),
-        "digital_share": sum(n for c, n in channels.items() if c in ("web", "app")) / end,
-        "store_share": sum(n for c, n in channels.items() if c.startswith("store")) / end,
-        "email_share": channels.get("email", 0) / end,
+        "digital_share": (kinds["web"] + kinds["app"]) / end,
+        "store_share": kinds["store"] / end,
+        "email_share": kinds["email"] / end,
         "products": len(products),
         "neighbours_buying": (sum(market.momentum.get(sku, 0.0) for sku in products) / len(products)
                               if products else 0.0),
@@ -327,13 +347,14 @@ class _Moment:
     category_rate: dict[str, float]  # each category's share of the purchases in the 90 days before
 
 
-def _moment(histories: Histories, cutoff: int, category_of: Mapping[str, str]) -> _Moment:
+def _moment(histories: Histories, cutoff: int, catalogue: Catalogue) -> _Moment:
+    category_of = catalogue.category_of
     market = _Market(histories, cutoff, category_of)
     moment = _Moment(cutoff, [], [], [], [], [], [], market.category_rate)
     end = cutoff + HORIZON_DAYS * _DAY
     for customer in sorted(histories.customers):
         h = histories.customers[customer]
-        row = _features(h, cutoff, market)
+        row = _features(h, cutoff, market, catalogue.kind_of)
         if row is None:
             continue
         after = [n for n, m in enumerate(h.micros) if cutoff < m <= end]
@@ -400,9 +421,9 @@ class TimeSplit:
                 [moment.customers[n] for n in chosen])
 
 
-def time_split(histories: Histories, category_of: Mapping[str, str], newest: int) -> TimeSplit:
-    return TimeSplit(_moment(histories, newest - 2 * HORIZON_DAYS * _DAY, category_of),
-                     _moment(histories, newest - HORIZON_DAYS * _DAY, category_of))
+def time_split(histories: Histories, catalogue: Catalogue, newest: int) -> TimeSplit:
+    return TimeSplit(_moment(histories, newest - 2 * HORIZON_DAYS * _DAY, catalogue),
+                     _moment(histories, newest - HORIZON_DAYS * _DAY, catalogue))
 
 
 def churn_formula(store: Store, split: TimeSplit) -> list[float]:
@@ -412,11 +433,11 @@ def churn_formula(store: Store, split: TimeSplit) -> list[float]:
     return [risk.get(customer, 0.0) for customer in customers]
 
 
-def evaluate(store: Store, histories: Histories, category_of: Mapping[str, str],
+def evaluate(store: Store, histories: Histories, catalogue: Catalogue,
              newest: int) -> tuple[dict[str, ModelReport], dict[str, _Fitted]]:
     """Validate each model on the time split ending at ``newest``, then train it on the latest
     horizon; gives the reports and the models kept."""
-    split = time_split(histories, category_of, newest)
+    split = time_split(histories, catalogue, newest)
     earlier, later = split.earlier, split.later
     reports: dict[str, ModelReport] = {}
     kept: dict[str, _Fitted] = {}
@@ -478,17 +499,15 @@ def predict(store: Store, histories: Histories, customers: Iterable[str],
             say: Callable[[str], None] | None = None) -> PredictionReport:
     """Train, check and keep the models' scores on every customer (null where a model is not used)."""
     newest_micros = histories.newest
-    category_of = {str(row["sku"]): str(row["category"]) for row in store.run(named_query("product_popularity"),
-                                                                             {"limit": 10_000_000})
-                   if row["category"] is not None}
+    catalogue = catalogue_of(store, histories)
     everyone = sorted(customers)
     if newest_micros is None:
         report = PredictionReport(None, HORIZON_DAYS, {})
         _keep(store, report, everyone, {})
         return report
     newest = min(_as_datetime(newest_micros), dt.datetime.now(dt.UTC))
-    reports, kept = evaluate(store, histories, category_of, _micros(newest))
-    now = _moment(histories, _micros(newest), category_of)
+    reports, kept = evaluate(store, histories, catalogue, _micros(newest))
+    now = _moment(histories, _micros(newest), catalogue)
     scores: dict[str, dict[str, Any]] = {}
     active = set(_active(now))
     propensity = kept["propensity"].explained(now.rows) if "propensity" in kept else []

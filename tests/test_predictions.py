@@ -130,7 +130,7 @@ def test_a_moment_sees_only_the_past_and_labels_the_next_90_days() -> None:
 
     def row(customer: str, steps: list[tuple[int, str, list[str]]]) -> dict[str, Any]:
         return {"customer_id": customer, "micros": [start + day * DAY for day, _, _ in steps],
-                "types": [kind for _, kind, _ in steps], "channels": ["web"] * len(steps),
+                "types": [kind for _, kind, _ in steps], "channels": ["shop-online"] * len(steps),
                 "skus": [skus for _, _, skus in steps], "sentiments": [None] * len(steps),
                 "scores": [None] * len(steps), "score_kinds": [None] * len(steps),
                 "amounts": [10.0 if kind == "purchase" else None for _, kind, _ in steps]}
@@ -138,10 +138,13 @@ def test_a_moment_sees_only_the_past_and_labels_the_next_90_days() -> None:
     histories.add(row("stays", [(0, "purchase", ["T-1"]), (100, "web_visit", ["B-1"]), (130, "purchase", ["B-1"])]))
     histories.add(row("leaves", [(10, "purchase", ["T-1"]), (220, "web_visit", [])]))  # after the 90 days
     histories.add(row("later", [(150, "purchase", ["T-1"])]))
-    moment = predictions_module._moment(histories, start + 120 * DAY, {"T-1": "tea", "B-1": "books"})
+    # The channel mix counts a channel by its kind, whatever its id.
+    catalogue = predictions_module.Catalogue({"T-1": "tea", "B-1": "books"}, {"shop-online": "web"})
+    moment = predictions_module._moment(histories, start + 120 * DAY, catalogue)
     assert moment.customers == ["leaves", "stays"]  # "later" had no touchpoint by then
     assert moment.bought == [False, True] and moment.quiet == [True, False]
     assert moment.bought_in == [set(), {"books"}]
     stays = dict(zip(FEATURES, moment.rows[1], strict=True))
     assert stays["purchases"] == 1 and stays["days_since_touch"] == 20 and stays["monetary_365"] == 10.0
+    assert (stays["digital_share"], stays["store_share"], stays["channels"]) == (1.0, 0.0, 1)
     assert moment.touched[1] == {"tea": [1.0, 1.0, 0.0, 120.0], "books": [0.0, 0.0, 1.0, 20.0]}
