@@ -135,6 +135,16 @@ def test_a_customer_without_any_signal_gets_the_best_sellers_of_their_country(st
         ("TEA-1", None, 4), ("BOOK-1", None, 3), ("TEA-2", None, 2)]
     for offer in japan + everyone:
         _walk(store, customers["w"], offer)
+    # A new purchase in Japan counts at once (the embedded store keeps the counts until a write).
+    more = tmp_path / "more" / "crm"
+    more.mkdir(parents=True)
+    (more / "customers.csv").write_text("source_id,name,email,country\nx,Xiao Xu,xiao@example.jp,JP\n")
+    (more / "interactions.csv").write_text("interaction_id,customer_id,type,at,sku\n"
+                                           "x1,x,purchase,2026-10-05T10:00:00Z,POT-2\n")
+    load_sources(store, [more], tmp_path / "more-rejects.jsonl")
+    resolve(store, ResolveConfig())
+    later = _offers(store, customers["w"], k=5)
+    assert ("POT-2", "JP", 1) in [(o["sku"], o["because"][0]["region"], o["because"][0]["customers"]) for o in later]
 
 
 def test_an_outreach_list_keeps_to_consent_and_counts_who_it_left_out(store: Store, tmp_path: Path) -> None:

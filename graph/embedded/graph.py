@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,17 +75,31 @@ class EmbeddedGraph:
         self._db = db
         self._code = names.code
         self._censuses: dict[str, tuple[tuple[int, int], int, bool]] = {}  # label → (version, count, in order)
+        self._kept: dict[str, tuple[tuple[int, int], Any]] = {}  # name → (version, value): ``per_version``
         self._own_writes = 0  # data_version counts other connections' commits only
 
     def changed(self) -> None:
         """This connection committed a write (the store says so after each)."""
         self._own_writes += 1
 
+    def _version(self) -> tuple[int, int]:
+        """Changes with every commit to the file, this connection's or another's."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0]), self._own_writes
+
+    def per_version(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept until the file changes: for a whole-graph aggregate that answers many
+        requests between two writes."""
+        version = self._version()
+        kept = self._kept.get(name)
+        if kept is None or kept[0] != version:
+            kept = self._kept[name] = (version, compute())
+        return kept[1]
+
     def census(self, label: str) -> tuple[int, bool]:
         """How many nodes of ``label``, and whether walking its key index visits keys in the order
         Python sorts them (true unless a key is not a string, or holds a space, ``!``, a quote or a
         character that JSON escapes). Counted once per committed change of the file."""
-        version = (int(self._db.execute("PRAGMA data_version").fetchone()[0]), self._own_writes)
+        version = self._version()
         cached = self._censuses.get(label)
         if cached is None or cached[0] != version:
             count, irregular = self._db.execute(

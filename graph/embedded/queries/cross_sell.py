@@ -156,17 +156,24 @@ def _scored(graph: EmbeddedGraph, interest: list[Interest], taken: set[str], com
     return rows[:k]
 
 
+def _by_country(graph: EmbeddedGraph) -> dict[Any, dict[str, int]]:
+    """Country → sku → customers of that country who bought it: one grouped pass over every
+    ``BOUGHT`` link, none decoded, kept until the store changes (``per_version``)."""
+    found: dict[Any, dict[str, int]] = {}
+    for country, key, n in graph.select(
+            "SELECT json_extract(c.props, '$.country'), p.key, count(*) FROM nodes c, relationships r, nodes p "
+            "WHERE c.label = :customer AND r.type = :bought AND r.start_id = c.id AND p.id = r.end_id "
+            "AND json_extract(c.props, '$.country') IS NOT NULL GROUP BY 1, 2",
+            {"customer": graph.code("Customer"), "bought": graph.code("BOUGHT")}):
+        found.setdefault(country, {})[str(key_of(key))] = int(n)
+    return found
+
+
 def _best_sellers(graph: EmbeddedGraph, country: Any, taken: set[str], complained: set[str],
                   k: int) -> list[Offer]:
     """The products most bought by customers of ``country``, with everyone's purchases as a prior
     as strong as the country's own (everyone's alone without a country)."""
-    local: dict[str, int] = {}
-    if country is not None:  # grouped in SQLite: one pass over the customers, none decoded
-        local = {str(key_of(key)): int(n) for key, n in graph.select(
-            "SELECT p.key, count(*) FROM nodes c, relationships r, nodes p WHERE c.label = :customer "
-            "AND json_extract(c.props, '$.country') = :country AND r.type = :bought AND r.start_id = c.id "
-            "AND p.id = r.end_id GROUP BY p.key",
-            {"customer": graph.code("Customer"), "country": country, "bought": graph.code("BOUGHT")})}
+    local: dict[str, int] = graph.per_version("buyers by country", lambda: _by_country(graph)).get(country, {})
     products = {str(key): props for _, key, props in graph.nodes("Product") if (props.get("buyers") or 0) > 0}
     everywhere = sum(int(props["buyers"]) for props in products.values())
     here = sum(local.values())
