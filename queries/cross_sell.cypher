@@ -21,8 +21,9 @@
 // 'category': Y has `customers` of the `buyers` of its category, where the customer showed
 // interest in X; 'best_seller': `customers` in `region` bought it, of its `buyers` everywhere
 // (region null: nobody of the customer's country bought it, or they have no country; `customers`
-// then counts everyone)), path (nodes [{label, key}], relationships [{type, start, end}] of the first reason:
-// customer to X to the offer; the offer alone for a best seller); by score descending, then sku.
+// then counts everyone)), path (nodes [{label, key}], relationships [{type, start, end}] of the
+// first reason: customer to X to the offer; the offer alone for a best seller); by score
+// descending, then sku.
 MATCH (c:Customer {customer_id: $customer_id})
 WITH c, coalesce($as_of, datetime()) AS now
 CALL (c, now) {
