@@ -170,7 +170,9 @@ def test_predictions_on_the_segments_and_customer_pages(client: TestClient) -> N
     expected = _rows(client, "likely_buyers", category=categories[0], limit=20)
     assert expected and [html.unescape(n) for n in re.findall(r'href="/customers/([^"]+)"', listed)] == [
         str(r["customer_id"]) for r in expected]
-    other = client.get(f"/segments?category={categories[-1]}").text.split('data-testid="likely-buyers"')[1]
+    chosen = client.get(f"/segments?category={categories[-1]}").text
+    assert f'<input type="hidden" name="category" value="{categories[-1]}">' in chosen  # the product form keeps it
+    other = chosen.split('data-testid="likely-buyers"')[1]
     assert [m for m in re.findall(r'href="/customers/([^"]+)"', other.split("</table>")[0])] == [
         str(r["customer_id"]) for r in _rows(client, "likely_buyers", category=categories[-1], limit=20)]
     sku = str(_rows(client, "product_popularity", limit=1)[0]["sku"])

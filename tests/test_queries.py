@@ -10,7 +10,6 @@ with ``scripts/test tests/test_queries.py --record-parity`` and review the diff.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import subprocess
@@ -33,6 +32,7 @@ from custgraph.loaders import load_sources
 from custgraph.samples.generate import SOURCES, generate
 from custgraph.services import ResolveConfig, resolve
 from tests.conftest import Neo4jServer
+from tests.graph_paths import walk
 
 ANSWERS = Path(__file__).parent / "parity" / "answers.json"
 DATA = {"customers": 400, "seed": 21}
@@ -272,19 +272,10 @@ def test_every_cross_sell_path_exists_in_the_graph(loaded: Loaded, backend_name:
                                                {"customer_id": customer, "sku": offer["sku"]})]
             assert len(paths) >= 2  # the product link and at least one path through another customer
             for path in paths:
-                _walk(store, path["nodes"], path["relationships"])
+                walk(store, path["nodes"], path["relationships"])
                 assert path["nodes"][0]["key"] == customer and path["nodes"][-1]["key"] == offer["sku"]
                 walked += 1
     assert walked > 10
-
-
-def _walk(store: Store, nodes: list[dict[str, Any]], relationships: list[dict[str, Any]]) -> None:
-    assert len(relationships) == len(nodes) - 1
-    for node in nodes:
-        assert store.get_node(node["label"], node["key"]) is not None, node
-    for (a, b), link in zip(itertools.pairwise(nodes), relationships, strict=True):
-        assert {link["start"], link["end"]} == {a["key"], b["key"]}, (a, b, link)
-        assert store.get_relationship(link["type"], link["start"], link["end"]) is not None, link
 
 
 @pytest.mark.neo4j
