@@ -104,9 +104,11 @@ def _in_category(graph: EmbeddedGraph, product: NodeId, category: str) -> dict[s
 def _scored(graph: EmbeddedGraph, interest: list[Interest], taken: set[str], complained: set[str],
             k: int) -> list[Offer]:
     candidates: dict[str, Mapping[str, Any]] = {}
-    for item in interest:
-        for y, _ in graph.out(item.product, "ALSO_BOUGHT"):
+    together: dict[str, dict[int, Any]] = {}  # sku → interest index → its ALSO_BOUGHT link
+    for n, item in enumerate(interest):
+        for y, link in graph.out(item.product, "ALSO_BOUGHT"):
             candidates.setdefault(str(y[1]), {})
+            together.setdefault(str(y[1]), {})[n] = link
     categories: dict[str, dict[str, Mapping[str, Any]]] = {}
     for item in interest:
         category = item.props.get("category")
@@ -127,8 +129,9 @@ def _scored(graph: EmbeddedGraph, interest: list[Interest], taken: set[str], com
         buyers = int(props.get("buyers") or 0)
         within = float(buyers) / category_buyers if category_buyers > 0 else 0.0
         parts = []
-        for item in interest:
-            link = graph.relationship("ALSO_BOUGHT", item.product, ("Product", sku))
+        links = together.get(sku, {})
+        for n, item in enumerate(interest):
+            link = links.get(n)
             if link is None:
                 continue
             x_buyers = item.props["buyers"]
