@@ -131,14 +131,13 @@ def _scored(graph: EmbeddedGraph, interest: list[Interest], taken: set[str], com
         parts = []
         links = together.get(sku, {})
         for n, item in enumerate(interest):
-            link = links.get(n)
-            if link is None:
+            if n not in links:
                 continue
-            x_buyers = item.props["buyers"]
-            parts.append(Part(item.weight * link["customers"] / math.sqrt(float(x_buyers) * props["buyers"]), item.via,
+            both, x_buyers = links[n]["customers"], item.props["buyers"]
+            parts.append(Part(item.weight * both / math.sqrt(float(x_buyers) * props["buyers"]), item.via,
                               {"kind": "also_bought", "sku": str(item.product[1]), "name": item.props.get("name"),
                                "signal": item.signal, "category": None, "region": None,
-                               "customers": link["customers"], "buyers": x_buyers}))
+                               "customers": both, "buyers": x_buyers}))
         near = [item for item in interest if category is not None and item.props.get("category") == category]
         prior = PRIOR * within if not near else 0.0
         if near:
