@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -39,6 +40,9 @@ __all__ = ["MAX_EVENT_BYTES", "TRACKER", "Settler", "events_endpoint", "tracker"
 MAX_EVENT_BYTES = 4 * 1024 * 1024  # 500 events of 8 KiB each
 TRACKER = Path(__file__).parent / "static" / "track.js"
 RESOLVE_PAUSES = 4  # records are resolved after this many journey pauses
+# A records pass takes the performers waiting at most this often between its steps: each time, a
+# busy customer is rebuilt again (``Settler._take_performers``).
+MEANWHILE_S = 1.0
 log = logging.getLogger("custgraph.events")
 
 
@@ -56,18 +60,25 @@ class Settler:
       whenever that basis is older than a minute (or 20 times its own duration). It leaves the
       customers it changed for the next journeys pass to keep (written in the store, so
       that they are kept after a restart too): keeping them took about a second of a 3.5-7 s
-      records pass on Neo4j, which every event that came meanwhile waited for.
+      records pass on Neo4j, which every event that came meanwhile waited for. Between its steps,
+      a records pass takes the performers waiting then (``_take_performers``), at most every
+      ``meanwhile_s``, so that an event that came as it began does not wait for all of it.
 
     A pass that fails keeps its work for the next one (and logs why); a settling process that
     stopped is started again for it."""
 
-    def __init__(self, store: Store, process: SettleProcess, pause_s: float, start_early: bool = False) -> None:
+    def __init__(self, store: Store, process: SettleProcess, pause_s: float, start_early: bool = False,
+                 meanwhile_s: float = MEANWHILE_S) -> None:
         self.store = store
         self.process = process
         self.pause_s = pause_s
+        self.meanwhile_s = meanwhile_s
         self.start_early = start_early  # start the process with the server, not with the first event
         self.records: set[str] = set()
         self.performers: set[str] = set()
+        self._performers_lock = threading.Lock()  # a records pass takes them from its own thread
+        self._taken: set[str] = set()  # what the running pass took so, given back if it fails
+        self._taken_at = 0.0  # when the running pass began or last took them
         self.keep_due = False  # a records pass left customers for the next journeys pass to keep
         self.everything = False
         self.passes = 0
@@ -78,7 +89,8 @@ class Settler:
 
     def add(self, taken: EventsTaken) -> None:
         self.records |= taken.records
-        self.performers |= taken.performers
+        with self._performers_lock:
+            self.performers |= taken.performers
         if taken.records:
             self._records_waiting.set()
         if taken.performers:
@@ -94,6 +106,17 @@ class Settler:
         except CustgraphError as error:
             log.warning("could not check for unsettled events: %s", error)
         await asyncio.gather(self._loop(records=True), self._loop(records=False))
+
+    def _take_performers(self) -> set[str]:
+        """The performers waiting now, for the running pass (called on its thread), if it began or
+        last took them ``meanwhile_s`` ago; else none."""
+        if time.perf_counter() - self._taken_at < self.meanwhile_s:
+            return set()
+        self._taken_at = time.perf_counter()
+        with self._performers_lock:
+            performers, self.performers = self.performers, set()
+        self._taken |= performers
+        return performers
 
     async def wait_for_pass(self) -> None:
         """Let a pass that is running end, and stop the settling process: a thread cannot be
@@ -121,13 +144,16 @@ class Settler:
                     keep_due, self.keep_due = self.keep_due, False
                 # Both kinds take the waiting performers: an event waits for the next pass to
                 # begin, whichever kind it is, not for a records pass and then a journeys pass.
-                performers, self.performers = self.performers, set()
+                with self._performers_lock:
+                    performers, self.performers = self.performers, set()
+                self._taken, self._taken_at = set(), time.perf_counter()
                 done = not (self.records or self.performers or self.keep_due)  # nothing waits: mark settled
                 started = time.perf_counter()
                 try:
                     self.process.start()
                     self._pass = asyncio.get_running_loop().run_in_executor(None, functools.partial(
-                        self.process.settle, work, performers, everything, done, not records))
+                        self.process.settle, work, performers, everything, done, not records,
+                        self._take_performers if records else None))
                     settled = await asyncio.shield(self._pass)  # cancelled, the pass still ends (see close)
                     self.passes += 1
                     if settled.unkept:
@@ -138,7 +164,8 @@ class Settler:
                 except Exception:  # the server keeps taking events; the next pass retries
                     log.exception("settling events failed; retrying with the next pass")
                     self.records |= work
-                    self.performers |= performers
+                    with self._performers_lock:
+                        self.performers |= performers | self._taken
                     self.keep_due = self.keep_due or keep_due
                     self.everything = self.everything or everything
                     waiting.set()

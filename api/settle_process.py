@@ -6,22 +6,26 @@ they share one interpreter lock. With settling paused, one sender's requests wer
 
 The server still decides when a pass runs and what it settles (``Settler`` in ``events.py``); this
 process only runs ``settle_events`` on its own connection to the store, one pass per request,
-and keeps its ``RecordMemo`` between passes. The server holds the store's writer lock around each
-pass it asks for (the lock is lent: this process does not take it), so a ``load`` or ``resolve``
-of another process still waits for the pass, and the server's own requests go on beside it. It
-dies with the server (Linux: the kernel kills it; elsewhere it ends when the server's end of the
-pipe closes), and a pass it was running is redone by the next one, as after any stop.
+and keeps its ``RecordMemo`` between passes. Between a pass's steps it may ask the server for the
+performers of the events that came meanwhile (``more``), and the server answers with them. The
+server holds the store's writer lock around each pass it asks for (the lock is lent: this process
+does not take it), so a ``load`` or ``resolve`` of another process still waits for the pass, and
+the server's own requests go on beside it. It dies with the server (Linux: the kernel kills it;
+elsewhere it ends when the server's end of the pipe closes), and a pass it was running is redone
+by the next one, as after any stop.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import multiprocessing
 import os
 import signal
 import sys
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -33,6 +37,9 @@ from custgraph.services import RecordMemo, ResolveConfig, SettledPass, settle_ev
 __all__ = ["SettleProcess", "SettlingStoppedError"]
 
 log = logging.getLogger("custgraph.events")
+# What the process sends: an ask for the performers of events that came meanwhile, or how the
+# pass ended (its ``SettledPass``, or the traceback of its failure).
+MORE, DONE, FAILED = "more", "done", "failed"
 STOP_WAIT_S = 30.0  # a pass that is running ends first (a resolve pass takes seconds)
 PR_SET_PDEATHSIG = 1
 
@@ -70,19 +77,23 @@ class SettleProcess:
         self._process, self._pipe = process, ours
 
     def settle(self, records: set[str], performers: set[str], everything: bool, settled: bool,
-               keep: bool = True) -> SettledPass:
+               keep: bool = True, more: Callable[[], set[str]] | None = None) -> SettledPass:
         """One pass of ``settle_events`` in the process, under the server's writer lock; blocks
-        until it ends and returns what ``settle_events`` returned."""
+        until it ends and returns what ``settle_events`` returned. ``more`` answers the pass's
+        asks for the performers of events that came meanwhile (called on this thread)."""
         if self._pipe is None:
             raise SettlingStoppedError("the settling process is not running")
         with self.store.writing("settle events"):
             try:
-                self._pipe.send((records, performers, everything, settled, keep))
-                done, answer = self._pipe.recv()
+                self._pipe.send((records, performers, everything, settled, keep, more is not None))
+                kind, answer = self._pipe.recv()
+                while kind == MORE:
+                    self._pipe.send(more() if more is not None else set())
+                    kind, answer = self._pipe.recv()
             except (EOFError, OSError):
                 code = self._process.exitcode if self._process is not None else None
                 raise SettlingStoppedError(f"the settling process stopped (exit code {code})") from None
-        if not done:
+        if kind != DONE:
             raise SettlingStoppedError(f"the settling pass failed in its process:\n{answer}")
         assert isinstance(answer, SettledPass)
         return answer
@@ -113,6 +124,13 @@ def _die_with(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _ask(pipe: Connection) -> set[str]:
+    """The performers of the events the server took since the pass began or last asked."""
+    pipe.send((MORE, None))
+    performers: set[str] = pipe.recv()
+    return performers
+
+
 def _settle_passes(pipe: Connection, parent: int, config: Config, resolve_config: ResolveConfig) -> None:
     """The process's life: one ``settle_events`` pass per request, until the server closes the pipe."""
     _die_with(parent)
@@ -120,15 +138,15 @@ def _settle_passes(pipe: Connection, parent: int, config: Config, resolve_config
     with open_store(config, writer_lent=True) as store:
         while True:
             try:
-                records, performers, everything, settled, keep = pipe.recv()
+                records, performers, everything, settled, keep, asks = pipe.recv()
             except (EOFError, OSError):
                 return
-            answer: tuple[bool, Any]
+            answer: tuple[str, Any]
             try:
-                answer = (True, settle_events(store, resolve_config, records, performers, everything,
-                                               settled, memo, keep))
+                answer = (DONE, settle_events(store, resolve_config, records, performers, everything,
+                                              settled, memo, keep, functools.partial(_ask, pipe) if asks else None))
             except Exception:  # the server logs it and retries with its next pass
-                answer = (False, traceback.format_exc())
+                answer = (FAILED, traceback.format_exc())
             try:
                 pipe.send(answer)
             except OSError:

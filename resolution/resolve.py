@@ -25,7 +25,7 @@ import gc
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -53,11 +53,15 @@ from .scoring import rule_pairs, score_pairs
 from .stored_model import load_model, train_model
 from .survivorship import customer_id, golden
 
-__all__ = ["ResolveReport", "resolve"]
+__all__ = ["MEANWHILE_SLICE", "ResolveReport", "resolve"]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+Meanwhile = Callable[[Collection[str], Collection[str]], None]  # (rebuilt by the run, yet to be)
+# Between steps of a run, and between this many of the customers it rebuilds, ``meanwhile`` is
+# called (the events settler rebuilds there the journeys of events that came during the run).
+MEANWHILE_SLICE = 200
 HELD = "held for review: "  # the evidence line of a link the cardinality caps held
 
 
@@ -334,7 +338,8 @@ def _to_recluster(links: Mapping[tuple[str, str], Link], current: Mapping[str, s
 
 def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progress | None = None,
             train: bool = False, may_train: bool = True, catch_up: bool = True,
-            memo: RecordMemo | None = None, changed: set[str] | None = None) -> ResolveReport:
+            memo: RecordMemo | None = None, changed: set[str] | None = None,
+            meanwhile: Meanwhile | None = None) -> ResolveReport:
     """``may_train=False``: score with the stored model (or by the rules alone without one) even
     when the store has grown past ``retrain_growth``; live events settle so, never pausing to train.
     ``catch_up=False``: skip the whole-graph search for customers whose journeys lag their
@@ -343,14 +348,23 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
     (a caller that resolves every few seconds; a one-off run keeps nothing, which saves memory).
     ``changed``: the records the caller knows changed since its last run (those its live events
     wrote). With a memo that holds a recent whole run's basis (``KeptBasis``), the run reads and
-    compares only these and the records they can move (``scoped.compare_changed``)."""
+    compares only these and the records they can move (``scoped.compare_changed``).
+    ``meanwhile``: called after the clustering, between slices of the derived relationships'
+    rebuild and after it, with the customers this run has rebuilt and those it has yet to; the
+    caller may rebuild customers there. Why: a records pass of the events settler takes seconds,
+    and an event that came as it began would otherwise wait for all of it."""
     with settled_objects() as settle:
-        return _resolve(store, config, full, say, train, settle, may_train, catch_up, memo, changed)
+        return _resolve(store, config, full, say, train, settle, may_train, catch_up, memo, changed,
+                        meanwhile or _nothing)
+
+
+def _nothing(resolved: Collection[str], pending: Collection[str]) -> None:
+    """No caller waits between a run's steps."""
 
 
 def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | None, train: bool,
              settle: Callable[[], None], may_train: bool, catch_up: bool, memo: RecordMemo | None,
-             changed: set[str] | None) -> ResolveReport:
+             changed: set[str] | None, meanwhile: Meanwhile) -> ResolveReport:
     report = ResolveReport()
     clock = time.perf_counter()
 
@@ -397,6 +411,7 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
     report.held = len(clustering.held)
     report.clusters = len(groups)
     phase("cluster")
+    meanwhile((), ())  # nothing is written yet: what is rebuilt here and by this run is rebuilt again after
 
     # Golden customers, memberships and links: a dict or row per customer, record and link, none in
     # a cycle, built and written without the collector's walks.
@@ -459,7 +474,11 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
             join.leaves for join in joins.values() if join.leaves is not None}
         gainers = old_customers | new_customers | {join.customer for join in joins.values()}
         edits = store.rebuild_derived(sorted(losers), links_hold=changed is not None)
-        edits |= store.rebuild_derived(sorted(gainers - losers), links_hold=changed is not None)
+        rest = sorted(gainers - losers)
+        size = MEANWHILE_SLICE if meanwhile is not _nothing else max(1, len(rest))  # a whole run: one call
+        for start in range(0, len(rest), size):
+            edits |= store.rebuild_derived(rest[start:start + size], links_hold=changed is not None)
+            meanwhile(losers.union(rest[:start + size]), rest[start + size:])
         report.journey_edits = {str(customer): edit for customer, edit in edits.items()}
         # Touchpoints loaded for records that did not change leave their customer's HAD / NEXT /
         # BOUGHT behind; the consistency query finds those customers (a whole-graph query, needless
@@ -469,6 +488,7 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         store.rebuild_derived(behind)
         report.customers_caught_up = len(behind)
         phase("derived relationships")
+        meanwhile(losers | gainers | set(behind), ())
         # Co-purchase counts are a whole-graph pass: a run over changed records leaves them to the
         # next whole run or the next that takes a basis read anew (about a minute later in the
         # events settler; see memo.KEPT_BASIS_S).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from custgraph import queries
+from custgraph.api.settle_process import SettleProcess
+from custgraph.config import Config
+from custgraph.graph import open_store
+from custgraph.loaders import load_sources
 from custgraph.samples import generate
+from custgraph.samples.generate import SOURCES
+from custgraph.services import ResolveConfig, resolve, take_events
 from tests.served import served
 
 COLLECTOR, READER = "site-collector-key-0123456789", "reader-key-0123456789"
@@ -173,3 +180,40 @@ def test_settling_runs_in_its_own_process_and_outlives_its_death(client: TestCli
     assert _send(client, [again]).json()["accepted"] == 1
     _until(lambda: _customer_of(client, "webshop:anon:anon-8"), "the second visitor resolved")
     assert settler.process.pid not in (None, first)
+
+
+def test_a_records_pass_takes_the_events_that_came_while_it_ran(store_env: dict[str, str], generated: Path) -> None:
+    """The settling process asks the server between a records pass's steps for the performers of
+    events taken since it began, and rebuilds their journeys then, not in the next pass."""
+    config = Config.from_env(store_env)
+    with open_store(config, require_schema=False) as store:
+        store.init()
+        load_sources(store, [generated / s for s in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+        resolve(store, ResolveConfig())
+        record = min((r for r in store.run(queries.get("identity_records"))
+                      if r["props"]["source"] == "webshop" and r["customer_id"]),
+                     key=lambda r: str(r["props"]["identity_id"]))
+        user, customer = str(record["props"]["source_id"]), str(record["customer_id"])
+        visit = take_events(store, [{"type": "page", "messageId": "meanwhile-visit", "anonymousId": "anon-61",
+                                     "properties": {"channel": "web"}}], "webshop")
+        asks: list[set[str]] = []
+
+        def more() -> set[str]:  # on the server's thread, while the pass runs in its process
+            came = set() if asks else take_events(store, [{
+                "type": "track", "event": "add_to_cart", "messageId": "meanwhile-cart", "userId": user,
+                "properties": {"channel": "web"}}], "webshop").performers
+            asks.append(came)
+            return came
+
+        process = SettleProcess(store, config, ResolveConfig())
+        process.start()
+        try:
+            settled = process.settle(visit.records, visit.performers, everything=False, settled=False, keep=False,
+                                     more=more)
+        finally:
+            process.close()
+        assert asks and asks[0] == {f"webshop:{user}"}
+        journey = {row["interaction_id"] for row in store.run(queries.get("journey"),
+                                                               {"customer_id": customer, "limit": 100_000})}
+        assert "webshop:meanwhile-cart" in journey
+        assert customer in settled.unkept  # handed on to be kept, like the pass's own

@@ -8,6 +8,8 @@ real process end to end on both backends.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from custgraph.api.events import Settler
@@ -27,7 +29,7 @@ class RecordingProcess:
         pass
 
     def settle(self, records: set[str], performers: set[str], everything: bool, settled: bool,
-               keep: bool = True) -> SettledPass:
+               keep: bool = True, more: Callable[[], set[str]] | None = None) -> SettledPass:
         self.passes.append((set(records), set(performers)))
         self.keeps.append(keep)
         changed = {f"customer:{record}" for record in records}
@@ -83,3 +85,57 @@ def test_a_journeys_pass_leaves_records_to_the_records_pass(tmp_path: Path) -> N
     assert process.passes == [(set(), {"web:known-2"}), ({"web:visitor-3"}, set()), (set(), set())]
     assert process.keeps == [True, False, True]
     assert not settler.keep_due
+
+
+class AskingProcess(RecordingProcess):
+    """A records pass during which events come (``came``) and that asks for them twice, at once
+    and ``wait_s`` later; the first pass may fail after that."""
+
+    def __init__(self, settler_of: list[Settler], came: EventsTaken, wait_s: float, fail_first: bool = False) -> None:
+        super().__init__()
+        self.settler_of, self.came, self.wait_s, self.fail_first = settler_of, came, wait_s, fail_first
+        self.asked: list[set[str]] = []
+
+    def settle(self, records: set[str], performers: set[str], everything: bool, settled: bool,
+               keep: bool = True, more: Callable[[], set[str]] | None = None) -> SettledPass:
+        answer = super().settle(records, performers, everything, settled, keep, more)
+        assert (more is not None) == bool(records)  # only records passes ask
+        if more is not None:
+            self.settler_of[0].add(self.came)  # as if a request took them now, on the event loop
+            self.asked.append(more())
+            time.sleep(self.wait_s)
+            self.asked.append(more())
+            if self.fail_first:
+                self.fail_first = False
+                raise RuntimeError("the pass failed after taking them")
+        return answer
+
+
+def _asking(tmp_path: Path, wait_s: float, fail_first: bool = False) -> tuple[AskingProcess, Settler]:
+    came = EventsTaken([], performers={"web:known-4", "web:known-5"})
+    settler_of: list[Settler] = []
+    process = AskingProcess(settler_of, came, wait_s, fail_first)
+    with EmbeddedStore(tmp_path / "store") as store:
+        settler = Settler(store, process, pause_s=0.01, meanwhile_s=0.2)  # type: ignore[arg-type]
+        settler_of.append(settler)
+        settler.add(EventsTaken([], records={"web:visitor-3"}))
+        asyncio.run(_settle(settler, process, passes=3 if fail_first else 2))
+    return process, settler
+
+
+def test_a_records_pass_takes_the_performers_that_came_meanwhile_at_most_every_meanwhile_s(tmp_path: Path) -> None:
+    process, _ = _asking(tmp_path, wait_s=0.3)
+    # Asked at once, the pass gets none (it began less than meanwhile_s ago); later, all that came.
+    assert process.asked == [set(), {"web:known-4", "web:known-5"}]
+    # They are not the next pass's (it keeps what the records pass changed).
+    assert process.passes[:2] == [({"web:visitor-3"}, set()), (set(), set())]
+
+
+def test_what_a_failed_pass_took_meanwhile_waits_for_the_next(tmp_path: Path) -> None:
+    process, settler = _asking(tmp_path, wait_s=0.3, fail_first=True)
+    assert process.passes[0] == ({"web:visitor-3"}, set())
+    # The failed pass's records and the performers it took come back, for the passes after it.
+    later = process.passes[1:]
+    assert {"web:visitor-3"} in [records for records, _ in later]
+    assert {"web:known-4", "web:known-5"} <= set().union(*(performers for _, performers in later))
+    assert not settler.performers and not settler.records

@@ -291,6 +291,62 @@ def test_a_pass_may_leave_its_customers_for_the_next_to_keep(store: Store, gener
     assert now is not None and _decoded(now) == _decoded(summarise(store)[1]) != before
 
 
+def test_a_pass_rebuilds_what_came_meanwhile(store: Store, generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``more``: between a pass's steps, the customers of the performers of events taken since it
+    began are rebuilt then (before and after the resolve rebuilt them), and kept with the pass's
+    own, in the order they were rebuilt: each kept part continues the journey held, none is read
+    whole."""
+    read_whole: list[str] = []
+
+    def reading_whole(store: Store, customers: Collection[str]) -> dict[str, dict[str, Any] | None]:
+        read_whole.extend(customers)
+        return whole_journeys(store, customers)
+
+    monkeypatch.setattr(summaries, "_whole_journeys", reading_whole)
+    store.init()
+    load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    resolve(store, ResolveConfig())
+    held = KeptJourneys()
+    assert held.current(store) is not None
+    known: dict[str, str] = {}  # a user id per customer
+    for row in store.run(queries.get("customer_identities")):
+        if row["source"] == "webshop" and row["customer_id"]:
+            known.setdefault(str(row["customer_id"]), str(row["source_id"]))
+    (customer, user), (theirs, other) = sorted(known.items())[:2]
+
+    def cart(n: int, who: str) -> set[str]:
+        return take_events(store, [{"type": "track", "event": "add_to_cart", "messageId": f"meanwhile-cart-{n}",
+                                    "userId": who, "properties": {"channel": "web"}}], "webshop").performers
+
+    def journey(who: str) -> set[str]:
+        return {str(row["interaction_id"]) for row in store.run(queries.get("journey"),
+                                                                {"customer_id": who, "limit": 100_000})}
+
+    signed_in = take_events(store, [
+        {"type": "page", "messageId": "meanwhile-visit", "anonymousId": "anon-62", "properties": {"channel": "web"}},
+        {"type": "identify", "messageId": "meanwhile-signin", "anonymousId": "anon-62", "userId": user}], "webshop")
+    first = cart(0, other)  # the pass rebuilds its customer first, then again for the next cart
+    given: list[str] = []
+
+    def more() -> set[str]:
+        if not given:  # asked after the first rebuild
+            given.append(other)
+            return cart(1, other)
+        joined = store.run(queries.get("identity_neighbourhood"), {"ids": ["webshop:anon:anon-62"]})
+        if user not in given and joined and joined[0]["customer_id"] == customer:  # the resolve rebuilt it
+            given.append(user)
+            return cart(2, user)
+        return set()
+
+    settled = settle_events(store, ResolveConfig(), signed_in.records, signed_in.performers | first, more=more)
+    assert given == [other, user]
+    assert {"webshop:meanwhile-cart-0", "webshop:meanwhile-cart-1"} <= journey(theirs)
+    assert "webshop:meanwhile-visit" in journey(customer)
+    assert "webshop:meanwhile-cart-2" in journey(customer) and settled.rebuilt == 2
+    assert _decoded(held.current(store)) == _decoded(summarise(store)[1])  # type: ignore[arg-type]
+    assert read_whole == []
+
+
 def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """A pass keeps a journey that grew as the touchpoints from the first it gained on (``since``),
