@@ -174,12 +174,19 @@ class SettledPass:
     unkept: frozenset[str] = frozenset()
 
 
+# At most this share of a pass goes to rebuilding, between its steps, the journeys of events that
+# came meanwhile: a busy customer is rebuilt each time, and on Neo4j under the bench's load (each
+# known customer has an event a second) asking every second took 2.5-5 s of 10-12 s passes,
+# whose length then grew with what they took.
+MEANWHILE_SHARE = 0.3
+
+
 class _Meanwhile:
     """The performers of events that came while a pass runs, taken (``more``) between its steps
     and their customers rebuilt there, so that such an event need not wait for the rest of the
     pass (a records pass took 3.4-6 s at the bench's rate, and an event that came as one began
-    showed after it: the p99 of freshness). ``more`` decides how often it gives any: each time
-    it does, a busy customer is rebuilt again. Each call is told which customers the step rebuilt
+    showed after it: the p99 of freshness). ``more`` decides how often it gives any, within
+    ``MEANWHILE_SHARE`` of the pass. Each call is told which customers the step rebuilt
     (``resolved``: a rebuild now comes after the resolve's) and which it has yet to (``pending``:
     it reads the new touchpoints then, so they are left to it)."""
 
@@ -192,10 +199,12 @@ class _Meanwhile:
         self.late: dict[str, JourneyEdit] = {}
         self.rebuilt: set[str] = set()
         self.seconds = 0.0
+        self._began = time.perf_counter()
         self._busy = False
 
     def __call__(self, resolved: Collection[str] = (), pending: Collection[str] = ()) -> None:
-        if self.more is None or self._busy:
+        if self.more is None or self._busy or \
+                self.seconds > MEANWHILE_SHARE * (time.perf_counter() - self._began):
             return
         self._busy = True  # not again from within its own rebuild
         started = time.perf_counter()

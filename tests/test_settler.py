@@ -12,9 +12,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from custgraph.api.events import Settler
 from custgraph.graph.embedded import EmbeddedStore
-from custgraph.services import EventsTaken, SettledPass
+from custgraph.services import EventsTaken, SettledPass, events
 
 
 class RecordingProcess:
@@ -139,3 +141,37 @@ def test_what_a_failed_pass_took_meanwhile_waits_for_the_next(tmp_path: Path) ->
     assert {"web:visitor-3"} in [records for records, _ in later]
     assert {"web:known-4", "web:known-5"} <= set().union(*(performers for _, performers in later))
     assert not settler.performers and not settler.records
+
+
+class Clock:
+    """``time`` for ``services.events``: ``perf_counter`` is what the test sets."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+def test_rebuilding_what_came_meanwhile_keeps_to_its_share_of_a_pass(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr(events, "time", clock)
+    asked: list[float] = []
+
+    def more() -> set[str]:  # each ask (and its rebuild) takes a second
+        asked.append(clock.now)
+        clock.now += 1.0
+        return set()
+
+    with EmbeddedStore(tmp_path / "store") as store:
+        meanwhile = events._Meanwhile(store, more)
+        for _ in range(40):  # a step every 0.25 s of a 10 s pass
+            meanwhile()
+            clock.now += 0.25
+    # Asked at the first step at which the seconds spent so far are within the share of the pass.
+    share = events.MEANWHILE_SHARE
+    assert asked[0] == 0.0 and len(asked) > 1
+    for spent, at in enumerate(asked):
+        assert spent <= share * at and (spent == 0 or spent > share * (at - 0.25))
+    assert len(asked) - 1 <= share * clock.now  # the last ask may take its second past the share

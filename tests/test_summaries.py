@@ -26,6 +26,7 @@ from custgraph.services import (
     SettledPass,
     attribute,
     dropoff_causes,
+    events,
     funnel_dropoff_causes,
     read_answers,
     read_journeys,
@@ -303,6 +304,7 @@ def test_a_pass_rebuilds_what_came_meanwhile(store: Store, generated: Path, monk
         return whole_journeys(store, customers)
 
     monkeypatch.setattr(summaries, "_whole_journeys", reading_whole)
+    monkeypatch.setattr(events, "MEANWHILE_SHARE", float("inf"))  # asked at every step, however long
     store.init()
     load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
     resolve(store, ResolveConfig())
