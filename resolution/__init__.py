@@ -11,10 +11,10 @@ from .explain import explain
 from .memo import RecordMemo
 from .neighbourhood import TIES, neighbourhood
 from .records import match_record
-from .resolve import MEANWHILE_SLICE, ResolveReport, record_traits, resolve
+from .resolve import ResolveReport, record_traits, resolve
 from .stored_model import load_model as match_model
 from .survivorship import CONSENTS, customer_id, golden, sources_of
 
-__all__ = ["CONSENTS", "MEANWHILE_SLICE", "TIES", "Link", "RecordMemo", "ResolveConfig", "ResolveReport", "clusters",
-           "customer_id", "explain", "golden", "match_model", "match_record", "neighbourhood", "read_config",
-           "record_traits", "resolve", "sources_of"]
+__all__ = ["CONSENTS", "TIES", "Link", "RecordMemo", "ResolveConfig", "ResolveReport", "clusters", "customer_id",
+           "explain", "golden", "match_model", "match_record", "neighbourhood", "read_config", "record_traits",
+           "resolve", "sources_of"]

@@ -53,7 +53,7 @@ from .scoring import rule_pairs, score_pairs
 from .stored_model import load_model, train_model
 from .survivorship import customer_id, golden
 
-__all__ = ["MEANWHILE_SLICE", "ResolveReport", "resolve"]
+__all__ = ["ResolveReport", "resolve"]
 
 log = logging.getLogger(__name__)
 

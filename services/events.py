@@ -26,7 +26,7 @@ from custgraph.loaders import (
     tombstone_keys,
 )
 from custgraph.queries import get as named_query
-from custgraph.resolution import MEANWHILE_SLICE, RecordMemo, ResolveConfig
+from custgraph.resolution import RecordMemo, ResolveConfig
 from custgraph.resolution import resolve as resolve_identities
 
 from .summaries import keep_settled_journeys
@@ -251,7 +251,9 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     seconds: dict[str, float] = {}  # logged at DEBUG: where a pass's time goes
     meanwhile = _Meanwhile(store, more)
     started = time.perf_counter()
-    customers = _rebuilt(store, performers - records, set(), meanwhile)  # a touchpoint or two more each
+    # A touchpoint or two more each. They waited longest: what came meanwhile waits for them
+    # (rebuilt between their slices, it held them back 1-3 s on Neo4j).
+    customers = _rebuilt(store, performers - records, set())
     seconds["journeys"] = time.perf_counter() - started
     changed: dict[str, JourneyEdit] = {}
     if records or everything:
@@ -308,24 +310,16 @@ def _then(first: JourneyEdit | None, then: JourneyEdit) -> JourneyEdit:
     return then if first is None else JourneyEdit(min(first.unchanged, then.unchanged), first.had)
 
 
-def _rebuilt(store: Store, performers: set[str], done: Collection[str],
-             meanwhile: _Meanwhile | None = None) -> dict[str, JourneyEdit | None]:
+def _rebuilt(store: Store, performers: set[str], done: Collection[str]) -> dict[str, JourneyEdit | None]:
     """Rebuild the derived relationships of the customers of ``performers`` but those ``done``
     (links unchanged: they gained touchpoints, not records); returns the customers of
     ``performers``, each with how its journey changed: None for those done and those whose
     journeys did not change. Those are many: a records pass rebuilds the customers it changes
     with the events that came while it ran, and about half of a journeys pass's customers were
-    such at 2,000 persons (kept whole again before, a sixth of a million touchpoints a pass).
-    ``meanwhile`` runs between slices, leaving alone the customers still to rebuild here."""
+    such at 2,000 persons (kept whole again before, a sixth of a million touchpoints a pass)."""
     if not performers:
         return {}
     rows = store.run(named_query("identity_customers"), {"ids": sorted(performers)})
     customers = {str(row["customer_id"]) for row in rows if row["customer_id"]}
-    todo = sorted(customers - set(done))
-    edits: dict[str | int, JourneyEdit] = {}
-    size = MEANWHILE_SLICE if meanwhile is not None else max(1, len(todo))
-    for start in range(0, len(todo), size):
-        edits |= store.rebuild_derived(todo[start:start + size], links_hold=True)
-        if meanwhile is not None:
-            meanwhile(pending=todo[start + size:])
+    edits = store.rebuild_derived(sorted(customers - set(done)), links_hold=True)
     return {customer: None if customer in done else edits.get(customer) for customer in customers}

@@ -331,7 +331,7 @@ def test_a_pass_rebuilds_what_came_meanwhile(store: Store, generated: Path, monk
     given: list[str] = []
 
     def more() -> set[str]:
-        if not given:  # asked after the first rebuild
+        if not given:  # first asked after the clustering, before the resolve writes
             given.append(other)
             return cart(1, other)
         joined = store.run(queries.get("identity_neighbourhood"), {"ids": ["webshop:anon:anon-62"]})
