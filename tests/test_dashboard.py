@@ -79,6 +79,8 @@ def test_every_view_in_both_languages_with_nothing_from_elsewhere(client: TestCl
             page = client.get(view)
             assert page.status_code == 200, (view, page.text[-2000:])
             assert f'<html lang="{language}">' in page.text
+            title = re.search(r"<title>([^<]*)</title>", page.text)  # text alone: no markup in the tab's name
+            assert title and title.group(1).endswith(f" · {LABELS['app'][index]}"), (view, page.text[:600])
             assert LABELS["overview"][index] in page.text  # the navigation, in the page's language
             assert not FOREIGN.search(page.text), (view, FOREIGN.search(page.text))
             assert "script-src 'none'" in page.headers["content-security-policy"]
