@@ -202,7 +202,7 @@ class _Meanwhile:
         self._began = time.perf_counter()
         self._busy = False
 
-    def __call__(self, resolved: Collection[str] = (), pending: Collection[str] = ()) -> None:
+    def __call__(self, resolved: Collection[str], pending: Collection[str]) -> None:
         if self.more is None or self._busy or \
                 self.seconds > MEANWHILE_SHARE * (time.perf_counter() - self._began):
             return

@@ -167,7 +167,7 @@ def test_rebuilding_what_came_meanwhile_keeps_to_its_share_of_a_pass(tmp_path: P
     with EmbeddedStore(tmp_path / "store") as store:
         meanwhile = events._Meanwhile(store, more)
         for _ in range(40):  # a step every 0.25 s of a 10 s pass
-            meanwhile()
+            meanwhile((), ())
             clock.now += 0.25
     # Asked at the first step at which the seconds spent so far are within the share of the pass.
     share = events.MEANWHILE_SHARE
