@@ -449,6 +449,36 @@ def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: 
     assert read_whole == [customer]
 
 
+def test_a_journey_is_read_since_any_touchpoint_whatever_its_chain(store: Store, generated: Path) -> None:
+    """``journey_sequences`` with ``since`` gives the columns of the whole row from there on, for
+    every count kept: Neo4j walks a journey's last few back along NEXT from its end, and sorts it
+    whole where that does not find them (more than 50 after, or a chain with two ends)."""
+    store.init()
+    load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    resolve(store, ResolveConfig())
+    longest = max(store.run(queries.get("journey_sequences")), key=lambda row: len(row["types"]))
+    customer, length = str(longest["customer_id"]), len(longest["types"])
+    assert length > 60  # some reads walk back, some sort whole
+
+    def since(kept: list[int]) -> dict[int, dict[str, Any]]:
+        rows = {k: store.run(queries.get("journey_sequences"), {"customers": [customer], "since": [k]})
+                for k in kept}
+        assert [k for k, found in rows.items() if found] == [k for k in kept if k < length]
+        return {k: found[0] for k, found in rows.items() if found}
+
+    def after(kept: int) -> dict[str, Any]:
+        return {name: value[kept:] if isinstance(value, list) else value for name, value in longest.items()}
+
+    counts = [1, length - 60, length - 51, length - 50, length - 49, length - 3, length - 1, length]
+    for kept, row in since(counts).items():
+        assert row == after(kept), kept
+    ids = [str(row["interaction_id"]) for row in store.run(queries.get("journey"), {"customer_id": customer,
+                                                                                    "limit": length})]
+    store.upsert_relationships("NEXT", [], replace_from=[ids[-4]])  # two ends: the walk finds too few
+    for kept, row in since([length - 3, length - 5]).items():
+        assert row == after(kept), kept
+
+
 def test_a_warmer_merges_what_settled_only_while_questions_come(store: Store, generated: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """``KeptJourneys.ahead``: the resolve's journeys are read ahead of any question; what live events
