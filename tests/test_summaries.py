@@ -15,6 +15,7 @@ import pytest
 
 from custgraph import queries
 from custgraph.graph import Store
+from custgraph.graph.neo4j import store as neo4j_store
 from custgraph.loaders import load_sources
 from custgraph.samples import SOURCES, generate
 from custgraph.services import (
@@ -43,6 +44,7 @@ from custgraph.services import (
 )
 from custgraph.services.attribution import BY
 from custgraph.services.summaries import _whole_journeys as whole_journeys
+from tests.conftest import Neo4jServer
 
 
 @pytest.fixture(scope="module")
@@ -349,7 +351,22 @@ def test_a_pass_rebuilds_what_came_meanwhile(store: Store, generated: Path, monk
     assert read_whole == []
 
 
-def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: Path,
+def _marks(backend: str, request: pytest.FixtureRequest) -> tuple[int, int]:
+    """On Neo4j, how many touchpoints a journey links keep the Unlinked mark, and how many that none
+    links lack it (graph/neo4j/statements.py); none of either, always, on the embedded store."""
+    if backend != "neo4j":
+        return 0, 0
+    server: Neo4jServer = request.getfixturevalue("neo4j_server")
+    with server.driver() as driver:
+        records, _, _ = driver.execute_query(
+            "MATCH (x:Interaction) WITH x, EXISTS { ()-[:HAD]->(x) } AS linked "
+            "RETURN sum(CASE WHEN linked AND x:Unlinked THEN 1 ELSE 0 END) AS kept, "
+            "sum(CASE WHEN NOT linked AND NOT x:Unlinked THEN 1 ELSE 0 END) AS lacking")
+    return int(records[0]["kept"]), int(records[0]["lacking"])
+
+
+def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: Path, backend: str,
+                                                        request: pytest.FixtureRequest,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """A pass keeps a journey that grew as the touchpoints from the first it gained on (``since``),
     whether at its end, between two it had, or a signed-in visitor's visit: a server joins them to
@@ -359,6 +376,7 @@ def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: 
     store.init()
     load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
     resolve(store, ResolveConfig())
+    assert _marks(backend, request) == (0, 0)
     held = KeptJourneys()
     assert held.current(store) is not None
     user, customer = next((str(row["source_id"]), str(row["customer_id"])) for row in store.run(
@@ -418,6 +436,7 @@ def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: 
     assert visitor["customer_id"] == customer  # whose id stays, though the visitor's id sorts first
     joined = kept_row()
     assert (joined["since"], joined["had"], joined["types"]) == (had + 3, had + 4, ["web_visit", "add_to_cart"])
+    assert _marks(backend, request) == (0, 0)
     assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
     # The customer tells a new e-mail: its record changes, its touchpoints do not, and no journey
     # is kept again (a resolve's customers are kept only where their touchpoints changed).
@@ -447,15 +466,22 @@ def test_a_journey_that_grew_is_kept_as_what_it_gained(store: Store, generated: 
     assert (store.get_node("Summary", "journeys_settled") or {}).get("parts") == parts
     assert _decoded(held.current(store)) == whole()  # type: ignore[arg-type]
     assert read_whole == [customer]
+    assert _marks(backend, request) == (0, 0)
 
 
-def test_a_journey_is_read_since_any_touchpoint_whatever_its_chain(store: Store, generated: Path) -> None:
+def test_a_journey_is_read_since_any_touchpoint_whatever_its_chain(
+        store: Store, generated: Path, backend: str, request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """``journey_sequences`` with ``since`` gives the columns of the whole row from there on, for
     every count kept: Neo4j walks a journey's last few back along NEXT from its end, and sorts it
-    whole where that does not find them (more than 50 after, or a chain with two ends)."""
+    whole where that does not find them (more than 50 after, or a chain with two ends). (And a
+    resolve that builds the journeys anew, as it does for 1,000 customers or more, leaves no
+    touchpoint marked unlinked.)"""
+    monkeypatch.setattr(neo4j_store, "BUILT_ANEW", 1)
     store.init()
     load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
     resolve(store, ResolveConfig())
+    assert _marks(backend, request) == (0, 0)
     longest = max(store.run(queries.get("journey_sequences")), key=lambda row: len(row["types"]))
     customer, length = str(longest["customer_id"]), len(longest["types"])
     assert length > 60  # some reads walk back, some sort whole
