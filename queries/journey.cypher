@@ -2,9 +2,12 @@
 // Parameters:
 // @param customer_id: string — the golden customer's id
 // @param limit: integer = 1000 — at most this many touchpoints (the earliest)
+// @param since: datetime = null — only touchpoints at or after this moment: what a client that polls
+//   for what is new reads, not the whole journey again
 // Returns: interaction_id, at, type, source, identity_id (the record that did it), channel_id,
 // rep_id, skus (sorted), amount, quantity, score, score_kind, sentiment; by at, then interaction_id.
 MATCH (:Customer {customer_id: $customer_id})-[:HAD]->(x:Interaction)
+WHERE $since IS NULL OR x.at >= $since
 WITH x ORDER BY x.at, x.interaction_id LIMIT $limit
 CALL (x) {
   OPTIONAL MATCH (x)-[:ABOUT]->(p:Product)

@@ -10,6 +10,7 @@ with ``scripts/test tests/test_queries.py --record-parity`` and review the diff.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import subprocess
@@ -85,6 +86,8 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
             n = row["nps_responses"] + row["csat_responses"]
             answers[(row["channel_id"], row["type"])] = answers.get((row["channel_id"], row["type"]), 0) + n
             months[(row["channel_id"], row["type"], row["month"])] = n
+    steps = store.run(queries.get("journey"), {"customer_id": busy})
+    middle = str(steps[len(steps) // 2]["at"])  # what a client polling for what is new asks from
     cell = max(answers, key=lambda key: (answers[key], key))  # the heat map's busiest cell
     cell_month = max((m for m in months if m[:2] == cell), key=lambda m: (months[m], m))[2]
     cases: dict[str, tuple[str, dict[str, Any]]] = {
@@ -103,6 +106,7 @@ def _cases(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
         "likely_buyers_email": ("likely_buyers", {"category": offers[0]["category"], "limit": 25, "channel": "email"}),
         "likely_buyers_consent": ("likely_buyers_consent", {"category": offers[0]["category"], "channel": "email"}),
         "journey": ("journey", {"customer_id": busy}),
+        "journey_since": ("journey", {"customer_id": busy, "since": middle}),
         "journey_variants": ("journey_variants", {"steps": 3, "limit": 30}),
         "transitions": ("transitions", {}),
         "funnel": ("funnel", {"steps": ["web_visit", "add_to_cart", "purchase", "support_ticket"]}),
@@ -319,6 +323,9 @@ def test_the_answers_hold_together(loaded: Loaded) -> None:
     assert {s["identity_id"] for s in steps} <= {i["identity_id"] for i in profile["identities"]}
     assert len({s["source"] for s in steps}) >= 2, "a journey crosses sources"
     assert profile["purchases"] == sum(1 for s in steps if s["type"] == "purchase")
+    since = loaded.cases["journey_since"][1]["since"]
+    later = [s for s in steps if s["at"] >= dt.datetime.fromisoformat(since)]
+    assert loaded.answer("embedded", "journey_since") == later and 0 < len(later) < len(steps)
     assert loaded.answer("embedded", "profile_unknown") == []
 
     funnel = loaded.answer("embedded", "funnel")

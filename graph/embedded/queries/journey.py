@@ -10,7 +10,11 @@ from .support import journey
 
 def run(graph: EmbeddedGraph, params: Mapping[str, Any]) -> Rows:
     rows = []
-    for x, props in journey(graph, ("Customer", params["customer_id"]))[: params["limit"]]:
+    since = params.get("since")
+    touchpoints = journey(graph, ("Customer", params["customer_id"]))
+    if since is not None:
+        touchpoints = [(x, props) for x, props in touchpoints if props["at"] >= since]
+    for x, props in touchpoints[: params["limit"]]:
         channel = next(graph.out(x, "VIA"), None)
         rep = next(graph.out(x, "HANDLED_BY"), None)
         identity = next(graph.into(x, "PERFORMED"), None)
