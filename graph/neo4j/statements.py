@@ -268,11 +268,13 @@ WIPE: tuple[LiteralString, ...] = (
 #   Measured on 5,211 customers: with every link new, building takes 1.2 s (after a clear that
 #   finds nothing) and aligning 1.6-1.8 s (MERGE where CREATE would do); with nothing changed,
 #   aligning takes 0.8 s and clearing and building 2.0-2.3 s.
-# Each starts from a seek of the customer's index, and names no label past it (the types imply
-# them), so that a planner with stale statistics, right after a load, has nothing else to start
-# from. In a first resolve at 10,000 records it scanned the whole index for each customer under
-# USING INDEX, and with USING INDEX SEEK joined each customer's purchases to a scan of
-# Interaction.type: 11.1 s and 12.0 s for the derived relationships of 4,781 customers.
+# Each (and GROW_JOURNEYS, BOUGHT_AGAIN below) starts from a seek of the customer's index, and
+# names no label past it but the Unlinked mark (the types imply them: Interaction.at is indexed,
+# and a touchpoint's time is compared), so that a planner with stale statistics, right after a
+# load, has nothing else to start from. In a first resolve at 10,000 records it scanned the
+# whole index for each customer under USING INDEX, and with USING INDEX SEEK joined each
+# customer's purchases to a scan of Interaction.type: 11.1 s and 12.0 s for the derived
+# relationships of 4,781 customers.
 _CUSTOMER = "UNWIND $ids AS id MATCH (c:Customer {customer_id: id}) USING INDEX SEEK c:Customer(customer_id) "
 CLEAR_DERIVED: tuple[LiteralString, ...] = (
     _CUSTOMER + "MATCH (c)-[:HAD]->()-[n:NEXT]->() DELETE n",
@@ -350,7 +352,7 @@ GROW_JOURNEYS: LiteralString = (
     "WITH c, new, COUNT { (c)<-[:RESOLVES_TO]-(:Identity)-[:PERFORMED]->() } AS performed, "
     "COUNT { (c)-[:HAD]->() } AS had "
     "WHERE size(new) > 0 OR performed <> had "
-    "WITH c, new, had, [(c)-[:HAD]->(t:Interaction) WHERE NOT EXISTS { (t)-[:NEXT]->() } | t] AS tails, performed "
+    "WITH c, new, had, [(c)-[:HAD]->(t) WHERE NOT EXISTS { (t)-[:NEXT]->() } | t] AS tails, performed "
     "WITH c, new, had, tails, coalesce(performed = had + size(new), false) AS none_lost "
     "WITH c, new, had, tails, none_lost, coalesce(none_lost "
     "AND size(tails) = CASE WHEN had = 0 THEN 0 ELSE 1 END "
@@ -359,12 +361,12 @@ GROW_JOURNEYS: LiteralString = (
     "WITH c, new, had, tails, none_lost, grows, "
     "coalesce(NOT grows AND none_lost AND size(new) > 0 AND had > 0 AND size(tails) = 1, false) AS inserts "
     "WITH c, new, had, tails, none_lost, grows, inserts, CASE WHEN inserts THEN COLLECT { "
-    "MATCH (c)-[:HAD]->(t:Interaction) WHERE t.at > new[0].at "
+    "MATCH (c)-[:HAD]->(t) WHERE t.at > new[0].at "
     "OR (t.at = new[0].at AND t.interaction_id > new[0].interaction_id) "
     "WITH t ORDER BY t.at, t.interaction_id RETURN t } ELSE [] END AS later "
     "WITH c, new, had, tails, none_lost, grows, inserts, later, later[0] AS first "
     "WITH c, new, had, tails, none_lost, grows, inserts, later, "
-    "CASE WHEN inserts THEN [(b:Interaction)-[:NEXT]->(first) | b] ELSE [] END AS before "
+    "CASE WHEN inserts THEN [(b)-[:NEXT]->(first) | b] ELSE [] END AS before "
     "CALL (before, later) { UNWIND before + later AS a MATCH (a)-[n:NEXT]->() DELETE n } "
     "CALL (c, new, grows, inserts) { WITH * WHERE grows OR inserts UNWIND new AS x CREATE (c)-[:HAD]->(x) "
     "REMOVE x:Unlinked } "
@@ -374,13 +376,13 @@ GROW_JOURNEYS: LiteralString = (
     "CALL (chain) { UNWIND range(0, size(chain) - 2) AS k WITH chain[k] AS a, chain[k + 1] AS b "
     "CREATE (a)-[:NEXT]->(b) } "
     "CALL (c, new, grows, inserts) { WITH * WHERE grows OR inserts UNWIND new AS x "
-    "MATCH (x)-[:HANDLED_BY]->(r:Rep) "
+    "MATCH (x)-[:HANDLED_BY]->(r) "
     "WITH c, r, count(x) AS times MERGE (r)-[s:SERVES]->(c) SET s.times = coalesce(s.times, 0) + times } "
     "RETURN c.customer_id AS customer_id, grows OR inserts AS grows, had, CASE WHEN grows OR inserts "
-    "THEN COLLECT { UNWIND new AS x MATCH (x)-[:ABOUT]->(p:Product) WHERE x.type = 'purchase' "
+    "THEN COLLECT { UNWIND new AS x MATCH (x)-[:ABOUT]->(p) WHERE x.type = 'purchase' "
     "RETURN DISTINCT p.sku } ELSE [] END AS skus, "
     "CASE WHEN grows THEN had WHEN inserts THEN had - size(later) WHEN size(new) > 0 AND none_lost "
-    "THEN COUNT { (c)-[:HAD]->(t:Interaction) WHERE t.at < new[0].at "
+    "THEN COUNT { (c)-[:HAD]->(t) WHERE t.at < new[0].at "
     "OR (t.at = new[0].at AND t.interaction_id < new[0].interaction_id) } ELSE 0 END AS unchanged"
 )
 BOUGHT_AGAIN: LiteralString = (
