@@ -48,6 +48,11 @@ class JourneyEdit(NamedTuple):
     unchanged: int
     had: int
 
+    def then(self, later: JourneyEdit) -> JourneyEdit:
+        """This edit and ``later`` (of the journey it left), one after the other, as one: what
+        neither changed stays."""
+        return JourneyEdit(min(self.unchanged, later.unchanged), self.had)
+
 
 class NodeRow(NamedTuple):
     """One node to upsert: its key and its other properties."""

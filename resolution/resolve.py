@@ -58,7 +58,7 @@ __all__ = ["ResolveReport", "resolve"]
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-Meanwhile = Callable[[Collection[str], Collection[str]], None]  # (rebuilt by the run, yet to be)
+Meanwhile = Callable[[Collection[str], Collection[str]], object]  # (rebuilt by the run, yet to be): returns unread
 # Between steps of a run, and between this many of the customers it rebuilds, ``meanwhile`` is
 # called (the events settler rebuilds there the journeys of events that came during the run).
 MEANWHILE_SLICE = 200

@@ -202,10 +202,13 @@ class _Meanwhile:
         self._began = time.perf_counter()
         self._busy = False
 
-    def __call__(self, resolved: Collection[str], pending: Collection[str]) -> None:
+    def __call__(self, resolved: Collection[str], pending: Collection[str]) -> dict[str, JourneyEdit]:
+        """Rebuild the customers of the performers ``more`` gives, if any; returns how their
+        journeys changed (for the keeping, which asks between its reads)."""
+        done: dict[str, JourneyEdit] = {}
         if self.more is None or self._busy or \
                 self.seconds > MEANWHILE_SHARE * (time.perf_counter() - self._began):
-            return
+            return done
         self._busy = True  # not again from within its own rebuild
         started = time.perf_counter()
         try:
@@ -217,10 +220,12 @@ class _Meanwhile:
                 for customer, edit in self.store.rebuild_derived(sorted(customers), links_hold=True).items():
                     edits = self.late if customer in resolved else self.early
                     edits[str(customer)] = _then(edits.get(str(customer)), edit)
+                    done[str(customer)] = edit
                 self.rebuilt |= customers
         finally:
             self._busy = False
             self.seconds += time.perf_counter() - started
+        return done
 
 
 @one_writer("settle events")
@@ -246,7 +251,8 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
     across its passes, so that a pass derives again only the records that changed
     (``RecordMemo``) and, while the basis it keeps is recent, reads only ``records`` and what
     they can move (``scoped.py``). ``more``: takes the performers of events that came since the
-    pass began, or since it last asked (``_Meanwhile``)."""
+    pass began, or since it last asked (``_Meanwhile``): between a resolve's steps, and between
+    the keeping's reads (``keep_settled_journeys``)."""
     marker = store.get_node("Summary", EVENTS) or {}
     seconds: dict[str, float] = {}  # logged at DEBUG: where a pass's time goes
     meanwhile = _Meanwhile(store, more)
@@ -282,9 +288,11 @@ def settle_events(store: Store, config: ResolveConfig, records: set[str], perfor
                 unkept[customer] = _then(unkept.get(customer), edit)
     if keep:
         started = time.perf_counter()
-        keep_settled_journeys(store, unkept)
-        seconds["keep journeys"] = time.perf_counter() - started
-        unkept = {}
+        # What is rebuilt between the keeping's reads is read with this pass's change if its
+        # customer's turn is still to come, else left to the next pass to keep.
+        unkept = keep_settled_journeys(store, unkept, between=lambda: meanwhile((), ()))
+        seconds["keep journeys"] = time.perf_counter() - started - (meanwhile.seconds - seconds["meanwhile"])
+        seconds["meanwhile"] = meanwhile.seconds
     log.debug("settling pass: %d records, %d customers changed by them (%d in part), %d of performers (%d grown), "
               "%d of performers meanwhile, %d handed over, %d left to keep; %s", len(records), len(changed),
               sum(1 for edit in changed.values() if edit.unchanged), len(customers.keys() | after.keys()),
@@ -306,8 +314,7 @@ WHOLE = JourneyEdit(0, 0)  # a journey changed in a way not told: kept whole
 
 
 def _then(first: JourneyEdit | None, then: JourneyEdit) -> JourneyEdit:
-    """Two edits of one journey, one after the other, as one: what neither changed stays."""
-    return then if first is None else JourneyEdit(min(first.unchanged, then.unchanged), first.had)
+    return then if first is None else first.then(then)
 
 
 def _rebuilt(store: Store, performers: set[str], done: Collection[str]) -> dict[str, JourneyEdit | None]:

@@ -710,7 +710,8 @@ class KeptJourneys:
         return self.current(store, summary, asked=False)
 
 
-def keep_settled_journeys(store: Store, customers: Mapping[str, JourneyEdit]) -> None:
+def keep_settled_journeys(store: Store, customers: Mapping[str, JourneyEdit],
+                          between: Callable[[], Mapping[str, JourneyEdit]] | None = None) -> dict[str, JourneyEdit]:
     """Take again the journeys of ``customers`` (rebuilt, grown or removed by settling live events)
     next to the kept ones: with them, the dashboard's journeys and the analytics counted from them
     (``KeptJourneys``) show the events before the next resolve keeps them all. Each pass writes
@@ -720,25 +721,38 @@ def keep_settled_journeys(store: Store, customers: Mapping[str, JourneyEdit]) ->
     (``JourneyEdit.unchanged`` above 0) has a row of the touchpoints after them (``since``, with
     ``had``: how many its journey had), so that a pass costs what its customers gained, not how
     long their journeys are: live events mostly add touchpoints at a journey's end, or a visitor's
-    recent visits just before it."""
+    recent visits just before it.
+
+    ``between`` is called between reads (live events: it rebuilds the journeys of events that came
+    meanwhile, so that they need not wait for the keeping) and returns how it changed journeys. A
+    customer whose read is still to come is read with that change too; the others are returned,
+    for a later keeping."""
     summary = read_summary(store)
     if summary is None or not customers:
-        return
+        return {}
     node = store.get_node("Summary", SETTLED) or {}
     continued = node.get("journeys_of") == summary.journeys_of
     count = int(node.get("parts") or 0) if continued else 0
     series = str(node["series"]) if continued else summary.journeys_of
     wanted = sorted(customers)
-    since = [customers[customer].unchanged for customer in wanted]
-    rows: dict[str, dict[str, Any] | None] = {
-        str(row["customer_id"]): row  # a hundred at a time: a request waiting to write waits for one read
-        for start in range(0, len(wanted), JOURNEYS_READ) for row in store.run(
-            named_query("journey_sequences"),
-            {"customers": wanted[start:start + JOURNEYS_READ], "since": since[start:start + JOURNEYS_READ]})}
+    edits = dict(customers)
+    left: dict[str, JourneyEdit] = {}
+    rows: dict[str, dict[str, Any] | None] = {}
+    # A hundred at a time: a request waiting to write waits for one read.
+    for start in range(0, len(wanted), JOURNEYS_READ):
+        if start and between is not None:
+            for customer, edit in between().items():
+                if customer in edits and customer >= wanted[start]:
+                    edits[customer] = edits[customer].then(edit)
+                else:
+                    left[customer] = left[customer].then(edit) if customer in left else edit
+        chunk = wanted[start:start + JOURNEYS_READ]
+        rows.update((str(row["customer_id"]), row) for row in store.run(
+            named_query("journey_sequences"), {"customers": chunk, "since": [edits[c].unchanged for c in chunk]}))
     for customer, row in rows.items():
-        if row is not None and customers[customer].unchanged:
-            row["since"], row["had"] = customers[customer]
-    lost = [customer for customer in wanted if customers[customer].unchanged and customer not in rows]
+        if row is not None and edits[customer].unchanged:
+            row["since"], row["had"] = edits[customer]
+    lost = [customer for customer in wanted if edits[customer].unchanged and customer not in rows]
     if lost:  # nothing after the touchpoints it had: read it whole
         rows.update(_whole_journeys(store, lost))
     now = dt.datetime.now(dt.UTC).isoformat()
@@ -747,6 +761,7 @@ def keep_settled_journeys(store: Store, customers: Mapping[str, JourneyEdit]) ->
          "data": _json({customer: rows.get(customer) for customer in wanted})},
         {"summary_id": SETTLED, "journeys_of": summary.journeys_of, "series": series, "settled_at": now,
          "parts": count + 1}])
+    return left
 
 
 def _whole_journeys(store: Store, customers: Collection[str]) -> dict[str, dict[str, Any] | None]:

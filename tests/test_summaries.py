@@ -351,6 +351,70 @@ def test_a_pass_rebuilds_what_came_meanwhile(store: Store, generated: Path, monk
     assert read_whole == []
 
 
+def test_a_pass_rebuilds_what_came_meanwhile_between_its_keepings_reads(store: Store, generated: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A journeys pass asks between its keeping's reads too (a customer a read): a journey rebuilt
+    then whose read is still to come is read with both changes (here one cart in the middle of it,
+    after one at its end); the others are left to the next pass to keep. Then what is kept is what
+    a resolve would keep, and no journey was read whole."""
+    read_whole: list[str] = []
+
+    def reading_whole(store: Store, customers: Collection[str]) -> dict[str, dict[str, Any] | None]:
+        read_whole.extend(customers)
+        return whole_journeys(store, customers)
+
+    monkeypatch.setattr(summaries, "_whole_journeys", reading_whole)
+    monkeypatch.setattr(summaries, "JOURNEYS_READ", 1)
+    monkeypatch.setattr(events, "MEANWHILE_SHARE", float("inf"))  # asked at every read, however long
+    store.init()
+    load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    resolve(store, ResolveConfig())
+    held = KeptJourneys()
+    assert held.current(store) is not None
+    known: dict[str, str] = {}  # a user id per customer
+    for row in store.run(queries.get("customer_identities")):
+        if row["source"] == "webshop" and row["customer_id"]:
+            known.setdefault(str(row["customer_id"]), str(row["source_id"]))
+    (first, a), (second, b), (third, c), (other, d) = sorted(known.items())[:4]
+    latest = dt.datetime.fromisoformat(str(store.run(queries.get("latest_touchpoint"))[0]["at"]))
+
+    def journey(who: str) -> list[dict[str, Any]]:
+        return store.run(queries.get("journey"), {"customer_id": who, "limit": 100_000})
+
+    middle = journey(third)[len(journey(third)) // 2 - 1: len(journey(third)) // 2 + 1]
+    early, late = (dt.datetime.fromisoformat(str(row["at"])) for row in middle)
+    assert early < late
+
+    def cart(name: str, who: str, at: dt.datetime) -> set[str]:
+        return take_events(store, [{"type": "track", "event": "add_to_cart", "messageId": f"between-{name}",
+                                    "userId": who, "timestamp": at.isoformat(),
+                                    "properties": {"channel": "web"}}], "webshop").performers
+
+    performers = set().union(*(cart(f"{n}", who, latest + dt.timedelta(days=1)) for n, who in enumerate((a, b, c))))
+    asked: list[int] = []
+
+    def more() -> set[str]:
+        asked.append(len(asked))
+        if len(asked) == 1:  # after the first customer's read: it, and the third, whose read is to come
+            return cart("first", a, latest + dt.timedelta(days=2)) | cart("third", c, early + (late - early) / 2)
+        if len(asked) == 2:
+            return cart("other", d, latest + dt.timedelta(days=2))  # one this pass does not keep
+        return set()
+
+    settled = settle_events(store, ResolveConfig(), set(), performers, more=more)
+    assert len(asked) >= 2 and settled.unkept == {first, other} and settled.rebuilt == 4
+    assert {f"webshop:between-{n}" for n in ("0", "first")} <= {row["interaction_id"] for row in journey(first)}
+    assert {f"webshop:between-{n}" for n in ("2", "third")} <= {row["interaction_id"] for row in journey(third)}
+    assert "webshop:between-other" in {row["interaction_id"] for row in journey(other)}
+    now = _decoded(summarise(store)[1])
+    kept = _decoded(held.current(store))  # type: ignore[arg-type]
+    assert kept[third] == now[third] and kept[second] == now[second]
+    assert kept[first] != now[first] and kept[other] != now[other]  # left to the next pass
+    assert settle_events(store, ResolveConfig(), set(), set()) == SettledPass(0)
+    assert _decoded(held.current(store)) == now  # type: ignore[arg-type]
+    assert read_whole == []
+
+
 def _marks(backend: str, request: pytest.FixtureRequest) -> tuple[int, int]:
     """On Neo4j, how many touchpoints a journey links keep the Unlinked mark, and how many that none
     links lack it (graph/neo4j/statements.py); none of either, always, on the embedded store."""
