@@ -58,7 +58,8 @@ __all__ = ["ResolveReport", "resolve"]
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-Meanwhile = Callable[[Collection[str], Collection[str]], object]  # (rebuilt by the run, yet to be): returns unread
+# (rebuilt by the run, yet to be) -> those yet to be that the caller wants rebuilt next.
+Meanwhile = Callable[[Collection[str], Collection[str]], Collection[str]]
 # Between steps of a run, and between this many of the customers it rebuilds, ``meanwhile`` is
 # called (the events settler rebuilds there the journeys of events that came during the run).
 MEANWHILE_SLICE = 200
@@ -351,15 +352,18 @@ def resolve(store: Store, config: ResolveConfig, full: bool = False, say: Progre
     compares only these and the records they can move (``scoped.compare_changed``).
     ``meanwhile``: called after the clustering, between slices of the derived relationships'
     rebuild and after it, with the customers this run has rebuilt and those it has yet to; the
-    caller may rebuild customers there. Why: a records pass of the events settler takes seconds,
-    and an event that came as it began would otherwise wait for all of it."""
+    caller may rebuild customers there, and names those yet to be rebuilt that it wants next (an
+    event of theirs came: the run rebuilds them in its next slices, not in their turn). Why: a
+    records pass of the events settler takes seconds, and an event that came as it began would
+    otherwise wait for all of it."""
     with settled_objects() as settle:
         return _resolve(store, config, full, say, train, settle, may_train, catch_up, memo, changed,
                         meanwhile or _nothing)
 
 
-def _nothing(resolved: Collection[str], pending: Collection[str]) -> None:
+def _nothing(resolved: Collection[str], pending: Collection[str]) -> Collection[str]:
     """No caller waits between a run's steps."""
+    return ()
 
 
 def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | None, train: bool,
@@ -476,9 +480,13 @@ def _resolve(store: Store, config: ResolveConfig, full: bool, say: Progress | No
         edits = store.rebuild_derived(sorted(losers), links_hold=changed is not None)
         rest = sorted(gainers - losers)
         size = MEANWHILE_SLICE if meanwhile is not _nothing else max(1, len(rest))  # a whole run: one call
-        for start in range(0, len(rest), size):
-            edits |= store.rebuild_derived(rest[start:start + size], links_hold=changed is not None)
-            meanwhile(losers.union(rest[:start + size]), rest[start + size:])
+        done = set(losers)
+        while rest:
+            edits |= store.rebuild_derived(rest[:size], links_hold=changed is not None)
+            done.update(rest[:size])
+            rest = rest[size:]
+            sooner = set(meanwhile(done, rest))
+            rest = [c for c in rest if c in sooner] + [c for c in rest if c not in sooner]
         report.journey_edits = {str(customer): edit for customer, edit in edits.items()}
         # Touchpoints loaded for records that did not change leave their customer's HAD / NEXT /
         # BOUGHT behind; the consistency query finds those customers (a whole-graph query, needless

@@ -4,6 +4,7 @@ every funnel and journey beginning counted from it, equals the named query's ans
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import random
 import tempfile
@@ -349,6 +350,52 @@ def test_a_pass_rebuilds_what_came_meanwhile(store: Store, generated: Path, monk
     assert "webshop:meanwhile-cart-2" in journey(customer) and settled.rebuilt == 2
     assert _decoded(held.current(store)) == _decoded(summarise(store)[1])  # type: ignore[arg-type]
     assert read_whole == []
+
+
+def test_a_resolve_rebuilds_next_the_customers_that_an_event_came_for(store: Store, generated: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A customer the resolve has yet to rebuild, whose event came meanwhile, is left to it (its
+    rebuild reads the event) but rebuilt in its next slice, not in its turn."""
+    monkeypatch.setattr(events, "MEANWHILE_SHARE", float("inf"))  # asked at every step, however long
+    monkeypatch.setattr(importlib.import_module("custgraph.resolution.resolve"), "MEANWHILE_SLICE", 1)
+    store.init()
+    load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
+    resolve(store, ResolveConfig())
+    known: dict[str, str] = {}  # a user id per customer
+    for row in store.run(queries.get("customer_identities")):
+        if row["source"] == "webshop" and row["customer_id"]:
+            known.setdefault(str(row["customer_id"]), str(row["source_id"]))
+    chosen = sorted(known.items())[:5]
+    signed_in = take_events(store, [event for n, (_, user) in enumerate(chosen) for event in (
+        {"type": "page", "messageId": f"sooner-visit-{n}", "anonymousId": f"anon-sooner-{n}",
+         "properties": {"channel": "web"}},
+        {"type": "identify", "messageId": f"sooner-signin-{n}", "anonymousId": f"anon-sooner-{n}", "userId": user})],
+        "webshop")
+    rebuilt: list[list[str]] = []
+    rebuild = store.rebuild_derived
+
+    def recording(customer_ids: Any, **options: Any) -> Any:
+        rebuilt.append([str(customer) for customer in customer_ids])
+        return rebuild(customer_ids, **options)
+
+    monkeypatch.setattr(store, "rebuild_derived", recording)
+    asks: list[int] = []
+    last, user = chosen[-1]
+
+    def more() -> set[str]:
+        asks.append(len(rebuilt))
+        if len(asks) == 2:  # after the resolve's first slice: the last customer in its order buys
+            return take_events(store, [{"type": "track", "event": "purchase", "messageId": "sooner-buy",
+                                        "userId": user, "properties": {"channel": "web"}}], "webshop").performers
+        return set()
+
+    settle_events(store, ResolveConfig(), signed_in.records, signed_in.performers, more=more)
+    slices = [chunk for chunk in rebuilt if len(chunk) == 1 and chunk[0] in dict(chosen)]
+    assert [chunk[0] for chunk in slices][:2] == [chosen[0][0], last]  # next, not fifth
+    assert sorted(chunk[0] for chunk in slices) == sorted(dict(chosen))  # each once: left to the resolve
+    journey = {row["interaction_id"] for row in store.run(queries.get("journey"), {"customer_id": last,
+                                                                                   "limit": 100_000})}
+    assert {"webshop:sooner-buy", "webshop:sooner-visit-4"} <= journey
 
 
 def test_a_pass_rebuilds_what_came_meanwhile_between_its_keepings_reads(store: Store, generated: Path,
