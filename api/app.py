@@ -162,7 +162,8 @@ def create_app(config: Config, keys: KeyRing | None = None, resolve_config: Reso
         # A server whose keys can send events starts settling with itself; others only if one comes.
         sends = any(caller.sends_events for _, caller in keys.callers)
         app.state.settler = Settler(app.state.store, SettleProcess(app.state.store, config, resolve_config),
-                                    config.settle_every_s, start_early=sends)
+                                    config.settle_every_s, start_early=sends,
+                                    max_lag_s=config.events_max_lag_s)
         settling = asyncio.create_task(app.state.settler.run(), name="custgraph-settler")
         warmer = KeptWarmer(app.state.store, app.state.kept_journeys, KEPT_MERGE_EVERY_S)
         warming = asyncio.create_task(warmer.run(), name="custgraph-kept-journeys")

@@ -15,6 +15,7 @@ __all__ = ["DEFAULT_STORE", "NEO4J_SCHEMES", "Config"]
 DEFAULT_STORE = "./custgraph-data"
 DEFAULT_API_DEADLINE_S = 30.0
 DEFAULT_SETTLE_EVERY_S = 0.5
+DEFAULT_EVENTS_MAX_LAG_S = 2.5
 NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
 
 
@@ -42,6 +43,9 @@ class Config:
     # Pause between passes that settle live events (CUSTGRAPH_SETTLE_EVERY): longer passes fewer
     # times over more events (more events/s taken), shorter shows each sooner.
     settle_every_s: float = DEFAULT_SETTLE_EVERY_S
+    # How long an event's journey may wait for settling to take it before ``POST /v1/events``
+    # holds new requests, up to as long again (CUSTGRAPH_EVENTS_MAX_LAG): see api/events.py.
+    events_max_lag_s: float = DEFAULT_EVENTS_MAX_LAG_S
 
     @property
     def uses_neo4j(self) -> bool:
@@ -70,7 +74,8 @@ class Config:
                    erasure_key_file=key_file, host=env.get("CUSTGRAPH_HOST", "").strip() or "127.0.0.1",
                    port=_whole(env, "CUSTGRAPH_PORT", 8000), workers=_whole(env, "CUSTGRAPH_WORKERS", 1),
                    resolve_config=env.get("CUSTGRAPH_RESOLVE_CONFIG", "").strip() or None,
-                   settle_every_s=_seconds(env, "CUSTGRAPH_SETTLE_EVERY", DEFAULT_SETTLE_EVERY_S))
+                   settle_every_s=_seconds(env, "CUSTGRAPH_SETTLE_EVERY", DEFAULT_SETTLE_EVERY_S),
+                   events_max_lag_s=_seconds(env, "CUSTGRAPH_EVENTS_MAX_LAG", DEFAULT_EVENTS_MAX_LAG_S))
 
 
 def _whole(env: Mapping[str, str], name: str, default: int) -> int:

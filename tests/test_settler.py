@@ -175,3 +175,29 @@ def test_rebuilding_what_came_meanwhile_keeps_to_its_share_of_a_pass(tmp_path: P
     for spent, at in enumerate(asked):
         assert spent <= share * at and (spent == 0 or spent > share * (at - 0.25))
     assert len(asked) - 1 <= share * clock.now  # the last ask may take its second past the share
+
+
+def test_requests_wait_while_settling_lags_and_no_longer(tmp_path: Path) -> None:
+    """``hold``: a request waits while the oldest performer no pass took has waited over
+    ``max_lag_s``, at most that long again; once a pass takes them it goes on at once."""
+    lag = 0.3
+
+    async def scenario(settler: Settler) -> tuple[float, float, float, float]:
+        idle = await settler.hold()  # nothing waits
+        settler.add(EventsTaken([], performers={"web:known-1"}))
+        fresh = await settler.hold()  # it waits, but not for long yet
+        await asyncio.sleep(lag + 0.1)
+        lagging = await settler.hold()  # no pass takes it: held the longest, then taken anyway
+        holding = asyncio.create_task(settler.hold())
+        await asyncio.sleep(0.05)
+        taken = settler._take_performers()  # a pass takes them: the held request goes on
+        assert taken == {"web:known-1"} and settler.lag() == 0.0
+        return idle, fresh, lagging, await holding
+
+    with EmbeddedStore(tmp_path / "store") as store:
+        settler = Settler(store, RecordingProcess(), pause_s=0.01, meanwhile_s=0.0,  # type: ignore[arg-type]
+                          max_lag_s=lag)
+        idle, fresh, lagging, released = asyncio.run(scenario(settler))
+    assert idle < lag / 2 and fresh < lag / 2
+    assert lagging >= lag
+    assert 0.04 <= released < lag
