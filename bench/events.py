@@ -17,6 +17,8 @@ touchpoints after 300 s of load, 48 ms a read on Neo4j) 40 times a second took t
 the server it measured (one sender: 1,817 and 2,773 events/s with 4 such probes, 3,179 and 3,835
 with 1, alternating runs after 60 s of load). Rows of 5c40a9a and before read whole journeys.
 Every acknowledged touchpoint is looked up in the store at the end (lost = acknowledged but absent).
+A request the server holds while settling lags (``CUSTGRAPH_EVENTS_MAX_LAG``, eacf623 on) counts in
+request latency and events/s, not in freshness, which starts at the acknowledgement.
 --warm-up S first sends the same load for S seconds, unmeasured, to each freshly started server:
 a Neo4j server compiles its hot paths under load (a request took 66 ms cold and 26 ms after about
 four minutes of it), so a row without warm-up measures a cold server. The heading says which.

@@ -45,15 +45,17 @@ def test_unsupported_scheme_names_the_setting(env: dict[str, str], flag: str | N
 def test_serving_settings_come_from_the_environment_and_fail_by_name() -> None:
     config = Config.from_env({"CUSTGRAPH_HOST": "0.0.0.0", "CUSTGRAPH_PORT": "9000", "CUSTGRAPH_WORKERS": "3",
                               "CUSTGRAPH_RESOLVE_CONFIG": "rules.toml", "CUSTGRAPH_API_DEADLINE": "2.5",
-                              "CUSTGRAPH_ERASURE_KEY_FILE": "/keys/k", "CUSTGRAPH_NEO4J_RETRY": "5"})
+                              "CUSTGRAPH_ERASURE_KEY_FILE": "/keys/k", "CUSTGRAPH_NEO4J_RETRY": "5",
+                              "CUSTGRAPH_EVENTS_MAX_LAG": "4"})
     assert (config.host, config.port, config.workers, config.resolve_config, config.api_deadline_s,
             config.erasure_key_file, config.neo4j_retry_s) == ("0.0.0.0", 9000, 3, "rules.toml", 2.5, "/keys/k", 5.0)
+    assert config.events_max_lag_s == 4.0
     defaults = Config.from_env({"XDG_CONFIG_HOME": "/cfg"})
     assert (defaults.host, defaults.port, defaults.workers, defaults.resolve_config) == ("127.0.0.1", 8000, 1, None)
-    assert defaults.neo4j_retry_s == 30.0
+    assert defaults.neo4j_retry_s == 30.0 and defaults.events_max_lag_s == 2.5
     assert defaults.erasure_key_file == "/cfg/custgraph/erasure.key"
     for name, value in (("CUSTGRAPH_PORT", "eighty"), ("CUSTGRAPH_WORKERS", "-1"), ("CUSTGRAPH_API_DEADLINE", "0"),
-                        ("CUSTGRAPH_NEO4J_RETRY", "soon")):
+                        ("CUSTGRAPH_NEO4J_RETRY", "soon"), ("CUSTGRAPH_EVENTS_MAX_LAG", "-2")):
         with pytest.raises(ConfigError) as caught:
             Config.from_env({name: value})
         assert caught.value.name == name
