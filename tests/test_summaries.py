@@ -295,11 +295,8 @@ def test_a_pass_may_leave_its_customers_for_the_next_to_keep(store: Store, gener
     assert now is not None and _decoded(now) == _decoded(summarise(store)[1]) != before
 
 
-def test_a_pass_rebuilds_what_came_meanwhile(store: Store, generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``more``: between a pass's steps, the customers of the performers of events taken since it
-    began are rebuilt then (before and after the resolve rebuilt them), and kept with the pass's
-    own, in the order they were rebuilt: each kept part continues the journey held, none is read
-    whole."""
+def _whole_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The customers whose journeys the keeping reads whole from now on (a list it fills)."""
     read_whole: list[str] = []
 
     def reading_whole(store: Store, customers: Collection[str]) -> dict[str, dict[str, Any] | None]:
@@ -307,17 +304,32 @@ def test_a_pass_rebuilds_what_came_meanwhile(store: Store, generated: Path, monk
         return whole_journeys(store, customers)
 
     monkeypatch.setattr(summaries, "_whole_journeys", reading_whole)
-    monkeypatch.setattr(events, "MEANWHILE_SHARE", float("inf"))  # asked at every step, however long
+    return read_whole
+
+
+def _resolved_users(store: Store, generated: Path) -> list[tuple[str, str]]:
+    """Load and resolve the generated data; (customer, webshop user id) per known customer, in order."""
     store.init()
     load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
     resolve(store, ResolveConfig())
-    held = KeptJourneys()
-    assert held.current(store) is not None
     known: dict[str, str] = {}  # a user id per customer
     for row in store.run(queries.get("customer_identities")):
         if row["source"] == "webshop" and row["customer_id"]:
             known.setdefault(str(row["customer_id"]), str(row["source_id"]))
-    (customer, user), (theirs, other) = sorted(known.items())[:2]
+    return sorted(known.items())
+
+
+def test_a_pass_rebuilds_what_came_meanwhile(store: Store, generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``more``: between a pass's steps, the customers of the performers of events taken since it
+    began are rebuilt then (before and after the resolve rebuilt them), and kept with the pass's
+    own, in the order they were rebuilt: each kept part continues the journey held, none is read
+    whole."""
+    read_whole = _whole_reads(monkeypatch)
+    monkeypatch.setattr(events, "MEANWHILE_SHARE", float("inf"))  # asked at every step, however long
+    users = _resolved_users(store, generated)
+    held = KeptJourneys()
+    assert held.current(store) is not None
+    (customer, user), (theirs, other) = users[:2]
 
     def cart(n: int, who: str) -> set[str]:
         return take_events(store, [{"type": "track", "event": "add_to_cart", "messageId": f"meanwhile-cart-{n}",
@@ -358,14 +370,7 @@ def test_a_resolve_rebuilds_next_the_customers_that_an_event_came_for(store: Sto
     rebuild reads the event) but rebuilt in its next slice, not in its turn."""
     monkeypatch.setattr(events, "MEANWHILE_SHARE", float("inf"))  # asked at every step, however long
     monkeypatch.setattr(importlib.import_module("custgraph.resolution.resolve"), "MEANWHILE_SLICE", 1)
-    store.init()
-    load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
-    resolve(store, ResolveConfig())
-    known: dict[str, str] = {}  # a user id per customer
-    for row in store.run(queries.get("customer_identities")):
-        if row["source"] == "webshop" and row["customer_id"]:
-            known.setdefault(str(row["customer_id"]), str(row["source_id"]))
-    chosen = sorted(known.items())[:5]
+    chosen = _resolved_users(store, generated)[:5]
     signed_in = take_events(store, [event for n, (_, user) in enumerate(chosen) for event in (
         {"type": "page", "messageId": f"sooner-visit-{n}", "anonymousId": f"anon-sooner-{n}",
          "properties": {"channel": "web"}},
@@ -404,25 +409,13 @@ def test_a_pass_rebuilds_what_came_meanwhile_between_its_keepings_reads(store: S
     then whose read is still to come is read with both changes (here one cart in the middle of it,
     after one at its end); the others are left to the next pass to keep. Then what is kept is what
     a resolve would keep, and no journey was read whole."""
-    read_whole: list[str] = []
-
-    def reading_whole(store: Store, customers: Collection[str]) -> dict[str, dict[str, Any] | None]:
-        read_whole.extend(customers)
-        return whole_journeys(store, customers)
-
-    monkeypatch.setattr(summaries, "_whole_journeys", reading_whole)
+    read_whole = _whole_reads(monkeypatch)
     monkeypatch.setattr(summaries, "JOURNEYS_READ", 1)
     monkeypatch.setattr(events, "MEANWHILE_SHARE", float("inf"))  # asked at every read, however long
-    store.init()
-    load_sources(store, [generated / source for source in SOURCES], Path(tempfile.mkdtemp()) / "rejects.jsonl")
-    resolve(store, ResolveConfig())
+    users = _resolved_users(store, generated)
     held = KeptJourneys()
     assert held.current(store) is not None
-    known: dict[str, str] = {}  # a user id per customer
-    for row in store.run(queries.get("customer_identities")):
-        if row["source"] == "webshop" and row["customer_id"]:
-            known.setdefault(str(row["customer_id"]), str(row["source_id"]))
-    (first, a), (second, b), (third, c), (other, d) = sorted(known.items())[:4]
+    (first, a), (second, b), (third, c), (other, d) = users[:4]
     latest = dt.datetime.fromisoformat(str(store.run(queries.get("latest_touchpoint"))[0]["at"]))
 
     def journey(who: str) -> list[dict[str, Any]]:
